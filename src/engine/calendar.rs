@@ -1,0 +1,234 @@
+//! Calendar events as busy time: the parsed form of `VEVENT`s and their
+//! expansion into busy intervals over a window.
+
+use super::civil::Zone;
+use super::instant::Instant;
+use super::interval::Interval;
+use super::recurrence::{Recurrence, Until};
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// A `DTSTART`/`DTEND`/`RDATE`/`EXDATE`/`RECURRENCE-ID` value.
+#[derive(Debug, Clone)]
+pub enum EventTime {
+    /// `VALUE=DATE`: a whole day in the host's schedule zone.
+    Date(NaiveDate),
+    /// No `Z` and no `TZID`: read in the host's schedule zone.
+    Floating(NaiveDateTime),
+    /// `…Z` (zone UTC) or `TZID=…`.
+    Zoned(NaiveDateTime, Zone),
+}
+
+impl EventTime {
+    fn zone<'a>(&'a self, host: &'a Zone) -> &'a Zone {
+        match self {
+            EventTime::Zoned(_, zone) => zone,
+            EventTime::Date(_) | EventTime::Floating(_) => host,
+        }
+    }
+
+    fn local(&self) -> NaiveDateTime {
+        match self {
+            EventTime::Date(date) => date.and_time(NaiveTime::MIN),
+            EventTime::Floating(local) | EventTime::Zoned(local, _) => *local,
+        }
+    }
+
+    pub fn instant(&self, host: &Zone) -> Instant {
+        self.zone(host).instant(self.local())
+    }
+
+    pub fn is_date(&self) -> bool {
+        matches!(self, EventTime::Date(_))
+    }
+}
+
+/// How long each occurrence lasts.
+#[derive(Debug, Clone)]
+pub enum Length {
+    /// `DURATION` of whole days (nominal: local days) plus exact seconds.
+    Nominal { days: u32, seconds: i64 },
+    /// `DTEND`: every occurrence lasts exactly as long as the first (RFC 5545).
+    Until(EventTime),
+}
+
+/// One `VEVENT`.
+#[derive(Debug, Clone)]
+pub struct EventComponent {
+    pub start: EventTime,
+    pub length: Length,
+    pub rule: Option<Recurrence>,
+    pub rdates: Vec<EventTime>,
+    pub exdates: Vec<EventTime>,
+    pub recurrence_id: Option<EventTime>,
+    /// False for `STATUS:CANCELLED` or `TRANSP:TRANSPARENT`.
+    pub busy: bool,
+}
+
+/// The `VEVENT`s sharing one `UID`: the series and its overriding instances.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub uid: Arc<str>,
+    pub masters: Vec<EventComponent>,
+    pub overrides: Vec<EventComponent>,
+}
+
+/// The events of one iCalendar text.
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    pub series: Vec<Series>,
+}
+
+/// Which event a busy interval came from: `(series index, occurrence start)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    pub series: usize,
+    pub interval: Interval,
+}
+
+/// Longest nominal day count we stretch the local search window by.
+const DAY: i64 = 86_400;
+
+impl EventComponent {
+    fn end_of(
+        &self,
+        start: Instant,
+        start_local: NaiveDateTime,
+        zone: &Zone,
+        exact: i64,
+    ) -> Instant {
+        match &self.length {
+            Length::Nominal { days, seconds } => {
+                let local = start_local
+                    .checked_add_days(Days::new(u64::from(*days)))
+                    .unwrap_or(start_local);
+                let base = if *days == 0 {
+                    start
+                } else {
+                    zone.instant(local)
+                };
+                base.plus_seconds(*seconds)
+            }
+            Length::Until(_) => start.plus_seconds(exact),
+        }
+    }
+
+    /// Exact length of the first occurrence when `DTEND` gives it.
+    fn exact_length(&self, host: &Zone) -> i64 {
+        match &self.length {
+            Length::Until(end) => {
+                (end.instant(host).seconds() - self.start.instant(host).seconds()).max(0)
+            }
+            Length::Nominal { days, seconds } => i64::from(*days) * DAY + seconds,
+        }
+    }
+
+    /// Appends this component's occurrences that overlap `window`, skipping
+    /// starts in `excluded` (EXDATEs and overridden instances).
+    fn occurrences(
+        &self,
+        host: &Zone,
+        window: Interval,
+        excluded: &HashSet<i64>,
+        excluded_dates: &HashSet<NaiveDate>,
+        out: &mut Vec<Interval>,
+    ) {
+        let zone = self.start.zone(host).clone();
+        let exact = self.exact_length(host);
+        let first_local = self.start.local();
+        let push = |local: NaiveDateTime, start: Instant, out: &mut Vec<Interval>| {
+            if excluded.contains(&start.seconds()) || excluded_dates.contains(&local.date()) {
+                return;
+            }
+            let end = self.end_of(start, local, &zone, exact);
+            let interval = Interval::new(start, end.max(start));
+            // A zero-length event overlaps nothing, so it is dropped here.
+            if interval.start < window.end && interval.end > window.start {
+                out.push(interval);
+            }
+        };
+        push(first_local, self.start.instant(host), out);
+        if let Some(rule) = &self.rule {
+            // Search local time generously: offsets are within ±1 day, and an
+            // occurrence starting before the window may still reach into it.
+            let slack = chrono::Duration::seconds(exact + 2 * DAY);
+            let lo = zone.local(window.start) - slack;
+            let hi = zone.local(window.end) + chrono::Duration::seconds(2 * DAY);
+            let until = rule.until().map(|until| match until {
+                Until::Utc(utc) => zone.local(Instant::from_naive_utc(utc)),
+                Until::Local(local) => local,
+                Until::Date(date) => {
+                    date.and_time(NaiveTime::MIN) + chrono::Duration::seconds(DAY - 1)
+                }
+            });
+            let mut locals = Vec::new();
+            rule.occurrences(lo, hi, until, &mut locals);
+            for local in locals {
+                if local != first_local {
+                    push(local, zone.instant(local), out);
+                }
+            }
+        }
+        for rdate in &self.rdates {
+            let start = rdate.instant(host);
+            if start != self.start.instant(host) {
+                push(rdate.zone(host).local(start), start, out);
+            }
+        }
+    }
+}
+
+impl Series {
+    /// Busy intervals of this series overlapping `window`.
+    pub fn busy(&self, host: &Zone, window: Interval, out: &mut Vec<Interval>) {
+        let mut excluded: HashSet<i64> = HashSet::new();
+        let mut excluded_dates: HashSet<NaiveDate> = HashSet::new();
+        let mut exclude = |time: &EventTime, series_is_date: bool| match time {
+            EventTime::Date(date) if !series_is_date => {
+                excluded_dates.insert(*date);
+            }
+            _ => {
+                excluded.insert(time.instant(host).seconds());
+            }
+        };
+        for master in &self.masters {
+            for exdate in &master.exdates {
+                exclude(exdate, master.start.is_date());
+            }
+        }
+        for instance in &self.overrides {
+            if let Some(id) = &instance.recurrence_id {
+                exclude(id, self.masters.first().is_some_and(|m| m.start.is_date()));
+            }
+        }
+        for master in self.masters.iter().filter(|m| m.busy) {
+            master.occurrences(host, window, &excluded, &excluded_dates, out);
+        }
+        let none = HashSet::new();
+        let no_dates = HashSet::new();
+        for instance in self.overrides.iter().filter(|i| i.busy) {
+            let single = EventComponent {
+                rule: None,
+                rdates: Vec::new(),
+                ..instance.clone()
+            };
+            single.occurrences(host, window, &none, &no_dates, out);
+        }
+    }
+}
+
+impl Calendar {
+    /// Busy occurrences of every event overlapping `window`, tagged with their series.
+    pub fn busy(&self, host: &Zone, window: Interval, out: &mut Vec<Occurrence>) {
+        let mut intervals = Vec::new();
+        for (index, series) in self.series.iter().enumerate() {
+            intervals.clear();
+            series.busy(host, window, &mut intervals);
+            out.extend(intervals.iter().map(|&interval| Occurrence {
+                series: index,
+                interval,
+            }));
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Civil (wall-clock) time: turning a local date and time into an instant.
+//!
+//! Every local-to-instant conversion in Kairos goes through [`Zone::instant`],
+//! which implements RFC 5545's *compatible* rule: a time in a DST gap moves
+//! forward by the length of the gap; a time in a fold takes the earlier instant.
+//! chrono answers `LocalResult::None` in a gap and leaves the rest to us, which
+//! is where schedulers usually go wrong.
+
+use super::instant::Instant;
+use super::vtimezone::CustomZone;
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
+use chrono_tz::Tz;
+use std::sync::Arc;
+
+/// A time zone: an IANA zone, or one defined by an iCalendar `VTIMEZONE` block
+/// whose name is neither IANA nor Windows.
+#[derive(Debug, Clone)]
+pub enum Zone {
+    Iana(Tz),
+    Custom(Arc<CustomZone>),
+}
+
+/// How a local date-time maps onto the time line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    Single(Instant),
+    /// The local time happens twice (a fold); both instants, earlier first.
+    Fold(Instant, Instant),
+    /// The local time does not happen (a gap).
+    Gap,
+}
+
+/// The longest gap we expect: Pacific/Apia skipped a whole day (2011-12-30).
+const MAX_GAP_STEPS: i64 = 50;
+const GAP_STEP_MINUTES: i64 = 30;
+
+impl Zone {
+    pub const UTC: Zone = Zone::Iana(Tz::UTC);
+
+    pub fn name(&self) -> &str {
+        match self {
+            Zone::Iana(tz) => tz.name(),
+            Zone::Custom(zone) => zone.name(),
+        }
+    }
+
+    /// Seconds east of UTC in force at `at`.
+    pub fn offset_at(&self, at: Instant) -> i64 {
+        match self {
+            Zone::Iana(tz) => i64::from(
+                tz.offset_from_utc_datetime(&at.naive_utc())
+                    .fix()
+                    .local_minus_utc(),
+            ),
+            Zone::Custom(zone) => zone.offset_at(at),
+        }
+    }
+
+    /// The wall clock at `at`.
+    pub fn local(&self, at: Instant) -> NaiveDateTime {
+        at.plus_seconds(self.offset_at(at)).naive_utc()
+    }
+
+    pub fn local_date(&self, at: Instant) -> NaiveDate {
+        self.local(at).date()
+    }
+
+    /// Where `local` falls on the time line, without choosing.
+    pub fn resolve(&self, local: NaiveDateTime) -> Resolution {
+        match self {
+            Zone::Iana(tz) => match tz.from_local_datetime(&local) {
+                chrono::LocalResult::Single(dt) => Resolution::Single(Instant(dt.timestamp())),
+                chrono::LocalResult::Ambiguous(a, b) => {
+                    let (a, b) = (Instant(a.timestamp()), Instant(b.timestamp()));
+                    Resolution::Fold(a.min(b), a.max(b))
+                }
+                chrono::LocalResult::None => Resolution::Gap,
+            },
+            Zone::Custom(zone) => zone.resolve(local),
+        }
+    }
+
+    /// The compatible rule: gap → forward by the gap, fold → earlier.
+    pub fn instant(&self, local: NaiveDateTime) -> Instant {
+        match self.resolve(local) {
+            Resolution::Single(at) | Resolution::Fold(at, _) => at,
+            Resolution::Gap => self.instant_in_gap(local),
+        }
+    }
+
+    /// A local time in a gap is read with the offset in force just before the
+    /// gap, which moves it forward by exactly the gap's length. We find that
+    /// offset by stepping back until the wall clock exists again.
+    fn instant_in_gap(&self, local: NaiveDateTime) -> Instant {
+        let as_utc = Instant::from_naive_utc(local);
+        for step in 1..=MAX_GAP_STEPS {
+            let earlier = local - chrono::Duration::minutes(step * GAP_STEP_MINUTES);
+            let before = match self.resolve(earlier) {
+                Resolution::Single(at) => at,
+                // A fold right before a gap: the later reading is the one adjacent to it.
+                Resolution::Fold(_, later) => later,
+                Resolution::Gap => continue,
+            };
+            return as_utc.plus_seconds(-self.offset_at(before));
+        }
+        // No zone has a gap this long; read the time as UTC rather than fail.
+        as_utc
+    }
+
+    /// The instant of local midnight starting `date` (compatible rule).
+    pub fn start_of_day(&self, date: NaiveDate) -> Instant {
+        self.instant(date.and_time(NaiveTime::MIN))
+    }
+
+    /// A converter for one local date that is exact and, on the common day
+    /// without a transition, costs one addition per conversion.
+    pub fn day(&self, date: NaiveDate) -> LocalDay<'_> {
+        let midnight = self.start_of_day(date);
+        let next = date
+            .checked_add_days(Days::new(1))
+            .map(|next| self.start_of_day(next));
+        // A day is uniform when it lasts 24 hours and starts and ends on the same
+        // offset; tz databases have no day with two transitions that cancel out.
+        let uniform = match next {
+            Some(next) => {
+                next.seconds() - midnight.seconds() == 86_400
+                    && self.offset_at(midnight) == self.offset_at(next.plus_seconds(-1))
+            }
+            None => false,
+        };
+        LocalDay {
+            zone: self,
+            date,
+            midnight,
+            uniform,
+        }
+    }
+}
+
+/// See [`Zone::day`].
+pub struct LocalDay<'z> {
+    zone: &'z Zone,
+    date: NaiveDate,
+    midnight: Instant,
+    uniform: bool,
+}
+
+impl LocalDay<'_> {
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    pub fn is_uniform(&self) -> bool {
+        self.uniform
+    }
+
+    /// The instant of `minutes` after local midnight of this date (0..=1440;
+    /// 1440 is the next midnight), by the compatible rule.
+    pub fn at_minute(&self, minutes: u32) -> Instant {
+        if self.uniform {
+            return self.midnight.plus_minutes(i64::from(minutes));
+        }
+        let local =
+            self.date.and_time(NaiveTime::MIN) + chrono::Duration::minutes(i64::from(minutes));
+        self.zone.instant(local)
+    }
+
+    /// The local date of an instant produced by [`LocalDay::at_minute`] on this day.
+    pub fn date_of(&self, at: Instant) -> NaiveDate {
+        if self.uniform {
+            self.date
+        } else {
+            self.zone.local_date(at)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").expect("test input")
+    }
+
+    fn at(zone: Tz, s: &str) -> String {
+        Zone::Iana(zone).instant(local(s)).rfc3339()
+    }
+
+    #[test]
+    fn gap_moves_forward_by_the_gap() {
+        assert_eq!(
+            at(chrono_tz::America::New_York, "2026-03-08T02:30"),
+            "2026-03-08T07:30:00Z"
+        );
+        // Lord Howe springs forward by 30 minutes at 02:00.
+        assert_eq!(
+            at(chrono_tz::Australia::Lord_Howe, "2026-10-04T02:15"),
+            "2026-10-03T15:30:00Z"
+        );
+        // Apia skipped 2011-12-30 entirely: forward by 24 hours.
+        assert_eq!(
+            at(chrono_tz::Pacific::Apia, "2011-12-30T10:00"),
+            "2011-12-30T20:00:00Z"
+        );
+    }
+
+    #[test]
+    fn fold_takes_the_earlier_instant() {
+        assert_eq!(
+            at(chrono_tz::America::New_York, "2026-11-01T01:30"),
+            "2026-11-01T05:30:00Z"
+        );
+        assert_eq!(
+            at(chrono_tz::Europe::London, "2026-10-25T01:30"),
+            "2026-10-25T00:30:00Z"
+        );
+    }
+
+    #[test]
+    fn transition_days_are_not_uniform() {
+        let ny = Zone::Iana(chrono_tz::America::New_York);
+        let date = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test input");
+        assert!(ny.day(date("2026-03-07")).is_uniform());
+        assert!(!ny.day(date("2026-03-08")).is_uniform());
+        assert!(!ny.day(date("2026-11-01")).is_uniform());
+        let day = ny.day(date("2026-03-08"));
+        assert_eq!(day.at_minute(150).rfc3339(), "2026-03-08T07:30:00Z");
+        assert_eq!(day.at_minute(1440).rfc3339(), "2026-03-09T04:00:00Z");
+    }
+}

@@ -1,0 +1,474 @@
+//! Scenario JSON → [`Query`], validating every rule of the spec.
+
+use crate::engine::{
+    Booking, BookingStatus, EventType, Host, Instant, Interval, Kind, LocalTime, Query, Schedule,
+    TimeRange, Zone, ical, zones,
+};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+/// A bad scenario: which field, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// A path such as `hosts[0].schedule.timezone`; empty for the whole document.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+fn fail<T>(field: impl Into<String>, message: impl Into<String>) -> Result<T, ScenarioError> {
+    Err(ScenarioError {
+        field: field.into(),
+        message: message.into(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    now: String,
+    range: RawRange,
+    event_type: RawEventType,
+    hosts: Vec<RawHost>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRange {
+    start: String,
+    end: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEventType {
+    kind: String,
+    timezone: Option<String>,
+    duration_minutes: i64,
+    slot_interval_minutes: Option<i64>,
+    buffer_before_minutes: Option<i64>,
+    buffer_after_minutes: Option<i64>,
+    min_notice_minutes: Option<i64>,
+    max_days_ahead: Option<i64>,
+    daily_limit: Option<i64>,
+    seats: Option<i64>,
+    required_hosts: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHost {
+    id: String,
+    schedule: RawSchedule,
+    #[serde(default)]
+    busy: Vec<RawBusy>,
+    #[serde(default)]
+    events: Vec<String>,
+    #[serde(default)]
+    bookings: Vec<RawBooking>,
+}
+
+type RawRanges = Vec<(String, String)>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    timezone: String,
+    #[serde(default)]
+    weekly: RawWeekly,
+    #[serde(default)]
+    overrides: Vec<RawOverride>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWeekly {
+    mon: Option<RawRanges>,
+    tue: Option<RawRanges>,
+    wed: Option<RawRanges>,
+    thu: Option<RawRanges>,
+    fri: Option<RawRanges>,
+    sat: Option<RawRanges>,
+    sun: Option<RawRanges>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    date: String,
+    intervals: RawRanges,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBusy {
+    start: String,
+    end: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBooking {
+    start: String,
+    #[serde(default)]
+    hosts: Vec<String>,
+    status: String,
+}
+
+/// The longest range the spec allows.
+const MAX_RANGE_DAYS: i64 = 366;
+/// Upper bound for minute fields the spec leaves open, so arithmetic never overflows.
+const MAX_MINUTES: i64 = 366 * 24 * 60;
+
+/// Reads and validates a scenario document.
+pub fn parse_scenario(text: &str) -> Result<Query, ScenarioError> {
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    let raw: RawScenario = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        ScenarioError {
+            field: if field == "." { String::new() } else { field },
+            message: inner.to_string(),
+        }
+    })?;
+    build(raw)
+}
+
+fn instant(field: &str, text: &str) -> Result<Instant, ScenarioError> {
+    match crate::engine::instant::parse_rfc3339(text) {
+        Some(at) => Ok(at),
+        None => fail(
+            field,
+            format!(
+                "{text:?} is not an RFC 3339 instant with an offset (e.g. 2026-03-02T14:00:00Z)"
+            ),
+        ),
+    }
+}
+
+fn zone(field: &str, name: &str) -> Result<Zone, ScenarioError> {
+    match zones::iana(name) {
+        Some(tz) => Ok(Zone::Iana(tz)),
+        None => fail(
+            field,
+            format!("unknown time zone {name:?} (expected an IANA name such as Europe/Berlin)"),
+        ),
+    }
+}
+
+fn minutes(
+    field: &str,
+    value: Option<i64>,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<u32, ScenarioError> {
+    let value = value.unwrap_or(default);
+    if value < min || value > max {
+        return fail(field, format!("{value} is out of range {min}..={max}"));
+    }
+    u32::try_from(value).or_else(|_| fail(field, format!("{value} is out of range")))
+}
+
+fn build(raw: RawScenario) -> Result<Query, ScenarioError> {
+    let now = instant("now", &raw.now)?;
+    let start = instant("range.start", &raw.range.start)?;
+    let end = instant("range.end", &raw.range.end)?;
+    if end < start {
+        return fail("range.end", "is before range.start");
+    }
+    if end.seconds() - start.seconds() > MAX_RANGE_DAYS * 86_400 {
+        return fail("range", format!("is longer than {MAX_RANGE_DAYS} days"));
+    }
+    if raw.hosts.is_empty() {
+        return fail("hosts", "needs at least one host");
+    }
+    let event_type = event_type(&raw.event_type, &raw.hosts)?;
+    let mut seen = HashSet::new();
+    for (i, host) in raw.hosts.iter().enumerate() {
+        if host.id.trim().is_empty() {
+            return fail(format!("hosts[{i}].id"), "must not be empty");
+        }
+        if !seen.insert(host.id.as_str()) {
+            return fail(
+                format!("hosts[{i}].id"),
+                format!("duplicate host id {:?}", host.id),
+            );
+        }
+    }
+    let hosts = raw
+        .hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| host(i, h, &seen))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Query {
+        now,
+        range: Interval::new(start, end),
+        event_type,
+        hosts,
+    })
+}
+
+fn event_type(raw: &RawEventType, hosts: &[RawHost]) -> Result<EventType, ScenarioError> {
+    let kind = match raw.kind.as_str() {
+        "one_on_one" => Kind::OneOnOne,
+        "group" => Kind::Group,
+        "collective" => Kind::Collective,
+        "round_robin" => Kind::RoundRobin,
+        other => {
+            return fail(
+                "event_type.kind",
+                format!(
+                    "unknown kind {other:?} (expected one_on_one, group, collective or round_robin)"
+                ),
+            );
+        }
+    };
+    if matches!(kind, Kind::OneOnOne | Kind::Group) && hosts.len() != 1 {
+        return fail(
+            "hosts",
+            format!(
+                "a {} event type takes exactly one host, not {}",
+                raw.kind,
+                hosts.len()
+            ),
+        );
+    }
+    let zone = match &raw.timezone {
+        Some(name) => zone("event_type.timezone", name)?,
+        // The first host's zone; validated again with the host.
+        None => match hosts.first() {
+            Some(first) => zone("hosts[0].schedule.timezone", &first.schedule.timezone)?,
+            None => Zone::UTC,
+        },
+    };
+    let duration = minutes(
+        "event_type.duration_minutes",
+        Some(raw.duration_minutes),
+        0,
+        1,
+        1440,
+    )?;
+    let interval = minutes(
+        "event_type.slot_interval_minutes",
+        raw.slot_interval_minutes,
+        i64::from(duration),
+        1,
+        1440,
+    )?;
+    let seats = match (kind, raw.seats) {
+        (Kind::Group, seats) => minutes("event_type.seats", seats, 1, 1, 100_000)?,
+        (_, None | Some(1)) => 1,
+        (_, Some(_)) => return fail("event_type.seats", "applies only to group event types"),
+    };
+    let required_hosts = match (kind, raw.required_hosts) {
+        (Kind::Collective, Some(n)) => {
+            if n < 1 || n > hosts.len() as i64 {
+                return fail(
+                    "event_type.required_hosts",
+                    format!(
+                        "{n} is out of range 1..={} (the number of hosts)",
+                        hosts.len()
+                    ),
+                );
+            }
+            n as usize
+        }
+        (Kind::Collective, None) => hosts.len(),
+        (_, None) => hosts.len(),
+        (_, Some(_)) => {
+            return fail(
+                "event_type.required_hosts",
+                "applies only to collective event types",
+            );
+        }
+    };
+    Ok(EventType {
+        kind,
+        zone,
+        duration_minutes: duration,
+        slot_interval_minutes: interval,
+        buffer_before_minutes: minutes(
+            "event_type.buffer_before_minutes",
+            raw.buffer_before_minutes,
+            0,
+            0,
+            MAX_MINUTES,
+        )?,
+        buffer_after_minutes: minutes(
+            "event_type.buffer_after_minutes",
+            raw.buffer_after_minutes,
+            0,
+            0,
+            MAX_MINUTES,
+        )?,
+        min_notice_minutes: minutes(
+            "event_type.min_notice_minutes",
+            raw.min_notice_minutes,
+            0,
+            0,
+            100 * MAX_MINUTES,
+        )?,
+        max_days_ahead: match raw.max_days_ahead {
+            Some(days) => Some(minutes(
+                "event_type.max_days_ahead",
+                Some(days),
+                0,
+                0,
+                100_000,
+            )?),
+            None => None,
+        },
+        daily_limit: match raw.daily_limit {
+            Some(limit) => Some(minutes(
+                "event_type.daily_limit",
+                Some(limit),
+                0,
+                0,
+                100_000,
+            )?),
+            None => None,
+        },
+        seats,
+        required_hosts,
+    })
+}
+
+fn time_ranges(field: &str, raw: &[(String, String)]) -> Result<Vec<TimeRange>, ScenarioError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, (start, end))| {
+            let parse = |j: usize, text: &str| match LocalTime::parse(text) {
+                Some(t) => Ok(t),
+                None => fail(
+                    format!("{field}[{i}][{j}]"),
+                    format!("{text:?} is not a local time HH:MM (00:00 to 24:00)"),
+                ),
+            };
+            let (start, end) = (parse(0, start)?, parse(1, end)?);
+            if start == LocalTime::END_OF_DAY {
+                return fail(
+                    format!("{field}[{i}][0]"),
+                    "24:00 is allowed only as an end",
+                );
+            }
+            if end <= start {
+                return fail(format!("{field}[{i}][1]"), "end is not after start");
+            }
+            Ok(TimeRange { start, end })
+        })
+        .collect()
+}
+
+fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioError> {
+    let at = |rest: &str| format!("hosts[{i}].{rest}");
+    let mut schedule = Schedule::new(zone(&at("schedule.timezone"), &raw.schedule.timezone)?);
+    let weekly = &raw.schedule.weekly;
+    for (day, (name, ranges)) in [
+        ("mon", &weekly.mon),
+        ("tue", &weekly.tue),
+        ("wed", &weekly.wed),
+        ("thu", &weekly.thu),
+        ("fri", &weekly.fri),
+        ("sat", &weekly.sat),
+        ("sun", &weekly.sun),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if let Some(ranges) = ranges {
+            schedule.weekly[day] = time_ranges(&at(&format!("schedule.weekly.{name}")), ranges)?;
+        }
+    }
+    let mut overrides = BTreeMap::new();
+    for (j, o) in raw.schedule.overrides.iter().enumerate() {
+        let field = at(&format!("schedule.overrides[{j}]"));
+        let Ok(date) = NaiveDate::parse_from_str(&o.date, "%Y-%m-%d") else {
+            return fail(
+                format!("{field}.date"),
+                format!("{:?} is not a date YYYY-MM-DD", o.date),
+            );
+        };
+        let ranges = time_ranges(&format!("{field}.intervals"), &o.intervals)?;
+        if overrides.insert(date, ranges).is_some() {
+            return fail(
+                format!("{field}.date"),
+                format!("{date} has more than one override"),
+            );
+        }
+    }
+    schedule.overrides = overrides;
+    let busy = raw
+        .busy
+        .iter()
+        .enumerate()
+        .map(|(j, b)| {
+            let start = instant(&at(&format!("busy[{j}].start")), &b.start)?;
+            let end = instant(&at(&format!("busy[{j}].end")), &b.end)?;
+            if end < start {
+                return fail(at(&format!("busy[{j}].end")), "is before start");
+            }
+            Ok(Interval::new(start, end))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let calendars = raw
+        .events
+        .iter()
+        .enumerate()
+        .map(|(j, text)| {
+            ical::parse_calendar(text).or_else(|e| fail(at(&format!("events[{j}]")), e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let bookings = raw
+        .bookings
+        .iter()
+        .enumerate()
+        .map(|(j, b)| {
+            let field = at(&format!("bookings[{j}]"));
+            let start = instant(&format!("{field}.start"), &b.start)?;
+            let status = match b.status.as_str() {
+                "accepted" => BookingStatus::Accepted,
+                "pending" => BookingStatus::Pending,
+                "cancelled" => BookingStatus::Cancelled,
+                other => {
+                    return fail(
+                        format!("{field}.status"),
+                        format!(
+                            "unknown status {other:?} (expected accepted, pending or cancelled)"
+                        ),
+                    );
+                }
+            };
+            for (k, id) in b.hosts.iter().enumerate() {
+                if !ids.contains(id.as_str()) {
+                    return fail(
+                        format!("{field}.hosts[{k}]"),
+                        format!("unknown host {id:?}"),
+                    );
+                }
+            }
+            Ok(Booking { start, status })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Host {
+        id: raw.id.clone(),
+        schedule,
+        busy,
+        calendars,
+        bookings,
+    })
+}

@@ -1,0 +1,197 @@
+//! Slots and explanations as the JSON the spec and the CLI promise.
+
+use crate::engine::{Explanation, Query, Reason, Slot, Via};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct SlotsDoc<'a> {
+    slots: Vec<SlotDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct SlotDoc<'a> {
+    start: String,
+    hosts: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seats_left: Option<u32>,
+}
+
+/// `{"slots": [{"start", "hosts", "seats_left"?}]}` exactly as the spec shows.
+pub fn slots_json(query: &Query, slots: &[Slot]) -> serde_json::Value {
+    let doc = SlotsDoc {
+        slots: slots
+            .iter()
+            .map(|slot| SlotDoc {
+                start: slot.start.rfc3339(),
+                hosts: slot
+                    .hosts
+                    .iter()
+                    .map(|&i| query.hosts[i].id.as_str())
+                    .collect(),
+                seats_left: slot.seats_left,
+            })
+            .collect(),
+    };
+    serde_json::to_value(doc).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct ExplanationDoc<'a> {
+    start: String,
+    slot: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seats_left: Option<u32>,
+    reasons: Vec<ReasonDoc>,
+    hosts: Vec<HostDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct HostDoc<'a> {
+    id: &'a str,
+    free: bool,
+    reasons: Vec<ReasonDoc>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ReasonDoc {
+    NotOnGrid,
+    OutsideRange {
+        start: String,
+        end: String,
+    },
+    MinNotice {
+        earliest: String,
+    },
+    BookingWindow {
+        last_date: String,
+    },
+    OutsideAvailability {
+        start: String,
+        end: String,
+    },
+    Busy {
+        index: usize,
+        start: String,
+        end: String,
+        via: &'static str,
+    },
+    Event {
+        uid: String,
+        start: String,
+        end: String,
+        via: &'static str,
+    },
+    Booking {
+        index: usize,
+        start: String,
+        end: String,
+        via: &'static str,
+    },
+    DailyLimit {
+        date: String,
+        bookings: u32,
+        limit: u32,
+    },
+    SeatsFull {
+        seats: u32,
+    },
+    NotEnoughHosts {
+        free: usize,
+        required: usize,
+    },
+}
+
+fn via(via: Via) -> &'static str {
+    match via {
+        Via::Meeting => "meeting",
+        Via::BufferBefore => "buffer_before",
+        Via::BufferAfter => "buffer_after",
+        Via::BookingBufferBefore => "booking_buffer_before",
+        Via::BookingBufferAfter => "booking_buffer_after",
+    }
+}
+
+fn reason(reason: &Reason) -> ReasonDoc {
+    match reason {
+        Reason::NotOnGrid => ReasonDoc::NotOnGrid,
+        Reason::OutsideRange { range } => ReasonDoc::OutsideRange {
+            start: range.start.rfc3339(),
+            end: range.end.rfc3339(),
+        },
+        Reason::MinNotice { earliest } => ReasonDoc::MinNotice {
+            earliest: earliest.rfc3339(),
+        },
+        Reason::BookingWindow { last_date } => ReasonDoc::BookingWindow {
+            last_date: last_date.to_string(),
+        },
+        Reason::OutsideAvailability { meeting } => ReasonDoc::OutsideAvailability {
+            start: meeting.start.rfc3339(),
+            end: meeting.end.rfc3339(),
+        },
+        Reason::Busy {
+            index,
+            interval,
+            via: v,
+        } => ReasonDoc::Busy {
+            index: *index,
+            start: interval.start.rfc3339(),
+            end: interval.end.rfc3339(),
+            via: via(*v),
+        },
+        Reason::Event {
+            uid,
+            interval,
+            via: v,
+        } => ReasonDoc::Event {
+            uid: uid.to_string(),
+            start: interval.start.rfc3339(),
+            end: interval.end.rfc3339(),
+            via: via(*v),
+        },
+        Reason::Booking {
+            index,
+            meeting,
+            via: v,
+        } => ReasonDoc::Booking {
+            index: *index,
+            start: meeting.start.rfc3339(),
+            end: meeting.end.rfc3339(),
+            via: via(*v),
+        },
+        Reason::DailyLimit {
+            date,
+            bookings,
+            limit,
+        } => ReasonDoc::DailyLimit {
+            date: date.to_string(),
+            bookings: *bookings,
+            limit: *limit,
+        },
+        Reason::SeatsFull { seats } => ReasonDoc::SeatsFull { seats: *seats },
+        Reason::NotEnoughHosts { free, required } => ReasonDoc::NotEnoughHosts {
+            free: *free,
+            required: *required,
+        },
+    }
+}
+
+/// `{"start", "slot", "seats_left"?, "reasons", "hosts": [{"id", "free", "reasons"}]}`.
+pub fn explanation_json(query: &Query, explanation: &Explanation) -> serde_json::Value {
+    let doc = ExplanationDoc {
+        start: explanation.start.rfc3339(),
+        slot: explanation.slot,
+        seats_left: explanation.seats_left,
+        reasons: explanation.reasons.iter().map(reason).collect(),
+        hosts: explanation
+            .hosts
+            .iter()
+            .map(|h| HostDoc {
+                id: query.hosts[h.host].id.as_str(),
+                free: h.free,
+                reasons: h.reasons.iter().map(reason).collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_value(doc).unwrap_or_default()
+}
