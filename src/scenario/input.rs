@@ -196,7 +196,6 @@ fn build(raw: RawScenario) -> Result<Query, ScenarioError> {
     if raw.hosts.is_empty() {
         return fail("hosts", "needs at least one host");
     }
-    let event_type = event_type(&raw.event_type, &raw.hosts)?;
     let mut seen = HashSet::new();
     for (i, host) in raw.hosts.iter().enumerate() {
         if host.id.trim().is_empty() {
@@ -209,6 +208,7 @@ fn build(raw: RawScenario) -> Result<Query, ScenarioError> {
             );
         }
     }
+    let event_type = event_type(&raw.event_type, &raw.hosts)?;
     let hosts = raw
         .hosts
         .iter()
