@@ -1,8 +1,13 @@
 //! Kairos: scheduling and calendar platform.
 //!
-//! `engine` is the pure availability core; `scenario` reads and writes the
-//! spec's scenario JSON; `cli` is the command line.
+//! Layers, outermost first: `cli` and `http` → `booking` (use cases) →
+//! `store` → `engine` and `domain`. The engine is pure; see docs/ARCHITECTURE.md.
 
+pub mod booking;
 pub mod cli;
+pub mod config;
+pub mod domain;
 pub mod engine;
+pub mod http;
 pub mod scenario;
+pub mod store;

@@ -1,0 +1,120 @@
+-- Kairos schema, SQLite flavour. Instants are UTC (sqlx encodes them as text that sorts
+-- in time order); JSON columns hold text.
+CREATE TABLE organizations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX users_organization ON users(organization_id);
+
+CREATE TABLE schedules (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    weekly TEXT NOT NULL,
+    overrides TEXT NOT NULL,
+    is_default BOOLEAN NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX schedules_user ON schedules(user_id);
+
+CREATE TABLE event_types (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    owner_id TEXT NOT NULL REFERENCES users(id),
+    slug TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (owner_id, slug)
+);
+
+CREATE TABLE event_type_hosts (
+    event_type_id TEXT NOT NULL REFERENCES event_types(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    priority INTEGER NOT NULL,
+    weight INTEGER NOT NULL,
+    PRIMARY KEY (event_type_id, user_id)
+);
+
+CREATE TABLE busy_blocks (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    start_at TEXT NOT NULL,
+    end_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    external_id TEXT,
+    ical TEXT,
+    UNIQUE (user_id, source, external_id)
+);
+CREATE INDEX busy_blocks_user_time ON busy_blocks(user_id, start_at);
+
+CREATE TABLE bookings (
+    id TEXT PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    event_type_id TEXT NOT NULL REFERENCES event_types(id),
+    start_at TEXT NOT NULL,
+    end_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    invitee_name TEXT NOT NULL,
+    invitee_email TEXT NOT NULL,
+    invitee_timezone TEXT NOT NULL,
+    answers TEXT NOT NULL,
+    utm TEXT NOT NULL,
+    cancel_reason TEXT,
+    cancelled_by TEXT,
+    rescheduled_from TEXT REFERENCES bookings(uid),
+    rescheduled_to TEXT REFERENCES bookings(uid),
+    manage_token_hash TEXT NOT NULL,
+    idempotency_key TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (event_type_id, idempotency_key)
+);
+CREATE INDEX bookings_organization_start ON bookings(organization_id, start_at);
+
+-- One row per host of a booking; `active` while the booking holds the host's time.
+CREATE TABLE booking_hosts (
+    booking_id TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    start_at TEXT NOT NULL,
+    end_at TEXT NOT NULL,
+    slot_key TEXT NOT NULL,
+    active BOOLEAN NOT NULL,
+    PRIMARY KEY (booking_id, user_id)
+);
+CREATE INDEX booking_hosts_user_time ON booking_hosts(user_id, start_at);
+
+CREATE TABLE booking_history (
+    id TEXT PRIMARY KEY,
+    booking_id TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    note TEXT,
+    at TEXT NOT NULL
+);
+CREATE INDEX booking_history_booking ON booking_history(booking_id, at);

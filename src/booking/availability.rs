@@ -1,0 +1,220 @@
+//! Feeding the engine from the store: an event type's hosts, their schedules,
+//! busy blocks and bookings of every event type.
+
+use super::{BookingError, StoreRef};
+use crate::domain::{EventType, TimeZoneName, User};
+use crate::engine::{self, Instant, Interval, Zone};
+use crate::store::Snapshot;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Everything about an event type the engine needs besides bookings and busy time.
+#[derive(Debug, Clone)]
+pub struct AvailabilityInputs {
+    pub event_type: EventType,
+    pub owner: User,
+    /// `(user id, schedule)` per host, in the event type's host order. A host
+    /// without any schedule has no availability.
+    pub hosts: Vec<(String, engine::Schedule)>,
+}
+
+pub(crate) fn to_utc(at: Instant) -> DateTime<Utc> {
+    at.to_utc()
+}
+
+pub(crate) fn from_utc(at: DateTime<Utc>) -> Instant {
+    Instant::from_utc(at)
+}
+
+impl AvailabilityInputs {
+    pub async fn load(store: StoreRef<'_>, event_type: EventType, owner: User) -> Result<Self, BookingError> {
+        let picked = match &event_type.input.schedule_id {
+            Some(id) => Some(store.schedule(&event_type_org(store, &owner).await?, id).await?),
+            None => None,
+        };
+        let mut hosts = Vec::new();
+        for host in &event_type.input.hosts {
+            let schedule = match &picked {
+                Some(schedule) if schedule.input.user_id == host.user_id => Some(schedule.clone()),
+                _ => store.default_schedule(&host.user_id).await?,
+            };
+            let schedule = match schedule {
+                Some(schedule) => schedule.engine(),
+                None => engine::Schedule::new(Zone::UTC),
+            };
+            hosts.push((host.user_id.clone(), schedule));
+        }
+        Ok(AvailabilityInputs { event_type, owner, hosts })
+    }
+
+    /// The zone of the start-time grid: the event type's, else the owner's.
+    pub fn zone(&self) -> Zone {
+        self.event_type
+            .input
+            .timezone
+            .as_ref()
+            .unwrap_or(&self.owner.input.timezone)
+            .zone()
+    }
+
+    pub fn host_ids(&self) -> Vec<String> {
+        self.hosts.iter().map(|(id, _)| id.clone()).collect()
+    }
+
+    pub fn engine_event_type(&self) -> engine::EventType {
+        let input = &self.event_type.input;
+        engine::EventType {
+            kind: input.kind.engine(),
+            zone: self.zone(),
+            duration_minutes: input.duration_minutes,
+            slot_interval_minutes: input.slot_interval_minutes.unwrap_or(input.duration_minutes),
+            buffer_before_minutes: input.buffer_before_minutes,
+            buffer_after_minutes: input.buffer_after_minutes,
+            min_notice_minutes: input.min_notice_minutes,
+            max_days_ahead: input.max_days_ahead,
+            daily_limit: input.daily_limit,
+            seats: input.seats.unwrap_or(1),
+            required_hosts: input.required_hosts.map_or(self.hosts.len(), |n| n as usize),
+        }
+    }
+
+    /// Where bookings and busy time can matter for starts in `range`.
+    pub fn window(&self, range: Interval) -> (DateTime<Utc>, DateTime<Utc>) {
+        let input = &self.event_type.input;
+        let before = i64::from(input.buffer_before_minutes.max(input.buffer_after_minutes));
+        let after = i64::from(input.duration_minutes) + before;
+        // Bookings of other event types can be long; a day of margin covers them.
+        (
+            to_utc(range.start.plus_minutes(-before - 1440)),
+            to_utc(range.end.plus_minutes(after + 1440)),
+        )
+    }
+
+    /// The engine query for `range` given what the store holds.
+    pub fn query(&self, now: Instant, range: Interval, snapshot: &Snapshot) -> engine::Query {
+        let hosts = self
+            .hosts
+            .iter()
+            .map(|(id, schedule)| {
+                let mut host = engine::Host {
+                    id: id.clone(),
+                    schedule: schedule.clone(),
+                    busy: Vec::new(),
+                    calendars: Vec::new(),
+                    bookings: Vec::new(),
+                };
+                for block in snapshot.busy.iter().filter(|b| &b.input.user_id == id) {
+                    match &block.input.ical {
+                        // Stored iCalendar was checked on the way in; a block that no
+                        // longer parses blocks its whole bounding interval instead.
+                        Some(text) => match engine::ical::parse_calendar(text) {
+                            Ok(calendar) => host.calendars.push(calendar),
+                            Err(_) => host
+                                .busy
+                                .push(Interval::new(from_utc(block.input.start), from_utc(block.input.end))),
+                        },
+                        None => host
+                            .busy
+                            .push(Interval::new(from_utc(block.input.start), from_utc(block.input.end))),
+                    }
+                }
+                for booking in snapshot.bookings.iter().filter(|b| &b.user_id == id) {
+                    if booking.event_type_id == self.event_type.id {
+                        host.bookings.push(engine::Booking {
+                            start: from_utc(booking.start),
+                            // Pending requests hold the time too (see BookingStatus::holds_time).
+                            status: engine::BookingStatus::Accepted,
+                        });
+                    } else {
+                        host.busy
+                            .push(Interval::new(from_utc(booking.start), from_utc(booking.end)));
+                    }
+                }
+                host
+            })
+            .collect();
+        engine::Query {
+            now,
+            range,
+            event_type: self.engine_event_type(),
+            hosts,
+        }
+    }
+}
+
+async fn event_type_org(store: StoreRef<'_>, owner: &User) -> Result<String, BookingError> {
+    // The owner's organization is the event type's; the public path has no key.
+    let _ = store;
+    Ok(owner_org(owner))
+}
+
+fn owner_org(owner: &User) -> String {
+    owner.organization_id.clone()
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicSlot {
+    pub start: DateTime<Utc>,
+    /// Wall-clock time in the invitee's zone, `HH:MM`.
+    pub local_time: String,
+    /// Start with the invitee's offset, RFC 3339.
+    pub local: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seats_left: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DaySlots {
+    /// Local date in the invitee's zone.
+    pub date: String,
+    pub slots: Vec<PublicSlot>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlotsAnswer {
+    pub timezone: String,
+    pub days: Vec<DaySlots>,
+}
+
+/// Slots of an event type for `range`, grouped by local date in `invitee_zone`.
+pub async fn slots_for(
+    store: StoreRef<'_>,
+    inputs: &AvailabilityInputs,
+    now: Instant,
+    range: Interval,
+    invitee_zone: &TimeZoneName,
+) -> Result<SlotsAnswer, BookingError> {
+    let (from, to) = inputs.window(range);
+    let host_ids = inputs.host_ids();
+    let snapshot = Snapshot {
+        bookings: store.host_bookings(&host_ids, from, to).await?,
+        busy: store.busy_blocks(&host_ids, from, to).await?,
+    };
+    let query = inputs.query(now, range, &snapshot);
+    let zone = invitee_zone.zone();
+    let mut days: Vec<DaySlots> = Vec::new();
+    for slot in engine::find_slots(&query) {
+        let local = zone.local(slot.start);
+        let offset = zone.offset_at(slot.start);
+        let fixed = chrono::FixedOffset::east_opt(offset as i32).unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset"));
+        let date = local.format("%Y-%m-%d").to_string();
+        let public = PublicSlot {
+            start: to_utc(slot.start),
+            local_time: local.format("%H:%M").to_string(),
+            local: slot.start.to_utc().with_timezone(&fixed).to_rfc3339(),
+            seats_left: slot.seats_left,
+        };
+        match days.last_mut() {
+            Some(day) if day.date == date => day.slots.push(public),
+            _ => days.push(DaySlots {
+                date,
+                slots: vec![public],
+            }),
+        }
+    }
+    Ok(SlotsAnswer {
+        timezone: invitee_zone.to_string(),
+        days,
+    })
+}

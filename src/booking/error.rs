@@ -1,0 +1,34 @@
+//! What can go wrong in a use case, in terms the HTTP layer maps to statuses.
+
+use crate::domain::ValidationError;
+use crate::engine::Reason;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("{0}")]
+    Invalid(#[from] ValidationError),
+    #[error("not found")]
+    NotFound,
+    /// The time cannot be booked (taken meanwhile, or never free); the reasons say why.
+    #[error("that time is no longer available")]
+    Unavailable(Vec<Reason>),
+    /// The booking is over (cancelled, rejected, rescheduled): its links are gone.
+    #[error("this booking is {0}")]
+    Gone(String),
+    /// The request conflicts with the booking's state (e.g. approving an accepted booking).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for BookingError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => BookingError::NotFound,
+            StoreError::SlotTaken => BookingError::Unavailable(Vec::new()),
+            other => BookingError::Store(other),
+        }
+    }
+}

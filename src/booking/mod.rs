@@ -1,0 +1,18 @@
+//! Use cases: what people do with Kairos (find a time, book, cancel,
+//! reschedule, approve…), written against the [`Store`] interface and the
+//! pure engine. HTTP handlers call these and only translate.
+
+mod availability;
+mod error;
+mod manage;
+mod book;
+
+pub use availability::{AvailabilityInputs, DaySlots, PublicSlot, SlotsAnswer, slots_for};
+pub use book::{Booked, book};
+pub use error::BookingError;
+pub use manage::{cancel, change_status, reschedule};
+
+use crate::store::Store;
+
+/// The store as the use cases see it.
+pub type StoreRef<'a> = &'a dyn Store;

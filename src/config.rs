@@ -1,0 +1,170 @@
+//! Typed settings: defaults < `kairos.toml` < `KAIROS_*` environment variables.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::Path;
+
+/// A value that must not appear in logs (database URLs carry passwords).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://kairos.db` (default, embedded) or `postgres://…`.
+    pub database_url: Secret,
+    pub host: String,
+    pub port: u16,
+    pub log_format: LogFormat,
+    /// Where people reach this server (for links in responses); defaults to `http://host:port`.
+    pub public_url: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: Secret::new("sqlite://kairos.db"),
+            host: "127.0.0.1".to_string(),
+            port: 8080,
+            log_format: LogFormat::Text,
+            public_url: None,
+        }
+    }
+}
+
+/// The file layer: every key optional, unknown keys rejected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    host: Option<String>,
+    port: Option<u16>,
+    log_format: Option<LogFormat>,
+    public_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    #[error("{name}: {message}")]
+    Env { name: String, message: String },
+}
+
+impl Settings {
+    /// Loads settings: defaults, then `file` if it exists, then the environment.
+    pub fn load(
+        file: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut settings = Settings::default();
+        if file.exists() {
+            let path = file.display().to_string();
+            let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let layer: FileSettings = toml::from_str(&text).map_err(|e| ConfigError::File {
+                path,
+                message: e.to_string(),
+            })?;
+            settings.apply(layer);
+        }
+        let mut layer = FileSettings::default();
+        for (name, value) in env {
+            let bad = |message: &str| ConfigError::Env {
+                name: name.clone(),
+                message: message.to_string(),
+            };
+            match name.as_str() {
+                "KAIROS_DATABASE_URL" => layer.database_url = Some(value),
+                "KAIROS_HOST" => layer.host = Some(value),
+                "KAIROS_PORT" => {
+                    layer.port = Some(value.parse().map_err(|_| bad("not a port number"))?);
+                }
+                "KAIROS_LOG_FORMAT" => {
+                    layer.log_format = Some(match value.as_str() {
+                        "text" => LogFormat::Text,
+                        "json" => LogFormat::Json,
+                        _ => return Err(bad("expected text or json")),
+                    });
+                }
+                "KAIROS_PUBLIC_URL" => layer.public_url = Some(value),
+                _ => {}
+            }
+        }
+        settings.apply(layer);
+        Ok(settings)
+    }
+
+    fn apply(&mut self, layer: FileSettings) {
+        if let Some(url) = layer.database_url {
+            self.database_url = Secret::new(url);
+        }
+        if let Some(host) = layer.host {
+            self.host = host;
+        }
+        if let Some(port) = layer.port {
+            self.port = port;
+        }
+        if let Some(format) = layer.log_format {
+            self.log_format = format;
+        }
+        if let Some(url) = layer.public_url {
+            self.public_url = Some(url);
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}:{}", self.host, self.port))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = std::env::temp_dir().join(format!("kairos-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("kairos.toml");
+        std::fs::write(&file, "port = 9000\nhost = \"0.0.0.0\"\n").expect("write");
+        let env = vec![("KAIROS_PORT".to_string(), "9100".to_string())];
+        let settings = Settings::load(&file, env).expect("loads");
+        assert_eq!(settings.port, 9100, "environment beats the file");
+        assert_eq!(settings.host, "0.0.0.0", "file beats the default");
+        assert_eq!(settings.database_url.expose(), "sqlite://kairos.db");
+        assert!(!format!("{settings:?}").contains("kairos.db"), "secrets stay out of Debug");
+        std::fs::write(&file, "prot = 1\n").expect("write");
+        assert!(Settings::load(&file, Vec::new()).is_err(), "unknown keys are errors");
+        let env = vec![("KAIROS_PORT".to_string(), "http".to_string())];
+        assert!(Settings::load(&dir.join("missing.toml"), env).is_err());
+    }
+}

@@ -1,0 +1,196 @@
+//! Bookings and what invitees send to make them.
+
+use super::{Email, Question, QuestionKind, TimeZoneName, ValidationError, check_text, invalid};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    Pending,
+    Accepted,
+    Rejected,
+    Cancelled,
+    NoShow,
+    Completed,
+}
+
+impl BookingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Pending => "pending",
+            BookingStatus::Accepted => "accepted",
+            BookingStatus::Rejected => "rejected",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::NoShow => "no_show",
+            BookingStatus::Completed => "completed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            BookingStatus::Pending,
+            BookingStatus::Accepted,
+            BookingStatus::Rejected,
+            BookingStatus::Cancelled,
+            BookingStatus::NoShow,
+            BookingStatus::Completed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    /// Does a booking in this status hold the host's time? Pending requests
+    /// do: two invitees must not both be promised the same slot.
+    pub fn holds_time(self) -> bool {
+        matches!(self, BookingStatus::Pending | BookingStatus::Accepted)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Invitee {
+    pub name: String,
+    pub email: Email,
+    pub timezone: TimeZoneName,
+}
+
+/// Campaign attribution carried from the booking page's URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Utm {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// What an invitee sends to book.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookingRequest {
+    pub start: DateTime<Utc>,
+    pub invitee: Invitee,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub answers: Map<String, Value>,
+    #[serde(default)]
+    pub utm: Utm,
+}
+
+impl BookingRequest {
+    /// Checks the invitee and the answers against the event type's questions.
+    pub fn validate(&self, questions: &[Question]) -> Result<(), ValidationError> {
+        check_text("invitee.name", &self.invitee.name, 200, true)?;
+        for key in self.answers.keys() {
+            if !questions.iter().any(|q| q.id.as_str() == key) {
+                return invalid(format!("answers.{key}"), "is not a question of this event type");
+            }
+        }
+        for q in questions {
+            let field = format!("answers.{}", q.id);
+            let answer = self.answers.get(q.id.as_str()).filter(|v| !v.is_null());
+            let Some(answer) = answer else {
+                if q.required {
+                    return invalid(field, "is required");
+                }
+                continue;
+            };
+            answer_fits(&field, q, answer)?;
+        }
+        Ok(())
+    }
+}
+
+fn answer_fits(field: &str, q: &Question, answer: &Value) -> Result<(), ValidationError> {
+    let text = || answer.as_str().ok_or_else(|| ValidationError::new(field, "must be a string"));
+    match q.kind {
+        QuestionKind::Text => check_text(field, text()?, 1_000, q.required),
+        QuestionKind::LongText => check_text(field, text()?, 10_000, q.required),
+        QuestionKind::Email => Email::parse(text()?).map(|_| ()).map_err(|m| ValidationError::new(field, m)),
+        QuestionKind::Phone => {
+            let t = text()?;
+            let digits = t.chars().filter(char::is_ascii_digit).count();
+            let allowed = t.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+            if allowed && (5..=20).contains(&digits) {
+                Ok(())
+            } else {
+                invalid(field, format!("{t:?} is not a phone number"))
+            }
+        }
+        QuestionKind::Select => {
+            let t = text()?;
+            if q.options.iter().any(|o| o == t) {
+                Ok(())
+            } else {
+                invalid(field, format!("{t:?} is not one of the options"))
+            }
+        }
+        QuestionKind::MultiSelect => {
+            let items = answer
+                .as_array()
+                .ok_or_else(|| ValidationError::new(field, "must be a list of options"))?;
+            if q.required && items.is_empty() {
+                return invalid(field, "is required");
+            }
+            for item in items {
+                match item.as_str() {
+                    Some(t) if q.options.iter().any(|o| o == t) => {}
+                    _ => return invalid(field, format!("{item} is not one of the options")),
+                }
+            }
+            Ok(())
+        }
+        QuestionKind::Checkbox => match answer.as_bool() {
+            Some(false) if q.required => invalid(field, "must be checked"),
+            Some(_) => Ok(()),
+            None => invalid(field, "must be true or false"),
+        },
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Booking {
+    /// The public id used in links.
+    pub uid: String,
+    pub event_type_id: String,
+    /// The hosts meeting the invitee.
+    pub hosts: Vec<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub status: BookingStatus,
+    pub invitee: Invitee,
+    #[schema(value_type = Object)]
+    pub answers: Map<String, Value>,
+    pub utm: Utm,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rescheduled_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rescheduled_to: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One status change, for the booking's history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StatusChange {
+    pub from: Option<BookingStatus>,
+    pub to: BookingStatus,
+    /// `invitee`, `host:<user id>`, `admin:<key id>` or `system`.
+    pub actor: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
+}

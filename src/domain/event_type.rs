@@ -1,0 +1,235 @@
+//! Event types: what invitees book.
+
+use super::{Slug, TimeZoneName, ValidationError, check_text, invalid};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    OneOnOne,
+    Group,
+    Collective,
+    RoundRobin,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::OneOnOne => "one_on_one",
+            Kind::Group => "group",
+            Kind::Collective => "collective",
+            Kind::RoundRobin => "round_robin",
+        }
+    }
+
+    pub fn engine(self) -> crate::engine::Kind {
+        match self {
+            Kind::OneOnOne => crate::engine::Kind::OneOnOne,
+            Kind::Group => crate::engine::Kind::Group,
+            Kind::Collective => crate::engine::Kind::Collective,
+            Kind::RoundRobin => crate::engine::Kind::RoundRobin,
+        }
+    }
+}
+
+/// Where the meeting happens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Location {
+    /// To be agreed (or given in the description).
+    Unspecified,
+    InPerson { address: String },
+    Phone { number: String },
+    Video { url: String },
+}
+
+impl Default for Location {
+    fn default() -> Self {
+        Location::Unspecified
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    Text,
+    LongText,
+    Email,
+    Phone,
+    Select,
+    MultiSelect,
+    Checkbox,
+}
+
+/// An intake question asked when booking; answers are keyed by `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: Slug,
+    pub label: String,
+    pub kind: QuestionKind,
+    #[serde(default)]
+    pub required: bool,
+    /// The choices of `select` and `multi_select`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+/// A host of an event type; priority and weight steer round robin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventTypeHost {
+    pub user_id: String,
+    #[serde(default)]
+    pub priority: i32,
+    #[serde(default = "default_weight")]
+    pub weight: i32,
+}
+
+fn default_weight() -> i32 {
+    100
+}
+
+/// What an admin sends to create or replace an event type.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventTypeInput {
+    /// The user whose public link this is (`/{user-slug}/{slug}`).
+    pub owner_id: String,
+    pub slug: Slug,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub kind: Kind,
+    pub duration_minutes: u32,
+    /// Distance between start times; defaults to the duration.
+    pub slot_interval_minutes: Option<u32>,
+    #[serde(default)]
+    pub buffer_before_minutes: u32,
+    #[serde(default)]
+    pub buffer_after_minutes: u32,
+    #[serde(default)]
+    pub min_notice_minutes: u32,
+    pub max_days_ahead: Option<u32>,
+    pub daily_limit: Option<u32>,
+    /// `group` only.
+    pub seats: Option<u32>,
+    /// `collective` only: how many hosts must attend (default all).
+    pub required_hosts: Option<u32>,
+    /// Zone of the start-time grid and of "days"; defaults to the owner's zone.
+    pub timezone: Option<TimeZoneName>,
+    /// The schedule to use; defaults to each host's default schedule.
+    pub schedule_id: Option<String>,
+    #[serde(default)]
+    pub location: Location,
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    #[serde(default)]
+    pub requires_approval: bool,
+    /// Hosts; defaults to the owner alone.
+    #[serde(default)]
+    pub hosts: Vec<EventTypeHost>,
+}
+
+const MAX_MINUTES: u32 = 366 * 24 * 60;
+
+impl EventTypeInput {
+    /// Checks the rules that span fields; fills in the owner as sole host.
+    pub fn validate(&mut self) -> Result<(), ValidationError> {
+        check_text("title", &self.title, 200, true)?;
+        check_text("description", &self.description, 10_000, false)?;
+        if !(1..=1440).contains(&self.duration_minutes) {
+            return invalid("duration_minutes", "must be 1..=1440");
+        }
+        if let Some(interval) = self.slot_interval_minutes {
+            if !(1..=1440).contains(&interval) {
+                return invalid("slot_interval_minutes", "must be 1..=1440");
+            }
+        }
+        for (field, value) in [
+            ("buffer_before_minutes", self.buffer_before_minutes),
+            ("buffer_after_minutes", self.buffer_after_minutes),
+            ("min_notice_minutes", self.min_notice_minutes),
+        ] {
+            if value > MAX_MINUTES {
+                return invalid(field, format!("must be at most {MAX_MINUTES}"));
+            }
+        }
+        if self.max_days_ahead.is_some_and(|d| d > 3660) {
+            return invalid("max_days_ahead", "must be at most 3660");
+        }
+        if self.hosts.is_empty() {
+            self.hosts.push(EventTypeHost {
+                user_id: self.owner_id.clone(),
+                priority: 0,
+                weight: default_weight(),
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, host) in self.hosts.iter().enumerate() {
+            if !seen.insert(host.user_id.as_str()) {
+                return invalid(format!("hosts[{i}].user_id"), "is listed twice");
+            }
+            if host.weight < 0 {
+                return invalid(format!("hosts[{i}].weight"), "must not be negative");
+            }
+        }
+        match self.kind {
+            Kind::OneOnOne | Kind::Group if self.hosts.len() != 1 => {
+                return invalid("hosts", format!("a {} event type has exactly one host", self.kind.as_str()));
+            }
+            _ => {}
+        }
+        match (self.kind, self.seats) {
+            (Kind::Group, None) => return invalid("seats", "a group event type needs seats"),
+            (Kind::Group, Some(seats)) if !(1..=10_000).contains(&seats) => {
+                return invalid("seats", "must be 1..=10000");
+            }
+            (Kind::Group, _) | (_, None) => {}
+            (_, Some(_)) => return invalid("seats", "applies only to group event types"),
+        }
+        match (self.kind, self.required_hosts) {
+            (Kind::Collective, Some(n)) if n < 1 || n as usize > self.hosts.len() => {
+                return invalid("required_hosts", format!("must be 1..={} (the number of hosts)", self.hosts.len()));
+            }
+            (Kind::Collective, _) | (_, None) => {}
+            (_, Some(_)) => return invalid("required_hosts", "applies only to collective event types"),
+        }
+        let mut ids = std::collections::HashSet::new();
+        for (i, q) in self.questions.iter().enumerate() {
+            check_text(&format!("questions[{i}].label"), &q.label, 500, true)?;
+            if !ids.insert(q.id.as_str()) {
+                return invalid(format!("questions[{i}].id"), "is used twice");
+            }
+            let choice = matches!(q.kind, QuestionKind::Select | QuestionKind::MultiSelect);
+            if choice && q.options.is_empty() {
+                return invalid(format!("questions[{i}].options"), "a select question needs options");
+            }
+            if !choice && !q.options.is_empty() {
+                return invalid(format!("questions[{i}].options"), "only select questions have options");
+            }
+        }
+        match &self.location {
+            Location::InPerson { address } => check_text("location.address", address, 500, true)?,
+            Location::Phone { number } => check_text("location.number", number, 50, true)?,
+            Location::Video { url } => {
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return invalid("location.url", "must be an http(s) URL");
+                }
+            }
+            Location::Unspecified => {}
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventType {
+    pub id: String,
+    #[serde(flatten)]
+    pub input: EventTypeInput,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,31 @@
+//! Users: the hosts people book.
+
+use super::{Email, Slug, TimeZoneName, ValidationError, check_text};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    /// Unique across the server: the first part of public links.
+    pub slug: Slug,
+    pub name: String,
+    pub email: Email,
+    pub timezone: TimeZoneName,
+}
+
+impl UserInput {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check_text("name", &self.name, 200, true)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    #[serde(flatten)]
+    pub input: UserInput,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

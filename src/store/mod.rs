@@ -1,0 +1,126 @@
+//! Persistence: one interface ([`Store`]), implemented for SQLite (embedded
+//! default) and PostgreSQL (several stateless Kairos processes over one
+//! database). The same story test runs against both.
+//!
+//! Both implementations come from one body of SQL (`sql.rs`, instantiated per
+//! database by a macro); only transactions and locking differ:
+//! - SQLite: every booking write is a `BEGIN IMMEDIATE` transaction, so the
+//!   check "is the host still free" and the insert see no other writer.
+//! - PostgreSQL: per-host advisory transaction locks serialize bookings of the
+//!   same host, and an exclusion constraint over `tstzrange(start, end)` per
+//!   host makes overlapping time-holding bookings impossible even if code
+//!   forgot the lock (group seats share a `slot_key` and may overlap).
+
+mod postgres;
+mod records;
+mod sql;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use records::*;
+pub use sqlite::SqliteStore;
+
+use crate::domain::{
+    Booking, BookingStatus, EventType, EventTypeInput, Schedule, ScheduleInput, StatusChange, User,
+    UserInput,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule: which field.
+    #[error("{field} is already taken")]
+    Duplicate { field: String },
+    /// Still referenced by other rows (e.g. a host with bookings).
+    #[error("{0}")]
+    InUse(String),
+    /// The time is no longer available (lost a race, or the check failed).
+    #[error("that time is no longer available")]
+    SlotTaken,
+    /// A status change that is not allowed from the current status.
+    #[error("booking is {0}")]
+    WrongStatus(String),
+    /// The decision callback refused the booking for its own reason.
+    #[error("{0}")]
+    Refused(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Decides, inside the booking transaction, which hosts take the booking.
+/// It sees every time-holding booking and busy block of the candidate hosts
+/// around the requested time, as committed by everyone else.
+pub type Decide<'a> = &'a (dyn Fn(&Snapshot) -> Result<Vec<String>> + Send + Sync);
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `postgres` or `sqlite`.
+    fn backend(&self) -> &'static str;
+    async fn migrate(&self) -> Result<()>;
+    async fn ping(&self) -> Result<()>;
+
+    async fn create_organization(&self, name: &str) -> Result<Organization>;
+    async fn create_api_key(&self, organization_id: &str, name: &str, key_hash: &str) -> Result<String>;
+    /// `(key id, organization id)` of a key, by its hash.
+    async fn api_key(&self, key_hash: &str) -> Result<Option<(String, String)>>;
+
+    async fn insert_user(&self, organization_id: &str, input: &UserInput) -> Result<User>;
+    async fn update_user(&self, organization_id: &str, id: &str, input: &UserInput) -> Result<User>;
+    async fn users(&self, organization_id: &str) -> Result<Vec<User>>;
+    async fn user(&self, organization_id: &str, id: &str) -> Result<User>;
+    async fn user_by_slug(&self, slug: &str) -> Result<User>;
+    async fn delete_user(&self, organization_id: &str, id: &str) -> Result<()>;
+
+    async fn insert_schedule(&self, organization_id: &str, input: &ScheduleInput) -> Result<Schedule>;
+    async fn update_schedule(&self, organization_id: &str, id: &str, input: &ScheduleInput) -> Result<Schedule>;
+    async fn schedules(&self, organization_id: &str) -> Result<Vec<Schedule>>;
+    async fn schedule(&self, organization_id: &str, id: &str) -> Result<Schedule>;
+    /// The host's default schedule (or their oldest one).
+    async fn default_schedule(&self, user_id: &str) -> Result<Option<Schedule>>;
+    async fn delete_schedule(&self, organization_id: &str, id: &str) -> Result<()>;
+
+    async fn insert_event_type(&self, organization_id: &str, input: &EventTypeInput) -> Result<EventType>;
+    async fn update_event_type(&self, organization_id: &str, id: &str, input: &EventTypeInput) -> Result<EventType>;
+    async fn event_types(&self, organization_id: &str) -> Result<Vec<EventType>>;
+    async fn event_type(&self, organization_id: &str, id: &str) -> Result<EventType>;
+    async fn event_type_by_slugs(&self, user_slug: &str, event_slug: &str) -> Result<(EventType, User)>;
+    async fn delete_event_type(&self, organization_id: &str, id: &str) -> Result<()>;
+
+    async fn insert_busy_block(&self, organization_id: &str, input: &BusyBlockInput) -> Result<BusyBlock>;
+    /// Busy blocks of these hosts overlapping `[from, to)`, and every block with iCalendar data.
+    async fn busy_blocks(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<BusyBlock>>;
+    /// Time-holding bookings (any event type) of these hosts overlapping `[from, to)`.
+    async fn host_bookings(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<HostBooking>>;
+
+    /// Inserts a booking in one transaction after `decide` approves it against a
+    /// fresh snapshot; with `replaces`, cancels that booking in the same
+    /// transaction and links the two (reschedule).
+    async fn book(&self, new: &NewBooking, decide: Decide<'_>) -> Result<Booking>;
+    async fn booking(&self, uid: &str) -> Result<StoredBooking>;
+    async fn booking_by_idempotency_key(&self, event_type_id: &str, key: &str) -> Result<Option<Booking>>;
+    async fn bookings(&self, organization_id: &str, filter: &BookingFilter) -> Result<Vec<Booking>>;
+    async fn history(&self, uid: &str) -> Result<Vec<StatusChange>>;
+    /// Moves a booking from one of `from` to `to`, recording who did it.
+    async fn change_status(&self, uid: &str, from: &[BookingStatus], change: &StatusUpdate) -> Result<Booking>;
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// Opens the store a database URL names (`sqlite:…` or `postgres:…`).
+pub async fn connect(url: &str) -> Result<SharedStore> {
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    }
+}

@@ -1,0 +1,55 @@
+//! PostgreSQL: for deployments with several Kairos processes over one
+//! database. Booking writes take a transaction-scoped advisory lock per
+//! candidate host (in a fixed order, so two bookings never deadlock), and the
+//! `booking_hosts_no_overlap` exclusion constraint rejects overlapping
+//! time-holding bookings of a host whatever the code does.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<Self, super::StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(32)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(PgStore { pool })
+    }
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn migrator() -> sqlx::migrate::Migrator {
+        sqlx::migrate!("./migrations/postgres")
+    }
+
+    async fn begin_write(&self, hosts: &[String]) -> Result<sqlx::Transaction<'_, Postgres>, super::StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut sorted: Vec<&String> = hosts.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        for host in sorted {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(host)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// `23P01`: exclusion_violation, from `booking_hosts_no_overlap`.
+    fn is_overlap(error: &sqlx::Error) -> bool {
+        matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("23P01"))
+    }
+}
+
+super::sql::sql_store!(PgStore, Postgres, "postgres");

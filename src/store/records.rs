@@ -1,0 +1,110 @@
+//! Rows the store reads and writes that are not domain types of their own.
+
+use crate::domain::{BookingStatus, Invitee, Utm};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Busy time of a host from outside Kairos (filled by calendar sync).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BusyBlockInput {
+    pub user_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Where it came from: `manual`, `google:<calendar>`, ….
+    #[serde(default = "manual")]
+    pub source: String,
+    pub external_id: Option<String>,
+    /// iCalendar text for a recurring series; `start`/`end` then bound the series.
+    pub ical: Option<String>,
+}
+
+fn manual() -> String {
+    "manual".to_string()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BusyBlock {
+    pub id: String,
+    #[serde(flatten)]
+    pub input: BusyBlockInput,
+}
+
+/// A time-holding booking as it blocks one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostBooking {
+    pub booking_id: String,
+    pub event_type_id: String,
+    pub user_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// What the booking transaction shows the decision callback.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub bookings: Vec<HostBooking>,
+    pub busy: Vec<BusyBlock>,
+}
+
+/// A booking to insert.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    pub organization_id: String,
+    pub event_type_id: String,
+    /// Hosts the decision may choose from; their bookings and busy time are loaded.
+    pub candidate_hosts: Vec<String>,
+    /// Where bookings and busy time can matter to the decision.
+    pub window: (DateTime<Utc>, DateTime<Utc>),
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub status: BookingStatus,
+    pub invitee: Invitee,
+    pub answers: Map<String, Value>,
+    pub utm: Utm,
+    pub manage_token_hash: String,
+    pub idempotency_key: Option<String>,
+    /// Group seats share one slot key so they may overlap each other.
+    pub shared_slot: bool,
+    /// Reschedule: the booking (uid) this one replaces, cancelled in the same transaction.
+    pub replaces: Option<String>,
+    pub actor: String,
+}
+
+/// A booking with what only the server may see.
+#[derive(Debug, Clone)]
+pub struct StoredBooking {
+    pub booking: crate::domain::Booking,
+    pub organization_id: String,
+    pub manage_token_hash: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BookingFilter {
+    pub host: Option<String>,
+    pub event_type: Option<String>,
+    pub status: Option<BookingStatus>,
+    /// Bookings starting at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Bookings starting before this instant.
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatusUpdate {
+    pub to: BookingStatus,
+    pub actor: String,
+    pub note: Option<String>,
+    /// Set for cancellations.
+    pub cancel_reason: Option<String>,
+}

@@ -1,0 +1,991 @@
+//! The SQL both backends share, written once and instantiated per database by
+//! [`sql_store!`]. Each backend supplies `pool`, `begin_write` (its
+//! transaction and locking discipline) and `is_overlap` (how its database
+//! reports an overlapping booking).
+
+use super::{BusyBlock, BusyBlockInput, HostBooking, Organization, Result, StoreError};
+use crate::domain::{
+    Booking, BookingStatus, Email, EventType, EventTypeInput, Invitee, Schedule, ScheduleInput, Slug,
+    TimeZoneName, User, UserInput,
+};
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+
+pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(super) fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn parsed<T, E: std::fmt::Display>(what: &str, value: std::result::Result<T, E>) -> Result<T> {
+    value.map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Whole seconds: stored instants compare as text on SQLite, so keep one format.
+pub(super) fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default()
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct OrganizationRow {
+    id: String,
+    name: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<OrganizationRow> for Organization {
+    fn from(row: OrganizationRow) -> Self {
+        Organization {
+            id: row.id,
+            name: row.name,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    id: String,
+    slug: String,
+    name: String,
+    email: String,
+    timezone: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    pub(super) fn into_user(self) -> Result<User> {
+        Ok(User {
+            id: self.id,
+            input: UserInput {
+                slug: parsed("users.slug", Slug::parse(self.slug))?,
+                name: self.name,
+                email: parsed("users.email", Email::parse(self.email))?,
+                timezone: parsed("users.timezone", TimeZoneName::parse(self.timezone))?,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ScheduleRow {
+    id: String,
+    user_id: String,
+    name: String,
+    timezone: String,
+    weekly: String,
+    overrides: String,
+    is_default: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl ScheduleRow {
+    pub(super) fn into_schedule(self) -> Result<Schedule> {
+        Ok(Schedule {
+            id: self.id,
+            input: ScheduleInput {
+                user_id: self.user_id,
+                name: self.name,
+                timezone: parsed("schedules.timezone", TimeZoneName::parse(self.timezone))?,
+                weekly: from_json("schedules.weekly", &self.weekly)?,
+                overrides: from_json("schedules.overrides", &self.overrides)?,
+                is_default: self.is_default,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct EventTypeRow {
+    id: String,
+    body: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl EventTypeRow {
+    pub(super) fn into_event_type(self) -> Result<EventType> {
+        let input: EventTypeInput = from_json("event_types.body", &self.body)?;
+        Ok(EventType {
+            id: self.id,
+            input,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct BusyRow {
+    id: String,
+    user_id: String,
+    start_at: DateTime<Utc>,
+    end_at: DateTime<Utc>,
+    source: String,
+    external_id: Option<String>,
+    ical: Option<String>,
+}
+
+impl From<BusyRow> for BusyBlock {
+    fn from(row: BusyRow) -> Self {
+        BusyBlock {
+            id: row.id,
+            input: BusyBlockInput {
+                user_id: row.user_id,
+                start: row.start_at,
+                end: row.end_at,
+                source: row.source,
+                external_id: row.external_id,
+                ical: row.ical,
+            },
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct HostBookingRow {
+    booking_id: String,
+    event_type_id: String,
+    user_id: String,
+    start_at: DateTime<Utc>,
+    end_at: DateTime<Utc>,
+}
+
+impl From<HostBookingRow> for HostBooking {
+    fn from(row: HostBookingRow) -> Self {
+        HostBooking {
+            booking_id: row.booking_id,
+            event_type_id: row.event_type_id,
+            user_id: row.user_id,
+            start: row.start_at,
+            end: row.end_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct BookingRow {
+    pub(super) id: String,
+    uid: String,
+    pub(super) organization_id: String,
+    event_type_id: String,
+    start_at: DateTime<Utc>,
+    end_at: DateTime<Utc>,
+    pub(super) status: String,
+    invitee_name: String,
+    invitee_email: String,
+    invitee_timezone: String,
+    answers: String,
+    utm: String,
+    cancel_reason: Option<String>,
+    cancelled_by: Option<String>,
+    rescheduled_from: Option<String>,
+    rescheduled_to: Option<String>,
+    pub(super) manage_token_hash: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// `SELECT <every booking column> FROM bookings <rest>`, as one literal (sqlx
+/// accepts only static SQL strings unless told the text is audited).
+macro_rules! select_bookings {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, uid, organization_id, event_type_id, start_at, end_at, status, invitee_name, \
+             invitee_email, invitee_timezone, answers, utm, cancel_reason, cancelled_by, \
+             rescheduled_from, rescheduled_to, manage_token_hash, created_at, updated_at FROM bookings ",
+            $rest
+        )
+    };
+}
+pub(crate) use select_bookings;
+
+pub(super) fn status(text: &str) -> Result<BookingStatus> {
+    BookingStatus::parse(text).ok_or_else(|| StoreError::Corrupt(format!("bookings.status {text:?}")))
+}
+
+impl BookingRow {
+    pub(super) fn into_booking(self, hosts: Vec<String>) -> Result<Booking> {
+        Ok(Booking {
+            uid: self.uid,
+            event_type_id: self.event_type_id,
+            hosts,
+            start: self.start_at,
+            end: self.end_at,
+            status: status(&self.status)?,
+            invitee: Invitee {
+                name: self.invitee_name,
+                email: parsed("bookings.invitee_email", Email::parse(self.invitee_email))?,
+                timezone: parsed("bookings.invitee_timezone", TimeZoneName::parse(self.invitee_timezone))?,
+            },
+            answers: from_json("bookings.answers", &self.answers)?,
+            utm: from_json("bookings.utm", &self.utm)?,
+            cancel_reason: self.cancel_reason,
+            cancelled_by: self.cancelled_by,
+            rescheduled_from: self.rescheduled_from,
+            rescheduled_to: self.rescheduled_to,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct HistoryRow {
+    pub(super) from_status: Option<String>,
+    pub(super) to_status: String,
+    pub(super) actor: String,
+    pub(super) note: Option<String>,
+    pub(super) at: DateTime<Utc>,
+}
+
+/// Maps a unique-constraint failure to the field it protects.
+pub(super) fn unique_as(field: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate {
+            field: field.to_string(),
+        },
+        _ => StoreError::Database(error),
+    }
+}
+
+/// Maps a foreign-key failure (rows still refer to this one) to a message.
+pub(super) fn in_use(message: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::InUse(message.to_string()),
+        _ => StoreError::Database(error),
+    }
+}
+
+/// Implements [`super::Store`] for `$store` over database `$db`.
+macro_rules! sql_store {
+    ($store:ident, $db:ty, $backend:literal) => {
+        use $crate::store::sql::*;
+        use $crate::store::*;
+        use $crate::domain::*;
+        use chrono::{DateTime, Utc};
+        use sqlx::QueryBuilder;
+
+        impl $store {
+            async fn booking_hosts(
+                &self,
+                executor: impl sqlx::Executor<'_, Database = $db>,
+                booking_ids: &[String],
+            ) -> Result<std::collections::HashMap<String, Vec<String>>> {
+                let mut map: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+                if booking_ids.is_empty() {
+                    return Ok(map);
+                }
+                let mut query = QueryBuilder::<$db>::new("SELECT booking_id, user_id FROM booking_hosts WHERE booking_id IN (");
+                let mut list = query.separated(", ");
+                for id in booking_ids {
+                    list.push_bind(id.clone());
+                }
+                query.push(") ORDER BY booking_id, user_id");
+                let rows: Vec<(String, String)> = query.build_query_as().fetch_all(executor).await?;
+                for (booking, user) in rows {
+                    map.entry(booking).or_default().push(user);
+                }
+                Ok(map)
+            }
+
+            async fn bookings_with_hosts(&self, rows: Vec<BookingRow>) -> Result<Vec<Booking>> {
+                let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+                let mut hosts = self.booking_hosts(self.pool(), &ids).await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let h = hosts.remove(&row.id).unwrap_or_default();
+                        row.into_booking(h)
+                    })
+                    .collect()
+            }
+
+            async fn event_type_hosts_write(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: &str,
+                input: &EventTypeInput,
+            ) -> Result<()> {
+                sqlx::query("DELETE FROM event_type_hosts WHERE event_type_id = $1")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                for (i, host) in input.hosts.iter().enumerate() {
+                    sqlx::query("INSERT INTO event_type_hosts (event_type_id, user_id, priority, weight) VALUES ($1, $2, $3, $4)")
+                        .bind(id)
+                        .bind(&host.user_id)
+                        .bind(host.priority)
+                        .bind(host.weight)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| match &e {
+                            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Duplicate {
+                                field: format!("hosts[{i}].user_id"),
+                            },
+                            _ => StoreError::Database(e),
+                        })?;
+                }
+                Ok(())
+            }
+
+            /// Checks that every user id belongs to the organization.
+            async fn check_users(&self, organization_id: &str, fields: &[(String, &str)]) -> Result<()> {
+                for (field, id) in fields {
+                    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1 AND organization_id = $2")
+                        .bind(*id)
+                        .bind(organization_id)
+                        .fetch_optional(self.pool())
+                        .await?;
+                    if found.is_none() {
+                        return Err(StoreError::Refused(format!("{field}: no such user {id:?}")));
+                    }
+                }
+                Ok(())
+            }
+
+            async fn check_event_type_refs(&self, organization_id: &str, input: &EventTypeInput) -> Result<()> {
+                let mut refs = vec![("owner_id".to_string(), input.owner_id.as_str())];
+                for (i, host) in input.hosts.iter().enumerate() {
+                    refs.push((format!("hosts[{i}].user_id"), host.user_id.as_str()));
+                }
+                self.check_users(organization_id, &refs).await?;
+                if let Some(schedule) = &input.schedule_id {
+                    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM schedules WHERE id = $1 AND organization_id = $2")
+                        .bind(schedule)
+                        .bind(organization_id)
+                        .fetch_optional(self.pool())
+                        .await?;
+                    if found.is_none() {
+                        return Err(StoreError::Refused(format!("schedule_id: no such schedule {schedule:?}")));
+                    }
+                }
+                Ok(())
+            }
+
+            async fn write_history(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                booking_id: &str,
+                from: Option<BookingStatus>,
+                to: BookingStatus,
+                actor: &str,
+                note: Option<&str>,
+            ) -> Result<()> {
+                sqlx::query("INSERT INTO booking_history (id, booking_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(new_id())
+                    .bind(booking_id)
+                    .bind(from.map(|s| s.as_str()))
+                    .bind(to.as_str())
+                    .bind(actor)
+                    .bind(note)
+                    .bind(now())
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn snapshot(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                hosts: &[String],
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Snapshot> {
+                let mut snapshot = Snapshot::default();
+                if hosts.is_empty() {
+                    return Ok(snapshot);
+                }
+                let mut query = QueryBuilder::<$db>::new(
+                    "SELECT bh.booking_id, b.event_type_id, bh.user_id, bh.start_at, bh.end_at \
+                     FROM booking_hosts bh JOIN bookings b ON b.id = bh.booking_id \
+                     WHERE bh.active AND bh.start_at < ",
+                );
+                query.push_bind(to).push(" AND bh.end_at > ").push_bind(from).push(" AND bh.user_id IN (");
+                let mut list = query.separated(", ");
+                for h in hosts {
+                    list.push_bind(h.clone());
+                }
+                query.push(")");
+                let rows: Vec<HostBookingRow> = query.build_query_as().fetch_all(&mut **tx).await?;
+                snapshot.bookings = rows.into_iter().map(HostBooking::from).collect();
+                let mut query = QueryBuilder::<$db>::new(
+                    "SELECT id, user_id, start_at, end_at, source, external_id, ical FROM busy_blocks WHERE start_at < ",
+                );
+                query.push_bind(to).push(" AND end_at > ").push_bind(from).push(" AND user_id IN (");
+                let mut list = query.separated(", ");
+                for h in hosts {
+                    list.push_bind(h.clone());
+                }
+                query.push(")");
+                let rows: Vec<BusyRow> = query.build_query_as().fetch_all(&mut **tx).await?;
+                snapshot.busy = rows.into_iter().map(BusyBlock::from).collect();
+                Ok(snapshot)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                Self::migrator().run(self.pool()).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(self.pool()).await?;
+                Ok(())
+            }
+
+            async fn create_organization(&self, name: &str) -> Result<Organization> {
+                let row: OrganizationRow = sqlx::query_as("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3) RETURNING id, name, created_at")
+                    .bind(new_id())
+                    .bind(name)
+                    .bind(now())
+                    .fetch_one(self.pool())
+                    .await?;
+                Ok(row.into())
+            }
+
+            async fn create_api_key(&self, organization_id: &str, name: &str, key_hash: &str) -> Result<String> {
+                let id = new_id();
+                sqlx::query("INSERT INTO api_keys (id, organization_id, name, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&id)
+                    .bind(organization_id)
+                    .bind(name)
+                    .bind(key_hash)
+                    .bind(now())
+                    .execute(self.pool())
+                    .await?;
+                Ok(id)
+            }
+
+            async fn api_key(&self, key_hash: &str) -> Result<Option<(String, String)>> {
+                Ok(sqlx::query_as("SELECT id, organization_id FROM api_keys WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .fetch_optional(self.pool())
+                    .await?)
+            }
+
+            async fn insert_user(&self, organization_id: &str, input: &UserInput) -> Result<User> {
+                let at = now();
+                let row: UserRow = sqlx::query_as(
+                    "INSERT INTO users (id, organization_id, slug, name, email, timezone, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     RETURNING id, slug, name, email, timezone, created_at, updated_at",
+                )
+                .bind(new_id())
+                .bind(organization_id)
+                .bind(input.slug.as_str())
+                .bind(&input.name)
+                .bind(input.email.as_str())
+                .bind(input.timezone.as_str())
+                .bind(at)
+                .bind(at)
+                .fetch_one(self.pool())
+                .await
+                .map_err(unique_as("slug"))?;
+                row.into_user()
+            }
+
+            async fn update_user(&self, organization_id: &str, id: &str, input: &UserInput) -> Result<User> {
+                let row: Option<UserRow> = sqlx::query_as(
+                    "UPDATE users SET slug = $1, name = $2, email = $3, timezone = $4, updated_at = $5 \
+                     WHERE id = $6 AND organization_id = $7 \
+                     RETURNING id, slug, name, email, timezone, created_at, updated_at",
+                )
+                .bind(input.slug.as_str())
+                .bind(&input.name)
+                .bind(input.email.as_str())
+                .bind(input.timezone.as_str())
+                .bind(now())
+                .bind(id)
+                .bind(organization_id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(unique_as("slug"))?;
+                row.ok_or(StoreError::NotFound)?.into_user()
+            }
+
+            async fn users(&self, organization_id: &str) -> Result<Vec<User>> {
+                let rows: Vec<UserRow> = sqlx::query_as(
+                    "SELECT id, slug, name, email, timezone, created_at, updated_at FROM users WHERE organization_id = $1 ORDER BY slug",
+                )
+                .bind(organization_id)
+                .fetch_all(self.pool())
+                .await?;
+                rows.into_iter().map(UserRow::into_user).collect()
+            }
+
+            async fn user(&self, organization_id: &str, id: &str) -> Result<User> {
+                let row: Option<UserRow> = sqlx::query_as(
+                    "SELECT id, slug, name, email, timezone, created_at, updated_at FROM users WHERE id = $1 AND organization_id = $2",
+                )
+                .bind(id)
+                .bind(organization_id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.ok_or(StoreError::NotFound)?.into_user()
+            }
+
+            async fn user_by_slug(&self, slug: &str) -> Result<User> {
+                let row: Option<UserRow> = sqlx::query_as(
+                    "SELECT id, slug, name, email, timezone, created_at, updated_at FROM users WHERE slug = $1",
+                )
+                .bind(slug)
+                .fetch_optional(self.pool())
+                .await?;
+                row.ok_or(StoreError::NotFound)?.into_user()
+            }
+
+            async fn delete_user(&self, organization_id: &str, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM users WHERE id = $1 AND organization_id = $2")
+                    .bind(id)
+                    .bind(organization_id)
+                    .execute(self.pool())
+                    .await
+                    .map_err(in_use("the user still hosts event types or bookings"))?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn insert_schedule(&self, organization_id: &str, input: &ScheduleInput) -> Result<Schedule> {
+                self.check_users(organization_id, &[("user_id".to_string(), input.user_id.as_str())]).await?;
+                let at = now();
+                let mut tx = self.pool().begin().await?;
+                if input.is_default {
+                    sqlx::query("UPDATE schedules SET is_default = FALSE WHERE user_id = $1")
+                        .bind(&input.user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let row: ScheduleRow = sqlx::query_as(
+                    "INSERT INTO schedules (id, organization_id, user_id, name, timezone, weekly, overrides, is_default, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     RETURNING id, user_id, name, timezone, weekly, overrides, is_default, created_at, updated_at",
+                )
+                .bind(new_id())
+                .bind(organization_id)
+                .bind(&input.user_id)
+                .bind(&input.name)
+                .bind(input.timezone.as_str())
+                .bind(json(&input.weekly)?)
+                .bind(json(&input.overrides)?)
+                .bind(input.is_default)
+                .bind(at)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                row.into_schedule()
+            }
+
+            async fn update_schedule(&self, organization_id: &str, id: &str, input: &ScheduleInput) -> Result<Schedule> {
+                self.check_users(organization_id, &[("user_id".to_string(), input.user_id.as_str())]).await?;
+                let mut tx = self.pool().begin().await?;
+                if input.is_default {
+                    sqlx::query("UPDATE schedules SET is_default = FALSE WHERE user_id = $1 AND id <> $2")
+                        .bind(&input.user_id)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let row: Option<ScheduleRow> = sqlx::query_as(
+                    "UPDATE schedules SET user_id = $1, name = $2, timezone = $3, weekly = $4, overrides = $5, is_default = $6, updated_at = $7 \
+                     WHERE id = $8 AND organization_id = $9 \
+                     RETURNING id, user_id, name, timezone, weekly, overrides, is_default, created_at, updated_at",
+                )
+                .bind(&input.user_id)
+                .bind(&input.name)
+                .bind(input.timezone.as_str())
+                .bind(json(&input.weekly)?)
+                .bind(json(&input.overrides)?)
+                .bind(input.is_default)
+                .bind(now())
+                .bind(id)
+                .bind(organization_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let row = row.ok_or(StoreError::NotFound)?;
+                tx.commit().await?;
+                row.into_schedule()
+            }
+
+            async fn schedules(&self, organization_id: &str) -> Result<Vec<Schedule>> {
+                let rows: Vec<ScheduleRow> = sqlx::query_as(
+                    "SELECT id, user_id, name, timezone, weekly, overrides, is_default, created_at, updated_at \
+                     FROM schedules WHERE organization_id = $1 ORDER BY created_at, id",
+                )
+                .bind(organization_id)
+                .fetch_all(self.pool())
+                .await?;
+                rows.into_iter().map(ScheduleRow::into_schedule).collect()
+            }
+
+            async fn schedule(&self, organization_id: &str, id: &str) -> Result<Schedule> {
+                let row: Option<ScheduleRow> = sqlx::query_as(
+                    "SELECT id, user_id, name, timezone, weekly, overrides, is_default, created_at, updated_at \
+                     FROM schedules WHERE id = $1 AND organization_id = $2",
+                )
+                .bind(id)
+                .bind(organization_id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.ok_or(StoreError::NotFound)?.into_schedule()
+            }
+
+            async fn default_schedule(&self, user_id: &str) -> Result<Option<Schedule>> {
+                let row: Option<ScheduleRow> = sqlx::query_as(
+                    "SELECT id, user_id, name, timezone, weekly, overrides, is_default, created_at, updated_at \
+                     FROM schedules WHERE user_id = $1 ORDER BY is_default DESC, created_at, id LIMIT 1",
+                )
+                .bind(user_id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.map(ScheduleRow::into_schedule).transpose()
+            }
+
+            async fn delete_schedule(&self, organization_id: &str, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM schedules WHERE id = $1 AND organization_id = $2")
+                    .bind(id)
+                    .bind(organization_id)
+                    .execute(self.pool())
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn insert_event_type(&self, organization_id: &str, input: &EventTypeInput) -> Result<EventType> {
+                self.check_event_type_refs(organization_id, input).await?;
+                let at = now();
+                let id = new_id();
+                let mut tx = self.pool().begin().await?;
+                let row: EventTypeRow = sqlx::query_as(
+                    "INSERT INTO event_types (id, organization_id, owner_id, slug, body, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, body, created_at, updated_at",
+                )
+                .bind(&id)
+                .bind(organization_id)
+                .bind(&input.owner_id)
+                .bind(input.slug.as_str())
+                .bind(json(input)?)
+                .bind(at)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unique_as("slug"))?;
+                Self::event_type_hosts_write(&mut tx, &id, input).await?;
+                tx.commit().await?;
+                row.into_event_type()
+            }
+
+            async fn update_event_type(&self, organization_id: &str, id: &str, input: &EventTypeInput) -> Result<EventType> {
+                self.check_event_type_refs(organization_id, input).await?;
+                let mut tx = self.pool().begin().await?;
+                let row: Option<EventTypeRow> = sqlx::query_as(
+                    "UPDATE event_types SET owner_id = $1, slug = $2, body = $3, updated_at = $4 \
+                     WHERE id = $5 AND organization_id = $6 RETURNING id, body, created_at, updated_at",
+                )
+                .bind(&input.owner_id)
+                .bind(input.slug.as_str())
+                .bind(json(input)?)
+                .bind(now())
+                .bind(id)
+                .bind(organization_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unique_as("slug"))?;
+                let row = row.ok_or(StoreError::NotFound)?;
+                Self::event_type_hosts_write(&mut tx, id, input).await?;
+                tx.commit().await?;
+                row.into_event_type()
+            }
+
+            async fn event_types(&self, organization_id: &str) -> Result<Vec<EventType>> {
+                let rows: Vec<EventTypeRow> = sqlx::query_as(
+                    "SELECT id, body, created_at, updated_at FROM event_types WHERE organization_id = $1 ORDER BY created_at, id",
+                )
+                .bind(organization_id)
+                .fetch_all(self.pool())
+                .await?;
+                rows.into_iter().map(EventTypeRow::into_event_type).collect()
+            }
+
+            async fn event_type(&self, organization_id: &str, id: &str) -> Result<EventType> {
+                let row: Option<EventTypeRow> = sqlx::query_as(
+                    "SELECT id, body, created_at, updated_at FROM event_types WHERE id = $1 AND organization_id = $2",
+                )
+                .bind(id)
+                .bind(organization_id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.ok_or(StoreError::NotFound)?.into_event_type()
+            }
+
+            async fn event_type_by_slugs(&self, user_slug: &str, event_slug: &str) -> Result<(EventType, User)> {
+                let owner = self.user_by_slug(user_slug).await?;
+                let row: Option<EventTypeRow> = sqlx::query_as(
+                    "SELECT id, body, created_at, updated_at FROM event_types WHERE owner_id = $1 AND slug = $2",
+                )
+                .bind(&owner.id)
+                .bind(event_slug)
+                .fetch_optional(self.pool())
+                .await?;
+                Ok((row.ok_or(StoreError::NotFound)?.into_event_type()?, owner))
+            }
+
+            async fn delete_event_type(&self, organization_id: &str, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM event_types WHERE id = $1 AND organization_id = $2")
+                    .bind(id)
+                    .bind(organization_id)
+                    .execute(self.pool())
+                    .await
+                    .map_err(in_use("the event type has bookings; keep it (or change its slug) instead"))?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn insert_busy_block(&self, organization_id: &str, input: &BusyBlockInput) -> Result<BusyBlock> {
+                self.check_users(organization_id, &[("user_id".to_string(), input.user_id.as_str())]).await?;
+                let row: BusyRow = sqlx::query_as(
+                    "INSERT INTO busy_blocks (id, user_id, start_at, end_at, source, external_id, ical) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     RETURNING id, user_id, start_at, end_at, source, external_id, ical",
+                )
+                .bind(new_id())
+                .bind(&input.user_id)
+                .bind(input.start)
+                .bind(input.end)
+                .bind(&input.source)
+                .bind(&input.external_id)
+                .bind(&input.ical)
+                .fetch_one(self.pool())
+                .await
+                .map_err(unique_as("external_id"))?;
+                Ok(row.into())
+            }
+
+            async fn busy_blocks(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<BusyBlock>> {
+                let mut tx = self.pool().begin().await?;
+                let snapshot = Self::snapshot(&mut tx, user_ids, from, to).await?;
+                tx.commit().await?;
+                Ok(snapshot.busy)
+            }
+
+            async fn host_bookings(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<HostBooking>> {
+                let mut tx = self.pool().begin().await?;
+                let snapshot = Self::snapshot(&mut tx, user_ids, from, to).await?;
+                tx.commit().await?;
+                Ok(snapshot.bookings)
+            }
+
+            async fn book(&self, new: &NewBooking, decide: Decide<'_>) -> Result<Booking> {
+                let mut tx = self.begin_write(&new.candidate_hosts).await?;
+                let id = new_id();
+                let uid = new_booking_uid();
+                let at = now();
+                if let Some(old_uid) = &new.replaces {
+                    let old: Option<(String, String)> = sqlx::query_as("SELECT id, status FROM bookings WHERE uid = $1")
+                        .bind(old_uid)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let (old_id, old_status) = old.ok_or(StoreError::NotFound)?;
+                    let old_status = status(&old_status)?;
+                    if !old_status.holds_time() {
+                        return Err(StoreError::WrongStatus(old_status.as_str().to_string()));
+                    }
+                    sqlx::query("UPDATE booking_hosts SET active = FALSE WHERE booking_id = $1")
+                        .bind(&old_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    Self::write_history(&mut tx, &old_id, Some(old_status), BookingStatus::Cancelled, &new.actor, Some("rescheduled")).await?;
+                }
+                let snapshot = Self::snapshot(&mut tx, &new.candidate_hosts, new.window.0, new.window.1).await?;
+                let hosts = decide(&snapshot)?;
+                sqlx::query(
+                    "INSERT INTO bookings (id, uid, organization_id, event_type_id, start_at, end_at, status, \
+                     invitee_name, invitee_email, invitee_timezone, answers, utm, rescheduled_from, \
+                     manage_token_hash, idempotency_key, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                )
+                .bind(&id)
+                .bind(&uid)
+                .bind(&new.organization_id)
+                .bind(&new.event_type_id)
+                .bind(new.start)
+                .bind(new.end)
+                .bind(new.status.as_str())
+                .bind(&new.invitee.name)
+                .bind(new.invitee.email.as_str())
+                .bind(new.invitee.timezone.as_str())
+                .bind(json(&new.answers)?)
+                .bind(json(&new.utm)?)
+                .bind(&new.replaces)
+                .bind(&new.manage_token_hash)
+                .bind(&new.idempotency_key)
+                .bind(at)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(unique_as("idempotency_key"))?;
+                let slot_key = if new.shared_slot {
+                    format!("{}@{}", new.event_type_id, new.start.timestamp())
+                } else {
+                    id.clone()
+                };
+                for host in &hosts {
+                    sqlx::query(
+                        "INSERT INTO booking_hosts (booking_id, user_id, start_at, end_at, slot_key, active) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&id)
+                    .bind(host)
+                    .bind(new.start)
+                    .bind(new.end)
+                    .bind(&slot_key)
+                    .bind(new.status.holds_time())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| if Self::is_overlap(&e) { StoreError::SlotTaken } else { StoreError::Database(e) })?;
+                }
+                if let Some(old_uid) = &new.replaces {
+                    sqlx::query(
+                        "UPDATE bookings SET status = 'cancelled', cancel_reason = 'rescheduled', cancelled_by = $1, \
+                         rescheduled_to = $2, updated_at = $3 WHERE uid = $4",
+                    )
+                    .bind(&new.actor)
+                    .bind(&uid)
+                    .bind(at)
+                    .bind(old_uid)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Self::write_history(&mut tx, &id, None, new.status, &new.actor, None).await?;
+                tx.commit().await?;
+                Ok(self.booking(&uid).await?.booking)
+            }
+
+            async fn booking(&self, uid: &str) -> Result<StoredBooking> {
+                let row: Option<BookingRow> = sqlx::query_as(select_bookings!("WHERE uid = $1"))
+                    .bind(uid)
+                    .fetch_optional(self.pool())
+                    .await?;
+                let row = row.ok_or(StoreError::NotFound)?;
+                let organization_id = row.organization_id.clone();
+                let manage_token_hash = row.manage_token_hash.clone();
+                let booking = self.bookings_with_hosts(vec![row]).await?.pop().ok_or(StoreError::NotFound)?;
+                Ok(StoredBooking { booking, organization_id, manage_token_hash })
+            }
+
+            async fn booking_by_idempotency_key(&self, event_type_id: &str, key: &str) -> Result<Option<Booking>> {
+                let row: Option<BookingRow> = sqlx::query_as(select_bookings!("WHERE event_type_id = $1 AND idempotency_key = $2"))
+                .bind(event_type_id)
+                .bind(key)
+                .fetch_optional(self.pool())
+                .await?;
+                match row {
+                    Some(row) => Ok(self.bookings_with_hosts(vec![row]).await?.pop()),
+                    None => Ok(None),
+                }
+            }
+
+            async fn bookings(&self, organization_id: &str, filter: &BookingFilter) -> Result<Vec<Booking>> {
+                let mut query = QueryBuilder::<$db>::new(select_bookings!("WHERE organization_id = "));
+                query.push_bind(organization_id.to_string());
+                if let Some(host) = &filter.host {
+                    query.push(" AND id IN (SELECT booking_id FROM booking_hosts WHERE user_id = ").push_bind(host.clone()).push(")");
+                }
+                if let Some(event_type) = &filter.event_type {
+                    query.push(" AND event_type_id = ").push_bind(event_type.clone());
+                }
+                if let Some(status) = filter.status {
+                    query.push(" AND status = ").push_bind(status.as_str());
+                }
+                if let Some(from) = filter.from {
+                    query.push(" AND start_at >= ").push_bind(from);
+                }
+                if let Some(to) = filter.to {
+                    query.push(" AND start_at < ").push_bind(to);
+                }
+                query.push(" ORDER BY start_at, id LIMIT 1000");
+                let rows: Vec<BookingRow> = query.build_query_as().fetch_all(self.pool()).await?;
+                self.bookings_with_hosts(rows).await
+            }
+
+            async fn history(&self, uid: &str) -> Result<Vec<StatusChange>> {
+                let rows: Vec<HistoryRow> = sqlx::query_as(
+                    "SELECT h.from_status, h.to_status, h.actor, h.note, h.at FROM booking_history h \
+                     JOIN bookings b ON b.id = h.booking_id WHERE b.uid = $1 ORDER BY h.at, h.id",
+                )
+                .bind(uid)
+                .fetch_all(self.pool())
+                .await?;
+                rows.into_iter()
+                    .map(|r| {
+                        Ok(StatusChange {
+                            from: r.from_status.as_deref().map(status).transpose()?,
+                            to: status(&r.to_status)?,
+                            actor: r.actor,
+                            note: r.note,
+                            at: r.at,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn change_status(&self, uid: &str, from: &[BookingStatus], change: &StatusUpdate) -> Result<Booking> {
+                let mut tx = self.pool().begin().await?;
+                let row: Option<(String, String)> = sqlx::query_as("SELECT id, status FROM bookings WHERE uid = $1")
+                    .bind(uid)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (id, current) = row.ok_or(StoreError::NotFound)?;
+                let current = status(&current)?;
+                if !from.contains(&current) {
+                    return Err(StoreError::WrongStatus(current.as_str().to_string()));
+                }
+                let cancelling = change.to == BookingStatus::Cancelled;
+                let done = sqlx::query(
+                    "UPDATE bookings SET status = $1, cancel_reason = CASE WHEN $2 THEN $3 ELSE cancel_reason END, \
+                     cancelled_by = CASE WHEN $2 THEN $4 ELSE cancelled_by END, updated_at = $5 \
+                     WHERE id = $6 AND status = $7",
+                )
+                .bind(change.to.as_str())
+                .bind(cancelling)
+                .bind(&change.cancel_reason)
+                .bind(&change.actor)
+                .bind(now())
+                .bind(&id)
+                .bind(current.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::WrongStatus("changed meanwhile".to_string()));
+                }
+                sqlx::query("UPDATE booking_hosts SET active = $1 WHERE booking_id = $2")
+                    .bind(change.to.holds_time())
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| if Self::is_overlap(&e) { StoreError::SlotTaken } else { StoreError::Database(e) })?;
+                Self::write_history(&mut tx, &id, Some(current), change.to, &change.actor, change.note.as_deref()).await?;
+                tx.commit().await?;
+                Ok(self.booking(uid).await?.booking)
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;
