@@ -34,7 +34,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % below
     }
 }
@@ -53,7 +56,15 @@ fn working_hours(zone: &str) -> Schedule {
 
 /// `events` busy items for one host over `days` from `start`; `recurring` of
 /// them are weekly iCalendar series that began months before the window.
-fn host(id: usize, zone: &str, start: Instant, days: i64, events: usize, recurring: usize, rng: &mut Lcg) -> Host {
+fn host(
+    id: usize,
+    zone: &str,
+    start: Instant,
+    days: i64,
+    events: usize,
+    recurring: usize,
+    rng: &mut Lcg,
+) -> Host {
     let span = days * 86_400;
     let busy = (0..events - recurring)
         .map(|_| {
@@ -89,11 +100,28 @@ fn host(id: usize, zone: &str, start: Instant, days: i64, events: usize, recurri
     }
 }
 
-fn query(kind: Kind, host_count: usize, days: i64, events: usize, recurring: usize, interval: u32) -> Query {
+fn query(
+    kind: Kind,
+    host_count: usize,
+    days: i64,
+    events: usize,
+    recurring: usize,
+    interval: u32,
+) -> Query {
     let start = at("2026-06-01T00:00:00Z");
     let mut rng = Lcg(42);
     let hosts: Vec<Host> = (0..host_count)
-        .map(|i| host(i, ZONES[i % ZONES.len()], start, days, events, recurring, &mut rng))
+        .map(|i| {
+            host(
+                i,
+                ZONES[i % ZONES.len()],
+                start,
+                days,
+                events,
+                recurring,
+                &mut rng,
+            )
+        })
         .collect();
     Query {
         now: at("2026-05-31T12:00:00Z"),

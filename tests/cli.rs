@@ -12,7 +12,10 @@ fn kairos(args: &[&str]) -> Output {
 }
 
 fn example(name: &str) -> String {
-    format!("{}/fixtures/spec/examples/{name}.json", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/fixtures/spec/examples/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 fn scenario() -> Value {
@@ -41,14 +44,19 @@ fn run_text(text: &str, extra: &[&str]) -> Output {
 }
 
 fn fxhash(text: &str) -> u64 {
-    text.bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+    text.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
 }
 
 fn assert_rejected(text: &str, field: &str) {
     let output = run_text(text, &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "exit status for {field}; stderr: {stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "exit status for {field}; stderr: {stderr}"
+    );
     assert!(stderr.contains(field), "error names {field:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "no panic: {stderr}");
     assert!(output.stdout.is_empty(), "nothing on stdout");
@@ -88,7 +96,11 @@ fn explains_a_start_time() {
         "--explain",
         "2026-06-01T09:45:00Z",
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let got: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(got["start"], "2026-06-01T09:45:00Z");
     assert_eq!(got["slot"], false);
@@ -102,13 +114,25 @@ fn explains_a_start_time() {
                  "end": "2026-06-01T10:30:00Z", "via": "meeting" }])
     );
 
-    let output = kairos(&["slots", "--scenario", &example("05-buffers"), "--explain", "2026-06-01T11:30:00Z"]);
+    let output = kairos(&[
+        "slots",
+        "--scenario",
+        &example("05-buffers"),
+        "--explain",
+        "2026-06-01T11:30:00Z",
+    ]);
     let got: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     // 11:30–12:00 touches the 12:00 booking; only its 15-minute buffers collide.
     assert_eq!(got["hosts"][0]["reasons"][0]["type"], "booking");
     assert_eq!(got["hosts"][0]["reasons"][0]["via"], "buffer_after");
 
-    let output = kairos(&["slots", "--scenario", &example("05-buffers"), "--explain", "2026-06-01T09:00:00Z"]);
+    let output = kairos(&[
+        "slots",
+        "--scenario",
+        &example("05-buffers"),
+        "--explain",
+        "2026-06-01T09:00:00Z",
+    ]);
     let got: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(got["slot"], true);
     assert_eq!(got["hosts"][0]["reasons"], json!([]));
@@ -116,24 +140,58 @@ fn explains_a_start_time() {
 
 #[test]
 fn explains_events_notice_window_and_limits() {
-    let output = kairos(&["slots", "--scenario", &example("10-recurring-busy"), "--explain", "2026-06-01T15:00:00Z"]);
+    let output = kairos(&[
+        "slots",
+        "--scenario",
+        &example("10-recurring-busy"),
+        "--explain",
+        "2026-06-01T15:00:00Z",
+    ]);
     let got: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     let reasons = &got["hosts"][0]["reasons"];
     assert!(
-        reasons.as_array().expect("list").iter().any(|r| r["type"] == "event" && r["uid"] == "standup"),
+        reasons
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|r| r["type"] == "event" && r["uid"] == "standup"),
         "{reasons}"
     );
 
-    let output = kairos(&["slots", "--scenario", &example("06-notice-and-window"), "--explain", "2026-06-01T11:00:00Z"]);
+    let output = kairos(&[
+        "slots",
+        "--scenario",
+        &example("06-notice-and-window"),
+        "--explain",
+        "2026-06-01T11:00:00Z",
+    ]);
     let got: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(got["hosts"][0]["reasons"][0]["type"], "min_notice");
-    assert_eq!(got["hosts"][0]["reasons"][0]["earliest"], "2026-06-01T12:10:00Z");
+    assert_eq!(
+        got["hosts"][0]["reasons"][0]["earliest"],
+        "2026-06-01T12:10:00Z"
+    );
 
-    let output = kairos(&["slots", "--scenario", &example("06-notice-and-window"), "--explain", "2026-06-04T10:00:00Z"]);
+    let output = kairos(&[
+        "slots",
+        "--scenario",
+        &example("06-notice-and-window"),
+        "--explain",
+        "2026-06-04T10:00:00Z",
+    ]);
     let got: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(got["hosts"][0]["reasons"][0], json!({ "type": "booking_window", "last_date": "2026-06-03" }));
+    assert_eq!(
+        got["hosts"][0]["reasons"][0],
+        json!({ "type": "booking_window", "last_date": "2026-06-03" })
+    );
 
-    let output = kairos(&["slots", "--scenario", &example("12-daily-limit"), "--explain", "2026-06-01T10:00:00Z"]);
+    let output = kairos(&[
+        "slots",
+        "--scenario",
+        &example("12-daily-limit"),
+        "--explain",
+        "2026-06-01T10:00:00Z",
+    ]);
     let got: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(got["slot"], true, "ben is free");
     assert_eq!(
@@ -141,16 +199,40 @@ fn explains_events_notice_window_and_limits() {
         json!({ "type": "daily_limit", "date": "2026-06-01", "bookings": 1, "limit": 1 })
     );
 
-    let output = kairos(&["slots", "--scenario", &example("09-group-seats"), "--explain", "2026-06-01T10:00:00Z"]);
+    let output = kairos(&[
+        "slots",
+        "--scenario",
+        &example("09-group-seats"),
+        "--explain",
+        "2026-06-01T10:00:00Z",
+    ]);
     let got: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(got["slot"], false);
-    assert_eq!(got["reasons"], json!([{ "type": "seats_full", "seats": 3 }]));
+    assert_eq!(
+        got["reasons"],
+        json!([{ "type": "seats_full", "seats": 3 }])
+    );
 
-    let output = kairos(&["slots", "--scenario", &example("13-two-of-three"), "--explain", "2026-06-01T09:00:00Z"]);
+    let output = kairos(&[
+        "slots",
+        "--scenario",
+        &example("13-two-of-three"),
+        "--explain",
+        "2026-06-01T09:00:00Z",
+    ]);
     let got: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(got["reasons"], json!([{ "type": "not_enough_hosts", "free": 1, "required": 2 }]));
+    assert_eq!(
+        got["reasons"],
+        json!([{ "type": "not_enough_hosts", "free": 1, "required": 2 }])
+    );
 
-    let output = kairos(&["slots", "--scenario", &example("01-weekday-hours"), "--explain", "2026-06-01T09:10:00+00:00"]);
+    let output = kairos(&[
+        "slots",
+        "--scenario",
+        &example("01-weekday-hours"),
+        "--explain",
+        "2026-06-01T09:10:00+00:00",
+    ]);
     let got: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(got["start"], "2026-06-01T09:10:00Z");
     assert_eq!(got["hosts"][0]["reasons"][0]["type"], "not_on_grid");
@@ -160,54 +242,129 @@ fn explains_events_notice_window_and_limits() {
 fn rejects_every_kind_of_bad_scenario() {
     let base = scenario();
     assert_rejected("{ not json", "line 1");
-    assert_rejected(&with(base.clone(), "/event_type/kind", json!("one_to_many")), "event_type.kind");
-    assert_rejected(&with(base.clone(), "/hosts/0/schedule/timezone", json!("Mars/Olympus")), "hosts[0].schedule.timezone");
-    assert_rejected(&with(base.clone(), "/event_type/timezone", json!("Nowhere")), "event_type.timezone");
-    assert_rejected(&with(base.clone(), "/range/end", json!("2026-05-01T00:00:00Z")), "range.end");
-    assert_rejected(&with(base.clone(), "/range/end", json!("2027-06-03T00:00:00Z")), "range");
-    assert_rejected(&with(base.clone(), "/now", json!("yesterday")), "now");
-    assert_rejected(&with(base.clone(), "/range/start", json!("2026-06-01T00:00:00")), "range.start");
-    assert_rejected(&with(base.clone(), "/event_type/duration_minutes", json!(0)), "event_type.duration_minutes");
-    assert_rejected(&with(base.clone(), "/event_type/duration_minutes", json!(1441)), "event_type.duration_minutes");
-    assert_rejected(&with(base.clone(), "/event_type/duration_minutes", json!("60")), "event_type.duration_minutes");
     assert_rejected(
-        &with(base.clone(), "/event_type", json!({ "kind": "one_on_one", "duration_minutes": 30, "slot_interval_minutes": 0 })),
+        &with(base.clone(), "/event_type/kind", json!("one_to_many")),
+        "event_type.kind",
+    );
+    assert_rejected(
+        &with(
+            base.clone(),
+            "/hosts/0/schedule/timezone",
+            json!("Mars/Olympus"),
+        ),
+        "hosts[0].schedule.timezone",
+    );
+    assert_rejected(
+        &with(base.clone(), "/event_type/timezone", json!("Nowhere")),
+        "event_type.timezone",
+    );
+    assert_rejected(
+        &with(base.clone(), "/range/end", json!("2026-05-01T00:00:00Z")),
+        "range.end",
+    );
+    assert_rejected(
+        &with(base.clone(), "/range/end", json!("2027-06-03T00:00:00Z")),
+        "range",
+    );
+    assert_rejected(&with(base.clone(), "/now", json!("yesterday")), "now");
+    assert_rejected(
+        &with(base.clone(), "/range/start", json!("2026-06-01T00:00:00")),
+        "range.start",
+    );
+    assert_rejected(
+        &with(base.clone(), "/event_type/duration_minutes", json!(0)),
+        "event_type.duration_minutes",
+    );
+    assert_rejected(
+        &with(base.clone(), "/event_type/duration_minutes", json!(1441)),
+        "event_type.duration_minutes",
+    );
+    assert_rejected(
+        &with(base.clone(), "/event_type/duration_minutes", json!("60")),
+        "event_type.duration_minutes",
+    );
+    assert_rejected(
+        &with(
+            base.clone(),
+            "/event_type",
+            json!({ "kind": "one_on_one", "duration_minutes": 30, "slot_interval_minutes": 0 }),
+        ),
         "event_type.slot_interval_minutes",
     );
     assert_rejected(
-        &with(base.clone(), "/event_type", json!({ "kind": "one_on_one", "duration_minutes": 30, "colour": "red" })),
+        &with(
+            base.clone(),
+            "/event_type",
+            json!({ "kind": "one_on_one", "duration_minutes": 30, "colour": "red" }),
+        ),
         "colour",
     );
     assert_rejected(
-        &with(base.clone(), "/hosts/0/schedule/weekly", json!({ "monday": [["09:00", "10:00"]] })),
+        &with(
+            base.clone(),
+            "/hosts/0/schedule/weekly",
+            json!({ "monday": [["09:00", "10:00"]] }),
+        ),
         "hosts[0].schedule.weekly",
     );
     assert_rejected(
-        &with(base.clone(), "/hosts/0/schedule/weekly", json!({ "mon": [["10:00", "09:00"]] })),
+        &with(
+            base.clone(),
+            "/hosts/0/schedule/weekly",
+            json!({ "mon": [["10:00", "09:00"]] }),
+        ),
         "hosts[0].schedule.weekly.mon[0][1]",
     );
     assert_rejected(
-        &with(base.clone(), "/hosts/0/schedule/weekly", json!({ "mon": [["9am", "10:00"]] })),
+        &with(
+            base.clone(),
+            "/hosts/0/schedule/weekly",
+            json!({ "mon": [["9am", "10:00"]] }),
+        ),
         "hosts[0].schedule.weekly.mon[0][0]",
     );
     assert_rejected(
-        &with(base.clone(), "/hosts/0/schedule/overrides", json!([{ "date": "2026-02-30", "intervals": [] }])),
+        &with(
+            base.clone(),
+            "/hosts/0/schedule/overrides",
+            json!([{ "date": "2026-02-30", "intervals": [] }]),
+        ),
         "hosts[0].schedule.overrides[0].date",
     );
     assert_rejected(
-        &with(base.clone(), "/hosts/0/busy", json!([{ "start": "2026-06-01T10:00:00Z", "end": "2026-06-01T09:00:00Z" }])),
+        &with(
+            base.clone(),
+            "/hosts/0/busy",
+            json!([{ "start": "2026-06-01T10:00:00Z", "end": "2026-06-01T09:00:00Z" }]),
+        ),
         "hosts[0].busy[0].end",
     );
     assert_rejected(
-        &with(base.clone(), "/hosts/0/bookings", json!([{ "start": "2026-06-01T10:00:00Z", "hosts": ["ana"], "status": "maybe" }])),
+        &with(
+            base.clone(),
+            "/hosts/0/bookings",
+            json!([{ "start": "2026-06-01T10:00:00Z", "hosts": ["ana"], "status": "maybe" }]),
+        ),
         "hosts[0].bookings[0].status",
     );
     assert_rejected(
-        &with(base.clone(), "/hosts/0/events", json!(["BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20260601T100000Z\r\nthis is not ical\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"])),
+        &with(
+            base.clone(),
+            "/hosts/0/events",
+            json!([
+                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20260601T100000Z\r\nthis is not ical\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            ]),
+        ),
         "hosts[0].events[0]: line 5",
     );
     assert_rejected(
-        &with(base.clone(), "/hosts/0/events", json!(["BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART;TZID=Nowhere/Town:20260601T100000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"])),
+        &with(
+            base.clone(),
+            "/hosts/0/events",
+            json!([
+                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART;TZID=Nowhere/Town:20260601T100000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            ]),
+        ),
         "hosts[0].events[0]: line 4",
     );
     // A one_on_one with two hosts; required_hosts out of bounds; seats on a non-group.
@@ -220,18 +377,33 @@ fn rejects_every_kind_of_bad_scenario() {
     two["hosts"].as_array_mut().expect("hosts").push(second);
     assert_rejected(&two.to_string(), "hosts");
     assert_rejected(
-        &with(two.clone(), "/event_type", json!({ "kind": "collective", "duration_minutes": 30, "required_hosts": 3 })),
+        &with(
+            two.clone(),
+            "/event_type",
+            json!({ "kind": "collective", "duration_minutes": 30, "required_hosts": 3 }),
+        ),
         "event_type.required_hosts",
     );
     assert_rejected(
-        &with(two.clone(), "/event_type", json!({ "kind": "collective", "duration_minutes": 30, "required_hosts": 0 })),
+        &with(
+            two.clone(),
+            "/event_type",
+            json!({ "kind": "collective", "duration_minutes": 30, "required_hosts": 0 }),
+        ),
         "event_type.required_hosts",
     );
     assert_rejected(
-        &with(base.clone(), "/event_type", json!({ "kind": "one_on_one", "duration_minutes": 30, "seats": 4 })),
+        &with(
+            base.clone(),
+            "/event_type",
+            json!({ "kind": "one_on_one", "duration_minutes": 30, "seats": 4 }),
+        ),
         "event_type.seats",
     );
-    assert_rejected(&with(two.clone(), "/hosts/1/id", json!("ana")), "hosts[1].id");
+    assert_rejected(
+        &with(two.clone(), "/hosts/1/id", json!("ana")),
+        "hosts[1].id",
+    );
     assert_rejected(&with(base.clone(), "/hosts", json!([])), "hosts");
 }
 

@@ -18,10 +18,21 @@ fn examples_in(dir: &Path) -> BTreeMap<String, (PathBuf, PathBuf)> {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        if let Some(stem) = name.strip_suffix(".json").filter(|s| !s.ends_with(".expected")) {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if let Some(stem) = name
+            .strip_suffix(".json")
+            .filter(|s| !s.ends_with(".expected"))
+        {
             let expected = dir.join(format!("{stem}.expected.json"));
-            assert!(expected.exists(), "{} has no expected output", path.display());
+            assert!(
+                expected.exists(),
+                "{} has no expected output",
+                path.display()
+            );
             found.insert(stem.to_string(), (path, expected));
         }
     }
@@ -75,8 +86,16 @@ fn shipped_copy_matches_the_shared_spec() {
         for path in [scenario, expected] {
             let file = path.file_name().expect("file name");
             let copy = shipped.join(file);
-            assert!(copy.exists(), "{name}: copy {} into fixtures/spec/examples", path.display());
-            assert_eq!(read_json(&path), read_json(&copy), "{name}: fixtures/spec/examples is stale");
+            assert!(
+                copy.exists(),
+                "{name}: copy {} into fixtures/spec/examples",
+                path.display()
+            );
+            assert_eq!(
+                read_json(&path),
+                read_json(&copy),
+                "{name}: fixtures/spec/examples is stale"
+            );
         }
     }
 }

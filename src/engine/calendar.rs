@@ -53,13 +53,22 @@ pub enum Length {
     Until(EventTime),
 }
 
+/// One `RDATE` value. A `PERIOD` (`start/end` or `start/duration`) gives
+/// that instance its own length instead of the series' (RFC 5545 3.8.5.2).
+#[derive(Debug, Clone)]
+pub struct RDate {
+    pub start: EventTime,
+    /// `Until` is the period's end; `None` for a plain date or date-time.
+    pub length: Option<Length>,
+}
+
 /// One `VEVENT`.
 #[derive(Debug, Clone)]
 pub struct EventComponent {
     pub start: EventTime,
     pub length: Length,
     pub rule: Option<Recurrence>,
-    pub rdates: Vec<EventTime>,
+    pub rdates: Vec<RDate>,
     pub exdates: Vec<EventTime>,
     pub recurrence_id: Option<EventTime>,
     /// False for `STATUS:CANCELLED` or `TRANSP:TRANSPARENT`.
@@ -91,14 +100,17 @@ pub struct Occurrence {
 const DAY: i64 = 86_400;
 
 impl EventComponent {
+    /// The end of an occurrence; `period` is an `RDATE` period's own length.
     fn end_of(
         &self,
+        period: Option<&Length>,
         start: Instant,
         start_local: NaiveDateTime,
         zone: &Zone,
         exact: i64,
+        host: &Zone,
     ) -> Instant {
-        match &self.length {
+        match period.unwrap_or(&self.length) {
             Length::Nominal { days, seconds } => {
                 let local = start_local
                     .checked_add_days(Days::new(u64::from(*days)))
@@ -110,6 +122,8 @@ impl EventComponent {
                 };
                 base.plus_seconds(*seconds)
             }
+            // A period's own end.
+            Length::Until(end) if period.is_some() => end.instant(host),
             Length::Until(_) => start.plus_seconds(exact),
         }
     }
@@ -137,18 +151,21 @@ impl EventComponent {
         let zone = self.start.zone(host).clone();
         let exact = self.exact_length(host);
         let first_local = self.start.local();
-        let push = |local: NaiveDateTime, start: Instant, out: &mut Vec<Interval>| {
+        let push = |local: NaiveDateTime,
+                    start: Instant,
+                    period: Option<&Length>,
+                    out: &mut Vec<Interval>| {
             if excluded.contains(&start.seconds()) || excluded_dates.contains(&local.date()) {
                 return;
             }
-            let end = self.end_of(start, local, &zone, exact);
+            let end = self.end_of(period, start, local, &zone, exact, host);
             let interval = Interval::new(start, end.max(start));
             // A zero-length event overlaps nothing, so it is dropped here.
-            if interval.start < window.end && interval.end > window.start {
+            if interval.overlaps(&window) {
                 out.push(interval);
             }
         };
-        push(first_local, self.start.instant(host), out);
+        push(first_local, self.start.instant(host), None, out);
         if let Some(rule) = &self.rule {
             // Search local time generously: offsets are within ±1 day, and an
             // occurrence starting before the window may still reach into it.
@@ -166,14 +183,15 @@ impl EventComponent {
             rule.occurrences(lo, hi, until, &mut locals);
             for local in locals {
                 if local != first_local {
-                    push(local, zone.instant(local), out);
+                    push(local, zone.instant(local), None, out);
                 }
             }
         }
         for rdate in &self.rdates {
-            let start = rdate.instant(host);
+            let start = rdate.start.instant(host);
             if start != self.start.instant(host) {
-                push(rdate.zone(host).local(start), start, out);
+                // Local time in the series' zone, where nominal days are counted.
+                push(zone.local(start), start, rdate.length.as_ref(), out);
             }
         }
     }

@@ -193,10 +193,11 @@ mod tests {
             at(chrono_tz::America::New_York, "2026-03-08T02:30"),
             "2026-03-08T07:30:00Z"
         );
-        // Lord Howe springs forward by 30 minutes at 02:00.
+        // Lord Howe springs forward by 30 minutes at 02:00: 02:15 becomes
+        // 02:45 (+11:00), the same instant as 02:15 read at +10:30.
         assert_eq!(
             at(chrono_tz::Australia::Lord_Howe, "2026-10-04T02:15"),
-            "2026-10-03T15:30:00Z"
+            "2026-10-03T15:45:00Z"
         );
         // Apia skipped 2011-12-30 entirely: forward by 24 hours.
         assert_eq!(

@@ -108,7 +108,7 @@ fn via_busy(meeting: Interval, busy: Interval) -> Via {
 fn common_reasons(query: &Query, start: Instant) -> Vec<Reason> {
     let et = &query.event_type;
     let mut reasons = Vec::new();
-    if !query.range.contains(&Interval::new(start, start)) || start >= query.range.end {
+    if start < query.range.start || start >= query.range.end {
         reasons.push(Reason::OutsideRange { range: query.range });
     }
     // The grid around `start`, independent of the query range.
@@ -126,10 +126,11 @@ fn common_reasons(query: &Query, start: Instant) -> Vec<Reason> {
     if start < earliest {
         reasons.push(Reason::MinNotice { earliest });
     }
-    if let Some(last_date) = query.last_date() {
-        if et.zone.local_date(start) > last_date {
-            reasons.push(Reason::BookingWindow { last_date });
-        }
+    if let Some(last_date) = query
+        .last_date()
+        .filter(|last| et.zone.local_date(start) > *last)
+    {
+        reasons.push(Reason::BookingWindow { last_date });
     }
     reasons
 }

@@ -5,7 +5,7 @@
 //! `TZID`s (IANA, Windows, then `VTIMEZONE`) and interprets the properties that
 //! decide busy time.
 
-use super::calendar::{Calendar, EventComponent, EventTime, Length, Series};
+use super::calendar::{Calendar, EventComponent, EventTime, Length, RDate, Series};
 use super::civil::Zone;
 use super::recurrence::Recurrence;
 use super::vtimezone::{CustomZone, Observance, parse_utc_offset};
@@ -335,6 +335,36 @@ impl Reader<'_> {
             .collect()
     }
 
+    /// One `RDATE` value: a date, a date-time, or a PERIOD (`start/end` or
+    /// `start/duration`), which keeps its own length.
+    fn rdate(
+        &self,
+        property: &Property<'_>,
+        value: &str,
+        custom: &HashMap<String, Zone>,
+    ) -> Result<RDate, IcalError> {
+        let Some((start, end)) = value.split_once('/') else {
+            return Ok(RDate {
+                start: self.time(property, value, custom)?,
+                length: None,
+            });
+        };
+        let start = self.time(property, start, custom)?;
+        let end = end.trim();
+        let length = if end.starts_with(['P', 'p', '+']) {
+            let (days, seconds) = parse_duration(end).ok_or_else(|| {
+                self.error(property, format!("{end:?} is not a DURATION (e.g. PT30M)"))
+            })?;
+            Length::Nominal { days, seconds }
+        } else {
+            Length::Until(self.time(property, end, custom)?)
+        };
+        Ok(RDate {
+            start,
+            length: Some(length),
+        })
+    }
+
     fn vevent(
         &self,
         component: &Component<'_>,
@@ -395,7 +425,14 @@ impl Reader<'_> {
         };
         let mut rdates = Vec::new();
         for rdate in all(component, "RDATE") {
-            rdates.extend(self.times(rdate, custom)?);
+            for value in rdate
+                .val
+                .as_str()
+                .split(',')
+                .filter(|v| !v.trim().is_empty())
+            {
+                rdates.push(self.rdate(rdate, value, custom)?);
+            }
         }
         let mut exdates = Vec::new();
         for exdate in all(component, "EXDATE") {

@@ -14,8 +14,10 @@ impl Interval {
         Interval { start, end }
     }
 
+    /// Do the two share an instant? Touching intervals do not, and an empty
+    /// interval (zero-length busy time) overlaps nothing, as in the slot sweep.
     pub fn overlaps(&self, other: &Interval) -> bool {
-        self.start < other.end && other.start < self.end
+        self.start.max(other.start) < self.end.min(other.end)
     }
 
     pub fn contains(&self, other: &Interval) -> bool {
@@ -102,6 +104,14 @@ mod tests {
     fn merge_unites_overlapping_and_touching() {
         let merged = merge(vec![iv(5, 7), iv(0, 2), iv(2, 3), iv(6, 9), iv(4, 4)]);
         assert_eq!(merged, vec![iv(0, 3), iv(5, 9)]);
+    }
+
+    #[test]
+    fn empty_intervals_overlap_nothing() {
+        assert!(iv(0, 10).overlaps(&iv(5, 6)));
+        assert!(!iv(0, 10).overlaps(&iv(10, 20)), "touching");
+        assert!(!iv(0, 10).overlaps(&iv(5, 5)));
+        assert!(!iv(5, 5).overlaps(&iv(0, 10)));
     }
 
     #[test]

@@ -217,13 +217,13 @@ impl Recurrence {
         match &self.shape {
             Shape::Simple(simple) => self.simple_occurrences(simple, lo, hi, out),
             Shape::General(set) => {
-                let mut emitted = 0u32;
-                for occurrence in set.as_ref() {
+                // COUNT is inside the rule the crate runs; `take` is a guard only.
+                let limit = self.count.map_or(usize::MAX, |c| c as usize);
+                for occurrence in set.as_ref().into_iter().take(limit) {
                     let local = occurrence.naive_utc();
-                    if local > hi || self.count.is_some_and(|c| emitted >= c) {
+                    if local > hi {
                         break;
                     }
-                    emitted += 1;
                     if local >= lo {
                         out.push(local);
                     }

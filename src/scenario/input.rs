@@ -140,7 +140,11 @@ pub fn parse_scenario(text: &str) -> Result<Query, ScenarioError> {
         let field = e.path().to_string();
         let inner = e.into_inner();
         ScenarioError {
-            field: if field == "." || field == "?" { String::new() } else { field },
+            field: if field == "." || field == "?" {
+                String::new()
+            } else {
+                field
+            },
             message: inner.to_string(),
         }
     })?;
