@@ -1,9 +1,11 @@
 //! The `kairos` command line.
 
+use crate::config::{LogFormat, Settings};
 use crate::engine::{self, instant::parse_rfc3339};
-use crate::scenario;
+use crate::http::{self, AppState};
+use crate::{scenario, store};
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -19,6 +21,12 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// Run the server (settings: kairos.toml, then KAIROS_* variables).
+    Serve,
+    /// Run the database migrations and exit.
+    Migrate,
+    /// Run the server with demo data on the configured database (SQLite by default).
+    Demo,
     /// Print the slots of a scenario file (format: shared/spec/availability.md).
     Slots {
         /// The scenario JSON file.
@@ -36,7 +44,112 @@ const BAD_INPUT: u8 = 2;
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Slots { scenario, explain } => slots(&scenario, explain.as_deref()),
+        Command::Serve => service(Mode::Serve),
+        Command::Migrate => service(Mode::Migrate),
+        Command::Demo => service(Mode::Demo),
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Serve,
+    Migrate,
+    Demo,
+}
+
+fn service(mode: Mode) -> ExitCode {
+    let settings = match Settings::load(Path::new("kairos.toml"), std::env::vars()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: configuration: {error}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    init_tracing(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run_service(mode, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
+    let store = store::connect(settings.database_url.expose())
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| format!("migrations failed: {e}"))?;
+    if mode == Mode::Migrate {
+        println!("migrations applied ({})", store.backend());
+        return Ok(());
+    }
+    let address = format!("{}:{}", settings.host, settings.port);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let base = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    if mode == Mode::Demo {
+        let demo = crate::demo::seed(store.as_ref())
+            .await
+            .map_err(|e| format!("cannot create the demo data: {e}"))?;
+        print_demo(&base, &demo);
+    }
+    tracing::info!(%local, backend = store.backend(), "Kairos is listening");
+    println!("Kairos is listening on {base}");
+    http::serve(listener, AppState::new(store, base))
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}
+
+fn print_demo(base: &str, demo: &crate::demo::DemoData) {
+    let today = chrono::Utc::now().date_naive();
+    let start = today.succ_opt().unwrap_or(today);
+    let end = start + chrono::Days::new(7);
+    println!("Kairos demo");
+    println!("  admin API key:   {}", demo.api_key);
+    println!("  OpenAPI:         {base}/api/v1/openapi.json");
+    println!("  event types (public, no key needed):");
+    for (user, event, title) in &demo.links {
+        println!("    {title:<32} {base}/api/v1/public/{user}/{event}");
+    }
+    println!("  slots for the next week:");
+    println!(
+        "    curl '{base}/api/v1/public/ana/intro/slots?start={start}T00:00:00Z&end={end}T00:00:00Z&timezone=Europe/Berlin'"
+    );
+    println!(
+        "  admin: curl -H 'Authorization: Bearer {}' {base}/api/v1/bookings",
+        demo.api_key
+    );
 }
 
 fn slots(path: &PathBuf, explain: Option<&str>) -> ExitCode {

@@ -68,7 +68,10 @@ struct FileSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     File { path: String, message: String },
     #[error("{name}: {message}")]
@@ -161,9 +164,15 @@ mod tests {
         assert_eq!(settings.port, 9100, "environment beats the file");
         assert_eq!(settings.host, "0.0.0.0", "file beats the default");
         assert_eq!(settings.database_url.expose(), "sqlite://kairos.db");
-        assert!(!format!("{settings:?}").contains("kairos.db"), "secrets stay out of Debug");
+        assert!(
+            !format!("{settings:?}").contains("kairos.db"),
+            "secrets stay out of Debug"
+        );
         std::fs::write(&file, "prot = 1\n").expect("write");
-        assert!(Settings::load(&file, Vec::new()).is_err(), "unknown keys are errors");
+        assert!(
+            Settings::load(&file, Vec::new()).is_err(),
+            "unknown keys are errors"
+        );
         let env = vec![("KAIROS_PORT".to_string(), "http".to_string())];
         assert!(Settings::load(&dir.join("missing.toml"), env).is_err());
     }

@@ -6,6 +6,7 @@
 pub mod booking;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod http;

@@ -28,9 +28,13 @@ pub(crate) fn from_utc(at: DateTime<Utc>) -> Instant {
 }
 
 impl AvailabilityInputs {
-    pub async fn load(store: StoreRef<'_>, event_type: EventType, owner: User) -> Result<Self, BookingError> {
+    pub async fn load(
+        store: StoreRef<'_>,
+        event_type: EventType,
+        owner: User,
+    ) -> Result<Self, BookingError> {
         let picked = match &event_type.input.schedule_id {
-            Some(id) => Some(store.schedule(&event_type_org(store, &owner).await?, id).await?),
+            Some(id) => Some(store.schedule(&owner.organization_id, id).await?),
             None => None,
         };
         let mut hosts = Vec::new();
@@ -45,7 +49,11 @@ impl AvailabilityInputs {
             };
             hosts.push((host.user_id.clone(), schedule));
         }
-        Ok(AvailabilityInputs { event_type, owner, hosts })
+        Ok(AvailabilityInputs {
+            event_type,
+            owner,
+            hosts,
+        })
     }
 
     /// The zone of the start-time grid: the event type's, else the owner's.
@@ -68,14 +76,18 @@ impl AvailabilityInputs {
             kind: input.kind.engine(),
             zone: self.zone(),
             duration_minutes: input.duration_minutes,
-            slot_interval_minutes: input.slot_interval_minutes.unwrap_or(input.duration_minutes),
+            slot_interval_minutes: input
+                .slot_interval_minutes
+                .unwrap_or(input.duration_minutes),
             buffer_before_minutes: input.buffer_before_minutes,
             buffer_after_minutes: input.buffer_after_minutes,
             min_notice_minutes: input.min_notice_minutes,
             max_days_ahead: input.max_days_ahead,
             daily_limit: input.daily_limit,
             seats: input.seats.unwrap_or(1),
-            required_hosts: input.required_hosts.map_or(self.hosts.len(), |n| n as usize),
+            required_hosts: input
+                .required_hosts
+                .map_or(self.hosts.len(), |n| n as usize),
         }
     }
 
@@ -110,13 +122,15 @@ impl AvailabilityInputs {
                         // longer parses blocks its whole bounding interval instead.
                         Some(text) => match engine::ical::parse_calendar(text) {
                             Ok(calendar) => host.calendars.push(calendar),
-                            Err(_) => host
-                                .busy
-                                .push(Interval::new(from_utc(block.input.start), from_utc(block.input.end))),
+                            Err(_) => host.busy.push(Interval::new(
+                                from_utc(block.input.start),
+                                from_utc(block.input.end),
+                            )),
                         },
-                        None => host
-                            .busy
-                            .push(Interval::new(from_utc(block.input.start), from_utc(block.input.end))),
+                        None => host.busy.push(Interval::new(
+                            from_utc(block.input.start),
+                            from_utc(block.input.end),
+                        )),
                     }
                 }
                 for booking in snapshot.bookings.iter().filter(|b| &b.user_id == id) {
@@ -127,8 +141,10 @@ impl AvailabilityInputs {
                             status: engine::BookingStatus::Accepted,
                         });
                     } else {
-                        host.busy
-                            .push(Interval::new(from_utc(booking.start), from_utc(booking.end)));
+                        host.busy.push(Interval::new(
+                            from_utc(booking.start),
+                            from_utc(booking.end),
+                        ));
                     }
                 }
                 host
@@ -141,16 +157,6 @@ impl AvailabilityInputs {
             hosts,
         }
     }
-}
-
-async fn event_type_org(store: StoreRef<'_>, owner: &User) -> Result<String, BookingError> {
-    // The owner's organization is the event type's; the public path has no key.
-    let _ = store;
-    Ok(owner_org(owner))
-}
-
-fn owner_org(owner: &User) -> String {
-    owner.organization_id.clone()
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -197,7 +203,8 @@ pub async fn slots_for(
     for slot in engine::find_slots(&query) {
         let local = zone.local(slot.start);
         let offset = zone.offset_at(slot.start);
-        let fixed = chrono::FixedOffset::east_opt(offset as i32).unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset"));
+        let fixed = chrono::FixedOffset::east_opt(offset as i32)
+            .unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset"));
         let date = local.format("%Y-%m-%d").to_string();
         let public = PublicSlot {
             start: to_utc(slot.start),

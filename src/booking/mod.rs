@@ -3,14 +3,14 @@
 //! pure engine. HTTP handlers call these and only translate.
 
 mod availability;
+mod book;
 mod error;
 mod manage;
-mod book;
 
 pub use availability::{AvailabilityInputs, DaySlots, PublicSlot, SlotsAnswer, slots_for};
 pub use book::{Booked, book};
 pub use error::BookingError;
-pub use manage::{cancel, change_status, reschedule};
+pub use manage::{AdminAction, cancel, change_status, reschedule, view};
 
 use crate::store::Store;
 

@@ -92,7 +92,10 @@ impl BookingRequest {
         check_text("invitee.name", &self.invitee.name, 200, true)?;
         for key in self.answers.keys() {
             if !questions.iter().any(|q| q.id.as_str() == key) {
-                return invalid(format!("answers.{key}"), "is not a question of this event type");
+                return invalid(
+                    format!("answers.{key}"),
+                    "is not a question of this event type",
+                );
             }
         }
         for q in questions {
@@ -111,15 +114,23 @@ impl BookingRequest {
 }
 
 fn answer_fits(field: &str, q: &Question, answer: &Value) -> Result<(), ValidationError> {
-    let text = || answer.as_str().ok_or_else(|| ValidationError::new(field, "must be a string"));
+    let text = || {
+        answer
+            .as_str()
+            .ok_or_else(|| ValidationError::new(field, "must be a string"))
+    };
     match q.kind {
         QuestionKind::Text => check_text(field, text()?, 1_000, q.required),
         QuestionKind::LongText => check_text(field, text()?, 10_000, q.required),
-        QuestionKind::Email => Email::parse(text()?).map(|_| ()).map_err(|m| ValidationError::new(field, m)),
+        QuestionKind::Email => Email::parse(text()?)
+            .map(|_| ())
+            .map_err(|m| ValidationError::new(field, m)),
         QuestionKind::Phone => {
             let t = text()?;
             let digits = t.chars().filter(char::is_ascii_digit).count();
-            let allowed = t.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+            let allowed = t
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
             if allowed && (5..=20).contains(&digits) {
                 Ok(())
             } else {

@@ -35,20 +35,21 @@ impl Kind {
 }
 
 /// Where the meeting happens.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Location {
     /// To be agreed (or given in the description).
+    #[default]
     Unspecified,
-    InPerson { address: String },
-    Phone { number: String },
-    Video { url: String },
-}
-
-impl Default for Location {
-    fn default() -> Self {
-        Location::Unspecified
-    }
+    InPerson {
+        address: String,
+    },
+    Phone {
+        number: String,
+    },
+    Video {
+        url: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -143,10 +144,11 @@ impl EventTypeInput {
         if !(1..=1440).contains(&self.duration_minutes) {
             return invalid("duration_minutes", "must be 1..=1440");
         }
-        if let Some(interval) = self.slot_interval_minutes {
-            if !(1..=1440).contains(&interval) {
-                return invalid("slot_interval_minutes", "must be 1..=1440");
-            }
+        if self
+            .slot_interval_minutes
+            .is_some_and(|i| !(1..=1440).contains(&i))
+        {
+            return invalid("slot_interval_minutes", "must be 1..=1440");
         }
         for (field, value) in [
             ("buffer_before_minutes", self.buffer_before_minutes),
@@ -178,7 +180,10 @@ impl EventTypeInput {
         }
         match self.kind {
             Kind::OneOnOne | Kind::Group if self.hosts.len() != 1 => {
-                return invalid("hosts", format!("a {} event type has exactly one host", self.kind.as_str()));
+                return invalid(
+                    "hosts",
+                    format!("a {} event type has exactly one host", self.kind.as_str()),
+                );
             }
             _ => {}
         }
@@ -192,10 +197,15 @@ impl EventTypeInput {
         }
         match (self.kind, self.required_hosts) {
             (Kind::Collective, Some(n)) if n < 1 || n as usize > self.hosts.len() => {
-                return invalid("required_hosts", format!("must be 1..={} (the number of hosts)", self.hosts.len()));
+                return invalid(
+                    "required_hosts",
+                    format!("must be 1..={} (the number of hosts)", self.hosts.len()),
+                );
             }
             (Kind::Collective, _) | (_, None) => {}
-            (_, Some(_)) => return invalid("required_hosts", "applies only to collective event types"),
+            (_, Some(_)) => {
+                return invalid("required_hosts", "applies only to collective event types");
+            }
         }
         let mut ids = std::collections::HashSet::new();
         for (i, q) in self.questions.iter().enumerate() {
@@ -205,10 +215,16 @@ impl EventTypeInput {
             }
             let choice = matches!(q.kind, QuestionKind::Select | QuestionKind::MultiSelect);
             if choice && q.options.is_empty() {
-                return invalid(format!("questions[{i}].options"), "a select question needs options");
+                return invalid(
+                    format!("questions[{i}].options"),
+                    "a select question needs options",
+                );
             }
             if !choice && !q.options.is_empty() {
-                return invalid(format!("questions[{i}].options"), "only select questions have options");
+                return invalid(
+                    format!("questions[{i}].options"),
+                    "only select questions have options",
+                );
             }
         }
         match &self.location {

@@ -33,6 +33,9 @@ impl ValidationError {
     }
 }
 
-pub(crate) fn invalid<T>(field: impl Into<String>, message: impl Into<String>) -> Result<T, ValidationError> {
+pub(crate) fn invalid<T>(
+    field: impl Into<String>,
+    message: impl Into<String>,
+) -> Result<T, ValidationError> {
     Err(ValidationError::new(field, message))
 }

@@ -18,8 +18,9 @@ impl TryFrom<(String, String)> for HoursRange {
 
     fn try_from((start, end): (String, String)) -> Result<Self, String> {
         let parse = |text: &str, which: &str| {
-            LocalTime::parse(text)
-                .ok_or_else(|| format!("{which} {text:?} is not a local time HH:MM (00:00 to 24:00)"))
+            LocalTime::parse(text).ok_or_else(|| {
+                format!("{which} {text:?} is not a local time HH:MM (00:00 to 24:00)")
+            })
         };
         let (start, end) = (parse(&start, "start")?, parse(&end, "end")?);
         if start == LocalTime::END_OF_DAY {
@@ -61,7 +62,9 @@ pub struct WeeklyHours {
 
 impl WeeklyHours {
     fn days(&self) -> [&Vec<HoursRange>; 7] {
-        [&self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun]
+        [
+            &self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun,
+        ]
     }
 }
 
@@ -108,8 +111,15 @@ pub fn engine_schedule(
     }
     let mut by_date = BTreeMap::new();
     for (j, o) in overrides.iter().enumerate() {
-        if by_date.insert(o.date.0, o.intervals.iter().map(|r| r.0).collect()).is_some() {
-            let prefix = if field.is_empty() { String::new() } else { format!("{field}.") };
+        if by_date
+            .insert(o.date.0, o.intervals.iter().map(|r| r.0).collect())
+            .is_some()
+        {
+            let prefix = if field.is_empty() {
+                String::new()
+            } else {
+                format!("{field}.")
+            };
             return invalid(
                 format!("{prefix}overrides[{j}].date"),
                 format!("{} has more than one override", o.date.0),
@@ -156,7 +166,12 @@ pub struct Schedule {
 impl Schedule {
     pub fn engine(&self) -> engine::Schedule {
         // Stored schedules were validated on the way in.
-        engine_schedule("", self.input.timezone.zone(), &self.input.weekly, &self.input.overrides)
-            .unwrap_or_else(|_| engine::Schedule::new(self.input.timezone.zone()))
+        engine_schedule(
+            "",
+            self.input.timezone.zone(),
+            &self.input.weekly,
+            &self.input.overrides,
+        )
+        .unwrap_or_else(|_| engine::Schedule::new(self.input.timezone.zone()))
     }
 }

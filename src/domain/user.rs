@@ -24,6 +24,7 @@ impl UserInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct User {
     pub id: String,
+    pub organization_id: String,
     #[serde(flatten)]
     pub input: UserInput,
     pub created_at: DateTime<Utc>,

@@ -49,7 +49,9 @@ macro_rules! string_newtype {
 fn check_slug(value: &str) -> Result<(), String> {
     let ok = !value.is_empty()
         && value.len() <= 64
-        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !value.starts_with('-')
         && !value.ends_with('-');
     if ok {
@@ -84,7 +86,9 @@ fn check_email(value: &str) -> Result<(), String> {
 fn check_zone(value: &str) -> Result<(), String> {
     crate::engine::zones::iana(value)
         .map(|_| ())
-        .ok_or_else(|| format!("unknown time zone {value:?} (expected an IANA name such as Europe/Berlin)"))
+        .ok_or_else(|| {
+            format!("unknown time zone {value:?} (expected an IANA name such as Europe/Berlin)")
+        })
 }
 
 string_newtype!(
@@ -110,7 +114,12 @@ impl TimeZoneName {
 }
 
 /// Checks a free-text field is present and not too long.
-pub fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<(), ValidationError> {
+pub fn check_text(
+    field: &str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> Result<(), ValidationError> {
     if required && value.trim().is_empty() {
         return super::invalid(field, "must not be empty");
     }

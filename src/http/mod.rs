@@ -1,1 +1,142 @@
+//! HTTP: axum router, state, middleware (request ids, tracing spans,
+//! metrics), and serving with graceful shutdown.
 
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+
+use crate::store::SharedStore;
+use api::{admin, availability, manage, ops, public};
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: SharedStore,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Base of links handed out (manage links).
+    pub public_url: String,
+    /// "Now", replaceable in tests.
+    pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+}
+
+impl AppState {
+    pub fn new(store: SharedStore, public_url: impl Into<String>) -> Self {
+        AppState {
+            store,
+            metrics: Arc::new(metrics::Metrics::default()),
+            public_url: public_url.into(),
+            clock: Arc::new(Utc::now),
+        }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/users", post(admin::create_user).get(admin::list_users))
+        .route(
+            "/users/{id}",
+            get(admin::get_user)
+                .put(admin::update_user)
+                .delete(admin::delete_user),
+        )
+        .route(
+            "/schedules",
+            post(admin::create_schedule).get(admin::list_schedules),
+        )
+        .route(
+            "/schedules/{id}",
+            get(admin::get_schedule)
+                .put(admin::update_schedule)
+                .delete(admin::delete_schedule),
+        )
+        .route(
+            "/event-types",
+            post(admin::create_event_type).get(admin::list_event_types),
+        )
+        .route(
+            "/event-types/{id}",
+            get(admin::get_event_type)
+                .put(admin::update_event_type)
+                .delete(admin::delete_event_type),
+        )
+        .route("/busy-blocks", post(admin::create_busy_block))
+        .route("/bookings", get(admin::list_bookings))
+        .route("/bookings/{uid}", get(admin::get_booking))
+        .route("/bookings/{uid}/approve", post(admin::approve))
+        .route("/bookings/{uid}/reject", post(admin::reject))
+        .route("/bookings/{uid}/no-show", post(admin::no_show))
+        .route("/bookings/{uid}/complete", post(admin::complete))
+        .route("/availability/slots", post(availability::slots))
+        .route("/availability/explain", post(availability::explain))
+        .route("/public/{user}/{event}", get(public::event_type))
+        .route("/public/{user}/{event}/slots", get(public::slots))
+        .route("/public/{user}/{event}/bookings", post(public::book))
+        .route("/manage/{uid}", get(manage::view))
+        .route("/manage/{uid}/cancel", post(manage::cancel))
+        .route("/manage/{uid}/reschedule", post(manage::reschedule))
+        .route("/openapi.json", get(ops::openapi))
+        .fallback(|| async { error::ApiError::not_found("endpoint") });
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves until SIGTERM or ctrl-c, then lets in-flight requests finish.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -70,48 +70,100 @@ pub trait Store: Send + Sync {
     async fn ping(&self) -> Result<()>;
 
     async fn create_organization(&self, name: &str) -> Result<Organization>;
-    async fn create_api_key(&self, organization_id: &str, name: &str, key_hash: &str) -> Result<String>;
+    async fn create_api_key(
+        &self,
+        organization_id: &str,
+        name: &str,
+        key_hash: &str,
+    ) -> Result<String>;
     /// `(key id, organization id)` of a key, by its hash.
     async fn api_key(&self, key_hash: &str) -> Result<Option<(String, String)>>;
 
     async fn insert_user(&self, organization_id: &str, input: &UserInput) -> Result<User>;
-    async fn update_user(&self, organization_id: &str, id: &str, input: &UserInput) -> Result<User>;
+    async fn update_user(&self, organization_id: &str, id: &str, input: &UserInput)
+    -> Result<User>;
     async fn users(&self, organization_id: &str) -> Result<Vec<User>>;
     async fn user(&self, organization_id: &str, id: &str) -> Result<User>;
     async fn user_by_slug(&self, slug: &str) -> Result<User>;
     async fn delete_user(&self, organization_id: &str, id: &str) -> Result<()>;
 
-    async fn insert_schedule(&self, organization_id: &str, input: &ScheduleInput) -> Result<Schedule>;
-    async fn update_schedule(&self, organization_id: &str, id: &str, input: &ScheduleInput) -> Result<Schedule>;
+    async fn insert_schedule(
+        &self,
+        organization_id: &str,
+        input: &ScheduleInput,
+    ) -> Result<Schedule>;
+    async fn update_schedule(
+        &self,
+        organization_id: &str,
+        id: &str,
+        input: &ScheduleInput,
+    ) -> Result<Schedule>;
     async fn schedules(&self, organization_id: &str) -> Result<Vec<Schedule>>;
     async fn schedule(&self, organization_id: &str, id: &str) -> Result<Schedule>;
     /// The host's default schedule (or their oldest one).
     async fn default_schedule(&self, user_id: &str) -> Result<Option<Schedule>>;
     async fn delete_schedule(&self, organization_id: &str, id: &str) -> Result<()>;
 
-    async fn insert_event_type(&self, organization_id: &str, input: &EventTypeInput) -> Result<EventType>;
-    async fn update_event_type(&self, organization_id: &str, id: &str, input: &EventTypeInput) -> Result<EventType>;
+    async fn insert_event_type(
+        &self,
+        organization_id: &str,
+        input: &EventTypeInput,
+    ) -> Result<EventType>;
+    async fn update_event_type(
+        &self,
+        organization_id: &str,
+        id: &str,
+        input: &EventTypeInput,
+    ) -> Result<EventType>;
     async fn event_types(&self, organization_id: &str) -> Result<Vec<EventType>>;
     async fn event_type(&self, organization_id: &str, id: &str) -> Result<EventType>;
-    async fn event_type_by_slugs(&self, user_slug: &str, event_slug: &str) -> Result<(EventType, User)>;
+    async fn event_type_by_slugs(
+        &self,
+        user_slug: &str,
+        event_slug: &str,
+    ) -> Result<(EventType, User)>;
     async fn delete_event_type(&self, organization_id: &str, id: &str) -> Result<()>;
 
-    async fn insert_busy_block(&self, organization_id: &str, input: &BusyBlockInput) -> Result<BusyBlock>;
+    async fn insert_busy_block(
+        &self,
+        organization_id: &str,
+        input: &BusyBlockInput,
+    ) -> Result<BusyBlock>;
     /// Busy blocks of these hosts overlapping `[from, to)`, and every block with iCalendar data.
-    async fn busy_blocks(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<BusyBlock>>;
+    async fn busy_blocks(
+        &self,
+        user_ids: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<BusyBlock>>;
     /// Time-holding bookings (any event type) of these hosts overlapping `[from, to)`.
-    async fn host_bookings(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<HostBooking>>;
+    async fn host_bookings(
+        &self,
+        user_ids: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<HostBooking>>;
 
     /// Inserts a booking in one transaction after `decide` approves it against a
     /// fresh snapshot; with `replaces`, cancels that booking in the same
     /// transaction and links the two (reschedule).
     async fn book(&self, new: &NewBooking, decide: Decide<'_>) -> Result<Booking>;
     async fn booking(&self, uid: &str) -> Result<StoredBooking>;
-    async fn booking_by_idempotency_key(&self, event_type_id: &str, key: &str) -> Result<Option<Booking>>;
-    async fn bookings(&self, organization_id: &str, filter: &BookingFilter) -> Result<Vec<Booking>>;
+    async fn booking_by_idempotency_key(
+        &self,
+        event_type_id: &str,
+        key: &str,
+    ) -> Result<Option<Booking>>;
+    async fn bookings(&self, organization_id: &str, filter: &BookingFilter)
+    -> Result<Vec<Booking>>;
     async fn history(&self, uid: &str) -> Result<Vec<StatusChange>>;
     /// Moves a booking from one of `from` to `to`, recording who did it.
-    async fn change_status(&self, uid: &str, from: &[BookingStatus], change: &StatusUpdate) -> Result<Booking>;
+    async fn change_status(
+        &self,
+        uid: &str,
+        from: &[BookingStatus],
+        change: &StatusUpdate,
+    ) -> Result<Booking>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

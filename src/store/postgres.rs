@@ -32,7 +32,10 @@ impl PgStore {
         sqlx::migrate!("./migrations/postgres")
     }
 
-    async fn begin_write(&self, hosts: &[String]) -> Result<sqlx::Transaction<'_, Postgres>, super::StoreError> {
+    async fn begin_write(
+        &self,
+        hosts: &[String],
+    ) -> Result<sqlx::Transaction<'_, Postgres>, super::StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut sorted: Vec<&String> = hosts.iter().collect();
         sorted.sort();

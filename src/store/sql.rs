@@ -5,8 +5,8 @@
 
 use super::{BusyBlock, BusyBlockInput, HostBooking, Organization, Result, StoreError};
 use crate::domain::{
-    Booking, BookingStatus, Email, EventType, EventTypeInput, Invitee, Schedule, ScheduleInput, Slug,
-    TimeZoneName, User, UserInput,
+    Booking, BookingStatus, Email, EventType, EventTypeInput, Invitee, Schedule, ScheduleInput,
+    Slug, TimeZoneName, User, UserInput,
 };
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -48,6 +48,7 @@ impl From<OrganizationRow> for Organization {
 #[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
     id: String,
+    organization_id: String,
     slug: String,
     name: String,
     email: String,
@@ -60,6 +61,7 @@ impl UserRow {
     pub(super) fn into_user(self) -> Result<User> {
         Ok(User {
             id: self.id,
+            organization_id: self.organization_id,
             input: UserInput {
                 slug: parsed("users.slug", Slug::parse(self.slug))?,
                 name: self.name,
@@ -209,7 +211,8 @@ macro_rules! select_bookings {
 pub(crate) use select_bookings;
 
 pub(super) fn status(text: &str) -> Result<BookingStatus> {
-    BookingStatus::parse(text).ok_or_else(|| StoreError::Corrupt(format!("bookings.status {text:?}")))
+    BookingStatus::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("bookings.status {text:?}")))
 }
 
 impl BookingRow {
@@ -224,7 +227,10 @@ impl BookingRow {
             invitee: Invitee {
                 name: self.invitee_name,
                 email: parsed("bookings.invitee_email", Email::parse(self.invitee_email))?,
-                timezone: parsed("bookings.invitee_timezone", TimeZoneName::parse(self.invitee_timezone))?,
+                timezone: parsed(
+                    "bookings.invitee_timezone",
+                    TimeZoneName::parse(self.invitee_timezone),
+                )?,
             },
             answers: from_json("bookings.answers", &self.answers)?,
             utm: from_json("bookings.utm", &self.utm)?,
@@ -260,7 +266,9 @@ pub(super) fn unique_as(field: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ 
 /// Maps a foreign-key failure (rows still refer to this one) to a message.
 pub(super) fn in_use(message: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
     move |error| match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::InUse(message.to_string()),
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::InUse(message.to_string())
+        }
         _ => StoreError::Database(error),
     }
 }
@@ -479,7 +487,7 @@ macro_rules! sql_store {
                 let row: UserRow = sqlx::query_as(
                     "INSERT INTO users (id, organization_id, slug, name, email, timezone, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     RETURNING id, slug, name, email, timezone, created_at, updated_at",
+                     RETURNING id, organization_id, slug, name, email, timezone, created_at, updated_at",
                 )
                 .bind(new_id())
                 .bind(organization_id)
@@ -499,7 +507,7 @@ macro_rules! sql_store {
                 let row: Option<UserRow> = sqlx::query_as(
                     "UPDATE users SET slug = $1, name = $2, email = $3, timezone = $4, updated_at = $5 \
                      WHERE id = $6 AND organization_id = $7 \
-                     RETURNING id, slug, name, email, timezone, created_at, updated_at",
+                     RETURNING id, organization_id, slug, name, email, timezone, created_at, updated_at",
                 )
                 .bind(input.slug.as_str())
                 .bind(&input.name)
@@ -516,7 +524,7 @@ macro_rules! sql_store {
 
             async fn users(&self, organization_id: &str) -> Result<Vec<User>> {
                 let rows: Vec<UserRow> = sqlx::query_as(
-                    "SELECT id, slug, name, email, timezone, created_at, updated_at FROM users WHERE organization_id = $1 ORDER BY slug",
+                    "SELECT id, organization_id, slug, name, email, timezone, created_at, updated_at FROM users WHERE organization_id = $1 ORDER BY slug",
                 )
                 .bind(organization_id)
                 .fetch_all(self.pool())
@@ -526,7 +534,7 @@ macro_rules! sql_store {
 
             async fn user(&self, organization_id: &str, id: &str) -> Result<User> {
                 let row: Option<UserRow> = sqlx::query_as(
-                    "SELECT id, slug, name, email, timezone, created_at, updated_at FROM users WHERE id = $1 AND organization_id = $2",
+                    "SELECT id, organization_id, slug, name, email, timezone, created_at, updated_at FROM users WHERE id = $1 AND organization_id = $2",
                 )
                 .bind(id)
                 .bind(organization_id)
@@ -537,7 +545,7 @@ macro_rules! sql_store {
 
             async fn user_by_slug(&self, slug: &str) -> Result<User> {
                 let row: Option<UserRow> = sqlx::query_as(
-                    "SELECT id, slug, name, email, timezone, created_at, updated_at FROM users WHERE slug = $1",
+                    "SELECT id, organization_id, slug, name, email, timezone, created_at, updated_at FROM users WHERE slug = $1",
                 )
                 .bind(slug)
                 .fetch_optional(self.pool())

@@ -36,7 +36,10 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite")
     }
 
-    async fn begin_write(&self, _hosts: &[String]) -> Result<sqlx::Transaction<'_, Sqlite>, super::StoreError> {
+    async fn begin_write(
+        &self,
+        _hosts: &[String],
+    ) -> Result<sqlx::Transaction<'_, Sqlite>, super::StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 

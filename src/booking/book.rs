@@ -1,0 +1,171 @@
+//! Booking a time: validate, then check and insert in one store transaction.
+
+use super::availability::{AvailabilityInputs, to_utc};
+use super::{BookingError, StoreRef};
+use crate::domain::{
+    Booking, BookingRequest, BookingStatus, Kind, ValidationError, hash_secret, random_token,
+};
+use crate::engine::{self, Instant, Interval};
+use crate::store::{NewBooking, Snapshot, StoreError};
+
+/// A booking and, when it was just made, the secret of its manage link (shown once).
+#[derive(Debug, Clone)]
+pub struct Booked {
+    pub booking: Booking,
+    pub manage_token: Option<String>,
+    /// True when an `Idempotency-Key` matched an earlier booking.
+    pub replayed: bool,
+}
+
+/// Is `start` on the event type's grid? (Off-grid is a bad request, not a taken slot.)
+fn on_grid(inputs: &AvailabilityInputs, start: Instant) -> bool {
+    let et = inputs.engine_event_type();
+    let around = Interval::new(
+        start.plus_seconds(-2 * 86_400),
+        start.plus_seconds(2 * 86_400),
+    );
+    engine::grid::candidates(&et.zone, et.slot_interval_minutes, around)
+        .iter()
+        .any(|c| c.start == start)
+}
+
+/// Which of the free hosts take the booking. Round-robin strategies and
+/// collective host choice are refined in the team-scheduling work; until
+/// then the order is by host id, which is deterministic.
+fn choose_hosts(kind: Kind, required: usize, free: Vec<String>) -> Vec<String> {
+    match kind {
+        Kind::OneOnOne | Kind::Group => free,
+        Kind::Collective => free.into_iter().take(required.max(1)).collect(),
+        Kind::RoundRobin => free.into_iter().take(1).collect(),
+    }
+}
+
+/// The decision the store runs inside its transaction: is `start` still a
+/// slot given what is committed, and who hosts it.
+pub(crate) fn decide(
+    inputs: &AvailabilityInputs,
+    now: Instant,
+    start: Instant,
+    snapshot: &Snapshot,
+) -> Result<Vec<String>, StoreError> {
+    let query = inputs.query(now, Interval::new(start, start.plus_seconds(1)), snapshot);
+    let explanation = engine::explain(&query, start);
+    if !explanation.slot {
+        return Err(StoreError::SlotTaken);
+    }
+    let free: Vec<String> = explanation
+        .hosts
+        .iter()
+        .filter(|h| h.free)
+        .map(|h| query.hosts[h.host].id.clone())
+        .collect();
+    Ok(choose_hosts(
+        inputs.event_type.input.kind,
+        query.event_type.required_hosts,
+        free,
+    ))
+}
+
+pub(crate) fn check_start(inputs: &AvailabilityInputs, start: Instant) -> Result<(), BookingError> {
+    if !on_grid(inputs, start) {
+        return Err(
+            ValidationError::new("start", "is not one of this event type's start times").into(),
+        );
+    }
+    Ok(())
+}
+
+/// Books `request` on the event type, or returns the booking an earlier
+/// request with the same idempotency key made.
+pub async fn book(
+    store: StoreRef<'_>,
+    inputs: &AvailabilityInputs,
+    request: &BookingRequest,
+    idempotency_key: Option<&str>,
+    now: Instant,
+) -> Result<Booked, BookingError> {
+    let event_type = &inputs.event_type;
+    request.validate(&event_type.input.questions)?;
+    let earlier = match idempotency_key {
+        Some(key) => {
+            store
+                .booking_by_idempotency_key(&event_type.id, key)
+                .await?
+        }
+        None => None,
+    };
+    if let Some(booking) = earlier {
+        return Ok(Booked {
+            booking,
+            manage_token: None,
+            replayed: true,
+        });
+    }
+    let start = Instant::from_utc(request.start);
+    check_start(inputs, start)?;
+    let token = random_token(32);
+    let new = new_booking(
+        inputs,
+        request,
+        start,
+        &token,
+        idempotency_key.map(str::to_string),
+        None,
+    );
+    let decision = |snapshot: &Snapshot| decide(inputs, now, start, snapshot);
+    match store.book(&new, &decision).await {
+        Ok(booking) => Ok(Booked {
+            booking,
+            manage_token: Some(token),
+            replayed: false,
+        }),
+        // Two retries raced: the other one won; answer with its booking.
+        Err(StoreError::Duplicate { field }) if field == "idempotency_key" => {
+            let key = idempotency_key.unwrap_or_default();
+            let booking = store
+                .booking_by_idempotency_key(&event_type.id, key)
+                .await?
+                .ok_or(BookingError::NotFound)?;
+            Ok(Booked {
+                booking,
+                manage_token: None,
+                replayed: true,
+            })
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub(crate) fn new_booking(
+    inputs: &AvailabilityInputs,
+    request: &BookingRequest,
+    start: Instant,
+    token: &str,
+    idempotency_key: Option<String>,
+    replaces: Option<String>,
+) -> NewBooking {
+    let event_type = &inputs.event_type;
+    let end = start.plus_minutes(i64::from(event_type.input.duration_minutes));
+    let range = Interval::new(start, start.plus_seconds(1));
+    NewBooking {
+        organization_id: inputs.owner.organization_id.clone(),
+        event_type_id: event_type.id.clone(),
+        candidate_hosts: inputs.host_ids(),
+        window: inputs.window(range),
+        start: to_utc(start),
+        end: to_utc(end),
+        status: if event_type.input.requires_approval {
+            BookingStatus::Pending
+        } else {
+            BookingStatus::Accepted
+        },
+        invitee: request.invitee.clone(),
+        answers: request.answers.clone(),
+        utm: request.utm.clone(),
+        manage_token_hash: hash_secret(token),
+        idempotency_key,
+        shared_slot: event_type.input.kind == Kind::Group,
+        replaces,
+        actor: "invitee".to_string(),
+    }
+}

@@ -1,0 +1,179 @@
+//! Changing a booking: the invitee with their manage token (cancel,
+//! reschedule), an admin with an API key (approve, reject, no-show, completed).
+
+use super::availability::AvailabilityInputs;
+use super::book::{Booked, check_start, decide, new_booking};
+use super::{BookingError, StoreRef};
+use crate::domain::{Booking, BookingRequest, BookingStatus, hash_secret, random_token};
+use crate::engine::Instant;
+use crate::store::{Snapshot, StatusUpdate, StoreError, StoredBooking};
+use chrono::{DateTime, Utc};
+
+/// The booking behind a manage link, if the token is its own.
+async fn by_token(
+    store: StoreRef<'_>,
+    uid: &str,
+    token: &str,
+) -> Result<StoredBooking, BookingError> {
+    let stored = store.booking(uid).await?;
+    // Compare hashes, not secrets: equal-length hex, and no early exit on the secret.
+    let given = hash_secret(token);
+    let same = given.len() == stored.manage_token_hash.len()
+        && given
+            .bytes()
+            .zip(stored.manage_token_hash.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if !same {
+        // Don't tell a guesser the booking exists.
+        return Err(BookingError::NotFound);
+    }
+    Ok(stored)
+}
+
+fn still_active(booking: &Booking) -> Result<(), BookingError> {
+    if booking.status.holds_time() {
+        Ok(())
+    } else {
+        Err(BookingError::Gone(
+            booking.status.as_str().replace('_', " "),
+        ))
+    }
+}
+
+/// What a manage link shows.
+pub async fn view(store: StoreRef<'_>, uid: &str, token: &str) -> Result<Booking, BookingError> {
+    Ok(by_token(store, uid, token).await?.booking)
+}
+
+pub async fn cancel(
+    store: StoreRef<'_>,
+    uid: &str,
+    token: &str,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Booking, BookingError> {
+    let stored = by_token(store, uid, token).await?;
+    still_active(&stored.booking)?;
+    if stored.booking.start <= now {
+        return Err(BookingError::Conflict(
+            "the meeting has already started".to_string(),
+        ));
+    }
+    let update = StatusUpdate {
+        to: BookingStatus::Cancelled,
+        actor: "invitee".to_string(),
+        note: None,
+        cancel_reason: reason,
+    };
+    store
+        .change_status(
+            uid,
+            &[BookingStatus::Pending, BookingStatus::Accepted],
+            &update,
+        )
+        .await
+        .map_err(gone_if_changed)
+}
+
+/// Moves the booking to `start`: the new booking and the cancellation of the
+/// old one happen in one transaction, linked both ways.
+pub async fn reschedule(
+    store: StoreRef<'_>,
+    uid: &str,
+    token: &str,
+    start: DateTime<Utc>,
+    now: Instant,
+) -> Result<Booked, BookingError> {
+    let stored = by_token(store, uid, token).await?;
+    still_active(&stored.booking)?;
+    let old = &stored.booking;
+    let event_type = store
+        .event_type(&stored.organization_id, &old.event_type_id)
+        .await?;
+    let owner = store
+        .user(&stored.organization_id, &event_type.input.owner_id)
+        .await?;
+    let inputs = AvailabilityInputs::load(store, event_type, owner).await?;
+    let start = Instant::from_utc(start);
+    check_start(&inputs, start)?;
+    let request = BookingRequest {
+        start: start.to_utc(),
+        invitee: old.invitee.clone(),
+        answers: old.answers.clone(),
+        utm: old.utm.clone(),
+    };
+    let token = random_token(32);
+    let new = new_booking(
+        &inputs,
+        &request,
+        start,
+        &token,
+        None,
+        Some(uid.to_string()),
+    );
+    let decision = |snapshot: &Snapshot| decide(&inputs, now, start, snapshot);
+    let booking = store.book(&new, &decision).await.map_err(gone_if_changed)?;
+    Ok(Booked {
+        booking,
+        manage_token: Some(token),
+        replayed: false,
+    })
+}
+
+fn gone_if_changed(error: StoreError) -> BookingError {
+    match error {
+        StoreError::WrongStatus(status) => BookingError::Gone(status),
+        other => other.into(),
+    }
+}
+
+/// Admin actions on a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminAction {
+    Approve,
+    Reject,
+    NoShow,
+    Complete,
+}
+
+pub async fn change_status(
+    store: StoreRef<'_>,
+    organization_id: &str,
+    uid: &str,
+    action: AdminAction,
+    actor: &str,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Booking, BookingError> {
+    let stored = store.booking(uid).await?;
+    if stored.organization_id != organization_id {
+        return Err(BookingError::NotFound);
+    }
+    let (from, to) = match action {
+        AdminAction::Approve => (BookingStatus::Pending, BookingStatus::Accepted),
+        AdminAction::Reject => (BookingStatus::Pending, BookingStatus::Rejected),
+        AdminAction::NoShow => (BookingStatus::Accepted, BookingStatus::NoShow),
+        AdminAction::Complete => (BookingStatus::Accepted, BookingStatus::Completed),
+    };
+    if matches!(action, AdminAction::NoShow | AdminAction::Complete) && stored.booking.start > now {
+        return Err(BookingError::Conflict(
+            "the meeting has not started yet".to_string(),
+        ));
+    }
+    let update = StatusUpdate {
+        to,
+        actor: actor.to_string(),
+        note,
+        cancel_reason: None,
+    };
+    store
+        .change_status(uid, &[from], &update)
+        .await
+        .map_err(|e| match e {
+            StoreError::WrongStatus(status) => {
+                BookingError::Conflict(format!("the booking is {status}, not {}", from.as_str()))
+            }
+            other => other.into(),
+        })
+}

@@ -1,0 +1,61 @@
+//! Debugging aids for admins: the spec's scenario in, exactly what
+//! `kairos slots` prints out.
+
+use crate::engine::{self, instant::parse_rfc3339};
+use crate::http::AppState;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{Admin, Query};
+use crate::scenario::{explanation_json, parse_scenario, slots_json};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+fn scenario(body: &[u8]) -> Result<engine::Query, ApiError> {
+    let text =
+        std::str::from_utf8(body).map_err(|_| ApiError::bad_request("the body is not UTF-8"))?;
+    if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        return Err(ApiError::bad_request(format!("malformed JSON: {error}")));
+    }
+    parse_scenario(text).map_err(|e| ApiError::invalid(e.field.clone(), e.to_string()))
+}
+
+#[utoipa::path(post, path = "/api/v1/availability/slots", tag = "admin",
+    request_body(content = Object, description = "A scenario (shared/spec/availability.md)"),
+    responses((status = 200, body = Object), (status = 400, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn slots(
+    _admin: Admin,
+    State(_state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let query = scenario(&body)?;
+    Ok(Json(slots_json(&query, &engine::find_slots(&query))))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainParams {
+    /// The start time to explain (RFC 3339).
+    pub start: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/availability/explain", tag = "admin", params(ExplainParams),
+    request_body(content = Object, description = "A scenario (shared/spec/availability.md)"),
+    responses((status = 200, body = Object), (status = 400, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn explain(
+    _admin: Admin,
+    State(_state): State<AppState>,
+    Query(params): Query<ExplainParams>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let start = parse_rfc3339(&params.start)
+        .ok_or_else(|| ApiError::invalid("start", "is not an RFC 3339 instant with an offset"))?;
+    let query = scenario(&body)?;
+    Ok(Json(explanation_json(
+        &query,
+        &engine::explain(&query, start),
+    )))
+}

@@ -1,0 +1,83 @@
+//! Managing one's own booking with the token from the manage link.
+
+use super::public::created;
+use crate::booking;
+use crate::domain::Booking;
+use crate::engine::Instant;
+use crate::http::AppState;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{Body, Query};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Token {
+    /// The secret from the manage link.
+    pub token: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/manage/{uid}", tag = "manage", params(Token),
+    responses((status = 200, body = Booking), (status = 404, body = Problem)))]
+pub async fn view(
+    State(state): State<AppState>,
+    Path(uid): Path<String>,
+    Query(token): Query<Token>,
+) -> Result<Json<Booking>, ApiError> {
+    Ok(Json(
+        booking::view(state.store.as_ref(), &uid, &token.token).await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    pub reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/manage/{uid}/cancel", tag = "manage", params(Token), request_body = CancelRequest,
+    responses((status = 200, body = Booking), (status = 404, body = Problem), (status = 409, body = Problem), (status = 410, body = Problem)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(uid): Path<String>,
+    Query(token): Query<Token>,
+    Body(body): Body<CancelRequest>,
+) -> Result<Json<Booking>, ApiError> {
+    if let Some(reason) = &body.reason {
+        crate::domain::check_text("reason", reason, 2_000, false)?;
+    }
+    let booking = booking::cancel(
+        state.store.as_ref(),
+        &uid,
+        &token.token,
+        body.reason,
+        (state.clock)(),
+    )
+    .await?;
+    Ok(Json(booking))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleRequest {
+    pub start: DateTime<Utc>,
+}
+
+#[utoipa::path(post, path = "/api/v1/manage/{uid}/reschedule", tag = "manage", params(Token), request_body = RescheduleRequest,
+    responses((status = 201, body = super::public::BookingCreated), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 410, body = Problem), (status = 422, body = Problem)))]
+pub async fn reschedule(
+    State(state): State<AppState>,
+    Path(uid): Path<String>,
+    Query(token): Query<Token>,
+    Body(body): Body<RescheduleRequest>,
+) -> Result<Response, ApiError> {
+    let now = Instant::from_utc((state.clock)());
+    let booked =
+        booking::reschedule(state.store.as_ref(), &uid, &token.token, body.start, now).await?;
+    Ok(created(&state, booked))
+}

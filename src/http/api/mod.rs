@@ -1,0 +1,8 @@
+//! The JSON API under `/api/v1`: thin handlers that parse, call a use case or
+//! the store, and shape the answer.
+
+pub mod admin;
+pub mod availability;
+pub mod manage;
+pub mod ops;
+pub mod public;

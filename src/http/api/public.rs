@@ -1,0 +1,202 @@
+//! Public endpoints an invitee's page calls: no key, addressed by slugs.
+
+use crate::booking::{self, AvailabilityInputs, SlotsAnswer};
+use crate::domain::{Booking, BookingRequest, Kind, Location, Question, TimeZoneName};
+use crate::engine::{Instant, Interval};
+use crate::http::AppState;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{Body, Query};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// The longest range one slots request may ask for.
+const MAX_SLOT_DAYS: i64 = 93;
+
+async fn inputs(state: &AppState, user: &str, event: &str) -> Result<AvailabilityInputs, ApiError> {
+    let (event_type, owner) = state
+        .store
+        .event_type_by_slugs(user, event)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound => ApiError::not_found("event type"),
+            other => other.into(),
+        })?;
+    Ok(AvailabilityInputs::load(state.store.as_ref(), event_type, owner).await?)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicHost {
+    pub name: String,
+    pub slug: String,
+    pub timezone: String,
+}
+
+/// What a booking page shows before the invitee picks a time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicEventType {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub kind: Kind,
+    pub duration_minutes: u32,
+    /// Zone of the start-time grid.
+    pub timezone: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seats: Option<u32>,
+    pub location: Location,
+    pub questions: Vec<Question>,
+    pub requires_approval: bool,
+    pub owner: PublicHost,
+}
+
+#[utoipa::path(get, path = "/api/v1/public/{user}/{event}", tag = "public",
+    responses((status = 200, body = PublicEventType), (status = 404, body = Problem)))]
+pub async fn event_type(
+    State(state): State<AppState>,
+    Path((user, event)): Path<(String, String)>,
+) -> Result<Json<PublicEventType>, ApiError> {
+    let inputs = inputs(&state, &user, &event).await?;
+    let zone = inputs.zone().name().to_string();
+    let AvailabilityInputs {
+        event_type, owner, ..
+    } = inputs;
+    let input = event_type.input;
+    Ok(Json(PublicEventType {
+        id: event_type.id,
+        slug: input.slug.to_string(),
+        title: input.title,
+        description: input.description,
+        kind: input.kind,
+        duration_minutes: input.duration_minutes,
+        timezone: zone,
+        seats: input.seats,
+        location: input.location,
+        questions: input.questions,
+        requires_approval: input.requires_approval,
+        owner: PublicHost {
+            name: owner.input.name,
+            slug: owner.input.slug.to_string(),
+            timezone: owner.input.timezone.to_string(),
+        },
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SlotsParams {
+    /// First instant of the range (RFC 3339).
+    pub start: DateTime<Utc>,
+    /// End of the range, exclusive; at most 93 days after `start`.
+    pub end: DateTime<Utc>,
+    /// The invitee's zone: slots carry their local time there and are grouped by its dates.
+    #[param(value_type = String)]
+    pub timezone: TimeZoneName,
+}
+
+#[utoipa::path(get, path = "/api/v1/public/{user}/{event}/slots", tag = "public", params(SlotsParams),
+    responses((status = 200, body = SlotsAnswer), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn slots(
+    State(state): State<AppState>,
+    Path((user, event)): Path<(String, String)>,
+    Query(params): Query<SlotsParams>,
+) -> Result<Json<SlotsAnswer>, ApiError> {
+    if params.end < params.start {
+        return Err(ApiError::invalid("end", "is before start"));
+    }
+    if (params.end - params.start).num_days() > MAX_SLOT_DAYS {
+        return Err(ApiError::invalid(
+            "end",
+            format!("ranges are limited to {MAX_SLOT_DAYS} days"),
+        ));
+    }
+    let inputs = inputs(&state, &user, &event).await?;
+    let range = Interval::new(
+        Instant::from_utc(params.start),
+        Instant::from_utc(params.end),
+    );
+    let now = Instant::from_utc((state.clock)());
+    let answer =
+        booking::slots_for(state.store.as_ref(), &inputs, now, range, &params.timezone).await?;
+    Ok(Json(answer))
+}
+
+/// A new booking, with the secret of its manage link (shown only here).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingCreated {
+    #[serde(flatten)]
+    pub booking: Booking,
+    /// Send it as `?token=` to the manage endpoints; absent when an
+    /// `Idempotency-Key` replayed an earlier booking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manage_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manage_url: Option<String>,
+}
+
+pub(crate) fn created(state: &AppState, booked: booking::Booked) -> Response {
+    let manage_url = booked.manage_token.as_ref().map(|token| {
+        format!(
+            "{}/api/v1/manage/{}?token={token}",
+            state.public_url, booked.booking.uid
+        )
+    });
+    if !booked.replayed {
+        state.metrics.booking_created();
+    }
+    let status = if booked.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut response = (
+        status,
+        Json(BookingCreated {
+            booking: booked.booking,
+            manage_token: booked.manage_token,
+            manage_url,
+        }),
+    )
+        .into_response();
+    if booked.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+#[utoipa::path(post, path = "/api/v1/public/{user}/{event}/bookings", tag = "public", request_body = BookingRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the same booking")),
+    responses((status = 201, body = BookingCreated), (status = 200, description = "Replayed by Idempotency-Key", body = BookingCreated),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn book(
+    State(state): State<AppState>,
+    Path((user, event)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(request): Body<BookingRequest>,
+) -> Result<Response, ApiError> {
+    let key = match headers.get("idempotency-key") {
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= 200)
+                .ok_or_else(|| {
+                    ApiError::invalid("Idempotency-Key", "must be 1 to 200 visible characters")
+                })?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let inputs = inputs(&state, &user, &event).await?;
+    let now = Instant::from_utc((state.clock)());
+    let booked =
+        booking::book(state.store.as_ref(), &inputs, &request, key.as_deref(), now).await?;
+    Ok(created(&state, booked))
+}

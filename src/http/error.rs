@@ -1,0 +1,151 @@
+//! The HTTP layer's one error type: every failure becomes an
+//! `application/problem+json` document (RFC 9457) naming the field at fault.
+
+use crate::booking::BookingError;
+use crate::domain::ValidationError;
+use crate::store::StoreError;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// `about:blank`: the status code says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// The request field at fault, as a path (`invitee.email`, `hosts[0].user_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, detail)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, format!("no such {what}"))
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, detail)
+    }
+
+    pub fn gone(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::GONE, detail)
+    }
+
+    /// 422: well-formed input that breaks a rule of `field`.
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            detail: detail.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    fn internal(error: impl std::fmt::Display) -> Self {
+        tracing::error!(%error, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; it has been logged",
+        )
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = Problem {
+            kind: "about:blank",
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            field: self.field,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        ApiError::invalid(error.field, error.message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => ApiError::not_found("resource"),
+            StoreError::Duplicate { field } => {
+                ApiError::conflict(format!("{field} is already taken")).with_field(field)
+            }
+            StoreError::InUse(message) => ApiError::conflict(message),
+            StoreError::SlotTaken => ApiError::conflict("that time is no longer available"),
+            StoreError::WrongStatus(status) => {
+                ApiError::conflict(format!("the booking is {status}"))
+            }
+            // The store refuses references to rows of other organizations as "field: message".
+            StoreError::Refused(message) => match message.split_once(": ") {
+                Some((field, detail)) => ApiError::invalid(field, detail),
+                None => ApiError::invalid("", message),
+            },
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<BookingError> for ApiError {
+    fn from(error: BookingError) -> Self {
+        match error {
+            BookingError::Invalid(e) => e.into(),
+            BookingError::NotFound => ApiError::not_found("booking"),
+            BookingError::Unavailable(_) => {
+                ApiError::conflict("that time is no longer available").with_field("start")
+            }
+            BookingError::Gone(status) => ApiError::gone(format!(
+                "this booking is {status}; its link no longer changes anything"
+            )),
+            BookingError::Conflict(message) => ApiError::conflict(message),
+            BookingError::Store(e) => e.into(),
+        }
+    }
+}

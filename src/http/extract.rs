@@ -1,0 +1,98 @@
+//! Extractors: JSON bodies with field-naming errors, query strings likewise,
+//! and the admin's API key.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::domain::hash_secret;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+/// A JSON body. Malformed JSON is a 400; JSON that does not fit the type is a
+/// 422 naming the field (`invitee.email`), unlike axum's `Json`.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        parse_json(&bytes).map(Body)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::bad_request(format!("malformed JSON: {error}")));
+    }
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        ApiError::invalid(
+            if field == "." { String::new() } else { field },
+            error.into_inner().to_string(),
+        )
+    })
+}
+
+/// A query string, with the same field-naming errors (422).
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Query)
+            .map_err(|error| {
+                let field = error.path().to_string();
+                ApiError::invalid(field, error.into_inner().to_string())
+            })
+    }
+}
+
+/// The caller of an admin endpoint: an API key of one organization.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    pub organization_id: String,
+    pub key_id: String,
+}
+
+impl Admin {
+    pub fn actor(&self) -> String {
+        format!("admin:{}", self.key_id)
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized("send an API key: Authorization: Bearer <key>")
+        })?;
+        let key = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be `Bearer <key>`")
+            })?;
+        match state.store.api_key(&hash_secret(key)).await? {
+            Some((key_id, organization_id)) => Ok(Admin {
+                organization_id,
+                key_id,
+            }),
+            None => Err(ApiError::unauthorized("unknown API key")),
+        }
+    }
+}
