@@ -1,0 +1,11 @@
+//! The service's integration tests: one binary, run against SQLite always and
+//! against PostgreSQL when `KAIROS_TEST_POSTGRES_URL` is set (each test gets
+//! its own fresh database).
+
+mod helpers;
+
+mod admin_api;
+mod binary;
+mod booking_api;
+mod concurrency;
+mod store_story;
