@@ -8,4 +8,5 @@ mod admin_api;
 mod binary;
 mod booking_api;
 mod concurrency;
+mod snapshots;
 mod store_story;
