@@ -21,3 +21,15 @@ echo "== ceiling: GET /healthz"
 wrk -t2 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port/healthz"
 echo "== GET slots, 30 days"
 wrk -t2 -c64 -d"${seconds}s" --latency "$slots"
+echo "== GET slots, 30 days, every request a different range (no cache hits)"
+cat > "$dir/uncached.lua" <<LUA
+local n = 0
+local base = $(date -u -d tomorrow +%s)
+request = function()
+  n = n + 1
+  local s = os.date("!%Y-%m-%dT%H:%M:%SZ", base + (n % 80000))
+  local e = os.date("!%Y-%m-%dT%H:%M:%SZ", base + (n % 80000) + 30 * 86400)
+  return wrk.format("GET", "/api/v1/public/ana/intro/slots?start=" .. s .. "&end=" .. e .. "&timezone=America/New_York")
+end
+LUA
+wrk -t2 -c64 -d"${seconds}s" --latency -s "$dir/uncached.lua" "http://127.0.0.1:$port"

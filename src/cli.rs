@@ -126,7 +126,12 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
     }
     tracing::info!(%local, backend = store.backend(), "Kairos is listening");
     println!("Kairos is listening on {base}");
-    http::serve(listener, AppState::new(store, base))
+    let state = AppState::new(store, base);
+    state
+        .watch_changes()
+        .await
+        .map_err(|e| format!("cannot listen for changes: {e}"))?;
+    http::serve(listener, state)
         .await
         .map_err(|e| format!("server error: {e}"))
 }

@@ -183,24 +183,25 @@ pub struct SlotsAnswer {
     pub days: Vec<DaySlots>,
 }
 
-/// Slots of an event type for `range`, grouped by local date in `invitee_zone`.
+/// Slots of an event type for `range`, grouped by local date in `invitee_zone`,
+/// and the last instant at which this answer is still right if no data
+/// changes (`None`: until data changes).
 pub async fn slots_for(
     store: StoreRef<'_>,
     inputs: &AvailabilityInputs,
     now: Instant,
     range: Interval,
     invitee_zone: &TimeZoneName,
-) -> Result<SlotsAnswer, BookingError> {
+) -> Result<(SlotsAnswer, Option<Instant>), BookingError> {
     let (from, to) = inputs.window(range);
     let host_ids = inputs.host_ids();
-    let snapshot = Snapshot {
-        bookings: store.host_bookings(&host_ids, from, to).await?,
-        busy: store.busy_blocks(&host_ids, from, to).await?,
-    };
+    let snapshot = store.snapshot(&host_ids, from, to).await?;
     let query = inputs.query(now, range, &snapshot);
     let zone = invitee_zone.zone();
     let mut days: Vec<DaySlots> = Vec::new();
-    for slot in engine::find_slots(&query) {
+    let slots = engine::find_slots(&query);
+    let valid_until = valid_until(&query, &slots);
+    for slot in slots {
         let local = zone.local(slot.start);
         let offset = zone.offset_at(slot.start);
         let fixed = chrono::FixedOffset::east_opt(offset as i32)
@@ -220,8 +221,29 @@ pub async fn slots_for(
             }),
         }
     }
-    Ok(SlotsAnswer {
-        timezone: invitee_zone.to_string(),
-        days,
-    })
+    Ok((
+        SlotsAnswer {
+            timezone: invitee_zone.to_string(),
+            days,
+        },
+        valid_until,
+    ))
+}
+
+/// Time alone changes an answer in two ways: minimum notice removes the
+/// earliest slot once `now + notice` passes it, and a booking window admits a
+/// new day at each local midnight. Until the first of those, it stands.
+fn valid_until(query: &engine::Query, slots: &[engine::Slot]) -> Option<Instant> {
+    let et = &query.event_type;
+    let notice = slots
+        .first()
+        .map(|first| first.start.plus_minutes(-i64::from(et.min_notice_minutes)));
+    let midnight = et.max_days_ahead.and_then(|_| {
+        let today = et.zone.local_date(query.now);
+        today.succ_opt().map(|tomorrow| et.zone.start_of_day(tomorrow).plus_seconds(-1))
+    });
+    match (notice, midnight) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }

@@ -73,7 +73,7 @@ impl ApiError {
         self
     }
 
-    fn internal(error: impl std::fmt::Display) -> Self {
+    pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(%error, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

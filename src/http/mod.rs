@@ -2,6 +2,7 @@
 //! metrics), and serving with graceful shutdown.
 
 pub mod api;
+pub mod cache;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -10,7 +11,10 @@ pub mod openapi;
 use crate::store::SharedStore;
 use api::{admin, availability, manage, ops, public};
 use axum::Router;
-use axum::http::{HeaderName, Request};
+use axum::extract::State;
+use axum::http::{HeaderName, Method, Request};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -28,6 +32,7 @@ pub struct AppState {
     pub public_url: String,
     /// "Now", replaceable in tests.
     pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    pub slots_cache: Arc<cache::SlotsCache>,
 }
 
 impl AppState {
@@ -37,8 +42,29 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             public_url: public_url.into(),
             clock: Arc::new(Utc::now),
+            slots_cache: Arc::new(cache::SlotsCache::default()),
         }
     }
+
+    /// Subscribes the slots cache to changes made by other processes.
+    pub async fn watch_changes(&self) -> Result<(), crate::store::StoreError> {
+        let cache = self.slots_cache.clone();
+        self.store
+            .watch_changes(Arc::new(move |change| cache.on_change(change)))
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Middleware: a request that may have written anything invalidates cached
+/// answers once it is done (the write has committed by then).
+async fn invalidate_on_write(State(state): State<AppState>, request: Request<axum::body::Body>, next: Next) -> Response {
+    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let response = next.run(request).await;
+    if writes {
+        state.slots_cache.invalidate();
+    }
+    response
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -95,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), invalidate_on_write))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

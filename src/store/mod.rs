@@ -67,6 +67,10 @@ pub trait Store: Send + Sync {
     /// `postgres` or `sqlite`.
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> Result<()>;
+    /// Calls `hook` whenever another process changes data, if the database
+    /// can tell (PostgreSQL: LISTEN/NOTIFY). Returns whether it can; an
+    /// embedded SQLite file has one Kairos process, which sees its own writes.
+    async fn watch_changes(&self, hook: ChangeHook) -> Result<bool>;
     async fn ping(&self) -> Result<()>;
 
     async fn create_organization(&self, name: &str) -> Result<Organization>;
@@ -129,20 +133,9 @@ pub trait Store: Send + Sync {
         organization_id: &str,
         input: &BusyBlockInput,
     ) -> Result<BusyBlock>;
-    /// Busy blocks of these hosts overlapping `[from, to)`, and every block with iCalendar data.
-    async fn busy_blocks(
-        &self,
-        user_ids: &[String],
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<BusyBlock>>;
-    /// Time-holding bookings (any event type) of these hosts overlapping `[from, to)`.
-    async fn host_bookings(
-        &self,
-        user_ids: &[String],
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<HostBooking>>;
+    /// Busy blocks and time-holding bookings (any event type) of these hosts
+    /// overlapping `[from, to)`: what availability is computed from.
+    async fn snapshot(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Snapshot>;
 
     /// Inserts a booking in one transaction after `decide` approves it against a
     /// fresh snapshot; with `replaces`, cancels that booking in the same
@@ -167,6 +160,18 @@ pub trait Store: Send + Sync {
 }
 
 pub type SharedStore = Arc<dyn Store>;
+
+/// What [`Store::watch_changes`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Some process changed data availability depends on.
+    Data,
+    /// Notifications stopped (connection lost): caches must not be trusted
+    /// until the next `Data`.
+    Lost,
+}
+
+pub type ChangeHook = Arc<dyn Fn(Change) + Send + Sync>;
 
 /// Opens the store a database URL names (`sqlite:…` or `postgres:…`).
 pub async fn connect(url: &str) -> Result<SharedStore> {

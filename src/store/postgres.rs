@@ -49,6 +49,28 @@ impl PgStore {
         Ok(tx)
     }
 
+    /// Listens on `kairos_changes` (see migration 0002) in a background task.
+    async fn watch(&self, hook: super::ChangeHook) -> Result<bool, super::StoreError> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen("kairos_changes").await?;
+        tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => hook(super::Change::Data),
+                    // The connection dropped; the next call reconnects and
+                    // re-listens, but whatever happened meanwhile is unknown.
+                    Ok(None) => hook(super::Change::Lost),
+                    Err(error) => {
+                        tracing::warn!(%error, "change notifications interrupted");
+                        hook(super::Change::Lost);
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(true)
+    }
+
     /// `23P01`: exclusion_violation, from `booking_hosts_no_overlap`.
     fn is_overlap(error: &sqlx::Error) -> bool {
         matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("23P01"))

@@ -399,7 +399,7 @@ macro_rules! sql_store {
             }
 
             async fn snapshot(
-                tx: &mut sqlx::Transaction<'_, $db>,
+                conn: &mut <$db as sqlx::Database>::Connection,
                 hosts: &[String],
                 from: DateTime<Utc>,
                 to: DateTime<Utc>,
@@ -419,7 +419,7 @@ macro_rules! sql_store {
                     list.push_bind(h.clone());
                 }
                 query.push(")");
-                let rows: Vec<HostBookingRow> = query.build_query_as().fetch_all(&mut **tx).await?;
+                let rows: Vec<HostBookingRow> = query.build_query_as().fetch_all(&mut *conn).await?;
                 snapshot.bookings = rows.into_iter().map(HostBooking::from).collect();
                 let mut query = QueryBuilder::<$db>::new(
                     "SELECT id, user_id, start_at, end_at, source, external_id, ical FROM busy_blocks WHERE start_at < ",
@@ -430,7 +430,7 @@ macro_rules! sql_store {
                     list.push_bind(h.clone());
                 }
                 query.push(")");
-                let rows: Vec<BusyRow> = query.build_query_as().fetch_all(&mut **tx).await?;
+                let rows: Vec<BusyRow> = query.build_query_as().fetch_all(&mut *conn).await?;
                 snapshot.busy = rows.into_iter().map(BusyBlock::from).collect();
                 Ok(snapshot)
             }
@@ -445,6 +445,10 @@ macro_rules! sql_store {
             async fn migrate(&self) -> Result<()> {
                 Self::migrator().run(self.pool()).await?;
                 Ok(())
+            }
+
+            async fn watch_changes(&self, hook: ChangeHook) -> Result<bool> {
+                self.watch(hook).await
             }
 
             async fn ping(&self) -> Result<()> {
@@ -786,18 +790,9 @@ macro_rules! sql_store {
                 Ok(row.into())
             }
 
-            async fn busy_blocks(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<BusyBlock>> {
-                let mut tx = self.pool().begin().await?;
-                let snapshot = Self::snapshot(&mut tx, user_ids, from, to).await?;
-                tx.commit().await?;
-                Ok(snapshot.busy)
-            }
-
-            async fn host_bookings(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<HostBooking>> {
-                let mut tx = self.pool().begin().await?;
-                let snapshot = Self::snapshot(&mut tx, user_ids, from, to).await?;
-                tx.commit().await?;
-                Ok(snapshot.bookings)
+            async fn snapshot(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Snapshot> {
+                let mut conn = self.pool().acquire().await?;
+                Self::snapshot(&mut conn, user_ids, from, to).await
             }
 
             async fn book(&self, new: &NewBooking, decide: Decide<'_>) -> Result<Booking> {

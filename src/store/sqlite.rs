@@ -43,6 +43,10 @@ impl SqliteStore {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    async fn watch(&self, _hook: super::ChangeHook) -> Result<bool, super::StoreError> {
+        Ok(false)
+    }
+
     /// SQLite has no exclusion constraints; the write lock is the guarantee.
     fn is_overlap(_error: &sqlx::Error) -> bool {
         false

@@ -8,5 +8,6 @@ mod admin_api;
 mod binary;
 mod booking_api;
 mod concurrency;
+mod multi_process;
 mod snapshots;
 mod store_story;

@@ -157,25 +157,27 @@ async fn storage_story(backend: Backend) {
     let hosts = vec![ana.id.clone()];
     assert_eq!(
         store
-            .busy_blocks(
+            .snapshot(
                 &hosts,
                 at("2026-06-01T10:30:00Z"),
                 at("2026-06-01T12:00:00Z")
             )
             .await
             .expect("busy")
+            .busy
             .len(),
         1
     );
     assert!(
         store
-            .busy_blocks(
+            .snapshot(
                 &hosts,
                 at("2026-06-01T11:00:00Z"),
                 at("2026-06-01T12:00:00Z")
             )
             .await
             .expect("busy")
+            .busy
             .is_empty()
     );
 
@@ -192,13 +194,14 @@ async fn storage_story(backend: Backend) {
     assert_eq!(booked.hosts, vec![ana.id.clone()]);
     assert_eq!(booked.status, BookingStatus::Accepted);
     let holding = store
-        .host_bookings(
+        .snapshot(
             &hosts,
             at("2026-06-01T00:00:00Z"),
             at("2026-06-02T00:00:00Z"),
         )
         .await
-        .expect("bookings");
+        .expect("bookings")
+        .bookings;
     assert_eq!(holding.len(), 1);
     // A refusal from the decision rolls everything back.
     let refused = store

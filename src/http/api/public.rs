@@ -8,7 +8,8 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Body, Query};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -105,7 +106,7 @@ pub async fn slots(
     State(state): State<AppState>,
     Path((user, event)): Path<(String, String)>,
     Query(params): Query<SlotsParams>,
-) -> Result<Json<SlotsAnswer>, ApiError> {
+) -> Result<Response, ApiError> {
     if params.end < params.start {
         return Err(ApiError::invalid("end", "is before start"));
     }
@@ -115,15 +116,29 @@ pub async fn slots(
             format!("ranges are limited to {MAX_SLOT_DAYS} days"),
         ));
     }
-    let inputs = inputs(&state, &user, &event).await?;
-    let range = Interval::new(
-        Instant::from_utc(params.start),
-        Instant::from_utc(params.end),
-    );
     let now = Instant::from_utc((state.clock)());
-    let answer =
+    let key = format!(
+        "{user}/{event}?{}&{}&{}",
+        params.start.timestamp(),
+        params.end.timestamp(),
+        params.timezone
+    );
+    if let Some(body) = state.slots_cache.get(&key, now) {
+        return Ok(json_response(body));
+    }
+    // Read the version before the data, so a change in between is never cached as current.
+    let version = state.slots_cache.version();
+    let inputs = inputs(&state, &user, &event).await?;
+    let range = Interval::new(Instant::from_utc(params.start), Instant::from_utc(params.end));
+    let (answer, valid_until) =
         booking::slots_for(state.store.as_ref(), &inputs, now, range, &params.timezone).await?;
-    Ok(Json(answer))
+    let body = Bytes::from(serde_json::to_vec(&answer).map_err(ApiError::internal)?);
+    state.slots_cache.put(key, version, valid_until, body.clone());
+    Ok(json_response(body))
+}
+
+fn json_response(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// A new booking, with the secret of its manage link (shown only here).

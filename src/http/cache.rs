@@ -1,0 +1,112 @@
+//! Answers of the public slots endpoint, kept until they can change.
+//!
+//! An entry is dropped when any data changes (a write through this process,
+//! or a PostgreSQL notification from another) and expires exactly when the
+//! passing of time could change it (see `booking::SlotsAnswer::valid_until`).
+//! Without notifications (connection lost) the cache steps aside.
+
+use crate::engine::Instant;
+use crate::store::Change;
+use axum::body::Bytes;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// More distinct queries than this and the cache starts over.
+const CAPACITY: usize = 10_000;
+
+struct Entry {
+    version: u64,
+    valid_until: Option<Instant>,
+    body: Bytes,
+}
+
+pub struct SlotsCache {
+    version: AtomicU64,
+    trusted: AtomicBool,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl Default for SlotsCache {
+    fn default() -> Self {
+        SlotsCache {
+            version: AtomicU64::new(0),
+            trusted: AtomicBool::new(true),
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl SlotsCache {
+    /// Something availability depends on changed.
+    pub fn invalidate(&self) {
+        self.version.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn on_change(&self, change: Change) {
+        self.invalidate();
+        self.trusted.store(change == Change::Data, Ordering::SeqCst);
+    }
+
+    /// The version to store a fresh answer under: read it before reading the data.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    pub fn get(&self, key: &str, now: Instant) -> Option<Bytes> {
+        if !self.trusted.load(Ordering::SeqCst) {
+            return None;
+        }
+        let version = self.version();
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.get(key)?;
+        let fresh = entry.version == version && entry.valid_until.is_none_or(|until| now <= until);
+        fresh.then(|| entry.body.clone())
+    }
+
+    pub fn put(&self, key: String, version: u64, valid_until: Option<Instant>, body: Bytes) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+            entries.insert(
+                key,
+                Entry {
+                    version,
+                    valid_until,
+                    body,
+                },
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_with_data_and_time() {
+        let cache = SlotsCache::default();
+        let v = cache.version();
+        cache.put("k".into(), v, Some(Instant(100)), Bytes::from_static(b"a"));
+        assert!(cache.get("k", Instant(100)).is_some());
+        assert!(cache.get("k", Instant(101)).is_none(), "past its validity");
+        cache.put("k".into(), v, None, Bytes::from_static(b"a"));
+        cache.invalidate();
+        assert!(cache.get("k", Instant(0)).is_none(), "data changed");
+        // An answer computed before a change is never served after it.
+        let before = cache.version();
+        cache.invalidate();
+        cache.put("k".into(), before, None, Bytes::from_static(b"old"));
+        assert!(cache.get("k", Instant(0)).is_none());
+        let now = cache.version();
+        cache.put("k".into(), now, None, Bytes::from_static(b"new"));
+        cache.on_change(Change::Lost);
+        cache.put("k".into(), cache.version(), None, Bytes::from_static(b"x"));
+        assert!(cache.get("k", Instant(0)).is_none(), "not trusted without notifications");
+        cache.on_change(Change::Data);
+        cache.put("k".into(), cache.version(), None, Bytes::from_static(b"y"));
+        assert!(cache.get("k", Instant(0)).is_some());
+    }
+}
