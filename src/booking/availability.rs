@@ -5,7 +5,7 @@ use super::{BookingError, StoreRef};
 use crate::domain::{EventType, TimeZoneName, User};
 use crate::engine::{self, Instant, Interval, Zone};
 use crate::store::Snapshot;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -202,15 +202,31 @@ pub async fn slots_for(
     let slots = engine::find_slots(&query);
     let valid_until = valid_until(&query, &slots);
     for slot in slots {
-        let local = zone.local(slot.start);
+        // Formatted by hand: chrono's strftime machinery was a tenth of the
+        // endpoint's time for a month of slots.
         let offset = zone.offset_at(slot.start);
-        let fixed = chrono::FixedOffset::east_opt(offset as i32)
-            .unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset"));
-        let date = local.format("%Y-%m-%d").to_string();
+        let local = slot.start.plus_seconds(offset).naive_utc();
+        let date = format!(
+            "{:04}-{:02}-{:02}",
+            local.year(),
+            local.month(),
+            local.day()
+        );
+        let local_time = format!("{:02}:{:02}", local.hour(), local.minute());
+        let (sign, abs) = if offset < 0 {
+            ('-', -offset)
+        } else {
+            ('+', offset)
+        };
         let public = PublicSlot {
             start: to_utc(slot.start),
-            local_time: local.format("%H:%M").to_string(),
-            local: slot.start.to_utc().with_timezone(&fixed).to_rfc3339(),
+            local: format!(
+                "{date}T{local_time}:{:02}{sign}{:02}:{:02}",
+                local.second(),
+                abs / 3600,
+                abs % 3600 / 60
+            ),
+            local_time,
             seats_left: slot.seats_left,
         };
         match days.last_mut() {
@@ -240,7 +256,9 @@ fn valid_until(query: &engine::Query, slots: &[engine::Slot]) -> Option<Instant>
         .map(|first| first.start.plus_minutes(-i64::from(et.min_notice_minutes)));
     let midnight = et.max_days_ahead.and_then(|_| {
         let today = et.zone.local_date(query.now);
-        today.succ_opt().map(|tomorrow| et.zone.start_of_day(tomorrow).plus_seconds(-1))
+        today
+            .succ_opt()
+            .map(|tomorrow| et.zone.start_of_day(tomorrow).plus_seconds(-1))
     });
     match (notice, midnight) {
         (Some(a), Some(b)) => Some(a.min(b)),

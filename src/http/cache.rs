@@ -5,31 +5,58 @@
 //! passing of time could change it (see `booking::SlotsAnswer::valid_until`).
 //! Without notifications (connection lost) the cache steps aside.
 
+use crate::booking::AvailabilityInputs;
 use crate::engine::Instant;
 use crate::store::Change;
 use axum::body::Bytes;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// More distinct queries than this and the cache starts over.
 const CAPACITY: usize = 10_000;
 
-struct Entry {
+struct Entry<T> {
     version: u64,
     valid_until: Option<Instant>,
-    body: Bytes,
+    value: T,
 }
 
-pub struct SlotsCache {
+/// Values derived from the database, each tagged with the data version it
+/// was computed at and, optionally, the instant it stops being right.
+pub struct VersionedCache<T> {
     version: AtomicU64,
     trusted: AtomicBool,
-    entries: Mutex<HashMap<String, Entry>>,
+    entries: Mutex<HashMap<String, Entry<T>>>,
 }
 
-impl Default for SlotsCache {
+/// Serialized answers of the public slots endpoint.
+pub type SlotsCache = VersionedCache<Bytes>;
+
+/// Everything cached in a process, invalidated together.
+#[derive(Default)]
+pub struct Caches {
+    pub slots: SlotsCache,
+    /// Event types with their hosts' schedules, by `user/event` slugs.
+    pub inputs: VersionedCache<Arc<AvailabilityInputs>>,
+}
+
+impl Caches {
+    pub fn invalidate(&self) {
+        self.slots.invalidate();
+        self.inputs.invalidate();
+    }
+
+    pub fn on_change(&self, change: Change) {
+        self.slots.on_change(change);
+        self.inputs.on_change(change);
+    }
+}
+
+impl<T> Default for VersionedCache<T> {
     fn default() -> Self {
-        SlotsCache {
+        VersionedCache {
             version: AtomicU64::new(0),
             trusted: AtomicBool::new(true),
             entries: Mutex::new(HashMap::new()),
@@ -37,7 +64,7 @@ impl Default for SlotsCache {
     }
 }
 
-impl SlotsCache {
+impl<T: Clone> VersionedCache<T> {
     /// Something availability depends on changed.
     pub fn invalidate(&self) {
         self.version.fetch_add(1, Ordering::SeqCst);
@@ -53,7 +80,7 @@ impl SlotsCache {
         self.version.load(Ordering::SeqCst)
     }
 
-    pub fn get(&self, key: &str, now: Instant) -> Option<Bytes> {
+    pub fn get(&self, key: &str, now: Instant) -> Option<T> {
         if !self.trusted.load(Ordering::SeqCst) {
             return None;
         }
@@ -61,10 +88,10 @@ impl SlotsCache {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;
         let fresh = entry.version == version && entry.valid_until.is_none_or(|until| now <= until);
-        fresh.then(|| entry.body.clone())
+        fresh.then(|| entry.value.clone())
     }
 
-    pub fn put(&self, key: String, version: u64, valid_until: Option<Instant>, body: Bytes) {
+    pub fn put(&self, key: String, version: u64, valid_until: Option<Instant>, value: T) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= CAPACITY {
                 entries.clear();
@@ -74,7 +101,7 @@ impl SlotsCache {
                 Entry {
                     version,
                     valid_until,
-                    body,
+                    value,
                 },
             );
         }
@@ -104,7 +131,10 @@ mod tests {
         cache.put("k".into(), now, None, Bytes::from_static(b"new"));
         cache.on_change(Change::Lost);
         cache.put("k".into(), cache.version(), None, Bytes::from_static(b"x"));
-        assert!(cache.get("k", Instant(0)).is_none(), "not trusted without notifications");
+        assert!(
+            cache.get("k", Instant(0)).is_none(),
+            "not trusted without notifications"
+        );
         cache.on_change(Change::Data);
         cache.put("k".into(), cache.version(), None, Bytes::from_static(b"y"));
         assert!(cache.get("k", Instant(0)).is_some());

@@ -32,7 +32,7 @@ pub struct AppState {
     pub public_url: String,
     /// "Now", replaceable in tests.
     pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
-    pub slots_cache: Arc<cache::SlotsCache>,
+    pub caches: Arc<cache::Caches>,
 }
 
 impl AppState {
@@ -42,13 +42,13 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             public_url: public_url.into(),
             clock: Arc::new(Utc::now),
-            slots_cache: Arc::new(cache::SlotsCache::default()),
+            caches: Arc::new(cache::Caches::default()),
         }
     }
 
     /// Subscribes the slots cache to changes made by other processes.
     pub async fn watch_changes(&self) -> Result<(), crate::store::StoreError> {
-        let cache = self.slots_cache.clone();
+        let cache = self.caches.clone();
         self.store
             .watch_changes(Arc::new(move |change| cache.on_change(change)))
             .await
@@ -58,11 +58,18 @@ impl AppState {
 
 /// Middleware: a request that may have written anything invalidates cached
 /// answers once it is done (the write has committed by then).
-async fn invalidate_on_write(State(state): State<AppState>, request: Request<axum::body::Body>, next: Next) -> Response {
-    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+async fn invalidate_on_write(
+    State(state): State<AppState>,
+    request: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let response = next.run(request).await;
     if writes {
-        state.slots_cache.invalidate();
+        state.caches.invalidate();
     }
     response
 }

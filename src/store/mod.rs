@@ -135,7 +135,12 @@ pub trait Store: Send + Sync {
     ) -> Result<BusyBlock>;
     /// Busy blocks and time-holding bookings (any event type) of these hosts
     /// overlapping `[from, to)`: what availability is computed from.
-    async fn snapshot(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Snapshot>;
+    async fn snapshot(
+        &self,
+        user_ids: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Snapshot>;
 
     /// Inserts a booking in one transaction after `decide` approves it against a
     /// fresh snapshot; with `replaces`, cancels that booking in the same

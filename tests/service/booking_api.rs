@@ -561,23 +561,36 @@ on_both!(
 /// Cached slot answers never outlive what they were computed from: data
 /// changes (through any endpoint) and the passing of time both show.
 async fn cached_slots_stay_exact(backend: Backend) {
-    let Some(app) = App::new(backend).await else { return };
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
     let ana = app.host("ana", "UTC", office_hours()).await;
-    app.event_type(json!({ "owner_id": ana, "slug": "call", "title": "Call", "kind": "one_on_one",
-        "duration_minutes": 60, "min_notice_minutes": 120, "max_days_ahead": 1 }))
-        .await;
+    app.event_type(
+        json!({ "owner_id": ana, "slug": "call", "title": "Call", "kind": "one_on_one",
+        "duration_minutes": 60, "min_notice_minutes": 120, "max_days_ahead": 1 }),
+    )
+    .await;
     let url = "/api/v1/public/ana/call/slots?start=2026-06-01T00:00:00Z&end=2026-06-03T00:00:00Z&timezone=UTC";
     app.set_now("2026-06-01T06:00:00Z");
     let before = slot_starts(&app.public(Method::GET, url, None).await.json);
-    assert_eq!(before.first().map(String::as_str), Some("2026-06-01T09:00:00Z"));
+    assert_eq!(
+        before.first().map(String::as_str),
+        Some("2026-06-01T09:00:00Z")
+    );
     assert_eq!(before.len(), 16, "today and tomorrow (max_days_ahead 1)");
     // Still 07:00: 09:00 is exactly two hours away and still bookable.
     app.set_now("2026-06-01T07:00:00Z");
-    assert_eq!(slot_starts(&app.public(Method::GET, url, None).await.json), before);
+    assert_eq!(
+        slot_starts(&app.public(Method::GET, url, None).await.json),
+        before
+    );
     // A minute later it is not.
     app.set_now("2026-06-01T07:01:00Z");
     let after = slot_starts(&app.public(Method::GET, url, None).await.json);
-    assert_eq!(after.first().map(String::as_str), Some("2026-06-01T10:00:00Z"));
+    assert_eq!(
+        after.first().map(String::as_str),
+        Some("2026-06-01T10:00:00Z")
+    );
     // A busy block added by an admin shows at once.
     let block = app
         .admin(Method::POST, "/api/v1/busy-blocks", Some(json!({ "user_id": ana, "start": "2026-06-01T12:00:00Z", "end": "2026-06-01T13:00:00Z" })))
@@ -589,7 +602,11 @@ async fn cached_slots_stay_exact(backend: Backend) {
     // The booking window admits a new day at midnight.
     app.set_now("2026-06-02T00:00:00Z");
     let next_day = slot_starts(&app.public(Method::GET, url, None).await.json);
-    assert_eq!(next_day.len(), 8, "2026-06-02 only: the range ends before 06-03");
+    assert_eq!(
+        next_day.len(),
+        8,
+        "2026-06-02 only: the range ends before 06-03"
+    );
 }
 
 on_both!(cached_slots_stay_exact);

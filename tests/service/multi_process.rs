@@ -22,23 +22,40 @@ async fn process(url: &str) -> axum::Router {
 
 fn starts(answer: &Value) -> usize {
     answer["days"].as_array().map_or(0, |days| {
-        days.iter().map(|d| d["slots"].as_array().map_or(0, Vec::len)).sum()
+        days.iter()
+            .map(|d| d["slots"].as_array().map_or(0, Vec::len))
+            .sum()
     })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn processes_share_one_database() {
-    let Some(url) = fresh_database(Backend::Postgres).await else { return };
+    let Some(url) = fresh_database(Backend::Postgres).await else {
+        return;
+    };
     let first = process(&url).await;
     let second = process(&url).await;
     // Set up through the first process.
     let store = connect(&url).await.expect("store");
     let org = store.create_organization("Org").await.expect("org");
     let key = format!("k{}", random_token(20));
-    store.create_api_key(&org.id, "k", &hash_secret(&key)).await.expect("key");
+    store
+        .create_api_key(&org.id, "k", &hash_secret(&key))
+        .await
+        .expect("key");
     let bearer = format!("Bearer {key}");
     let auth = [("authorization", bearer.as_str())];
-    let user = send(&first, Method::POST, "/api/v1/users", Some(json!({ "slug": "ana", "name": "Ana", "email": "ana@example.com", "timezone": "UTC" }).to_string()), &auth).await;
+    let user = send(
+        &first,
+        Method::POST,
+        "/api/v1/users",
+        Some(
+            json!({ "slug": "ana", "name": "Ana", "email": "ana@example.com", "timezone": "UTC" })
+                .to_string(),
+        ),
+        &auth,
+    )
+    .await;
     let ana = user.json["id"].as_str().expect("id").to_string();
     let day = json!([["09:00", "12:00"]]);
     send(&first, Method::POST, "/api/v1/schedules", Some(json!({ "user_id": ana, "name": "H", "timezone": "UTC", "weekly": { "mon": day }, "is_default": true }).to_string()), &auth).await;
@@ -55,7 +72,14 @@ async fn processes_share_one_database() {
     }
     assert_eq!(seen, 3);
     // Book through the first process.
-    let made = send(&first, Method::POST, "/api/v1/public/ana/call/bookings", Some(booking("2026-06-01T10:00:00Z", "p@example.com").to_string()), &[]).await;
+    let made = send(
+        &first,
+        Method::POST,
+        "/api/v1/public/ana/call/bookings",
+        Some(booking("2026-06-01T10:00:00Z", "p@example.com").to_string()),
+        &[],
+    )
+    .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     // The second process's answer follows within moments.
     let mut after = 3;
@@ -68,6 +92,13 @@ async fn processes_share_one_database() {
     }
     assert_eq!(after, 2, "the booking made elsewhere shows");
     // And it cannot be booked twice through the second process.
-    let again = send(&second, Method::POST, "/api/v1/public/ana/call/bookings", Some(booking("2026-06-01T10:00:00Z", "q@example.com").to_string()), &[]).await;
+    let again = send(
+        &second,
+        Method::POST,
+        "/api/v1/public/ana/call/bookings",
+        Some(booking("2026-06-01T10:00:00Z", "q@example.com").to_string()),
+        &[],
+    )
+    .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 }

@@ -7,18 +7,31 @@ use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Body, Query};
 use axum::Json;
-use axum::extract::{Path, State};
 use axum::body::Bytes;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 /// The longest range one slots request may ask for.
 const MAX_SLOT_DAYS: i64 = 93;
 
-async fn inputs(state: &AppState, user: &str, event: &str) -> Result<AvailabilityInputs, ApiError> {
+/// The event type behind a public link with its hosts' schedules; cached
+/// until any data changes.
+async fn inputs(
+    state: &AppState,
+    user: &str,
+    event: &str,
+) -> Result<Arc<AvailabilityInputs>, ApiError> {
+    let key = format!("{user}/{event}");
+    let now = Instant::from_utc((state.clock)());
+    if let Some(inputs) = state.caches.inputs.get(&key, now) {
+        return Ok(inputs);
+    }
+    let version = state.caches.inputs.version();
     let (event_type, owner) = state
         .store
         .event_type_by_slugs(user, event)
@@ -27,7 +40,9 @@ async fn inputs(state: &AppState, user: &str, event: &str) -> Result<Availabilit
             crate::store::StoreError::NotFound => ApiError::not_found("event type"),
             other => other.into(),
         })?;
-    Ok(AvailabilityInputs::load(state.store.as_ref(), event_type, owner).await?)
+    let inputs = Arc::new(AvailabilityInputs::load(state.store.as_ref(), event_type, owner).await?);
+    state.caches.inputs.put(key, version, None, inputs.clone());
+    Ok(inputs)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,24 +79,22 @@ pub async fn event_type(
 ) -> Result<Json<PublicEventType>, ApiError> {
     let inputs = inputs(&state, &user, &event).await?;
     let zone = inputs.zone().name().to_string();
-    let AvailabilityInputs {
-        event_type, owner, ..
-    } = inputs;
-    let input = event_type.input;
+    let (event_type, owner) = (&inputs.event_type, &inputs.owner);
+    let input = &event_type.input;
     Ok(Json(PublicEventType {
-        id: event_type.id,
+        id: event_type.id.clone(),
         slug: input.slug.to_string(),
-        title: input.title,
-        description: input.description,
+        title: input.title.clone(),
+        description: input.description.clone(),
         kind: input.kind,
         duration_minutes: input.duration_minutes,
         timezone: zone,
         seats: input.seats,
-        location: input.location,
-        questions: input.questions,
+        location: input.location.clone(),
+        questions: input.questions.clone(),
         requires_approval: input.requires_approval,
         owner: PublicHost {
-            name: owner.input.name,
+            name: owner.input.name.clone(),
             slug: owner.input.slug.to_string(),
             timezone: owner.input.timezone.to_string(),
         },
@@ -123,17 +136,23 @@ pub async fn slots(
         params.end.timestamp(),
         params.timezone
     );
-    if let Some(body) = state.slots_cache.get(&key, now) {
+    if let Some(body) = state.caches.slots.get(&key, now) {
         return Ok(json_response(body));
     }
     // Read the version before the data, so a change in between is never cached as current.
-    let version = state.slots_cache.version();
+    let version = state.caches.slots.version();
     let inputs = inputs(&state, &user, &event).await?;
-    let range = Interval::new(Instant::from_utc(params.start), Instant::from_utc(params.end));
+    let range = Interval::new(
+        Instant::from_utc(params.start),
+        Instant::from_utc(params.end),
+    );
     let (answer, valid_until) =
         booking::slots_for(state.store.as_ref(), &inputs, now, range, &params.timezone).await?;
     let body = Bytes::from(serde_json::to_vec(&answer).map_err(ApiError::internal)?);
-    state.slots_cache.put(key, version, valid_until, body.clone());
+    state
+        .caches
+        .slots
+        .put(key, version, valid_until, body.clone());
     Ok(json_response(body))
 }
 

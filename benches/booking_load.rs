@@ -1,0 +1,174 @@
+//! Booking throughput over real HTTP: 32 concurrent clients booking distinct
+//! slots (8 hosts, 4 clients each), on SQLite and on PostgreSQL when
+//! `KAIROS_TEST_POSTGRES_URL` is set. Afterwards every host's bookings are
+//! checked for overlaps: the number of double bookings must be zero.
+//!
+//! `cargo bench --bench booking_load` (results in docs/PERFORMANCE.md).
+
+use kairos::domain::{hash_secret, random_token};
+use kairos::http::{AppState, router};
+use kairos::store::{BookingFilter, SharedStore, connect};
+use serde_json::json;
+use std::time::Instant;
+
+const HOSTS: usize = 8;
+const CLIENTS: usize = 32;
+const PER_CLIENT: usize = 125;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let dir = std::env::temp_dir().join(format!("kairos-load-{}", random_token(8)));
+        std::fs::create_dir_all(&dir).expect("dir");
+        run(
+            "sqlite",
+            &format!("sqlite://{}", dir.join("load.db").display()),
+        )
+        .await;
+        match std::env::var("KAIROS_TEST_POSTGRES_URL") {
+            Ok(admin) => {
+                let name = format!("kairos_test_load_{}", random_token(8));
+                let pool = sqlx::PgPool::connect(&admin).await.expect("postgres");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&pool)
+                    .await
+                    .expect("create database");
+                let url = match admin.rsplit_once('/') {
+                    Some((base, _)) => format!("{base}/{name}"),
+                    None => admin.clone(),
+                };
+                run("postgres", &url).await;
+                pool.close().await;
+                let pool = sqlx::PgPool::connect(&admin).await.expect("postgres");
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE {name} WITH (FORCE)"
+                )))
+                .execute(&pool)
+                .await;
+            }
+            Err(_) => println!("postgres: skipped (set KAIROS_TEST_POSTGRES_URL)"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
+async fn seed(store: &SharedStore, base: &str, client: &reqwest::Client) -> String {
+    let org = store.create_organization("Load").await.expect("org");
+    let key = format!("kairos_{}", random_token(32));
+    store
+        .create_api_key(&org.id, "load", &hash_secret(&key))
+        .await
+        .expect("key");
+    let all_day = json!([["00:00", "24:00"]]);
+    for h in 0..HOSTS {
+        let user: serde_json::Value = client
+            .post(format!("{base}/api/v1/users"))
+            .bearer_auth(&key)
+            .json(&json!({ "slug": format!("host-{h}"), "name": "Host", "email": format!("h{h}@example.com"), "timezone": "UTC" }))
+            .send()
+            .await
+            .expect("user")
+            .json()
+            .await
+            .expect("json");
+        let id = user["id"].as_str().expect("id");
+        client
+            .post(format!("{base}/api/v1/schedules"))
+            .bearer_auth(&key)
+            .json(&json!({ "user_id": id, "name": "Always", "timezone": "UTC", "is_default": true,
+                "weekly": { "mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day, "fri": all_day, "sat": all_day, "sun": all_day } }))
+            .send()
+            .await
+            .expect("schedule");
+        client
+            .post(format!("{base}/api/v1/event-types"))
+            .bearer_auth(&key)
+            .json(&json!({ "owner_id": id, "slug": "call", "title": "Call", "kind": "one_on_one", "duration_minutes": 15 }))
+            .send()
+            .await
+            .expect("event type");
+    }
+    org.id
+}
+
+async fn run(backend: &str, url: &str) {
+    let store = connect(url).await.expect("store");
+    store.migrate().await.expect("migrate");
+    let state = AppState::new(store.clone(), "http://127.0.0.1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .expect("client");
+    let organization = seed(&store, &base, &client).await;
+
+    // Client c books host c % HOSTS; clients sharing a host take interleaved slots.
+    let first_day = chrono::Utc::now().date_naive() + chrono::Days::new(2);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let (client, base) = (client.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            let host = c % HOSTS;
+            let lane = c / HOSTS;
+            let (mut ok, mut refused) = (0usize, 0usize);
+            for k in 0..PER_CLIENT {
+                let slot = k * (CLIENTS / HOSTS) + lane;
+                let start = first_day.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
+                    + chrono::Duration::minutes(15 * slot as i64);
+                let response = client
+                    .post(format!("{base}/api/v1/public/host-{host}/call/bookings"))
+                    .json(&json!({ "start": start, "invitee": { "name": "Load", "email": "load@example.com", "timezone": "UTC" } }))
+                    .send()
+                    .await
+                    .expect("request");
+                if response.status() == reqwest::StatusCode::CREATED {
+                    ok += 1;
+                } else {
+                    refused += 1;
+                }
+            }
+            (ok, refused)
+        }));
+    }
+    let (mut ok, mut refused) = (0, 0);
+    for task in tasks {
+        let (a, b) = task.await.expect("client");
+        ok += a;
+        refused += b;
+    }
+    let elapsed = started.elapsed();
+
+    // Zero double bookings: no two bookings of one host overlap.
+    let bookings = store
+        .bookings(&organization, &BookingFilter::default())
+        .await
+        .expect("bookings");
+    let mut by_host: std::collections::HashMap<String, Vec<(i64, i64)>> = Default::default();
+    for b in &bookings {
+        for h in &b.hosts {
+            by_host
+                .entry(h.clone())
+                .or_default()
+                .push((b.start.timestamp(), b.end.timestamp()));
+        }
+    }
+    let mut doubles = 0;
+    for spans in by_host.values_mut() {
+        spans.sort_unstable();
+        doubles += spans.windows(2).filter(|w| w[1].0 < w[0].1).count();
+    }
+    println!(
+        "{backend}: {ok} bookings ({refused} refused) by {CLIENTS} clients in {:.2} s = {:.0} bookings/s; double bookings: {doubles}",
+        elapsed.as_secs_f64(),
+        ok as f64 / elapsed.as_secs_f64()
+    );
+    assert_eq!(doubles, 0, "double bookings");
+}
