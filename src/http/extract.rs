@@ -34,7 +34,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let field = error.path().to_string();
         ApiError::invalid(
             if field == "." { String::new() } else { field },
-            error.into_inner().to_string(),
+            without_position(&error.into_inner().to_string()),
         )
     })
 }
@@ -94,5 +94,14 @@ impl FromRequestParts<AppState> for Admin {
             }),
             None => Err(ApiError::unauthorized("unknown API key")),
         }
+    }
+}
+
+/// serde_json ends messages with " at line L column C"; with the field named,
+/// the position only depends on how the client laid out its JSON.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) if message[at..].contains(" column ") => message[..at].to_string(),
+        _ => message.to_string(),
     }
 }

@@ -89,6 +89,7 @@ pub struct StoredBooking {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BookingFilter {
     pub host: Option<String>,

@@ -27,7 +27,7 @@ fn not_found(what: &'static str) -> impl Fn(crate::store::StoreError) -> ApiErro
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = UserInput,
-    responses((status = 201, body = User), (status = 409, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, description = "Created", body = User), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn create_user(
     State(state): State<AppState>,
@@ -42,13 +42,13 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "admin", responses((status = 200, body = Vec<User>)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin", responses((status = 200, description = "OK", body = Vec<User>)), security(("api_key" = [])))]
 pub async fn list_users(State(state): State<AppState>, admin: Admin) -> Answer<Vec<User>> {
     Ok(Json(state.store.users(&admin.organization_id).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "admin",
-    responses((status = 200, body = User), (status = 404, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/api/v1/users/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
+    responses((status = 200, description = "OK", body = User), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn get_user(
     State(state): State<AppState>,
     admin: Admin,
@@ -63,8 +63,8 @@ pub async fn get_user(
     ))
 }
 
-#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "admin", request_body = UserInput,
-    responses((status = 200, body = User), (status = 404, body = Problem), (status = 422, body = Problem)),
+#[utoipa::path(put, path = "/api/v1/users/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin", request_body = UserInput,
+    responses((status = 200, description = "OK", body = User), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn update_user(
     State(state): State<AppState>,
@@ -81,8 +81,8 @@ pub async fn update_user(
     Ok(Json(user))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "admin",
-    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(delete, path = "/api/v1/users/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn delete_user(
     State(state): State<AppState>,
     admin: Admin,
@@ -97,7 +97,7 @@ pub async fn delete_user(
 }
 
 #[utoipa::path(post, path = "/api/v1/schedules", tag = "admin", request_body = ScheduleInput,
-    responses((status = 201, body = Schedule), (status = 422, body = Problem)), security(("api_key" = [])))]
+    responses((status = 201, description = "Created", body = Schedule), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn create_schedule(
     State(state): State<AppState>,
     admin: Admin,
@@ -111,13 +111,13 @@ pub async fn create_schedule(
     Ok((StatusCode::CREATED, Json(schedule)))
 }
 
-#[utoipa::path(get, path = "/api/v1/schedules", tag = "admin", responses((status = 200, body = Vec<Schedule>)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/api/v1/schedules", tag = "admin", responses((status = 200, description = "OK", body = Vec<Schedule>)), security(("api_key" = [])))]
 pub async fn list_schedules(State(state): State<AppState>, admin: Admin) -> Answer<Vec<Schedule>> {
     Ok(Json(state.store.schedules(&admin.organization_id).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/schedules/{id}", tag = "admin",
-    responses((status = 200, body = Schedule), (status = 404, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/api/v1/schedules/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
+    responses((status = 200, description = "OK", body = Schedule), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn get_schedule(
     State(state): State<AppState>,
     admin: Admin,
@@ -132,8 +132,8 @@ pub async fn get_schedule(
     ))
 }
 
-#[utoipa::path(put, path = "/api/v1/schedules/{id}", tag = "admin", request_body = ScheduleInput,
-    responses((status = 200, body = Schedule), (status = 404, body = Problem), (status = 422, body = Problem)),
+#[utoipa::path(put, path = "/api/v1/schedules/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin", request_body = ScheduleInput,
+    responses((status = 200, description = "OK", body = Schedule), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn update_schedule(
     State(state): State<AppState>,
@@ -150,8 +150,8 @@ pub async fn update_schedule(
     Ok(Json(schedule))
 }
 
-#[utoipa::path(delete, path = "/api/v1/schedules/{id}", tag = "admin",
-    responses((status = 204), (status = 404, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(delete, path = "/api/v1/schedules/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn delete_schedule(
     State(state): State<AppState>,
     admin: Admin,
@@ -166,7 +166,7 @@ pub async fn delete_schedule(
 }
 
 #[utoipa::path(post, path = "/api/v1/event-types", tag = "admin", request_body = EventTypeInput,
-    responses((status = 201, body = EventType), (status = 409, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, description = "Created", body = EventType), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn create_event_type(
     State(state): State<AppState>,
@@ -181,7 +181,7 @@ pub async fn create_event_type(
     Ok((StatusCode::CREATED, Json(event_type)))
 }
 
-#[utoipa::path(get, path = "/api/v1/event-types", tag = "admin", responses((status = 200, body = Vec<EventType>)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/api/v1/event-types", tag = "admin", responses((status = 200, description = "OK", body = Vec<EventType>)), security(("api_key" = [])))]
 pub async fn list_event_types(
     State(state): State<AppState>,
     admin: Admin,
@@ -189,8 +189,8 @@ pub async fn list_event_types(
     Ok(Json(state.store.event_types(&admin.organization_id).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/event-types/{id}", tag = "admin",
-    responses((status = 200, body = EventType), (status = 404, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/api/v1/event-types/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
+    responses((status = 200, description = "OK", body = EventType), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn get_event_type(
     State(state): State<AppState>,
     admin: Admin,
@@ -205,8 +205,8 @@ pub async fn get_event_type(
     ))
 }
 
-#[utoipa::path(put, path = "/api/v1/event-types/{id}", tag = "admin", request_body = EventTypeInput,
-    responses((status = 200, body = EventType), (status = 404, body = Problem), (status = 422, body = Problem)),
+#[utoipa::path(put, path = "/api/v1/event-types/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin", request_body = EventTypeInput,
+    responses((status = 200, description = "OK", body = EventType), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn update_event_type(
     State(state): State<AppState>,
@@ -223,8 +223,8 @@ pub async fn update_event_type(
     Ok(Json(event_type))
 }
 
-#[utoipa::path(delete, path = "/api/v1/event-types/{id}", tag = "admin",
-    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(delete, path = "/api/v1/event-types/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn delete_event_type(
     State(state): State<AppState>,
     admin: Admin,
@@ -239,7 +239,7 @@ pub async fn delete_event_type(
 }
 
 #[utoipa::path(post, path = "/api/v1/busy-blocks", tag = "admin", request_body = BusyBlockInput,
-    responses((status = 201, body = BusyBlock), (status = 422, body = Problem)), security(("api_key" = [])))]
+    responses((status = 201, description = "Created", body = BusyBlock), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn create_busy_block(
     State(state): State<AppState>,
     admin: Admin,
@@ -259,7 +259,7 @@ pub async fn create_busy_block(
 }
 
 #[utoipa::path(get, path = "/api/v1/bookings", tag = "admin", params(BookingFilter),
-    responses((status = 200, body = Vec<Booking>), (status = 422, body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Vec<Booking>), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn list_bookings(
     State(state): State<AppState>,
     admin: Admin,
@@ -281,8 +281,8 @@ pub struct BookingDetail {
     pub history: Vec<StatusChange>,
 }
 
-#[utoipa::path(get, path = "/api/v1/bookings/{uid}", tag = "admin",
-    responses((status = 200, body = BookingDetail), (status = 404, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/api/v1/bookings/{uid}", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin",
+    responses((status = 200, description = "OK", body = BookingDetail), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn get_booking(
     State(state): State<AppState>,
     admin: Admin,
@@ -330,8 +330,8 @@ async fn act(
     Ok(Json(booking))
 }
 
-#[utoipa::path(post, path = "/api/v1/bookings/{uid}/approve", tag = "admin", request_body = StatusNote,
-    responses((status = 200, body = Booking), (status = 404, body = Problem), (status = 409, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(post, path = "/api/v1/bookings/{uid}/approve", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
+    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn approve(
     State(state): State<AppState>,
     admin: Admin,
@@ -341,8 +341,8 @@ pub async fn approve(
     act(state, admin, uid, body, AdminAction::Approve).await
 }
 
-#[utoipa::path(post, path = "/api/v1/bookings/{uid}/reject", tag = "admin", request_body = StatusNote,
-    responses((status = 200, body = Booking), (status = 404, body = Problem), (status = 409, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(post, path = "/api/v1/bookings/{uid}/reject", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
+    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn reject(
     State(state): State<AppState>,
     admin: Admin,
@@ -352,8 +352,8 @@ pub async fn reject(
     act(state, admin, uid, body, AdminAction::Reject).await
 }
 
-#[utoipa::path(post, path = "/api/v1/bookings/{uid}/no-show", tag = "admin", request_body = StatusNote,
-    responses((status = 200, body = Booking), (status = 404, body = Problem), (status = 409, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(post, path = "/api/v1/bookings/{uid}/no-show", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
+    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn no_show(
     State(state): State<AppState>,
     admin: Admin,
@@ -363,8 +363,8 @@ pub async fn no_show(
     act(state, admin, uid, body, AdminAction::NoShow).await
 }
 
-#[utoipa::path(post, path = "/api/v1/bookings/{uid}/complete", tag = "admin", request_body = StatusNote,
-    responses((status = 200, body = Booking), (status = 404, body = Problem), (status = 409, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(post, path = "/api/v1/bookings/{uid}/complete", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
+    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn complete(
     State(state): State<AppState>,
     admin: Admin,

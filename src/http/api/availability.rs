@@ -21,9 +21,9 @@ fn scenario(body: &[u8]) -> Result<engine::Query, ApiError> {
     parse_scenario(text).map_err(|e| ApiError::invalid(e.field.clone(), e.to_string()))
 }
 
-#[utoipa::path(post, path = "/api/v1/availability/slots", tag = "admin",
+#[utoipa::path(post, path = "/api/v1/availability/slots", tag = "admin", operation_id = "scenario_slots",
     request_body(content = Object, description = "A scenario (shared/spec/availability.md)"),
-    responses((status = 200, body = Object), (status = 400, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, description = "OK", body = Object), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn slots(
     _admin: Admin,
@@ -35,15 +35,16 @@ pub async fn slots(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExplainParams {
     /// The start time to explain (RFC 3339).
     pub start: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/availability/explain", tag = "admin", params(ExplainParams),
+#[utoipa::path(post, path = "/api/v1/availability/explain", tag = "admin", operation_id = "scenario_explain", params(ExplainParams),
     request_body(content = Object, description = "A scenario (shared/spec/availability.md)"),
-    responses((status = 200, body = Object), (status = 400, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, description = "OK", body = Object), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn explain(
     _admin: Admin,

@@ -15,14 +15,15 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Token {
     /// The secret from the manage link.
     pub token: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/manage/{uid}", tag = "manage", params(Token),
-    responses((status = 200, body = Booking), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/manage/{uid}", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token),
+    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
 pub async fn view(
     State(state): State<AppState>,
     Path(uid): Path<String>,
@@ -39,8 +40,8 @@ pub struct CancelRequest {
     pub reason: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/manage/{uid}/cancel", tag = "manage", params(Token), request_body = CancelRequest,
-    responses((status = 200, body = Booking), (status = 404, body = Problem), (status = 409, body = Problem), (status = 410, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/manage/{uid}/cancel", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token), request_body = CancelRequest,
+    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"), (status = 410, description = "Gone", body = Problem, content_type = "application/problem+json")))]
 pub async fn cancel(
     State(state): State<AppState>,
     Path(uid): Path<String>,
@@ -67,9 +68,9 @@ pub struct RescheduleRequest {
     pub start: DateTime<Utc>,
 }
 
-#[utoipa::path(post, path = "/api/v1/manage/{uid}/reschedule", tag = "manage", params(Token), request_body = RescheduleRequest,
-    responses((status = 201, body = super::public::BookingCreated), (status = 404, body = Problem), (status = 409, body = Problem),
-        (status = 410, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/manage/{uid}/reschedule", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token), request_body = RescheduleRequest,
+    responses((status = 201, description = "Created", body = super::public::BookingCreated), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Gone", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
 pub async fn reschedule(
     State(state): State<AppState>,
     Path(uid): Path<String>,

@@ -71,8 +71,8 @@ pub struct PublicEventType {
     pub owner: PublicHost,
 }
 
-#[utoipa::path(get, path = "/api/v1/public/{user}/{event}", tag = "public",
-    responses((status = 200, body = PublicEventType), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/public/{user}/{event}", params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug")), tag = "public",
+    responses((status = 200, description = "OK", body = PublicEventType), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
 pub async fn event_type(
     State(state): State<AppState>,
     Path((user, event)): Path<(String, String)>,
@@ -102,6 +102,7 @@ pub async fn event_type(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SlotsParams {
     /// First instant of the range (RFC 3339).
@@ -113,8 +114,8 @@ pub struct SlotsParams {
     pub timezone: TimeZoneName,
 }
 
-#[utoipa::path(get, path = "/api/v1/public/{user}/{event}/slots", tag = "public", params(SlotsParams),
-    responses((status = 200, body = SlotsAnswer), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/public/{user}/{event}/slots", tag = "public", params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug"), SlotsParams),
+    responses((status = 200, description = "OK", body = SlotsAnswer), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
 pub async fn slots(
     State(state): State<AppState>,
     Path((user, event)): Path<(String, String)>,
@@ -206,9 +207,9 @@ pub(crate) fn created(state: &AppState, booked: booking::Booked) -> Response {
 }
 
 #[utoipa::path(post, path = "/api/v1/public/{user}/{event}/bookings", tag = "public", request_body = BookingRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the same booking")),
-    responses((status = 201, body = BookingCreated), (status = 200, description = "Replayed by Idempotency-Key", body = BookingCreated),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the same booking")),
+    responses((status = 201, description = "Created", body = BookingCreated), (status = 200, description = "Replayed by Idempotency-Key", body = BookingCreated),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
 pub async fn book(
     State(state): State<AppState>,
     Path((user, event)): Path<(String, String)>,
