@@ -2,9 +2,10 @@
 //! busy blocks and bookings of every event type.
 
 use super::{BookingError, StoreRef};
+use crate::domain::Kind;
 use crate::domain::{EventType, TimeZoneName, User};
 use crate::engine::{self, Instant, Interval, Zone};
-use crate::store::Snapshot;
+use crate::store::{Snapshot, group_slot_key};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -96,10 +97,12 @@ impl AvailabilityInputs {
         let input = &self.event_type.input;
         let before = i64::from(input.buffer_before_minutes.max(input.buffer_after_minutes));
         let after = i64::from(input.duration_minutes) + before;
-        // Bookings of other event types can be long; a day of margin covers them.
+        // Bookings of other event types can be long, and the daily limit counts
+        // bookings of whole local days (which last up to 25 hours): two days of
+        // margin cover both.
         (
-            to_utc(range.start.plus_minutes(-before - 1440)),
-            to_utc(range.end.plus_minutes(after + 1440)),
+            to_utc(range.start.plus_minutes(-before - 2 * 1440)),
+            to_utc(range.end.plus_minutes(after + 2 * 1440)),
         )
     }
 
@@ -121,7 +124,13 @@ impl AvailabilityInputs {
                         // Stored iCalendar was checked on the way in; a block that no
                         // longer parses blocks its whole bounding interval instead.
                         Some(text) => match engine::ical::parse_calendar(text) {
-                            Ok(calendar) => host.calendars.push(calendar),
+                            Ok(mut calendar) => {
+                                calendar.bounds = Some(Interval::new(
+                                    from_utc(block.input.start),
+                                    from_utc(block.input.end),
+                                ));
+                                host.calendars.push(calendar);
+                            }
                             Err(_) => host.busy.push(Interval::new(
                                 from_utc(block.input.start),
                                 from_utc(block.input.end),
@@ -133,8 +142,19 @@ impl AvailabilityInputs {
                         )),
                     }
                 }
+                let kind = self.event_type.input.kind;
+                let duration = i64::from(self.event_type.input.duration_minutes) * 60;
                 for booking in snapshot.bookings.iter().filter(|b| &b.user_id == id) {
-                    if booking.event_type_id == self.event_type.id {
+                    // A booking of this event type enters the engine as a booking
+                    // (buffers, seats, daily limit) only if it still looks like one:
+                    // same length, and for groups a seat of a group slot. One made
+                    // before the event type changed blocks its real time instead.
+                    let same_shape = booking.event_type_id == self.event_type.id
+                        && (booking.end - booking.start).num_seconds() == duration
+                        && (kind != Kind::Group
+                            || booking.slot_key
+                                == group_slot_key(&booking.event_type_id, booking.start));
+                    if same_shape {
                         host.bookings.push(engine::Booking {
                             start: from_utc(booking.start),
                             // Pending requests hold the time too (see BookingStatus::holds_time).
@@ -197,9 +217,16 @@ pub async fn slots_for(
     let host_ids = inputs.host_ids();
     let snapshot = store.snapshot(&host_ids, from, to).await?;
     let query = inputs.query(now, range, &snapshot);
+    // The engine is CPU work (milliseconds for long ranges of big teams): keep it
+    // off the threads that serve other requests.
+    let (query, slots) = tokio::task::spawn_blocking(move || {
+        let slots = engine::find_slots(&query);
+        (query, slots)
+    })
+    .await
+    .map_err(|e| BookingError::Internal(format!("availability computation failed: {e}")))?;
     let zone = invitee_zone.zone();
     let mut days: Vec<DaySlots> = Vec::new();
-    let slots = engine::find_slots(&query);
     let valid_until = valid_until(&query, &slots);
     for slot in slots {
         // Formatted by hand: chrono's strftime machinery was a tenth of the

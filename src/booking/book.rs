@@ -86,25 +86,21 @@ pub async fn book(
 ) -> Result<Booked, BookingError> {
     let event_type = &inputs.event_type;
     request.validate(&event_type.input.questions)?;
-    let earlier = match idempotency_key {
-        Some(key) => {
-            store
-                .booking_by_idempotency_key(&event_type.id, key)
-                .await?
-        }
-        None => None,
-    };
-    if let Some(booking) = earlier {
-        return Ok(Booked {
-            booking,
-            manage_token: None,
-            replayed: true,
-        });
+    let fingerprint = idempotency_key.map(|_| request_fingerprint(request));
+    if let Some(replay) = replay(
+        store,
+        &event_type.id,
+        idempotency_key,
+        fingerprint.as_deref(),
+    )
+    .await?
+    {
+        return Ok(replay);
     }
     let start = Instant::from_utc(request.start);
     check_start(inputs, start)?;
     let token = random_token(32);
-    let new = new_booking(
+    let mut new = new_booking(
         inputs,
         request,
         start,
@@ -112,6 +108,7 @@ pub async fn book(
         idempotency_key.map(str::to_string),
         None,
     );
+    new.request_hash = fingerprint.clone();
     let decision = |snapshot: &Snapshot| decide(inputs, now, start, snapshot);
     match store.book(&new, &decision).await {
         Ok(booking) => Ok(Booked {
@@ -119,20 +116,51 @@ pub async fn book(
             manage_token: Some(token),
             replayed: false,
         }),
-        // Two retries raced: the other one won; answer with its booking.
-        Err(StoreError::Duplicate { field }) if field == "idempotency_key" => {
-            let key = idempotency_key.unwrap_or_default();
-            let booking = store
-                .booking_by_idempotency_key(&event_type.id, key)
-                .await?
-                .ok_or(BookingError::NotFound)?;
-            Ok(Booked {
-                booking,
-                manage_token: None,
-                replayed: true,
-            })
+        // A retry raced the first request: whichever lost (on the key, or on the
+        // slot the winner just took) answers with the winner's booking.
+        Err(StoreError::Duplicate { .. } | StoreError::SlotTaken) if idempotency_key.is_some() => {
+            match replay(
+                store,
+                &event_type.id,
+                idempotency_key,
+                fingerprint.as_deref(),
+            )
+            .await?
+            {
+                Some(replay) => Ok(replay),
+                None => Err(BookingError::Unavailable(Vec::new())),
+            }
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// What identifies a booking request, for `Idempotency-Key` replays.
+fn request_fingerprint(request: &BookingRequest) -> String {
+    hash_secret(&serde_json::to_string(request).unwrap_or_default())
+}
+
+/// The booking an earlier request with this key made, if any; the key must
+/// come with the same request, or a guessed key would reveal someone's booking.
+async fn replay(
+    store: StoreRef<'_>,
+    event_type_id: &str,
+    key: Option<&str>,
+    fingerprint: Option<&str>,
+) -> Result<Option<Booked>, BookingError> {
+    let Some(key) = key else { return Ok(None) };
+    match store.booking_by_idempotency_key(event_type_id, key).await? {
+        None => Ok(None),
+        Some((booking, stored)) if stored.as_deref() == fingerprint => Ok(Some(Booked {
+            booking,
+            manage_token: None,
+            replayed: true,
+        })),
+        Some(_) => Err(ValidationError::new(
+            "Idempotency-Key",
+            "was already used for a different booking request",
+        )
+        .into()),
     }
 }
 
@@ -164,6 +192,7 @@ pub(crate) fn new_booking(
         utm: request.utm.clone(),
         manage_token_hash: hash_secret(token),
         idempotency_key,
+        request_hash: None,
         shared_slot: event_type.input.kind == Kind::Group,
         replaces,
         actor: "invitee".to_string(),

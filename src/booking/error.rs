@@ -21,6 +21,9 @@ pub enum BookingError {
     Conflict(String),
     #[error(transparent)]
     Store(StoreError),
+    /// A bug, not the caller's fault (e.g. the engine panicked).
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<StoreError> for BookingError {

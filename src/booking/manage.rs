@@ -15,6 +15,9 @@ async fn by_token(
     uid: &str,
     token: &str,
 ) -> Result<StoredBooking, BookingError> {
+    if !crate::domain::is_booking_uid(uid) {
+        return Err(BookingError::NotFound);
+    }
     let stored = store.booking(uid).await?;
     // Compare hashes, not secrets: equal-length hex, and no early exit on the secret.
     let given = hash_secret(token);
@@ -88,6 +91,11 @@ pub async fn reschedule(
     let stored = by_token(store, uid, token).await?;
     still_active(&stored.booking)?;
     let old = &stored.booking;
+    if old.start <= now.to_utc() {
+        return Err(BookingError::Conflict(
+            "the meeting has already started".to_string(),
+        ));
+    }
     let event_type = store
         .event_type(&stored.organization_id, &old.event_type_id)
         .await?;
@@ -133,6 +141,8 @@ fn gone_if_changed(error: StoreError) -> BookingError {
 pub enum AdminAction {
     Approve,
     Reject,
+    /// The host or an admin cancels (before the meeting).
+    Cancel,
     NoShow,
     Complete,
 }
@@ -146,33 +156,56 @@ pub async fn change_status(
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Booking, BookingError> {
+    if !crate::domain::is_booking_uid(uid) {
+        return Err(BookingError::NotFound);
+    }
     let stored = store.booking(uid).await?;
     if stored.organization_id != organization_id {
         return Err(BookingError::NotFound);
     }
-    let (from, to) = match action {
-        AdminAction::Approve => (BookingStatus::Pending, BookingStatus::Accepted),
-        AdminAction::Reject => (BookingStatus::Pending, BookingStatus::Rejected),
-        AdminAction::NoShow => (BookingStatus::Accepted, BookingStatus::NoShow),
-        AdminAction::Complete => (BookingStatus::Accepted, BookingStatus::Completed),
+    use BookingStatus::{Accepted, Cancelled, Completed, NoShow, Pending, Rejected};
+    let (from, to): (&[BookingStatus], BookingStatus) = match action {
+        AdminAction::Approve => (&[Pending], Accepted),
+        AdminAction::Reject => (&[Pending], Rejected),
+        AdminAction::Cancel => (&[Pending, Accepted], Cancelled),
+        AdminAction::NoShow => (&[Accepted], NoShow),
+        AdminAction::Complete => (&[Accepted], Completed),
     };
-    if matches!(action, AdminAction::NoShow | AdminAction::Complete) && stored.booking.start > now {
-        return Err(BookingError::Conflict(
-            "the meeting has not started yet".to_string(),
-        ));
+    let started = stored.booking.start <= now;
+    match action {
+        AdminAction::NoShow | AdminAction::Complete if !started => {
+            return Err(BookingError::Conflict(
+                "the meeting has not started yet".to_string(),
+            ));
+        }
+        AdminAction::Approve | AdminAction::Cancel if started => {
+            return Err(BookingError::Conflict(
+                "the meeting time has passed".to_string(),
+            ));
+        }
+        _ => {}
     }
+    let expected = from
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ");
     let update = StatusUpdate {
         to,
         actor: actor.to_string(),
+        cancel_reason: if action == AdminAction::Cancel {
+            note.clone()
+        } else {
+            None
+        },
         note,
-        cancel_reason: None,
     };
     store
-        .change_status(uid, &[from], &update)
+        .change_status(uid, from, &update)
         .await
         .map_err(|e| match e {
             StoreError::WrongStatus(status) => {
-                BookingError::Conflict(format!("the booking is {status}, not {}", from.as_str()))
+                BookingError::Conflict(format!("the booking is {status}, not {expected}"))
             }
             other => other.into(),
         })

@@ -90,6 +90,17 @@ impl BookingRequest {
     /// Checks the invitee and the answers against the event type's questions.
     pub fn validate(&self, questions: &[Question]) -> Result<(), ValidationError> {
         check_text("invitee.name", &self.invitee.name, 200, true)?;
+        for (field, value) in [
+            ("utm.source", &self.utm.source),
+            ("utm.medium", &self.utm.medium),
+            ("utm.campaign", &self.utm.campaign),
+            ("utm.term", &self.utm.term),
+            ("utm.content", &self.utm.content),
+        ] {
+            if let Some(value) = value {
+                check_text(field, value, 500, false)?;
+            }
+        }
         for key in self.answers.keys() {
             if !questions.iter().any(|q| q.id.as_str() == key) {
                 return invalid(

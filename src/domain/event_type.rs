@@ -213,6 +213,9 @@ impl EventTypeInput {
             if !ids.insert(q.id.as_str()) {
                 return invalid(format!("questions[{i}].id"), "is used twice");
             }
+            for (j, option) in q.options.iter().enumerate() {
+                check_text(&format!("questions[{i}].options[{j}]"), option, 200, true)?;
+            }
             let choice = matches!(q.kind, QuestionKind::Select | QuestionKind::MultiSelect);
             if choice && q.options.is_empty() {
                 return invalid(
@@ -231,6 +234,7 @@ impl EventTypeInput {
             Location::InPerson { address } => check_text("location.address", address, 500, true)?,
             Location::Phone { number } => check_text("location.number", number, 50, true)?,
             Location::Video { url } => {
+                check_text("location.url", url, 2_000, true)?;
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
                     return invalid("location.url", "must be an http(s) URL");
                 }

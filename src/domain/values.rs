@@ -126,6 +126,14 @@ pub fn check_text(
     if value.chars().count() > max {
         return super::invalid(field, format!("is longer than {max} characters"));
     }
+    // Line breaks and tabs are text; other control characters (NUL above all,
+    // which PostgreSQL refuses to store) are not.
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return super::invalid(field, "contains control characters");
+    }
     Ok(())
 }
 
@@ -143,6 +151,12 @@ pub fn random_token(len: usize) -> String {
     (0..len)
         .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
         .collect()
+}
+
+/// Could `text` be a booking uid? Checked before touching the database, so
+/// junk in a URL is a plain 404.
+pub fn is_booking_uid(text: &str) -> bool {
+    (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// The public id of a booking (appears in links and emails).

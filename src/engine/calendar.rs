@@ -87,6 +87,8 @@ pub struct Series {
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
     pub series: Vec<Series>,
+    /// Busy time only inside these bounds (a synced feed covers a known span).
+    pub bounds: Option<Interval>,
 }
 
 /// Which event a busy interval came from: `(series index, occurrence start)`.
@@ -243,9 +245,18 @@ impl Calendar {
         for (index, series) in self.series.iter().enumerate() {
             intervals.clear();
             series.busy(host, window, &mut intervals);
-            out.extend(intervals.iter().map(|&interval| Occurrence {
-                series: index,
-                interval,
+            out.extend(intervals.iter().filter_map(|&interval| {
+                let interval = match self.bounds {
+                    Some(bounds) => Interval::new(
+                        interval.start.max(bounds.start),
+                        interval.end.min(bounds.end),
+                    ),
+                    None => interval,
+                };
+                (!interval.is_empty()).then_some(Occurrence {
+                    series: index,
+                    interval,
+                })
             }));
         }
     }

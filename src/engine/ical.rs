@@ -198,7 +198,10 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, IcalError> {
             }
         }
     }
-    Ok(Calendar { series: by_uid })
+    Ok(Calendar {
+        series: by_uid,
+        bounds: None,
+    })
 }
 
 fn children<'c, 'a>(

@@ -16,6 +16,28 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// More distinct queries than this and the cache starts over.
 const CAPACITY: usize = 10_000;
+/// Answers larger than this are not kept (a long range on a fine grid).
+const MAX_ENTRY_BYTES: usize = 256 * 1024;
+/// All kept answers together stay under this.
+const BUDGET_BYTES: usize = 64 * 1024 * 1024;
+
+/// How much memory a cached value holds, for the byte budget.
+pub trait Weigh {
+    fn weight(&self) -> usize;
+}
+
+impl Weigh for Bytes {
+    fn weight(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Weigh for Arc<AvailabilityInputs> {
+    fn weight(&self) -> usize {
+        // Schedules and event types are small; count a generous constant.
+        4 * 1024
+    }
+}
 
 struct Entry<T> {
     version: u64,
@@ -28,7 +50,12 @@ struct Entry<T> {
 pub struct VersionedCache<T> {
     version: AtomicU64,
     trusted: AtomicBool,
-    entries: Mutex<HashMap<String, Entry<T>>>,
+    entries: Mutex<Entries<T>>,
+}
+
+struct Entries<T> {
+    map: HashMap<String, Entry<T>>,
+    bytes: usize,
 }
 
 /// Serialized answers of the public slots endpoint.
@@ -59,12 +86,15 @@ impl<T> Default for VersionedCache<T> {
         VersionedCache {
             version: AtomicU64::new(0),
             trusted: AtomicBool::new(true),
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                map: HashMap::new(),
+                bytes: 0,
+            }),
         }
     }
 }
 
-impl<T: Clone> VersionedCache<T> {
+impl<T: Clone + Weigh> VersionedCache<T> {
     /// Something availability depends on changed.
     pub fn invalidate(&self) {
         self.version.fetch_add(1, Ordering::SeqCst);
@@ -86,17 +116,24 @@ impl<T: Clone> VersionedCache<T> {
         }
         let version = self.version();
         let entries = self.entries.lock().ok()?;
-        let entry = entries.get(key)?;
+        let entry = entries.map.get(key)?;
         let fresh = entry.version == version && entry.valid_until.is_none_or(|until| now <= until);
         fresh.then(|| entry.value.clone())
     }
 
     pub fn put(&self, key: String, version: u64, valid_until: Option<Instant>, value: T) {
+        let weight = value.weight() + key.len();
+        if weight > MAX_ENTRY_BYTES {
+            return;
+        }
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CAPACITY {
-                entries.clear();
+            // Entries from older versions are dead weight: start over rather
+            // than track recency (writes are rare next to reads).
+            if entries.map.len() >= CAPACITY || entries.bytes + weight > BUDGET_BYTES {
+                entries.map.clear();
+                entries.bytes = 0;
             }
-            entries.insert(
+            let old = entries.map.insert(
                 key,
                 Entry {
                     version,
@@ -104,6 +141,10 @@ impl<T: Clone> VersionedCache<T> {
                     value,
                 },
             );
+            entries.bytes += weight;
+            if let Some(old) = old {
+                entries.bytes = entries.bytes.saturating_sub(old.value.weight());
+            }
         }
     }
 }

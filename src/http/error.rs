@@ -128,6 +128,16 @@ impl From<StoreError> for ApiError {
                 Some((field, detail)) => ApiError::invalid(field, detail),
                 None => ApiError::invalid("", message),
             },
+            // SQLSTATE class 22, data exception (e.g. a character PostgreSQL
+            // cannot store): the input's fault, not ours.
+            StoreError::Database(sqlx::Error::Database(db))
+                if db.code().is_some_and(|c| c.starts_with("22")) =>
+            {
+                ApiError::invalid(
+                    "",
+                    format!("the database cannot store this input: {}", db.message()),
+                )
+            }
             other => ApiError::internal(other),
         }
     }
@@ -146,6 +156,7 @@ impl From<BookingError> for ApiError {
             )),
             BookingError::Conflict(message) => ApiError::conflict(message),
             BookingError::Store(e) => e.into(),
+            BookingError::Internal(message) => ApiError::internal(message),
         }
     }
 }

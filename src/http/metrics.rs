@@ -119,7 +119,11 @@ pub async fn track(State(state): State<super::AppState>, request: Request, next:
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = request.method().to_string();
+    // Known methods only: any token is a valid method, and labels must stay few.
+    let method = match request.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_string(),
+        _ => "OTHER".to_string(),
+    };
     let started = Instant::now();
     let response = next.run(request).await;
     state.metrics.record(

@@ -56,8 +56,23 @@ impl AppState {
     }
 }
 
+/// Invalidates the caches when dropped, unless disarmed: a write request
+/// invalidates even if it is cut short after its transaction committed.
+struct InvalidateOnDrop {
+    caches: Option<Arc<cache::Caches>>,
+}
+
+impl Drop for InvalidateOnDrop {
+    fn drop(&mut self) {
+        if let Some(caches) = self.caches.take() {
+            caches.invalidate();
+        }
+    }
+}
+
 /// Middleware: a request that may have written anything invalidates cached
-/// answers once it is done (the write has committed by then).
+/// answers once it is done (the write has committed by then). A 4xx answer
+/// wrote nothing, so it does not (otherwise anyone could wipe the cache).
 async fn invalidate_on_write(
     State(state): State<AppState>,
     request: Request<axum::body::Body>,
@@ -67,10 +82,14 @@ async fn invalidate_on_write(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
+    let mut guard = InvalidateOnDrop {
+        caches: writes.then(|| state.caches.clone()),
+    };
     let response = next.run(request).await;
-    if writes {
-        state.caches.invalidate();
+    if response.status().is_client_error() {
+        guard.caches = None;
     }
+    drop(guard);
     response
 }
 
@@ -105,11 +124,19 @@ pub fn router(state: AppState) -> Router {
                 .put(admin::update_event_type)
                 .delete(admin::delete_event_type),
         )
-        .route("/busy-blocks", post(admin::create_busy_block))
+        .route(
+            "/busy-blocks",
+            post(admin::create_busy_block).get(admin::list_busy_blocks),
+        )
+        .route(
+            "/busy-blocks/{id}",
+            axum::routing::delete(admin::delete_busy_block),
+        )
         .route("/bookings", get(admin::list_bookings))
         .route("/bookings/{uid}", get(admin::get_booking))
         .route("/bookings/{uid}/approve", post(admin::approve))
         .route("/bookings/{uid}/reject", post(admin::reject))
+        .route("/bookings/{uid}/cancel", post(admin::cancel))
         .route("/bookings/{uid}/no-show", post(admin::no_show))
         .route("/bookings/{uid}/complete", post(admin::complete))
         .route("/availability/slots", post(availability::slots))
@@ -140,7 +167,8 @@ pub fn router(state: AppState) -> Router {
                 .get(REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+            // The path only: manage links carry their secret in the query string.
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
         })
         // One line per request (status, latency) inside the span that carries its id.
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))

@@ -133,6 +133,13 @@ pub trait Store: Send + Sync {
         organization_id: &str,
         input: &BusyBlockInput,
     ) -> Result<BusyBlock>;
+    /// Busy blocks of the organization's hosts (optionally one host's), by start.
+    async fn list_busy_blocks(
+        &self,
+        organization_id: &str,
+        user_id: Option<&str>,
+    ) -> Result<Vec<BusyBlock>>;
+    async fn delete_busy_block(&self, organization_id: &str, id: &str) -> Result<()>;
     /// Busy blocks and time-holding bookings (any event type) of these hosts
     /// overlapping `[from, to)`: what availability is computed from.
     async fn snapshot(
@@ -147,11 +154,12 @@ pub trait Store: Send + Sync {
     /// transaction and links the two (reschedule).
     async fn book(&self, new: &NewBooking, decide: Decide<'_>) -> Result<Booking>;
     async fn booking(&self, uid: &str) -> Result<StoredBooking>;
+    /// The booking an idempotency key made, with the fingerprint of its request.
     async fn booking_by_idempotency_key(
         &self,
         event_type_id: &str,
         key: &str,
-    ) -> Result<Option<Booking>>;
+    ) -> Result<Option<(Booking, Option<String>)>>;
     async fn bookings(&self, organization_id: &str, filter: &BookingFilter)
     -> Result<Vec<Booking>>;
     async fn history(&self, uid: &str) -> Result<Vec<StatusChange>>;

@@ -47,6 +47,13 @@ pub struct HostBooking {
     pub user_id: String,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// Seats of one group slot share a key; any other booking has its own.
+    pub slot_key: String,
+}
+
+/// The key group seats at `start` of `event_type_id` share.
+pub fn group_slot_key(event_type_id: &str, start: DateTime<Utc>) -> String {
+    format!("{event_type_id}@{}", start.timestamp())
 }
 
 /// What the booking transaction shows the decision callback.
@@ -73,6 +80,8 @@ pub struct NewBooking {
     pub utm: Utm,
     pub manage_token_hash: String,
     pub idempotency_key: Option<String>,
+    /// Fingerprint of the request an idempotency key was first used with.
+    pub request_hash: Option<String>,
     /// Group seats share one slot key so they may overlap each other.
     pub shared_slot: bool,
     /// Reschedule: the booking (uid) this one replaces, cancelled in the same transaction.
@@ -99,6 +108,10 @@ pub struct BookingFilter {
     pub from: Option<DateTime<Utc>>,
     /// Bookings starting before this instant.
     pub to: Option<DateTime<Utc>>,
+    /// At most this many (default 100, at most 1000), in start order.
+    pub limit: Option<u32>,
+    /// Skip this many first (for paging).
+    pub offset: Option<u32>,
 }
 
 #[derive(Debug, Clone)]

@@ -159,6 +159,7 @@ pub(super) struct HostBookingRow {
     user_id: String,
     start_at: DateTime<Utc>,
     end_at: DateTime<Utc>,
+    slot_key: String,
 }
 
 impl From<HostBookingRow> for HostBooking {
@@ -169,6 +170,7 @@ impl From<HostBookingRow> for HostBooking {
             user_id: row.user_id,
             start: row.start_at,
             end: row.end_at,
+            slot_key: row.slot_key,
         }
     }
 }
@@ -365,13 +367,17 @@ macro_rules! sql_store {
                 }
                 self.check_users(organization_id, &refs).await?;
                 if let Some(schedule) = &input.schedule_id {
-                    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM schedules WHERE id = $1 AND organization_id = $2")
+                    let owner: Option<(String,)> = sqlx::query_as("SELECT user_id FROM schedules WHERE id = $1 AND organization_id = $2")
                         .bind(schedule)
                         .bind(organization_id)
                         .fetch_optional(self.pool())
                         .await?;
-                    if found.is_none() {
-                        return Err(StoreError::Refused(format!("schedule_id: no such schedule {schedule:?}")));
+                    match owner {
+                        None => return Err(StoreError::Refused(format!("schedule_id: no such schedule {schedule:?}"))),
+                        Some((user,)) if !input.hosts.iter().any(|h| h.user_id == user) => {
+                            return Err(StoreError::Refused("schedule_id: the schedule belongs to none of the hosts".to_string()));
+                        }
+                        Some(_) => {}
                     }
                 }
                 Ok(())
@@ -409,7 +415,7 @@ macro_rules! sql_store {
                     return Ok(snapshot);
                 }
                 let mut query = QueryBuilder::<$db>::new(
-                    "SELECT bh.booking_id, b.event_type_id, bh.user_id, bh.start_at, bh.end_at \
+                    "SELECT bh.booking_id, b.event_type_id, bh.user_id, bh.start_at, bh.end_at, bh.slot_key \
                      FROM booking_hosts bh JOIN bookings b ON b.id = bh.booking_id \
                      WHERE bh.active AND bh.start_at < ",
                 );
@@ -671,7 +677,8 @@ macro_rules! sql_store {
                     .bind(id)
                     .bind(organization_id)
                     .execute(self.pool())
-                    .await?;
+                    .await
+                    .map_err(in_use("event types use this schedule; pick another for them first"))?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
@@ -684,8 +691,8 @@ macro_rules! sql_store {
                 let id = new_id();
                 let mut tx = self.pool().begin().await?;
                 let row: EventTypeRow = sqlx::query_as(
-                    "INSERT INTO event_types (id, organization_id, owner_id, slug, body, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, body, created_at, updated_at",
+                    "INSERT INTO event_types (id, organization_id, owner_id, slug, body, created_at, updated_at, schedule_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, body, created_at, updated_at",
                 )
                 .bind(&id)
                 .bind(organization_id)
@@ -694,6 +701,7 @@ macro_rules! sql_store {
                 .bind(json(input)?)
                 .bind(at)
                 .bind(at)
+                .bind(&input.schedule_id)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(unique_as("slug"))?;
@@ -706,7 +714,7 @@ macro_rules! sql_store {
                 self.check_event_type_refs(organization_id, input).await?;
                 let mut tx = self.pool().begin().await?;
                 let row: Option<EventTypeRow> = sqlx::query_as(
-                    "UPDATE event_types SET owner_id = $1, slug = $2, body = $3, updated_at = $4 \
+                    "UPDATE event_types SET owner_id = $1, slug = $2, body = $3, updated_at = $4, schedule_id = $7 \
                      WHERE id = $5 AND organization_id = $6 RETURNING id, body, created_at, updated_at",
                 )
                 .bind(&input.owner_id)
@@ -715,6 +723,7 @@ macro_rules! sql_store {
                 .bind(now())
                 .bind(id)
                 .bind(organization_id)
+                .bind(&input.schedule_id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(unique_as("slug"))?;
@@ -790,6 +799,34 @@ macro_rules! sql_store {
                 Ok(row.into())
             }
 
+            async fn list_busy_blocks(&self, organization_id: &str, user_id: Option<&str>) -> Result<Vec<BusyBlock>> {
+                let mut query = QueryBuilder::<$db>::new(
+                    "SELECT b.id, b.user_id, b.start_at, b.end_at, b.source, b.external_id, b.ical FROM busy_blocks b \
+                     JOIN users u ON u.id = b.user_id WHERE u.organization_id = ",
+                );
+                query.push_bind(organization_id.to_string());
+                if let Some(user) = user_id {
+                    query.push(" AND b.user_id = ").push_bind(user.to_string());
+                }
+                query.push(" ORDER BY b.start_at, b.id LIMIT 10000");
+                let rows: Vec<BusyRow> = query.build_query_as().fetch_all(self.pool()).await?;
+                Ok(rows.into_iter().map(BusyBlock::from).collect())
+            }
+
+            async fn delete_busy_block(&self, organization_id: &str, id: &str) -> Result<()> {
+                let done = sqlx::query(
+                    "DELETE FROM busy_blocks WHERE id = $1 AND user_id IN (SELECT id FROM users WHERE organization_id = $2)",
+                )
+                .bind(id)
+                .bind(organization_id)
+                .execute(self.pool())
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
             async fn snapshot(&self, user_ids: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Snapshot> {
                 let mut conn = self.pool().acquire().await?;
                 Self::snapshot(&mut conn, user_ids, from, to).await
@@ -800,7 +837,11 @@ macro_rules! sql_store {
                 let id = new_id();
                 let uid = new_booking_uid();
                 let at = now();
+                let mut replaced = None;
                 if let Some(old_uid) = &new.replaces {
+                    // The bookings row first, then its host rows: the same order as
+                    // change_status, so a racing cancel and reschedule cannot deadlock,
+                    // and the conditional update makes the loser see WrongStatus.
                     let old: Option<(String, String)> = sqlx::query_as("SELECT id, status FROM bookings WHERE uid = $1")
                         .bind(old_uid)
                         .fetch_optional(&mut *tx)
@@ -810,19 +851,33 @@ macro_rules! sql_store {
                     if !old_status.holds_time() {
                         return Err(StoreError::WrongStatus(old_status.as_str().to_string()));
                     }
+                    let done = sqlx::query(
+                        "UPDATE bookings SET status = 'cancelled', cancel_reason = 'rescheduled', cancelled_by = $1, \
+                         updated_at = $2 WHERE id = $3 AND status = $4",
+                    )
+                    .bind(&new.actor)
+                    .bind(at)
+                    .bind(&old_id)
+                    .bind(old_status.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::WrongStatus("changed meanwhile".to_string()));
+                    }
                     sqlx::query("UPDATE booking_hosts SET active = FALSE WHERE booking_id = $1")
                         .bind(&old_id)
                         .execute(&mut *tx)
                         .await?;
                     Self::write_history(&mut tx, &old_id, Some(old_status), BookingStatus::Cancelled, &new.actor, Some("rescheduled")).await?;
+                    replaced = Some(old_id);
                 }
                 let snapshot = Self::snapshot(&mut tx, &new.candidate_hosts, new.window.0, new.window.1).await?;
                 let hosts = decide(&snapshot)?;
                 sqlx::query(
                     "INSERT INTO bookings (id, uid, organization_id, event_type_id, start_at, end_at, status, \
                      invitee_name, invitee_email, invitee_timezone, answers, utm, rescheduled_from, \
-                     manage_token_hash, idempotency_key, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                     manage_token_hash, idempotency_key, created_at, updated_at, request_hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                 )
                 .bind(&id)
                 .bind(&uid)
@@ -841,11 +896,12 @@ macro_rules! sql_store {
                 .bind(&new.idempotency_key)
                 .bind(at)
                 .bind(at)
+                .bind(&new.request_hash)
                 .execute(&mut *tx)
                 .await
                 .map_err(unique_as("idempotency_key"))?;
                 let slot_key = if new.shared_slot {
-                    format!("{}@{}", new.event_type_id, new.start.timestamp())
+                    group_slot_key(&new.event_type_id, new.start)
                 } else {
                     id.clone()
                 };
@@ -863,17 +919,12 @@ macro_rules! sql_store {
                     .await
                     .map_err(|e| if Self::is_overlap(&e) { StoreError::SlotTaken } else { StoreError::Database(e) })?;
                 }
-                if let Some(old_uid) = &new.replaces {
-                    sqlx::query(
-                        "UPDATE bookings SET status = 'cancelled', cancel_reason = 'rescheduled', cancelled_by = $1, \
-                         rescheduled_to = $2, updated_at = $3 WHERE uid = $4",
-                    )
-                    .bind(&new.actor)
-                    .bind(&uid)
-                    .bind(at)
-                    .bind(old_uid)
-                    .execute(&mut *tx)
-                    .await?;
+                if let Some(old_id) = &replaced {
+                    sqlx::query("UPDATE bookings SET rescheduled_to = $1 WHERE id = $2")
+                        .bind(&uid)
+                        .bind(old_id)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 Self::write_history(&mut tx, &id, None, new.status, &new.actor, None).await?;
                 tx.commit().await?;
@@ -892,16 +943,19 @@ macro_rules! sql_store {
                 Ok(StoredBooking { booking, organization_id, manage_token_hash })
             }
 
-            async fn booking_by_idempotency_key(&self, event_type_id: &str, key: &str) -> Result<Option<Booking>> {
+            async fn booking_by_idempotency_key(&self, event_type_id: &str, key: &str) -> Result<Option<(Booking, Option<String>)>> {
                 let row: Option<BookingRow> = sqlx::query_as(select_bookings!("WHERE event_type_id = $1 AND idempotency_key = $2"))
-                .bind(event_type_id)
-                .bind(key)
-                .fetch_optional(self.pool())
-                .await?;
-                match row {
-                    Some(row) => Ok(self.bookings_with_hosts(vec![row]).await?.pop()),
-                    None => Ok(None),
-                }
+                    .bind(event_type_id)
+                    .bind(key)
+                    .fetch_optional(self.pool())
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let hash: Option<(Option<String>,)> = sqlx::query_as("SELECT request_hash FROM bookings WHERE id = $1")
+                    .bind(&row.id)
+                    .fetch_optional(self.pool())
+                    .await?;
+                let booking = self.bookings_with_hosts(vec![row]).await?.pop().ok_or(StoreError::NotFound)?;
+                Ok(Some((booking, hash.and_then(|h| h.0))))
             }
 
             async fn bookings(&self, organization_id: &str, filter: &BookingFilter) -> Result<Vec<Booking>> {
@@ -922,7 +976,9 @@ macro_rules! sql_store {
                 if let Some(to) = filter.to {
                     query.push(" AND start_at < ").push_bind(to);
                 }
-                query.push(" ORDER BY start_at, id LIMIT 1000");
+                let limit = i64::from(filter.limit.unwrap_or(100).clamp(1, 1000));
+                query.push(" ORDER BY start_at, id LIMIT ").push_bind(limit);
+                query.push(" OFFSET ").push_bind(i64::from(filter.offset.unwrap_or(0)));
                 let rows: Vec<BookingRow> = query.build_query_as().fetch_all(self.pool()).await?;
                 self.bookings_with_hosts(rows).await
             }
@@ -949,7 +1005,9 @@ macro_rules! sql_store {
             }
 
             async fn change_status(&self, uid: &str, from: &[BookingStatus], change: &StatusUpdate) -> Result<Booking> {
-                let mut tx = self.pool().begin().await?;
+                // A write transaction up front (SQLite: BEGIN IMMEDIATE), so a
+                // concurrent writer makes us wait rather than fail.
+                let mut tx = self.begin_write(&[]).await?;
                 let row: Option<(String, String)> = sqlx::query_as("SELECT id, status FROM bookings WHERE uid = $1")
                     .bind(uid)
                     .fetch_optional(&mut *tx)

@@ -333,10 +333,27 @@ async fn crud(backend: Backend) {
         .admin(Method::DELETE, &format!("/api/v1/users/{ana}"), None)
         .await;
     assert_problem(&refused, StatusCode::CONFLICT, None);
-    let deleted = app
+    // The schedule is in use by the event type; a spare one can go.
+    let in_use = app
         .admin(
             Method::DELETE,
             &format!("/api/v1/schedules/{schedule_id}"),
+            None,
+        )
+        .await;
+    assert_problem(&in_use, StatusCode::CONFLICT, None);
+    let spare = app
+        .admin(
+            Method::POST,
+            "/api/v1/schedules",
+            Some(json!({ "user_id": ana, "name": "Spare", "timezone": "UTC" })),
+        )
+        .await;
+    let spare_id = spare.json["id"].as_str().expect("id").to_string();
+    let deleted = app
+        .admin(
+            Method::DELETE,
+            &format!("/api/v1/schedules/{spare_id}"),
             None,
         )
         .await;
@@ -344,7 +361,7 @@ async fn crud(backend: Backend) {
     let again = app
         .admin(
             Method::DELETE,
-            &format!("/api/v1/schedules/{schedule_id}"),
+            &format!("/api/v1/schedules/{spare_id}"),
             None,
         )
         .await;

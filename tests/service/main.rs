@@ -8,6 +8,7 @@ mod admin_api;
 mod binary;
 mod booking_api;
 mod concurrency;
+mod edge_cases;
 mod multi_process;
 mod snapshots;
 mod store_story;

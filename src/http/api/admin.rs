@@ -248,6 +248,10 @@ pub async fn create_busy_block(
     if input.end < input.start {
         return Err(ApiError::invalid("end", "is before start"));
     }
+    crate::domain::check_text("source", &input.source, 200, true)?;
+    if let Some(external) = &input.external_id {
+        crate::domain::check_text("external_id", external, 1_000, true)?;
+    }
     if let Some(text) = &input.ical {
         parse_calendar(text).map_err(|e| ApiError::invalid("ical", e.to_string()))?;
     }
@@ -256,6 +260,45 @@ pub async fn create_busy_block(
         .insert_busy_block(&admin.organization_id, &input)
         .await?;
     Ok((StatusCode::CREATED, Json(block)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BusyFilter {
+    /// Only this host's blocks.
+    pub user_id: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/busy-blocks", tag = "admin", params(BusyFilter),
+    responses((status = 200, description = "OK", body = Vec<BusyBlock>)), security(("api_key" = [])))]
+pub async fn list_busy_blocks(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(filter): Query<BusyFilter>,
+) -> Answer<Vec<BusyBlock>> {
+    Ok(Json(
+        state
+            .store
+            .list_busy_blocks(&admin.organization_id, filter.user_id.as_deref())
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/busy-blocks/{id}", tag = "admin", params(("id" = String, Path, description = "Its id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn delete_busy_block(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .delete_busy_block(&admin.organization_id, &id)
+        .await
+        .map_err(not_found("busy block"))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/bookings", tag = "admin", params(BookingFilter),
@@ -288,6 +331,9 @@ pub async fn get_booking(
     admin: Admin,
     Path(uid): Path<String>,
 ) -> Answer<BookingDetail> {
+    if !crate::domain::is_booking_uid(&uid) {
+        return Err(ApiError::not_found("booking"));
+    }
     let stored = state
         .store
         .booking(&uid)
@@ -339,6 +385,17 @@ pub async fn approve(
     Body(body): Body<StatusNote>,
 ) -> Answer<Booking> {
     act(state, admin, uid, body, AdminAction::Approve).await
+}
+
+#[utoipa::path(post, path = "/api/v1/bookings/{uid}/cancel", tag = "admin", params(("uid" = String, Path, description = "The booking's public id")), request_body = StatusNote,
+    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(uid): Path<String>,
+    Body(body): Body<StatusNote>,
+) -> Answer<Booking> {
+    act(state, admin, uid, body, AdminAction::Cancel).await
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/reject", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,

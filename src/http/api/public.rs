@@ -26,6 +26,10 @@ async fn inputs(
     user: &str,
     event: &str,
 ) -> Result<Arc<AvailabilityInputs>, ApiError> {
+    // Slugs are checked before the database sees them: junk is a plain 404.
+    if crate::domain::Slug::parse(user).is_err() || crate::domain::Slug::parse(event).is_err() {
+        return Err(ApiError::not_found("event type"));
+    }
     let key = format!("{user}/{event}");
     let now = Instant::from_utc((state.clock)());
     if let Some(inputs) = state.caches.inputs.get(&key, now) {
@@ -124,7 +128,7 @@ pub async fn slots(
     if params.end < params.start {
         return Err(ApiError::invalid("end", "is before start"));
     }
-    if (params.end - params.start).num_days() > MAX_SLOT_DAYS {
+    if params.end - params.start > chrono::Duration::days(MAX_SLOT_DAYS) {
         return Err(ApiError::invalid(
             "end",
             format!("ranges are limited to {MAX_SLOT_DAYS} days"),
