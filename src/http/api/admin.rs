@@ -26,217 +26,111 @@ fn not_found(what: &'static str) -> impl Fn(crate::store::StoreError) -> ApiErro
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = UserInput,
-    responses((status = 201, description = "Created", body = User), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
-pub async fn create_user(
-    State(state): State<AppState>,
-    admin: Admin,
-    Body(input): Body<UserInput>,
-) -> Created<User> {
-    input.validate()?;
-    let user = state
-        .store
-        .insert_user(&admin.organization_id, &input)
-        .await?;
-    Ok((StatusCode::CREATED, Json(user)))
+/// Inputs of the CRUD resources check themselves the same way.
+trait Check {
+    fn check(&mut self) -> Result<(), crate::domain::ValidationError>;
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "admin", responses((status = 200, description = "OK", body = Vec<User>)), security(("api_key" = [])))]
-pub async fn list_users(State(state): State<AppState>, admin: Admin) -> Answer<Vec<User>> {
-    Ok(Json(state.store.users(&admin.organization_id).await?))
+impl Check for UserInput {
+    fn check(&mut self) -> Result<(), crate::domain::ValidationError> {
+        self.validate()
+    }
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
-    responses((status = 200, description = "OK", body = User), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
-pub async fn get_user(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-) -> Answer<User> {
-    Ok(Json(
-        state
-            .store
-            .user(&admin.organization_id, &id)
-            .await
-            .map_err(not_found("user"))?,
-    ))
+impl Check for ScheduleInput {
+    fn check(&mut self) -> Result<(), crate::domain::ValidationError> {
+        self.validate().map(|_| ())
+    }
 }
 
-#[utoipa::path(put, path = "/api/v1/users/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin", request_body = UserInput,
-    responses((status = 200, description = "OK", body = User), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
-pub async fn update_user(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-    Body(input): Body<UserInput>,
-) -> Answer<User> {
-    input.validate()?;
-    let user = state
-        .store
-        .update_user(&admin.organization_id, &id, &input)
-        .await
-        .map_err(not_found("user"))?;
-    Ok(Json(user))
+impl Check for EventTypeInput {
+    fn check(&mut self) -> Result<(), crate::domain::ValidationError> {
+        self.validate()
+    }
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
-    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
-pub async fn delete_user(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .delete_user(&admin.organization_id, &id)
-        .await
-        .map_err(not_found("user"))?;
-    Ok(StatusCode::NO_CONTENT)
+/// Create, list, get, replace and delete handlers for one resource of an
+/// organization, with their OpenAPI annotations: users, schedules and event
+/// types differ only in types, paths and store methods.
+macro_rules! crud {
+    (
+        what: $what:tt, collection: $collection:tt, item: $item:tt, input: $input:ty, output: $output:ty,
+        $create:ident => $insert:ident, $list:ident => $all:ident, $get:ident => $one:ident,
+        $update:ident => $replace:ident, $delete:ident => $remove:ident $(,)?
+    ) => {
+        #[utoipa::path(post, path = $collection, tag = "admin", request_body = $input,
+            responses((status = 201, description = "Created", body = $output),
+                (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
+            security(("api_key" = [])))]
+        pub async fn $create(State(state): State<AppState>, admin: Admin, Body(mut input): Body<$input>) -> Created<$output> {
+            input.check()?;
+            let created = state.store.$insert(&admin.organization_id, &input).await?;
+            Ok((StatusCode::CREATED, Json(created)))
+        }
+
+        #[utoipa::path(get, path = $collection, tag = "admin",
+            responses((status = 200, description = "OK", body = Vec<$output>)), security(("api_key" = [])))]
+        pub async fn $list(State(state): State<AppState>, admin: Admin) -> Answer<Vec<$output>> {
+            Ok(Json(state.store.$all(&admin.organization_id).await?))
+        }
+
+        #[utoipa::path(get, path = $item, tag = "admin", params(("id" = String, Path, description = "Its id")),
+            responses((status = 200, description = "OK", body = $output),
+                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
+            security(("api_key" = [])))]
+        pub async fn $get(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> Answer<$output> {
+            Ok(Json(state.store.$one(&admin.organization_id, &id).await.map_err(not_found($what))?))
+        }
+
+        #[utoipa::path(put, path = $item, tag = "admin", params(("id" = String, Path, description = "Its id")), request_body = $input,
+            responses((status = 200, description = "OK", body = $output),
+                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
+            security(("api_key" = [])))]
+        pub async fn $update(
+            State(state): State<AppState>,
+            admin: Admin,
+            Path(id): Path<String>,
+            Body(mut input): Body<$input>,
+        ) -> Answer<$output> {
+            input.check()?;
+            let updated = state.store.$replace(&admin.organization_id, &id, &input).await.map_err(not_found($what))?;
+            Ok(Json(updated))
+        }
+
+        #[utoipa::path(delete, path = $item, tag = "admin", params(("id" = String, Path, description = "Its id")),
+            responses((status = 204, description = "Deleted"),
+                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Still in use", body = Problem, content_type = "application/problem+json")),
+            security(("api_key" = [])))]
+        pub async fn $delete(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+            state.store.$remove(&admin.organization_id, &id).await.map_err(not_found($what))?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+    };
 }
 
-#[utoipa::path(post, path = "/api/v1/schedules", tag = "admin", request_body = ScheduleInput,
-    responses((status = 201, description = "Created", body = Schedule), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
-pub async fn create_schedule(
-    State(state): State<AppState>,
-    admin: Admin,
-    Body(input): Body<ScheduleInput>,
-) -> Created<Schedule> {
-    input.validate()?;
-    let schedule = state
-        .store
-        .insert_schedule(&admin.organization_id, &input)
-        .await?;
-    Ok((StatusCode::CREATED, Json(schedule)))
-}
+crud!(
+    what: "user", collection: "/api/v1/users", item: "/api/v1/users/{id}", input: UserInput, output: User,
+    create_user => insert_user, list_users => users, get_user => user,
+    update_user => update_user, delete_user => delete_user,
+);
 
-#[utoipa::path(get, path = "/api/v1/schedules", tag = "admin", responses((status = 200, description = "OK", body = Vec<Schedule>)), security(("api_key" = [])))]
-pub async fn list_schedules(State(state): State<AppState>, admin: Admin) -> Answer<Vec<Schedule>> {
-    Ok(Json(state.store.schedules(&admin.organization_id).await?))
-}
+crud!(
+    what: "schedule", collection: "/api/v1/schedules", item: "/api/v1/schedules/{id}",
+    input: ScheduleInput, output: Schedule,
+    create_schedule => insert_schedule, list_schedules => schedules, get_schedule => schedule,
+    update_schedule => update_schedule, delete_schedule => delete_schedule,
+);
 
-#[utoipa::path(get, path = "/api/v1/schedules/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
-    responses((status = 200, description = "OK", body = Schedule), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
-pub async fn get_schedule(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-) -> Answer<Schedule> {
-    Ok(Json(
-        state
-            .store
-            .schedule(&admin.organization_id, &id)
-            .await
-            .map_err(not_found("schedule"))?,
-    ))
-}
-
-#[utoipa::path(put, path = "/api/v1/schedules/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin", request_body = ScheduleInput,
-    responses((status = 200, description = "OK", body = Schedule), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
-pub async fn update_schedule(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-    Body(input): Body<ScheduleInput>,
-) -> Answer<Schedule> {
-    input.validate()?;
-    let schedule = state
-        .store
-        .update_schedule(&admin.organization_id, &id, &input)
-        .await
-        .map_err(not_found("schedule"))?;
-    Ok(Json(schedule))
-}
-
-#[utoipa::path(delete, path = "/api/v1/schedules/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
-    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
-pub async fn delete_schedule(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .delete_schedule(&admin.organization_id, &id)
-        .await
-        .map_err(not_found("schedule"))?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(post, path = "/api/v1/event-types", tag = "admin", request_body = EventTypeInput,
-    responses((status = 201, description = "Created", body = EventType), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
-pub async fn create_event_type(
-    State(state): State<AppState>,
-    admin: Admin,
-    Body(mut input): Body<EventTypeInput>,
-) -> Created<EventType> {
-    input.validate()?;
-    let event_type = state
-        .store
-        .insert_event_type(&admin.organization_id, &input)
-        .await?;
-    Ok((StatusCode::CREATED, Json(event_type)))
-}
-
-#[utoipa::path(get, path = "/api/v1/event-types", tag = "admin", responses((status = 200, description = "OK", body = Vec<EventType>)), security(("api_key" = [])))]
-pub async fn list_event_types(
-    State(state): State<AppState>,
-    admin: Admin,
-) -> Answer<Vec<EventType>> {
-    Ok(Json(state.store.event_types(&admin.organization_id).await?))
-}
-
-#[utoipa::path(get, path = "/api/v1/event-types/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
-    responses((status = 200, description = "OK", body = EventType), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
-pub async fn get_event_type(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-) -> Answer<EventType> {
-    Ok(Json(
-        state
-            .store
-            .event_type(&admin.organization_id, &id)
-            .await
-            .map_err(not_found("event type"))?,
-    ))
-}
-
-#[utoipa::path(put, path = "/api/v1/event-types/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin", request_body = EventTypeInput,
-    responses((status = 200, description = "OK", body = EventType), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
-pub async fn update_event_type(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-    Body(mut input): Body<EventTypeInput>,
-) -> Answer<EventType> {
-    input.validate()?;
-    let event_type = state
-        .store
-        .update_event_type(&admin.organization_id, &id, &input)
-        .await
-        .map_err(not_found("event type"))?;
-    Ok(Json(event_type))
-}
-
-#[utoipa::path(delete, path = "/api/v1/event-types/{id}", params(("id" = String, Path, description = "Its id")), tag = "admin",
-    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
-pub async fn delete_event_type(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .delete_event_type(&admin.organization_id, &id)
-        .await
-        .map_err(not_found("event type"))?;
-    Ok(StatusCode::NO_CONTENT)
-}
+crud!(
+    what: "event type", collection: "/api/v1/event-types", item: "/api/v1/event-types/{id}",
+    input: EventTypeInput, output: EventType,
+    create_event_type => insert_event_type, list_event_types => event_types, get_event_type => event_type,
+    update_event_type => update_event_type, delete_event_type => delete_event_type,
+);
 
 #[utoipa::path(post, path = "/api/v1/busy-blocks", tag = "admin", request_body = BusyBlockInput,
     responses((status = 201, description = "Created", body = BusyBlock), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
