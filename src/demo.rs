@@ -70,6 +70,7 @@ fn event_type(
         },
         questions: Vec::new(),
         requires_approval: false,
+        assignment: Default::default(),
         hosts: Vec::new(),
     })
 }

@@ -215,12 +215,46 @@ pub async fn slots_for(
 ) -> Result<(SlotsAnswer, Option<Instant>), BookingError> {
     let (from, to) = inputs.window(range);
     let host_ids = inputs.host_ids();
-    let snapshot = store.snapshot(&host_ids, from, to).await?;
+    let mut snapshot = store.snapshot(&host_ids, from, to).await?;
+    let caps = inputs
+        .event_type
+        .input
+        .assignment
+        .engine(inputs.zone())
+        .caps;
+    let capped =
+        super::book::chooses_hosts(inputs) && (caps.per_day.is_some() || caps.per_week.is_some());
+    if capped {
+        let mut request = super::book::pool_request(inputs, now, range.start).ok_or_else(|| {
+            BookingError::Internal("no pool request for a host-choosing event type".to_string())
+        })?;
+        request.starting = (
+            range.start.plus_seconds(-9 * 86_400).to_utc(),
+            range.end.plus_seconds(9 * 86_400).to_utc(),
+        );
+        snapshot.pool = Some(store.pool_history(&request).await?);
+    }
     let query = inputs.query(now, range, &snapshot);
     // The engine is CPU work (milliseconds for long ranges of big teams): keep it
     // off the threads that serve other requests.
+    let pool = capped.then(|| super::book::pool_hosts(inputs, snapshot.pool.as_ref()));
+    let rules = inputs.event_type.input.assignment.engine(inputs.zone());
+    let needed = match inputs.event_type.input.kind {
+        crate::domain::Kind::Collective => inputs.engine_event_type().required_hosts,
+        _ => 1,
+    };
     let (query, slots) = tokio::task::spawn_blocking(move || {
-        let slots = engine::find_slots(&query);
+        let mut slots = engine::find_slots(&query);
+        // Hosts at their daily or weekly cap cannot take a slot, whatever
+        // their calendar says; a slot left without enough hosts goes.
+        if let Some(pool) = &pool {
+            for slot in &mut slots {
+                slot.hosts.retain(|&i| {
+                    engine::assignment::under_caps(&pool[i], rules.caps, &rules.zone, slot.start)
+                });
+            }
+            slots.retain(|slot| slot.hosts.len() >= needed);
+        }
         (query, slots)
     })
     .await

@@ -5,8 +5,9 @@ use super::{BookingError, StoreRef};
 use crate::domain::{
     Booking, BookingRequest, BookingStatus, Kind, ValidationError, hash_secret, random_token,
 };
+use crate::engine::assignment;
 use crate::engine::{self, Instant, Interval};
-use crate::store::{NewBooking, Snapshot, StoreError};
+use crate::store::{Decision, NewBooking, PoolHistory, PoolRequest, Snapshot, StoreError};
 
 /// A booking and, when it was just made, the secret of its manage link (shown once).
 #[derive(Debug, Clone)]
@@ -29,25 +30,94 @@ fn on_grid(inputs: &AvailabilityInputs, start: Instant) -> bool {
         .any(|c| c.start == start)
 }
 
-/// Which of the free hosts take the booking. Round-robin strategies and
-/// collective host choice are refined in the team-scheduling work; until
-/// then the order is by host id, which is deterministic.
-fn choose_hosts(kind: Kind, required: usize, free: Vec<String>) -> Vec<String> {
-    match kind {
-        Kind::OneOnOne | Kind::Group => free,
-        Kind::Collective => free.into_iter().take(required.max(1)).collect(),
-        Kind::RoundRobin => free.into_iter().take(1).collect(),
+/// The event type's host pool as the assignment strategies see it.
+pub(crate) fn pool_hosts(
+    inputs: &AvailabilityInputs,
+    history: Option<&PoolHistory>,
+) -> Vec<assignment::PoolHost> {
+    let empty = PoolHistory::default();
+    let history = history.unwrap_or(&empty);
+    inputs
+        .event_type
+        .input
+        .hosts
+        .iter()
+        .map(|host| {
+            let id = &host.user_id;
+            assignment::PoolHost {
+                id: id.clone(),
+                priority: host.priority,
+                weight: u32::try_from(host.weight).unwrap_or(0),
+                joined: history
+                    .joined
+                    .iter()
+                    .find(|(user, _)| user == id)
+                    .map_or(Instant(0), |(_, at)| Instant::from_utc(*at)),
+                last_booked: history
+                    .last_booked
+                    .iter()
+                    .find(|(user, _)| user == id)
+                    .map(|(_, at)| Instant::from_utc(*at)),
+                bookings: history
+                    .bookings
+                    .iter()
+                    .filter(|(user, _, _)| user == id)
+                    .map(|(_, created, start)| assignment::PastBooking {
+                        created: Instant::from_utc(*created),
+                        start: Instant::from_utc(*start),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Does this event type choose among its free hosts (round robin, or a
+/// collective that needs only some of them)?
+pub(crate) fn chooses_hosts(inputs: &AvailabilityInputs) -> bool {
+    let input = &inputs.event_type.input;
+    match input.kind {
+        Kind::RoundRobin => true,
+        Kind::Collective => input
+            .required_hosts
+            .is_some_and(|n| (n as usize) < input.hosts.len()),
+        Kind::OneOnOne | Kind::Group => false,
     }
 }
 
+/// What the host choice needs from the store: bookings made this month (fair
+/// share periods are a day or a month) and those starting in the start's week.
+pub(crate) fn pool_request(
+    inputs: &AvailabilityInputs,
+    now: Instant,
+    start: Instant,
+) -> Option<PoolRequest> {
+    if !chooses_hosts(inputs) {
+        return None;
+    }
+    let zone = inputs.zone();
+    let today = zone.local_date(now);
+    let month = zone.start_of_day(chrono::Datelike::with_day(&today, 1).unwrap_or(today));
+    Some(PoolRequest {
+        event_type_id: inputs.event_type.id.clone(),
+        made_since: month.plus_seconds(-86_400).to_utc(),
+        starting: (
+            start.plus_seconds(-9 * 86_400).to_utc(),
+            start.plus_seconds(9 * 86_400).to_utc(),
+        ),
+    })
+}
+
 /// The decision the store runs inside its transaction: is `start` still a
-/// slot given what is committed, and who hosts it.
+/// slot given what is committed, and who hosts it. `keep` are the hosts a
+/// rescheduled booking had.
 pub(crate) fn decide(
     inputs: &AvailabilityInputs,
     now: Instant,
     start: Instant,
     snapshot: &Snapshot,
-) -> Result<Vec<String>, StoreError> {
+    keep: Option<&[String]>,
+) -> Result<Decision, StoreError> {
     let query = inputs.query(now, Interval::new(start, start.plus_seconds(1)), snapshot);
     let explanation = engine::explain(&query, start);
     if !explanation.slot {
@@ -59,11 +129,38 @@ pub(crate) fn decide(
         .filter(|h| h.free)
         .map(|h| query.hosts[h.host].id.clone())
         .collect();
-    Ok(choose_hosts(
-        inputs.event_type.input.kind,
-        query.event_type.required_hosts,
-        free,
-    ))
+    if !chooses_hosts(inputs) {
+        return Ok(Decision {
+            hosts: free,
+            reason: None,
+        });
+    }
+    let count = match inputs.event_type.input.kind {
+        Kind::Collective => query.event_type.required_hosts,
+        _ => 1,
+    };
+    let assignment = &inputs.event_type.input.assignment;
+    let keepable = keep.filter(|k| {
+        assignment.keep_host_on_reschedule && k.len() == count && k.iter().all(|h| free.contains(h))
+    });
+    if let Some(keep) = keepable {
+        return Ok(Decision {
+            hosts: keep.to_vec(),
+            reason: Some("kept on reschedule: still free at the new time".to_string()),
+        });
+    }
+    let pool = pool_hosts(inputs, snapshot.pool.as_ref());
+    let free_in_pool: Vec<usize> = (0..pool.len())
+        .filter(|&i| free.contains(&pool[i].id))
+        .collect();
+    let rules = assignment.engine(inputs.zone());
+    // Every free host at its cap: the time is not available after all.
+    let choice = assignment::choose(&rules, &pool, &free_in_pool, count, now, start)
+        .ok_or(StoreError::SlotTaken)?;
+    Ok(Decision {
+        hosts: choice.hosts.iter().map(|&i| pool[i].id.clone()).collect(),
+        reason: Some(choice.reason),
+    })
 }
 
 pub(crate) fn check_start(inputs: &AvailabilityInputs, start: Instant) -> Result<(), BookingError> {
@@ -109,7 +206,8 @@ pub async fn book(
         None,
     );
     new.request_hash = fingerprint.clone();
-    let decision = |snapshot: &Snapshot| decide(inputs, now, start, snapshot);
+    new.pool = pool_request(inputs, now, start);
+    let decision = |snapshot: &Snapshot| decide(inputs, now, start, snapshot, None);
     match store.book(&new, &decision).await {
         Ok(booking) => Ok(Booked {
             booking,
@@ -195,6 +293,7 @@ pub(crate) fn new_booking(
         request_hash: None,
         shared_slot: event_type.input.kind == Kind::Group,
         replaces,
+        pool: None,
         actor: "invitee".to_string(),
     }
 }

@@ -2,7 +2,7 @@
 //! reschedule), an admin with an API key (approve, reject, no-show, completed).
 
 use super::availability::AvailabilityInputs;
-use super::book::{Booked, check_start, decide, new_booking};
+use super::book::{Booked, check_start, decide, new_booking, pool_request};
 use super::{BookingError, StoreRef};
 use crate::domain::{Booking, BookingRequest, BookingStatus, hash_secret, random_token};
 use crate::engine::Instant;
@@ -120,7 +120,10 @@ pub async fn reschedule(
         None,
         Some(uid.to_string()),
     );
-    let decision = |snapshot: &Snapshot| decide(&inputs, now, start, snapshot);
+    let mut new = new;
+    new.pool = pool_request(&inputs, now, start);
+    let keep = old.hosts.clone();
+    let decision = |snapshot: &Snapshot| decide(&inputs, now, start, snapshot, Some(&keep));
     let booking = store.book(&new, &decision).await.map_err(gone_if_changed)?;
     Ok(Booked {
         booking,

@@ -5,6 +5,7 @@
 mod availability;
 mod book;
 mod error;
+pub mod fairness;
 mod manage;
 
 pub use availability::{AvailabilityInputs, DaySlots, PublicSlot, SlotsAnswer, slots_for};

@@ -201,6 +201,9 @@ pub struct Booking {
     pub rescheduled_from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rescheduled_to: Option<String>,
+    /// Why the booking went to its host(s), for round robin and collective.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignment_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

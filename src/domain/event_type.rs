@@ -78,6 +78,78 @@ pub struct Question {
     pub options: Vec<String>,
 }
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// The free host whose last booking of this event type was longest ago.
+    #[default]
+    LeastRecentlyBooked,
+    /// The free host furthest below its weighted share within the reset period.
+    Weighted,
+    /// Highest priority first, then least recently booked.
+    Priority,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetPeriod {
+    #[default]
+    Month,
+    Day,
+}
+
+/// Host assignment settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Assignment {
+    pub strategy: Strategy,
+    /// Weighted fair share counts bookings made in this period.
+    pub reset_period: ResetPeriod,
+    /// At most this many bookings of this event type per host per local day.
+    pub max_per_day: Option<u32>,
+    /// At most this many per host per local week (Monday to Sunday).
+    pub max_per_week: Option<u32>,
+    /// A rescheduled booking keeps its host(s) when they are free at the new time.
+    pub keep_host_on_reschedule: bool,
+}
+
+impl Default for Assignment {
+    fn default() -> Self {
+        Assignment {
+            strategy: Strategy::LeastRecentlyBooked,
+            reset_period: ResetPeriod::Month,
+            max_per_day: None,
+            max_per_week: None,
+            keep_host_on_reschedule: true,
+        }
+    }
+}
+
+impl Assignment {
+    pub fn engine(&self, zone: crate::engine::Zone) -> crate::engine::assignment::Rules {
+        use crate::engine::assignment as a;
+        let strategy = match self.strategy {
+            Strategy::LeastRecentlyBooked => a::Strategy::LeastRecentlyBooked,
+            Strategy::Priority => a::Strategy::Priority,
+            Strategy::Weighted => a::Strategy::Weighted {
+                period: match self.reset_period {
+                    ResetPeriod::Month => a::Period::Month,
+                    ResetPeriod::Day => a::Period::Day,
+                },
+            },
+        };
+        let caps = a::Caps {
+            per_day: self.max_per_day,
+            per_week: self.max_per_week,
+        };
+        a::Rules {
+            strategy,
+            caps,
+            zone,
+        }
+    }
+}
+
 /// A host of an event type; priority and weight steer round robin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -129,6 +201,9 @@ pub struct EventTypeInput {
     pub questions: Vec<Question>,
     #[serde(default)]
     pub requires_approval: bool,
+    /// How round robin (and a collective needing only some hosts) picks hosts.
+    #[serde(default)]
+    pub assignment: Assignment,
     /// Hosts; defaults to the owner alone.
     #[serde(default)]
     pub hosts: Vec<EventTypeHost>,
@@ -205,6 +280,14 @@ impl EventTypeInput {
             (Kind::Collective, _) | (_, None) => {}
             (_, Some(_)) => {
                 return invalid("required_hosts", "applies only to collective event types");
+            }
+        }
+        for (field, cap) in [
+            ("assignment.max_per_day", self.assignment.max_per_day),
+            ("assignment.max_per_week", self.assignment.max_per_week),
+        ] {
+            if cap == Some(0) {
+                return invalid(field, "must be at least 1 (leave it out for no limit)");
             }
         }
         let mut ids = std::collections::HashSet::new();

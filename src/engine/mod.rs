@@ -4,6 +4,7 @@
 //! No I/O and no async here: the service, the CLI and the tests all feed the
 //! same [`Query`] and get the same answer.
 
+pub mod assignment;
 pub mod calendar;
 pub mod civil;
 pub mod explain;

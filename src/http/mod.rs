@@ -124,6 +124,7 @@ pub fn router(state: AppState) -> Router {
                 .put(admin::update_event_type)
                 .delete(admin::delete_event_type),
         )
+        .route("/event-types/{id}/fairness", get(admin::fairness))
         .route(
             "/busy-blocks",
             post(admin::create_busy_block).get(admin::list_busy_blocks),

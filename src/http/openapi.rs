@@ -24,7 +24,7 @@ impl Modify for ApiKeyAuth {
         admin::create_user, admin::list_users, admin::get_user, admin::update_user, admin::delete_user,
         admin::create_schedule, admin::list_schedules, admin::get_schedule, admin::update_schedule, admin::delete_schedule,
         admin::create_event_type, admin::list_event_types, admin::get_event_type, admin::update_event_type, admin::delete_event_type,
-        admin::create_busy_block, admin::list_busy_blocks, admin::delete_busy_block, admin::list_bookings, admin::get_booking,
+        admin::fairness, admin::create_busy_block, admin::list_busy_blocks, admin::delete_busy_block, admin::list_bookings, admin::get_booking,
         admin::approve, admin::reject, admin::cancel, admin::no_show, admin::complete,
         availability::slots, availability::explain,
         public::event_type, public::slots, public::book,

@@ -60,7 +60,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Decides, inside the booking transaction, which hosts take the booking.
 /// It sees every time-holding booking and busy block of the candidate hosts
 /// around the requested time, as committed by everyone else.
-pub type Decide<'a> = &'a (dyn Fn(&Snapshot) -> Result<Vec<String>> + Send + Sync);
+pub type Decide<'a> = &'a (dyn Fn(&Snapshot) -> Result<Decision> + Send + Sync);
 
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -163,6 +163,18 @@ pub trait Store: Send + Sync {
     async fn bookings(&self, organization_id: &str, filter: &BookingFilter)
     -> Result<Vec<Booking>>;
     async fn history(&self, uid: &str) -> Result<Vec<StatusChange>>;
+    /// Bookings per host of an event type made in `[from, to)` (cancelled and
+    /// rejected ones not counted), for the fairness report.
+    async fn bookings_per_host(
+        &self,
+        event_type_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(String, i64)>>;
+    /// The pool history a [`PoolRequest`] asks for, outside a booking transaction.
+    async fn pool_history(&self, request: &PoolRequest) -> Result<PoolHistory>;
+    /// When each host joined the event type's pool.
+    async fn pool_joined(&self, event_type_id: &str) -> Result<Vec<(String, DateTime<Utc>)>>;
     /// Moves a booking from one of `from` to `to`, recording who did it.
     async fn change_status(
         &self,

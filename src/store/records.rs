@@ -61,6 +61,36 @@ pub fn group_slot_key(event_type_id: &str, start: DateTime<Utc>) -> String {
 pub struct Snapshot {
     pub bookings: Vec<HostBooking>,
     pub busy: Vec<BusyBlock>,
+    /// History of the event type's host pool, when the booking asked for it.
+    pub pool: Option<PoolHistory>,
+}
+
+/// Which part of an event type's booking history host assignment needs.
+#[derive(Debug, Clone)]
+pub struct PoolRequest {
+    pub event_type_id: String,
+    /// Bookings made since this instant (the fair-share period)…
+    pub made_since: DateTime<Utc>,
+    /// …and bookings starting in this window (for per-day and per-week caps).
+    pub starting: (DateTime<Utc>, DateTime<Utc>),
+}
+
+/// An event type's host pool: when hosts joined, when each was last booked,
+/// and the bookings a [`PoolRequest`] asked for (cancelled and rejected ones
+/// do not count).
+#[derive(Debug, Clone, Default)]
+pub struct PoolHistory {
+    pub joined: Vec<(String, DateTime<Utc>)>,
+    pub last_booked: Vec<(String, DateTime<Utc>)>,
+    /// `(host, created, start)`.
+    pub bookings: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// What the decision callback answers: the hosts, and why them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub hosts: Vec<String>,
+    pub reason: Option<String>,
 }
 
 /// A booking to insert.
@@ -86,6 +116,8 @@ pub struct NewBooking {
     pub shared_slot: bool,
     /// Reschedule: the booking (uid) this one replaces, cancelled in the same transaction.
     pub replaces: Option<String>,
+    /// Load the pool's history into the snapshot (round robin, partial collective).
+    pub pool: Option<PoolRequest>,
     pub actor: String,
 }
 

@@ -23,9 +23,11 @@ fn parsed<T, E: std::fmt::Display>(what: &str, value: std::result::Result<T, E>)
     value.map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
-/// Whole seconds: stored instants compare as text on SQLite, so keep one format.
+/// Milliseconds: enough to order bookings made in one second (round robin
+/// asks who was booked last), and a fixed-width fraction keeps SQLite's text
+/// instants sorting in time order.
 pub(super) fn now() -> DateTime<Utc> {
-    DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default()
+    DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap_or_default()
 }
 
 #[derive(sqlx::FromRow)]
@@ -193,6 +195,7 @@ pub(super) struct BookingRow {
     cancelled_by: Option<String>,
     rescheduled_from: Option<String>,
     rescheduled_to: Option<String>,
+    assignment_reason: Option<String>,
     pub(super) manage_token_hash: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -205,7 +208,7 @@ macro_rules! select_bookings {
         concat!(
             "SELECT id, uid, organization_id, event_type_id, start_at, end_at, status, invitee_name, \
              invitee_email, invitee_timezone, answers, utm, cancel_reason, cancelled_by, \
-             rescheduled_from, rescheduled_to, manage_token_hash, created_at, updated_at FROM bookings ",
+             rescheduled_from, rescheduled_to, assignment_reason, manage_token_hash, created_at, updated_at FROM bookings ",
             $rest
         )
     };
@@ -240,6 +243,7 @@ impl BookingRow {
             cancelled_by: self.cancelled_by,
             rescheduled_from: self.rescheduled_from,
             rescheduled_to: self.rescheduled_to,
+            assignment_reason: self.assignment_reason,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -323,16 +327,29 @@ macro_rules! sql_store {
                 id: &str,
                 input: &EventTypeInput,
             ) -> Result<()> {
+                // Hosts who stay keep the moment they joined (fair share counts from it).
+                let joined: Vec<(String, Option<DateTime<Utc>>)> =
+                    sqlx::query_as("SELECT user_id, joined_at FROM event_type_hosts WHERE event_type_id = $1")
+                        .bind(id)
+                        .fetch_all(&mut **tx)
+                        .await?;
                 sqlx::query("DELETE FROM event_type_hosts WHERE event_type_id = $1")
                     .bind(id)
                     .execute(&mut **tx)
                     .await?;
+                let at = now();
                 for (i, host) in input.hosts.iter().enumerate() {
-                    sqlx::query("INSERT INTO event_type_hosts (event_type_id, user_id, priority, weight) VALUES ($1, $2, $3, $4)")
+                    let since = joined
+                        .iter()
+                        .find(|(user, _)| *user == host.user_id)
+                        .and_then(|(_, when)| *when)
+                        .unwrap_or(at);
+                    sqlx::query("INSERT INTO event_type_hosts (event_type_id, user_id, priority, weight, joined_at) VALUES ($1, $2, $3, $4, $5)")
                         .bind(id)
                         .bind(&host.user_id)
                         .bind(host.priority)
                         .bind(host.weight)
+                        .bind(since)
                         .execute(&mut **tx)
                         .await
                         .map_err(|e| match &e {
@@ -343,6 +360,40 @@ macro_rules! sql_store {
                         })?;
                 }
                 Ok(())
+            }
+
+            async fn pool_history(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                request: &PoolRequest,
+            ) -> Result<PoolHistory> {
+                let joined: Vec<(String, Option<DateTime<Utc>>)> =
+                    sqlx::query_as("SELECT user_id, joined_at FROM event_type_hosts WHERE event_type_id = $1")
+                        .bind(&request.event_type_id)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                let last_booked: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT bh.user_id, MAX(b.created_at) FROM bookings b JOIN booking_hosts bh ON bh.booking_id = b.id \
+                     WHERE b.event_type_id = $1 AND b.status NOT IN ('cancelled', 'rejected') GROUP BY bh.user_id",
+                )
+                .bind(&request.event_type_id)
+                .fetch_all(&mut *conn)
+                .await?;
+                let bookings: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT bh.user_id, b.created_at, b.start_at FROM bookings b JOIN booking_hosts bh ON bh.booking_id = b.id \
+                     WHERE b.event_type_id = $1 AND b.status NOT IN ('cancelled', 'rejected') \
+                     AND (b.created_at >= $2 OR (b.start_at >= $3 AND b.start_at < $4))",
+                )
+                .bind(&request.event_type_id)
+                .bind(request.made_since)
+                .bind(request.starting.0)
+                .bind(request.starting.1)
+                .fetch_all(&mut *conn)
+                .await?;
+                Ok(PoolHistory {
+                    joined: joined.into_iter().map(|(user, at)| (user, at.unwrap_or_default())).collect(),
+                    last_booked,
+                    bookings,
+                })
             }
 
             /// Checks that every user id belongs to the organization.
@@ -871,13 +922,16 @@ macro_rules! sql_store {
                     Self::write_history(&mut tx, &old_id, Some(old_status), BookingStatus::Cancelled, &new.actor, Some("rescheduled")).await?;
                     replaced = Some(old_id);
                 }
-                let snapshot = Self::snapshot(&mut tx, &new.candidate_hosts, new.window.0, new.window.1).await?;
-                let hosts = decide(&snapshot)?;
+                let mut snapshot = Self::snapshot(&mut tx, &new.candidate_hosts, new.window.0, new.window.1).await?;
+                if let Some(request) = &new.pool {
+                    snapshot.pool = Some(Self::pool_history(&mut tx, request).await?);
+                }
+                let Decision { hosts, reason } = decide(&snapshot)?;
                 sqlx::query(
                     "INSERT INTO bookings (id, uid, organization_id, event_type_id, start_at, end_at, status, \
                      invitee_name, invitee_email, invitee_timezone, answers, utm, rescheduled_from, \
-                     manage_token_hash, idempotency_key, created_at, updated_at, request_hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                     manage_token_hash, idempotency_key, created_at, updated_at, request_hash, assignment_reason) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
                 )
                 .bind(&id)
                 .bind(&uid)
@@ -897,6 +951,7 @@ macro_rules! sql_store {
                 .bind(at)
                 .bind(at)
                 .bind(&new.request_hash)
+                .bind(&reason)
                 .execute(&mut *tx)
                 .await
                 .map_err(unique_as("idempotency_key"))?;
@@ -1002,6 +1057,33 @@ macro_rules! sql_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn bookings_per_host(&self, event_type_id: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<(String, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT bh.user_id, COUNT(*) FROM bookings b JOIN booking_hosts bh ON bh.booking_id = b.id \
+                     WHERE b.event_type_id = $1 AND b.status NOT IN ('cancelled', 'rejected') \
+                     AND b.created_at >= $2 AND b.created_at < $3 GROUP BY bh.user_id ORDER BY bh.user_id",
+                )
+                .bind(event_type_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(self.pool())
+                .await?)
+            }
+
+            async fn pool_history(&self, request: &PoolRequest) -> Result<PoolHistory> {
+                let mut conn = self.pool().acquire().await?;
+                Self::pool_history(&mut conn, request).await
+            }
+
+            async fn pool_joined(&self, event_type_id: &str) -> Result<Vec<(String, DateTime<Utc>)>> {
+                let rows: Vec<(String, Option<DateTime<Utc>>)> =
+                    sqlx::query_as("SELECT user_id, joined_at FROM event_type_hosts WHERE event_type_id = $1 ORDER BY user_id")
+                        .bind(event_type_id)
+                        .fetch_all(self.pool())
+                        .await?;
+                Ok(rows.into_iter().map(|(user, at)| (user, at.unwrap_or_default())).collect())
             }
 
             async fn change_status(&self, uid: &str, from: &[BookingStatus], change: &StatusUpdate) -> Result<Booking> {

@@ -12,3 +12,4 @@ mod edge_cases;
 mod multi_process;
 mod snapshots;
 mod store_story;
+mod teams;

@@ -42,6 +42,7 @@ fn new_booking(org: &str, event_type: &str, host: &str, start: &str, minutes: i6
         request_hash: None,
         shared_slot: false,
         replaces: None,
+        pool: None,
         actor: "invitee".to_string(),
     }
 }
@@ -188,7 +189,7 @@ async fn storage_story(backend: Backend) {
         .book(&first, &|snapshot: &Snapshot| {
             assert!(snapshot.bookings.is_empty());
             assert_eq!(snapshot.busy.len(), 1, "the busy block is in the window");
-            Ok(vec![ana.id.clone()])
+            Ok(only(&ana.id))
         })
         .await
         .expect("book");
@@ -228,11 +229,11 @@ async fn storage_story(backend: Backend) {
     let mut keyed = new_booking(&org.id, &intro.id, &ana.id, "2026-06-02T09:00:00Z", 30);
     keyed.idempotency_key = Some("k-1".to_string());
     let made = store
-        .book(&keyed, &|_| Ok(vec![ana.id.clone()]))
+        .book(&keyed, &|_| Ok(only(&ana.id)))
         .await
         .expect("keyed");
     assert!(matches!(
-        store.book(&keyed, &|_| Ok(vec![ana.id.clone()])).await,
+        store.book(&keyed, &|_| Ok(only(&ana.id))).await,
         Err(StoreError::Duplicate { field }) if field == "idempotency_key"
     ));
     assert_eq!(
@@ -255,7 +256,7 @@ async fn storage_story(backend: Backend) {
                     .all(|b| b.start != at("2026-06-02T09:00:00Z")),
                 "the old booking no longer holds time"
             );
-            Ok(vec![ana.id.clone()])
+            Ok(only(&ana.id))
         })
         .await
         .expect("reschedule");
@@ -355,7 +356,7 @@ async fn overlap_guard(backend: Backend) {
         .expect("insert");
     let first = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:00:00Z", 60);
     store
-        .book(&first, &|_| Ok(vec![ana.id.clone()]))
+        .book(&first, &|_| Ok(only(&ana.id)))
         .await
         .expect("first");
     let second = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:30:00Z", 60);
@@ -366,7 +367,7 @@ async fn overlap_guard(backend: Backend) {
                 1,
                 "the first booking is visible to the check"
             );
-            Ok(vec![ana.id.clone()])
+            Ok(only(&ana.id))
         })
         .await;
     match backend {
@@ -379,3 +380,11 @@ async fn overlap_guard(backend: Backend) {
 }
 
 on_both!(storage_story, overlap_guard);
+
+/// The decision that gives the booking to `host`.
+fn only(host: &str) -> Decision {
+    Decision {
+        hosts: vec![host.to_string()],
+        reason: None,
+    }
+}

@@ -159,6 +159,57 @@ pub async fn create_busy_block(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
+pub struct Period {
+    /// Start of the period (default: the start of this month in the event type's zone).
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// End of the period, exclusive (default: now).
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[utoipa::path(get, path = "/api/v1/event-types/{id}/fairness", tag = "admin",
+    params(("id" = String, Path, description = "Its id"), Period),
+    responses((status = 200, description = "OK", body = crate::booking::fairness::FairnessReport),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn fairness(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    Query(period): Query<Period>,
+) -> Answer<crate::booking::fairness::FairnessReport> {
+    let event_type = state
+        .store
+        .event_type(&admin.organization_id, &id)
+        .await
+        .map_err(not_found("event type"))?;
+    let owner = state
+        .store
+        .user(&admin.organization_id, &event_type.input.owner_id)
+        .await?;
+    let zone = event_type
+        .input
+        .timezone
+        .as_ref()
+        .unwrap_or(&owner.input.timezone)
+        .zone();
+    let now = (state.clock)();
+    let from = period.from.unwrap_or_else(|| {
+        let today = zone.local_date(crate::engine::Instant::from_utc(now));
+        let first = chrono::Datelike::with_day(&today, 1).unwrap_or(today);
+        zone.start_of_day(first).to_utc()
+    });
+    let to = period.to.unwrap_or(now + chrono::Duration::seconds(1));
+    if to < from {
+        return Err(ApiError::invalid("to", "is before from"));
+    }
+    Ok(Json(
+        crate::booking::fairness::report(state.store.as_ref(), &event_type, from, to).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct BusyFilter {
     /// Only this host's blocks.
     pub user_id: Option<String>,
