@@ -259,14 +259,29 @@ pub async fn slots_for(
     })
     .await
     .map_err(|e| BookingError::Internal(format!("availability computation failed: {e}")))?;
-    let zone = invitee_zone.zone();
-    let mut days: Vec<DaySlots> = Vec::new();
     let valid_until = valid_until(&query, &slots);
-    for slot in slots {
+    let days = by_local_date(slots.iter().map(|s| (s.start, s.seats_left)), invitee_zone);
+    Ok((
+        SlotsAnswer {
+            timezone: invitee_zone.to_string(),
+            days,
+        },
+        valid_until,
+    ))
+}
+
+/// Start times with their local date and time in `zone`, grouped by local date.
+pub(crate) fn by_local_date(
+    starts: impl Iterator<Item = (Instant, Option<u32>)>,
+    zone: &TimeZoneName,
+) -> Vec<DaySlots> {
+    let zone = zone.zone();
+    let mut days: Vec<DaySlots> = Vec::new();
+    for (start, seats_left) in starts {
         // Formatted by hand: chrono's strftime machinery was a tenth of the
         // endpoint's time for a month of slots.
-        let offset = zone.offset_at(slot.start);
-        let local = slot.start.plus_seconds(offset).naive_utc();
+        let offset = zone.offset_at(start);
+        let local = start.plus_seconds(offset).naive_utc();
         let date = format!(
             "{:04}-{:02}-{:02}",
             local.year(),
@@ -280,7 +295,7 @@ pub async fn slots_for(
             ('+', offset)
         };
         let public = PublicSlot {
-            start: to_utc(slot.start),
+            start: to_utc(start),
             local: format!(
                 "{date}T{local_time}:{:02}{sign}{:02}:{:02}",
                 local.second(),
@@ -288,7 +303,7 @@ pub async fn slots_for(
                 abs % 3600 / 60
             ),
             local_time,
-            seats_left: slot.seats_left,
+            seats_left,
         };
         match days.last_mut() {
             Some(day) if day.date == date => day.slots.push(public),
@@ -298,13 +313,7 @@ pub async fn slots_for(
             }),
         }
     }
-    Ok((
-        SlotsAnswer {
-            timezone: invitee_zone.to_string(),
-            days,
-        },
-        valid_until,
-    ))
+    days
 }
 
 /// Time alone changes an answer in two ways: minimum notice removes the

@@ -294,6 +294,7 @@ pub(crate) fn new_booking(
         shared_slot: event_type.input.kind == Kind::Group,
         replaces,
         pool: None,
+        consumes_link: None,
         actor: "invitee".to_string(),
     }
 }

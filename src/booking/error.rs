@@ -16,6 +16,9 @@ pub enum BookingError {
     /// The booking is over (cancelled, rejected, rescheduled): its links are gone.
     #[error("this booking is {0}")]
     Gone(String),
+    /// A one-off link that can no longer be used.
+    #[error("{}", .0.explain())]
+    LinkGone(crate::domain::LinkState),
     /// The request conflicts with the booking's state (e.g. approving an accepted booking).
     #[error("{0}")]
     Conflict(String),
@@ -31,6 +34,7 @@ impl From<StoreError> for BookingError {
         match error {
             StoreError::NotFound => BookingError::NotFound,
             StoreError::SlotTaken => BookingError::Unavailable(Vec::new()),
+            StoreError::LinkGone(state) => BookingError::LinkGone(state),
             other => BookingError::Store(other),
         }
     }

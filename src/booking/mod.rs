@@ -6,6 +6,7 @@ mod availability;
 mod book;
 mod error;
 pub mod fairness;
+pub mod links;
 mod manage;
 
 pub use availability::{AvailabilityInputs, DaySlots, PublicSlot, SlotsAnswer, slots_for};

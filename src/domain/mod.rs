@@ -6,12 +6,14 @@
 
 mod booking;
 mod event_type;
+mod link;
 mod schedule;
 mod user;
 mod values;
 
 pub use booking::*;
 pub use event_type::*;
+pub use link::*;
 pub use schedule::*;
 pub use user::*;
 pub use values::*;

@@ -155,6 +155,7 @@ impl From<BookingError> for ApiError {
                 "this booking is {status}; its link no longer changes anything"
             )),
             BookingError::Conflict(message) => ApiError::conflict(message),
+            BookingError::LinkGone(state) => ApiError::gone(state.explain()),
             BookingError::Store(e) => e.into(),
             BookingError::Internal(message) => ApiError::internal(message),
         }

@@ -9,7 +9,7 @@ pub mod metrics;
 pub mod openapi;
 
 use crate::store::SharedStore;
-use api::{admin, availability, manage, ops, public};
+use api::{admin, availability, links, manage, ops, public};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, Method, Request};
@@ -148,6 +148,12 @@ pub fn router(state: AppState) -> Router {
         .route("/manage/{uid}", get(manage::view))
         .route("/manage/{uid}/cancel", post(manage::cancel))
         .route("/manage/{uid}/reschedule", post(manage::reschedule))
+        .route("/links", post(links::create).get(links::list))
+        // One path parameter name for both sides: the admin revokes by id,
+        // an invitee opens by token.
+        .route("/links/{link}", get(links::show).delete(links::revoke))
+        .route("/links/{link}/slots", get(links::slots))
+        .route("/links/{link}/bookings", post(links::book))
         .route("/openapi.json", get(ops::openapi))
         .fallback(|| async { error::ApiError::not_found("endpoint") });
     Router::new()

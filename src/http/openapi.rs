@@ -1,6 +1,6 @@
 //! The OpenAPI document, assembled from the handlers' annotations.
 
-use super::api::{admin, availability, manage, public};
+use super::api::{admin, availability, links, manage, public};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -29,6 +29,7 @@ impl Modify for ApiKeyAuth {
         availability::slots, availability::explain,
         public::event_type, public::slots, public::book,
         manage::view, manage::cancel, manage::reschedule,
+        links::create, links::list, links::revoke, links::show, links::slots, links::book,
     ),
     tags(
         (name = "admin", description = "Needs an API key: Authorization: Bearer <key>"),

@@ -21,8 +21,8 @@ pub use records::*;
 pub use sqlite::SqliteStore;
 
 use crate::domain::{
-    Booking, BookingStatus, EventType, EventTypeInput, Schedule, ScheduleInput, StatusChange, User,
-    UserInput,
+    Booking, BookingStatus, EventType, EventTypeInput, Link, LinkInput, Schedule, ScheduleInput,
+    StatusChange, User, UserInput,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -41,6 +41,9 @@ pub enum StoreError {
     /// The time is no longer available (lost a race, or the check failed).
     #[error("that time is no longer available")]
     SlotTaken,
+    /// A one-off link that is used, expired or revoked.
+    #[error("{}", .0.explain())]
+    LinkGone(crate::domain::LinkState),
     /// A status change that is not allowed from the current status.
     #[error("booking is {0}")]
     WrongStatus(String),
@@ -171,6 +174,16 @@ pub trait Store: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<(String, i64)>>;
+    async fn insert_link(
+        &self,
+        organization_id: &str,
+        input: &LinkInput,
+        token_hash: &str,
+    ) -> Result<Link>;
+    async fn links(&self, organization_id: &str) -> Result<Vec<Link>>;
+    /// A link by the hash of its token, with its organization.
+    async fn link_by_token(&self, token_hash: &str) -> Result<(Link, String)>;
+    async fn revoke_link(&self, organization_id: &str, id: &str) -> Result<Link>;
     /// The pool history a [`PoolRequest`] asks for, outside a booking transaction.
     async fn pool_history(&self, request: &PoolRequest) -> Result<PoolHistory>;
     /// When each host joined the event type's pool.

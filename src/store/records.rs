@@ -118,6 +118,8 @@ pub struct NewBooking {
     pub replaces: Option<String>,
     /// Load the pool's history into the snapshot (round robin, partial collective).
     pub pool: Option<PoolRequest>,
+    /// A one-off link (id) this booking uses up, in the same transaction.
+    pub consumes_link: Option<String>,
     pub actor: String,
 }
 

@@ -251,6 +251,43 @@ impl BookingRow {
 }
 
 #[derive(sqlx::FromRow)]
+pub(super) struct LinkRow {
+    id: String,
+    pub(super) organization_id: String,
+    event_type_id: String,
+    times: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    used_booking: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+pub(super) const LINK_COLUMNS: &str =
+    "id, organization_id, event_type_id, times, expires_at, revoked_at, used_booking, created_at";
+
+impl LinkRow {
+    pub(super) fn into_link(self) -> Result<crate::domain::Link> {
+        let mut link = crate::domain::Link {
+            id: self.id,
+            input: crate::domain::LinkInput {
+                event_type_id: self.event_type_id,
+                times: match &self.times {
+                    Some(text) => from_json("one_off_links.times", text)?,
+                    None => Vec::new(),
+                },
+                expires_at: self.expires_at,
+            },
+            state: crate::domain::LinkState::Active,
+            used_booking: self.used_booking,
+            revoked_at: self.revoked_at,
+            created_at: self.created_at,
+        };
+        link.state = link.state_at(Utc::now());
+        Ok(link)
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(super) struct HistoryRow {
     pub(super) from_status: Option<String>,
     pub(super) to_status: String,
@@ -922,6 +959,27 @@ macro_rules! sql_store {
                     Self::write_history(&mut tx, &old_id, Some(old_status), BookingStatus::Cancelled, &new.actor, Some("rescheduled")).await?;
                     replaced = Some(old_id);
                 }
+                if let Some(link) = &new.consumes_link {
+                    // Used up in the same transaction as the booking: of many
+                    // attempts on a single-use link, exactly one gets through.
+                    let done = sqlx::query(
+                        "UPDATE one_off_links SET used_booking = $1 WHERE id = $2 AND used_booking IS NULL \
+                         AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)",
+                    )
+                    .bind(&uid)
+                    .bind(link)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        let row: Option<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {LINK_COLUMNS} FROM one_off_links WHERE id = $1")))
+                            .bind(link)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        let state = row.ok_or(StoreError::NotFound)?.into_link()?.state;
+                        return Err(StoreError::LinkGone(state));
+                    }
+                }
                 let mut snapshot = Self::snapshot(&mut tx, &new.candidate_hosts, new.window.0, new.window.1).await?;
                 if let Some(request) = &new.pool {
                     snapshot.pool = Some(Self::pool_history(&mut tx, request).await?);
@@ -1070,6 +1128,59 @@ macro_rules! sql_store {
                 .bind(to)
                 .fetch_all(self.pool())
                 .await?)
+            }
+
+            async fn insert_link(&self, organization_id: &str, input: &LinkInput, token_hash: &str) -> Result<Link> {
+                let times = if input.times.is_empty() { None } else { Some(json(&input.times)?) };
+                let row: LinkRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO one_off_links (id, organization_id, event_type_id, token_hash, times, expires_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {LINK_COLUMNS}"
+                )))
+                .bind(new_id())
+                .bind(organization_id)
+                .bind(&input.event_type_id)
+                .bind(token_hash)
+                .bind(times)
+                .bind(input.expires_at)
+                .bind(now())
+                .fetch_one(self.pool())
+                .await?;
+                row.into_link()
+            }
+
+            async fn links(&self, organization_id: &str) -> Result<Vec<Link>> {
+                let rows: Vec<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {LINK_COLUMNS} FROM one_off_links WHERE organization_id = $1 ORDER BY created_at DESC, id LIMIT 1000"
+                )))
+                .bind(organization_id)
+                .fetch_all(self.pool())
+                .await?;
+                rows.into_iter().map(LinkRow::into_link).collect()
+            }
+
+            async fn link_by_token(&self, token_hash: &str) -> Result<(Link, String)> {
+                let row: Option<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {LINK_COLUMNS} FROM one_off_links WHERE token_hash = $1"
+                )))
+                .bind(token_hash)
+                .fetch_optional(self.pool())
+                .await?;
+                let row = row.ok_or(StoreError::NotFound)?;
+                let organization = row.organization_id.clone();
+                Ok((row.into_link()?, organization))
+            }
+
+            async fn revoke_link(&self, organization_id: &str, id: &str) -> Result<Link> {
+                let row: Option<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "UPDATE one_off_links SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND organization_id = $3 \
+                     RETURNING {LINK_COLUMNS}"
+                )))
+                .bind(now())
+                .bind(id)
+                .bind(organization_id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.ok_or(StoreError::NotFound)?.into_link()
             }
 
             async fn pool_history(&self, request: &PoolRequest) -> Result<PoolHistory> {

@@ -9,6 +9,7 @@ mod binary;
 mod booking_api;
 mod concurrency;
 mod edge_cases;
+mod links;
 mod multi_process;
 mod snapshots;
 mod store_story;

@@ -43,6 +43,7 @@ fn new_booking(org: &str, event_type: &str, host: &str, start: &str, minutes: i6
         shared_slot: false,
         replaces: None,
         pool: None,
+        consumes_link: None,
         actor: "invitee".to_string(),
     }
 }

@@ -82,10 +82,15 @@ pub async fn event_type(
     Path((user, event)): Path<(String, String)>,
 ) -> Result<Json<PublicEventType>, ApiError> {
     let inputs = inputs(&state, &user, &event).await?;
+    Ok(Json(describe(&inputs)))
+}
+
+/// What a booking page shows about an event type.
+pub(crate) fn describe(inputs: &AvailabilityInputs) -> PublicEventType {
     let zone = inputs.zone().name().to_string();
     let (event_type, owner) = (&inputs.event_type, &inputs.owner);
     let input = &event_type.input;
-    Ok(Json(PublicEventType {
+    PublicEventType {
         id: event_type.id.clone(),
         slug: input.slug.to_string(),
         title: input.title.clone(),
@@ -102,7 +107,7 @@ pub async fn event_type(
             slug: owner.input.slug.to_string(),
             timezone: owner.input.timezone.to_string(),
         },
-    }))
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -118,6 +123,22 @@ pub struct SlotsParams {
     pub timezone: TimeZoneName,
 }
 
+impl SlotsParams {
+    /// The range rules every slots request shares.
+    pub(crate) fn check(&self) -> Result<(), ApiError> {
+        if self.end < self.start {
+            return Err(ApiError::invalid("end", "is before start"));
+        }
+        if self.end - self.start > chrono::Duration::days(MAX_SLOT_DAYS) {
+            return Err(ApiError::invalid(
+                "end",
+                format!("ranges are limited to {MAX_SLOT_DAYS} days"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/public/{user}/{event}/slots", tag = "public", params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug"), SlotsParams),
     responses((status = 200, description = "OK", body = SlotsAnswer), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
 pub async fn slots(
@@ -125,15 +146,7 @@ pub async fn slots(
     Path((user, event)): Path<(String, String)>,
     Query(params): Query<SlotsParams>,
 ) -> Result<Response, ApiError> {
-    if params.end < params.start {
-        return Err(ApiError::invalid("end", "is before start"));
-    }
-    if params.end - params.start > chrono::Duration::days(MAX_SLOT_DAYS) {
-        return Err(ApiError::invalid(
-            "end",
-            format!("ranges are limited to {MAX_SLOT_DAYS} days"),
-        ));
-    }
+    params.check()?;
     let now = Instant::from_utc((state.clock)());
     let key = format!(
         "{user}/{event}?{}&{}&{}",

@@ -1,0 +1,192 @@
+//! One-off links: made by a host for one invitee, used once.
+
+use super::availability::{AvailabilityInputs, DaySlots, SlotsAnswer, by_local_date, slots_for};
+use super::book::{Booked, check_start, decide, new_booking};
+use super::{BookingError, StoreRef};
+use crate::domain::{
+    BookingRequest, Kind, Link, LinkInput, LinkState, TimeZoneName, ValidationError, hash_secret,
+    random_token,
+};
+use crate::engine::{self, Instant, Interval, Reason};
+use crate::store::{Decision, Snapshot, StoreError};
+use chrono::{DateTime, Utc};
+
+/// Is a hand-picked time still free? Working hours, the grid, notice and the
+/// booking window do not apply (the host chose it); bookings and busy time do.
+fn picked_time_free(
+    inputs: &AvailabilityInputs,
+    snapshot: &Snapshot,
+    now: Instant,
+    start: Instant,
+) -> bool {
+    if start <= now {
+        return false;
+    }
+    let query = inputs.query(now, Interval::new(start, start.plus_seconds(1)), snapshot);
+    let explanation = engine::explain(&query, start);
+    explanation.hosts.iter().all(|host| {
+        !host.reasons.iter().any(|r| {
+            matches!(
+                r,
+                Reason::Busy { .. } | Reason::Event { .. } | Reason::Booking { .. }
+            )
+        })
+    })
+}
+
+fn window_around(
+    inputs: &AvailabilityInputs,
+    times: &[DateTime<Utc>],
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let first = Instant::from_utc(*times.first()?);
+    let last = Instant::from_utc(*times.last()?);
+    let (from, _) = inputs.window(Interval::new(first, first));
+    let (_, to) = inputs.window(Interval::new(last, last));
+    Some((from, to))
+}
+
+/// Creates a link; returns it with its token (shown only now).
+pub async fn create(
+    store: StoreRef<'_>,
+    organization_id: &str,
+    mut input: LinkInput,
+    now: DateTime<Utc>,
+) -> Result<(Link, String), BookingError> {
+    input.validate(now)?;
+    let event_type = store
+        .event_type(organization_id, &input.event_type_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => {
+                ValidationError::new("event_type_id", "no such event type").into()
+            }
+            other => BookingError::from(other),
+        })?;
+    if !input.times.is_empty() {
+        if event_type.input.kind != Kind::OneOnOne {
+            return Err(ValidationError::new(
+                "times",
+                "hand-picked times need a one-on-one event type",
+            )
+            .into());
+        }
+        let owner = store
+            .user(organization_id, &event_type.input.owner_id)
+            .await?;
+        let inputs = AvailabilityInputs::load(store, event_type, owner).await?;
+        if let Some((from, to)) = window_around(&inputs, &input.times) {
+            let snapshot = store.snapshot(&inputs.host_ids(), from, to).await?;
+            let now = Instant::from_utc(now);
+            for (i, time) in input.times.iter().enumerate() {
+                if !picked_time_free(&inputs, &snapshot, now, Instant::from_utc(*time)) {
+                    return Err(ValidationError::new(
+                        format!("times[{i}]"),
+                        "the host has a booking or busy time then",
+                    )
+                    .into());
+                }
+            }
+        }
+    }
+    let token = random_token(32);
+    let link = store
+        .insert_link(organization_id, &input, &hash_secret(&token))
+        .await?;
+    Ok((link, token))
+}
+
+/// A link that can still be used, with what booking through it needs.
+pub struct OpenLink {
+    pub link: Link,
+    pub inputs: AvailabilityInputs,
+}
+
+pub async fn open(
+    store: StoreRef<'_>,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<OpenLink, BookingError> {
+    let (link, organization_id) = store.link_by_token(&hash_secret(token)).await?;
+    match link.state_at(now) {
+        LinkState::Active => {}
+        dead => return Err(BookingError::LinkGone(dead)),
+    }
+    let event_type = store
+        .event_type(&organization_id, &link.input.event_type_id)
+        .await?;
+    let owner = store
+        .user(&organization_id, &event_type.input.owner_id)
+        .await?;
+    let inputs = AvailabilityInputs::load(store, event_type, owner).await?;
+    Ok(OpenLink { link, inputs })
+}
+
+/// The link's bookable times in `range`: its hand-picked times still free, or
+/// the event type's slots.
+pub async fn slots(
+    store: StoreRef<'_>,
+    open: &OpenLink,
+    now: Instant,
+    range: Interval,
+    zone: &TimeZoneName,
+) -> Result<SlotsAnswer, BookingError> {
+    let times = &open.link.input.times;
+    if times.is_empty() {
+        return Ok(slots_for(store, &open.inputs, now, range, zone).await?.0);
+    }
+    let snapshot = match window_around(&open.inputs, times) {
+        Some((from, to)) => store.snapshot(&open.inputs.host_ids(), from, to).await?,
+        None => Snapshot::default(),
+    };
+    let free = times
+        .iter()
+        .map(|t| Instant::from_utc(*t))
+        .filter(|t| range.start <= *t && *t < range.end)
+        .filter(|t| picked_time_free(&open.inputs, &snapshot, now, *t));
+    let days: Vec<DaySlots> = by_local_date(free.map(|t| (t, None)), zone);
+    Ok(SlotsAnswer {
+        timezone: zone.to_string(),
+        days,
+    })
+}
+
+/// Books through the link and uses it up, in one transaction.
+pub async fn book(
+    store: StoreRef<'_>,
+    open: &OpenLink,
+    request: &BookingRequest,
+    now: Instant,
+) -> Result<Booked, BookingError> {
+    let inputs = &open.inputs;
+    request.validate(&inputs.event_type.input.questions)?;
+    let start = Instant::from_utc(request.start);
+    let picked = !open.link.input.times.is_empty();
+    if picked {
+        if !open.link.input.times.contains(&request.start) {
+            return Err(ValidationError::new("start", "is not one of this link's times").into());
+        }
+    } else {
+        check_start(inputs, start)?;
+    }
+    let token = random_token(32);
+    let mut new = new_booking(inputs, request, start, &token, None, None);
+    new.consumes_link = Some(open.link.id.clone());
+    let decision = |snapshot: &Snapshot| -> Result<Decision, StoreError> {
+        if !picked {
+            return decide(inputs, now, start, snapshot, None);
+        }
+        if !picked_time_free(inputs, snapshot, now, start) {
+            return Err(StoreError::SlotTaken);
+        }
+        Ok(Decision {
+            hosts: inputs.host_ids(),
+            reason: Some("a hand-picked time of a one-off link".to_string()),
+        })
+    };
+    let booking = store.book(&new, &decision).await?;
+    Ok(Booked {
+        booking,
+        manage_token: Some(token),
+        replayed: false,
+    })
+}
