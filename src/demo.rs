@@ -71,6 +71,7 @@ fn event_type(
         questions: Vec::new(),
         requires_approval: false,
         assignment: Default::default(),
+        hidden: false,
         hosts: Vec::new(),
     })
 }

@@ -295,6 +295,8 @@ pub(crate) fn new_booking(
         replaces,
         pool: None,
         consumes_link: None,
+        finalizes_poll: None,
+        attendees: Vec::new(),
         actor: "invitee".to_string(),
     }
 }

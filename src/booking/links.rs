@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 /// Is a hand-picked time still free? Working hours, the grid, notice and the
 /// booking window do not apply (the host chose it); bookings and busy time do.
-fn picked_time_free(
+pub(crate) fn picked_time_free(
     inputs: &AvailabilityInputs,
     snapshot: &Snapshot,
     now: Instant,

@@ -8,6 +8,7 @@ mod error;
 pub mod fairness;
 pub mod links;
 mod manage;
+pub mod polls;
 
 pub use availability::{AvailabilityInputs, DaySlots, PublicSlot, SlotsAnswer, slots_for};
 pub use book::{Booked, book};

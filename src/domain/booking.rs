@@ -179,6 +179,13 @@ fn answer_fits(field: &str, q: &Question, answer: &Value) -> Result<(), Validati
     }
 }
 
+/// Someone who attends besides the invitee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Attendee {
+    pub name: String,
+    pub email: Email,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Booking {
     /// The public id used in links.
@@ -201,6 +208,9 @@ pub struct Booking {
     pub rescheduled_from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rescheduled_to: Option<String>,
+    /// Everyone invited besides the invitee (a finalized meeting poll).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attendees: Vec<Attendee>,
     /// Why the booking went to its host(s), for round robin and collective.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignment_reason: Option<String>,

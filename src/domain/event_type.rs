@@ -204,6 +204,9 @@ pub struct EventTypeInput {
     /// How round robin (and a collective needing only some hosts) picks hosts.
     #[serde(default)]
     pub assignment: Assignment,
+    /// Not bookable through a public link (the event type a meeting poll books through).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
     /// Hosts; defaults to the owner alone.
     #[serde(default)]
     pub hosts: Vec<EventTypeHost>,

@@ -7,6 +7,7 @@
 mod booking;
 mod event_type;
 mod link;
+mod poll;
 mod schedule;
 mod user;
 mod values;
@@ -14,6 +15,7 @@ mod values;
 pub use booking::*;
 pub use event_type::*;
 pub use link::*;
+pub use poll::*;
 pub use schedule::*;
 pub use user::*;
 pub use values::*;

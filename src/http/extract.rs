@@ -105,3 +105,12 @@ fn without_position(message: &str) -> String {
         _ => message.to_string(),
     }
 }
+
+/// A form body (`application/x-www-form-urlencoded`) into `T`, naming the field at fault.
+pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        ApiError::invalid(field, error.into_inner().to_string())
+    })
+}

@@ -7,9 +7,10 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 
 use crate::store::SharedStore;
-use api::{admin, availability, links, manage, ops, public};
+use api::{admin, availability, links, manage, ops, polls, public};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, Method, Request};
@@ -154,10 +155,18 @@ pub fn router(state: AppState) -> Router {
         .route("/links/{link}", get(links::show).delete(links::revoke))
         .route("/links/{link}/slots", get(links::slots))
         .route("/links/{link}/bookings", post(links::book))
+        .route("/polls", post(polls::create))
+        .route("/polls/{id}", get(polls::detail))
+        .route("/polls/{id}/finalize", post(polls::finalize))
+        .route("/polls/{id}/close", post(polls::close))
+        .route("/poll-votes/{token}", get(polls::mine).put(polls::vote))
+        .route("/poll-join/{token}", post(polls::join))
         .route("/openapi.json", get(ops::openapi))
         .fallback(|| async { error::ApiError::not_found("endpoint") });
     Router::new()
         .nest("/api/v1", api)
+        .route("/polls/join/{token}", get(pages::join_page).post(pages::join_submit))
+        .route("/polls/{token}", get(pages::poll_page).post(pages::poll_submit))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

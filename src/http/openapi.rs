@@ -1,6 +1,6 @@
 //! The OpenAPI document, assembled from the handlers' annotations.
 
-use super::api::{admin, availability, links, manage, public};
+use super::api::{admin, availability, links, manage, polls, public};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -30,11 +30,13 @@ impl Modify for ApiKeyAuth {
         public::event_type, public::slots, public::book,
         manage::view, manage::cancel, manage::reschedule,
         links::create, links::list, links::revoke, links::show, links::slots, links::book,
+        polls::create, polls::detail, polls::finalize, polls::close, polls::mine, polls::vote, polls::join,
     ),
     tags(
         (name = "admin", description = "Needs an API key: Authorization: Bearer <key>"),
         (name = "public", description = "Booking pages: no key"),
         (name = "manage", description = "An invitee's own booking, with the token from its manage link"),
+        (name = "polls", description = "Meeting polls: the host (API key) and participants (personal tokens)"),
     )
 )]
 struct ApiDoc;

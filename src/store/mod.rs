@@ -21,8 +21,8 @@ pub use records::*;
 pub use sqlite::SqliteStore;
 
 use crate::domain::{
-    Booking, BookingStatus, EventType, EventTypeInput, Link, LinkInput, Schedule, ScheduleInput,
-    StatusChange, User, UserInput,
+    Booking, BookingStatus, EventType, EventTypeInput, Invited, Link, LinkInput, Participant, Poll,
+    PollInput, Schedule, ScheduleInput, StatusChange, User, UserInput, Vote,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -184,6 +184,44 @@ pub trait Store: Send + Sync {
     /// A link by the hash of its token, with its organization.
     async fn link_by_token(&self, token_hash: &str) -> Result<(Link, String)>;
     async fn revoke_link(&self, organization_id: &str, id: &str) -> Result<Link>;
+    /// A poll, its hidden event type already made; `invited` pairs each
+    /// invited participant with the hash of their personal token.
+    async fn insert_poll(
+        &self,
+        organization_id: &str,
+        input: &PollInput,
+        event_type_id: &str,
+        open_token_hash: Option<&str>,
+        invited: &[(Invited, String)],
+    ) -> Result<Poll>;
+    async fn poll(&self, organization_id: &str, id: &str) -> Result<Poll>;
+    /// `(poll, its event type id, organization)` by the hash of its open link's token.
+    async fn poll_by_open_token(&self, token_hash: &str) -> Result<(Poll, String, String)>;
+    /// `(participant, poll, event type id, organization)` by the hash of a personal token.
+    async fn participant_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<(Participant, Poll, String, String)>;
+    async fn poll_participants(&self, poll_id: &str) -> Result<Vec<Participant>>;
+    /// Adds someone through an open link (409 on an email already in the poll).
+    async fn join_poll(
+        &self,
+        poll_id: &str,
+        invited: &Invited,
+        token_hash: &str,
+        options: usize,
+    ) -> Result<Participant>;
+    /// Records a participant's votes while the poll is open.
+    async fn save_ballot(
+        &self,
+        participant_id: &str,
+        votes: &[Option<Vote>],
+        comment: Option<&str>,
+    ) -> Result<Participant>;
+    /// Closes an open poll without a meeting.
+    async fn close_poll(&self, poll_id: &str) -> Result<()>;
+    /// Open polls whose deadline has passed, with their event type and organization.
+    async fn due_polls(&self, now: DateTime<Utc>) -> Result<Vec<(Poll, String, String)>>;
     /// The pool history a [`PoolRequest`] asks for, outside a booking transaction.
     async fn pool_history(&self, request: &PoolRequest) -> Result<PoolHistory>;
     /// When each host joined the event type's pool.

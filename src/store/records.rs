@@ -120,6 +120,10 @@ pub struct NewBooking {
     pub pool: Option<PoolRequest>,
     /// A one-off link (id) this booking uses up, in the same transaction.
     pub consumes_link: Option<String>,
+    /// A poll (id, chosen option) this booking finalizes, in the same transaction.
+    pub finalizes_poll: Option<(String, usize)>,
+    /// Everyone else attending (a finalized poll's participants).
+    pub attendees: Vec<crate::domain::Attendee>,
     pub actor: String,
 }
 

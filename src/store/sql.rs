@@ -196,6 +196,7 @@ pub(super) struct BookingRow {
     rescheduled_from: Option<String>,
     rescheduled_to: Option<String>,
     assignment_reason: Option<String>,
+    attendees: Option<String>,
     pub(super) manage_token_hash: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -208,7 +209,8 @@ macro_rules! select_bookings {
         concat!(
             "SELECT id, uid, organization_id, event_type_id, start_at, end_at, status, invitee_name, \
              invitee_email, invitee_timezone, answers, utm, cancel_reason, cancelled_by, \
-             rescheduled_from, rescheduled_to, assignment_reason, manage_token_hash, created_at, updated_at FROM bookings ",
+             rescheduled_from, rescheduled_to, assignment_reason, attendees, manage_token_hash, created_at, updated_at \
+             FROM bookings ",
             $rest
         )
     };
@@ -244,6 +246,10 @@ impl BookingRow {
             rescheduled_from: self.rescheduled_from,
             rescheduled_to: self.rescheduled_to,
             assignment_reason: self.assignment_reason,
+            attendees: match &self.attendees {
+                Some(text) => from_json("bookings.attendees", text)?,
+                None => Vec::new(),
+            },
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -284,6 +290,61 @@ impl LinkRow {
         };
         link.state = link.state_at(Utc::now());
         Ok(link)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PollRow {
+    id: String,
+    pub(super) organization_id: String,
+    pub(super) event_type_id: String,
+    body: String,
+    status: String,
+    chosen_option: Option<i64>,
+    booking_uid: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+pub(super) const POLL_COLUMNS: &str = "p.id, p.organization_id, p.event_type_id, p.body, p.status, p.chosen_option, p.booking_uid, p.created_at";
+
+impl PollRow {
+    pub(super) fn into_poll(self) -> Result<crate::domain::Poll> {
+        Ok(crate::domain::Poll {
+            id: self.id,
+            input: from_json("polls.body", &self.body)?,
+            event_type_id: self.event_type_id,
+            status: crate::domain::PollStatus::parse(&self.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("polls.status {:?}", self.status)))?,
+            chosen_option: self.chosen_option.and_then(|o| usize::try_from(o).ok()),
+            booking_uid: self.booking_uid,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ParticipantRow {
+    id: String,
+    name: String,
+    email: String,
+    votes: String,
+    comment: Option<String>,
+}
+
+pub(super) const PARTICIPANT_COLUMNS: &str = "pp.id, pp.name, pp.email, pp.votes, pp.comment";
+
+impl ParticipantRow {
+    pub(super) fn into_participant(self) -> Result<crate::domain::Participant> {
+        Ok(crate::domain::Participant {
+            id: self.id,
+            name: self.name,
+            email: parsed(
+                "poll_participants.email",
+                crate::domain::Email::parse(self.email),
+            )?,
+            votes: from_json("poll_participants.votes", &self.votes)?,
+            comment: self.comment,
+        })
     }
 }
 
@@ -851,7 +912,11 @@ macro_rules! sql_store {
                 .bind(event_slug)
                 .fetch_optional(self.pool())
                 .await?;
-                Ok((row.ok_or(StoreError::NotFound)?.into_event_type()?, owner))
+                let event_type = row.ok_or(StoreError::NotFound)?.into_event_type()?;
+                if event_type.input.hidden {
+                    return Err(StoreError::NotFound);
+                }
+                Ok((event_type, owner))
             }
 
             async fn delete_event_type(&self, organization_id: &str, id: &str) -> Result<()> {
@@ -980,6 +1045,22 @@ macro_rules! sql_store {
                         return Err(StoreError::LinkGone(state));
                     }
                 }
+                if let Some((poll, option)) = &new.finalizes_poll {
+                    // The poll closes with the booking, once: a second finalize finds it closed.
+                    let done = sqlx::query(
+                        "UPDATE polls SET status = 'finalized', chosen_option = $1, booking_uid = $2, updated_at = $3 \
+                         WHERE id = $4 AND status = 'open'",
+                    )
+                    .bind(i64::try_from(*option).unwrap_or(i64::MAX))
+                    .bind(&uid)
+                    .bind(at)
+                    .bind(poll)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::WrongStatus("closed".to_string()));
+                    }
+                }
                 let mut snapshot = Self::snapshot(&mut tx, &new.candidate_hosts, new.window.0, new.window.1).await?;
                 if let Some(request) = &new.pool {
                     snapshot.pool = Some(Self::pool_history(&mut tx, request).await?);
@@ -988,8 +1069,8 @@ macro_rules! sql_store {
                 sqlx::query(
                     "INSERT INTO bookings (id, uid, organization_id, event_type_id, start_at, end_at, status, \
                      invitee_name, invitee_email, invitee_timezone, answers, utm, rescheduled_from, \
-                     manage_token_hash, idempotency_key, created_at, updated_at, request_hash, assignment_reason) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+                     manage_token_hash, idempotency_key, created_at, updated_at, request_hash, assignment_reason, attendees) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
                 )
                 .bind(&id)
                 .bind(&uid)
@@ -1010,6 +1091,7 @@ macro_rules! sql_store {
                 .bind(at)
                 .bind(&new.request_hash)
                 .bind(&reason)
+                .bind(if new.attendees.is_empty() { None } else { Some(json(&new.attendees)?) })
                 .execute(&mut *tx)
                 .await
                 .map_err(unique_as("idempotency_key"))?;
@@ -1181,6 +1263,169 @@ macro_rules! sql_store {
                 .fetch_optional(self.pool())
                 .await?;
                 row.ok_or(StoreError::NotFound)?.into_link()
+            }
+
+            async fn insert_poll(
+                &self,
+                organization_id: &str,
+                input: &PollInput,
+                event_type_id: &str,
+                open_token_hash: Option<&str>,
+                invited: &[(Invited, String)],
+            ) -> Result<Poll> {
+                self.check_users(organization_id, &[("host_id".to_string(), input.host_id.as_str())]).await?;
+                let id = new_id();
+                let at = now();
+                let mut tx = self.pool().begin().await?;
+                sqlx::query(
+                    "INSERT INTO polls (id, organization_id, host_id, event_type_id, body, open_token_hash, status, deadline_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9)",
+                )
+                .bind(&id)
+                .bind(organization_id)
+                .bind(&input.host_id)
+                .bind(event_type_id)
+                .bind(json(input)?)
+                .bind(open_token_hash)
+                .bind(input.deadline)
+                .bind(at)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                let blank: Vec<Option<Vote>> = vec![None; input.options.len()];
+                for (person, token_hash) in invited {
+                    sqlx::query(
+                        "INSERT INTO poll_participants (id, poll_id, token_hash, name, email, votes, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(new_id())
+                    .bind(&id)
+                    .bind(token_hash)
+                    .bind(&person.name)
+                    .bind(person.email.as_str())
+                    .bind(json(&blank)?)
+                    .bind(at)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                self.poll(organization_id, &id).await
+            }
+
+            async fn poll(&self, organization_id: &str, id: &str) -> Result<Poll> {
+                let row: Option<PollRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {POLL_COLUMNS} FROM polls p WHERE p.id = $1 AND p.organization_id = $2"
+                )))
+                .bind(id)
+                .bind(organization_id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.ok_or(StoreError::NotFound)?.into_poll()
+            }
+
+            async fn poll_by_open_token(&self, token_hash: &str) -> Result<(Poll, String, String)> {
+                let row: Option<PollRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {POLL_COLUMNS} FROM polls p WHERE p.open_token_hash = $1"
+                )))
+                .bind(token_hash)
+                .fetch_optional(self.pool())
+                .await?;
+                let row = row.ok_or(StoreError::NotFound)?;
+                let (event_type, organization) = (row.event_type_id.clone(), row.organization_id.clone());
+                Ok((row.into_poll()?, event_type, organization))
+            }
+
+            async fn participant_by_token(&self, token_hash: &str) -> Result<(Participant, Poll, String, String)> {
+                let row: Option<ParticipantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {PARTICIPANT_COLUMNS} FROM poll_participants pp WHERE pp.token_hash = $1"
+                )))
+                .bind(token_hash)
+                .fetch_optional(self.pool())
+                .await?;
+                let participant = row.ok_or(StoreError::NotFound)?.into_participant()?;
+                let poll: Option<PollRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {POLL_COLUMNS} FROM polls p JOIN poll_participants pp ON pp.poll_id = p.id WHERE pp.id = $1"
+                )))
+                .bind(&participant.id)
+                .fetch_optional(self.pool())
+                .await?;
+                let poll = poll.ok_or(StoreError::NotFound)?;
+                let (event_type, organization) = (poll.event_type_id.clone(), poll.organization_id.clone());
+                Ok((participant, poll.into_poll()?, event_type, organization))
+            }
+
+            async fn poll_participants(&self, poll_id: &str) -> Result<Vec<Participant>> {
+                let rows: Vec<ParticipantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {PARTICIPANT_COLUMNS} FROM poll_participants pp WHERE pp.poll_id = $1 ORDER BY pp.created_at, pp.id"
+                )))
+                .bind(poll_id)
+                .fetch_all(self.pool())
+                .await?;
+                rows.into_iter().map(ParticipantRow::into_participant).collect()
+            }
+
+            async fn join_poll(&self, poll_id: &str, invited: &Invited, token_hash: &str, options: usize) -> Result<Participant> {
+                let blank: Vec<Option<Vote>> = vec![None; options];
+                let at = now();
+                let row: ParticipantRow = sqlx::query_as(
+                    "INSERT INTO poll_participants (id, poll_id, token_hash, name, email, votes, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, name, email, votes, comment",
+                )
+                .bind(new_id())
+                .bind(poll_id)
+                .bind(token_hash)
+                .bind(&invited.name)
+                .bind(invited.email.as_str())
+                .bind(json(&blank)?)
+                .bind(at)
+                .bind(at)
+                .fetch_one(self.pool())
+                .await
+                .map_err(unique_as("email"))?;
+                row.into_participant()
+            }
+
+            async fn save_ballot(&self, participant_id: &str, votes: &[Option<Vote>], comment: Option<&str>) -> Result<Participant> {
+                let row: Option<ParticipantRow> = sqlx::query_as(
+                    "UPDATE poll_participants SET votes = $1, comment = $2, updated_at = $3 \
+                     WHERE id = $4 AND poll_id IN (SELECT id FROM polls WHERE status = 'open') \
+                     RETURNING id, name, email, votes, comment",
+                )
+                .bind(json(&votes)?)
+                .bind(comment)
+                .bind(now())
+                .bind(participant_id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.ok_or_else(|| StoreError::WrongStatus("closed".to_string()))?.into_participant()
+            }
+
+            async fn close_poll(&self, poll_id: &str) -> Result<()> {
+                let done = sqlx::query("UPDATE polls SET status = 'closed', updated_at = $1 WHERE id = $2 AND status = 'open'")
+                    .bind(now())
+                    .bind(poll_id)
+                    .execute(self.pool())
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::WrongStatus("closed".to_string()));
+                }
+                Ok(())
+            }
+
+            async fn due_polls(&self, now: DateTime<Utc>) -> Result<Vec<(Poll, String, String)>> {
+                let rows: Vec<PollRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {POLL_COLUMNS} FROM polls p WHERE p.status = 'open' AND p.deadline_at <= $1 ORDER BY p.deadline_at LIMIT 100"
+                )))
+                .bind(now)
+                .fetch_all(self.pool())
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let (event_type, organization) = (row.event_type_id.clone(), row.organization_id.clone());
+                        Ok((row.into_poll()?, event_type, organization))
+                    })
+                    .collect()
             }
 
             async fn pool_history(&self, request: &PoolRequest) -> Result<PoolHistory> {

@@ -11,6 +11,7 @@ mod concurrency;
 mod edge_cases;
 mod links;
 mod multi_process;
+mod polls;
 mod snapshots;
 mod store_story;
 mod teams;

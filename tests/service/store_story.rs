@@ -44,6 +44,8 @@ fn new_booking(org: &str, event_type: &str, host: &str, start: &str, minutes: i6
         replaces: None,
         pool: None,
         consumes_link: None,
+        finalizes_poll: None,
+        attendees: Vec::new(),
         actor: "invitee".to_string(),
     }
 }

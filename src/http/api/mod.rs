@@ -6,4 +6,5 @@ pub mod availability;
 pub mod links;
 pub mod manage;
 pub mod ops;
+pub mod polls;
 pub mod public;

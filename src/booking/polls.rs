@@ -1,0 +1,308 @@
+//! Meeting polls: propose times, collect votes, book the chosen one.
+
+use super::availability::{AvailabilityInputs, slots_for};
+use super::book::new_booking;
+use super::links::picked_time_free;
+use super::{BookingError, StoreRef};
+use crate::domain::{
+    Attendee, Booking, BookingRequest, EventTypeInput, Invited, Invitee, Kind, OptionResult,
+    Participant, Poll, PollInput, PollStatus, Slug, Vote, hash_secret, random_token, rank,
+};
+use crate::engine::{Instant, Interval};
+use crate::store::{Decision, Snapshot, StoreError};
+use chrono::{DateTime, Utc};
+
+/// How far ahead suggestions look for the host's free times.
+const SUGGEST_DAYS: i64 = 60;
+
+pub struct PollCreated {
+    pub poll: Poll,
+    /// The open link's token, for an open poll (shown only now).
+    pub open_token: Option<String>,
+    /// Each invited participant's personal token (shown only now).
+    pub invitations: Vec<(Invited, String)>,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> BookingError {
+    crate::domain::ValidationError::new(field, message).into()
+}
+
+/// The hidden event type a poll books through: the host's, one on one, no notice.
+fn event_type_for(input: &PollInput) -> Result<EventTypeInput, BookingError> {
+    let slug = Slug::parse(format!("poll-{}", random_token(12))).map_err(BookingError::Internal)?;
+    let mut event_type = EventTypeInput {
+        owner_id: input.host_id.clone(),
+        slug,
+        title: input.title.clone(),
+        description: input.description.clone(),
+        kind: Kind::OneOnOne,
+        duration_minutes: input.duration_minutes,
+        slot_interval_minutes: Some(15.min(input.duration_minutes)),
+        buffer_before_minutes: 0,
+        buffer_after_minutes: 0,
+        min_notice_minutes: 0,
+        max_days_ahead: None,
+        daily_limit: None,
+        seats: None,
+        required_hosts: None,
+        timezone: Some(input.timezone.clone()),
+        schedule_id: None,
+        location: input.location.clone(),
+        questions: Vec::new(),
+        requires_approval: false,
+        assignment: Default::default(),
+        hidden: true,
+        hosts: Vec::new(),
+    };
+    event_type.validate()?;
+    Ok(event_type)
+}
+
+pub async fn create(
+    store: StoreRef<'_>,
+    organization_id: &str,
+    mut input: PollInput,
+    now: DateTime<Utc>,
+) -> Result<PollCreated, BookingError> {
+    input.validate(now)?;
+    let host = store
+        .user(organization_id, &input.host_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => invalid("host_id", "no such user"),
+            other => other.into(),
+        })?;
+    let event_type = store
+        .insert_event_type(organization_id, &event_type_for(&input)?)
+        .await?;
+    if input.options.is_empty() {
+        // Suggestions: the host's next free times by their working hours.
+        let wanted = input.suggest.unwrap_or(0) as usize;
+        let inputs = AvailabilityInputs::load(store, event_type.clone(), host.clone()).await?;
+        let start = Instant::from_utc(now);
+        let range = Interval::new(start, start.plus_seconds(SUGGEST_DAYS * 86_400));
+        let (answer, _) = slots_for(store, &inputs, start, range, &input.timezone).await?;
+        input.options = answer
+            .days
+            .iter()
+            .flat_map(|d| d.slots.iter().map(|s| s.start))
+            .take(wanted)
+            .collect();
+        if input.options.len() < crate::domain::MIN_OPTIONS {
+            return Err(invalid(
+                "suggest",
+                format!(
+                    "the host has fewer than {} free times in the next {SUGGEST_DAYS} days",
+                    crate::domain::MIN_OPTIONS
+                ),
+            ));
+        }
+    }
+    let open_token = input.open.then(|| random_token(32));
+    let invitations: Vec<(Invited, String)> = input
+        .participants
+        .iter()
+        .map(|p| (p.clone(), random_token(32)))
+        .collect();
+    let hashed: Vec<(Invited, String)> = invitations
+        .iter()
+        .map(|(p, t)| (p.clone(), hash_secret(t)))
+        .collect();
+    let poll = store
+        .insert_poll(
+            organization_id,
+            &input,
+            &event_type.id,
+            open_token.as_deref().map(hash_secret).as_deref(),
+            &hashed,
+        )
+        .await?;
+    Ok(PollCreated {
+        poll,
+        open_token,
+        invitations,
+    })
+}
+
+/// A participant's view: the poll, themselves, and (if visible) the others.
+pub struct ParticipantView {
+    pub poll: Poll,
+    pub me: Participant,
+    pub results: Vec<OptionResult>,
+}
+
+pub async fn as_participant(
+    store: StoreRef<'_>,
+    token: &str,
+) -> Result<ParticipantView, BookingError> {
+    let (me, poll, _, _) = store.participant_by_token(&hash_secret(token)).await?;
+    let participants = store.poll_participants(&poll.id).await?;
+    let results = rank(&poll.input.options, &participants, poll.input.votes_visible);
+    Ok(ParticipantView { poll, me, results })
+}
+
+fn closed(poll: &Poll) -> BookingError {
+    BookingError::Gone(match poll.status {
+        PollStatus::Finalized => "a finalized poll: the meeting is booked".to_string(),
+        _ => "a closed poll".to_string(),
+    })
+}
+
+pub async fn vote(
+    store: StoreRef<'_>,
+    token: &str,
+    ballot: &crate::domain::Ballot,
+    now: DateTime<Utc>,
+) -> Result<ParticipantView, BookingError> {
+    let (me, poll, _, _) = store.participant_by_token(&hash_secret(token)).await?;
+    if !poll.accepts_votes(now) {
+        return Err(closed(&poll));
+    }
+    ballot.validate(poll.input.options.len())?;
+    let votes: Vec<Option<Vote>> = ballot.votes.iter().copied().map(Some).collect();
+    store
+        .save_ballot(&me.id, &votes, ballot.comment.as_deref())
+        .await
+        .map_err(|e| match e {
+            StoreError::WrongStatus(_) => closed(&poll),
+            other => other.into(),
+        })?;
+    as_participant(store, token).await
+}
+
+/// Someone joins an open poll; returns their personal token.
+pub async fn join(
+    store: StoreRef<'_>,
+    open_token: &str,
+    person: &Invited,
+    now: DateTime<Utc>,
+) -> Result<String, BookingError> {
+    crate::domain::check_text("name", &person.name, 200, true)?;
+    let (poll, _, _) = store.poll_by_open_token(&hash_secret(open_token)).await?;
+    if !poll.accepts_votes(now) {
+        return Err(closed(&poll));
+    }
+    let token = random_token(32);
+    store
+        .join_poll(
+            &poll.id,
+            person,
+            &hash_secret(&token),
+            poll.input.options.len(),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate { .. } => {
+                invalid("email", "is already in this poll: use your personal link")
+            }
+            other => other.into(),
+        })?;
+    Ok(token)
+}
+
+/// Books `option` (default: the best ranked) for the host and everyone who
+/// did not vote no on it, and closes the poll, in one transaction.
+pub async fn finalize(
+    store: StoreRef<'_>,
+    organization_id: &str,
+    poll_id: &str,
+    option: Option<usize>,
+    now: Instant,
+) -> Result<(Poll, Booking), BookingError> {
+    let poll = store.poll(organization_id, poll_id).await?;
+    if poll.status != PollStatus::Open {
+        return Err(BookingError::Conflict(format!(
+            "the poll is {}",
+            poll.status.as_str()
+        )));
+    }
+    let participants = store.poll_participants(&poll.id).await?;
+    let option = match option {
+        Some(i) if i < poll.input.options.len() => i,
+        Some(_) => {
+            return Err(invalid(
+                "option",
+                format!("must be below {}", poll.input.options.len()),
+            ));
+        }
+        None => rank(&poll.input.options, &participants, false)
+            .first()
+            .map_or(0, |r| r.index),
+    };
+    let start = poll.input.options[option];
+    let coming: Vec<&Participant> = participants
+        .iter()
+        .filter(|p| p.votes.get(option).copied().flatten() != Some(Vote::No))
+        .collect();
+    let Some((first, rest)) = coming.split_first() else {
+        return Err(BookingError::Conflict(
+            "every participant voted no on that option".to_string(),
+        ));
+    };
+    let event_type = store
+        .event_type(organization_id, &poll.event_type_id)
+        .await?;
+    let host = store.user(organization_id, &poll.input.host_id).await?;
+    let inputs = AvailabilityInputs::load(store, event_type, host).await?;
+    let request = BookingRequest {
+        start,
+        invitee: Invitee {
+            name: first.name.clone(),
+            email: first.email.clone(),
+            timezone: poll.input.timezone.clone(),
+        },
+        answers: Default::default(),
+        utm: Default::default(),
+    };
+    let at = Instant::from_utc(start);
+    let mut new = new_booking(&inputs, &request, at, &random_token(32), None, None);
+    new.actor = "host".to_string();
+    new.finalizes_poll = Some((poll.id.clone(), option));
+    new.attendees = rest
+        .iter()
+        .map(|p| Attendee {
+            name: p.name.clone(),
+            email: p.email.clone(),
+        })
+        .collect();
+    let decision = |snapshot: &Snapshot| -> Result<Decision, StoreError> {
+        if !picked_time_free(&inputs, snapshot, now, at) {
+            return Err(StoreError::SlotTaken);
+        }
+        Ok(Decision {
+            hosts: inputs.host_ids(),
+            reason: Some(format!("meeting poll option {option}")),
+        })
+    };
+    let booking = store.book(&new, &decision).await.map_err(|e| match e {
+        StoreError::WrongStatus(_) => {
+            BookingError::Conflict("the poll is no longer open".to_string())
+        }
+        other => other.into(),
+    })?;
+    let poll = store.poll(organization_id, poll_id).await?;
+    Ok((poll, booking))
+}
+
+/// Closes polls whose deadline passed; those that asked to be finalized at
+/// the deadline book their best option (or just close if it cannot be booked).
+pub async fn close_due(store: StoreRef<'_>, now: DateTime<Utc>) -> Result<usize, BookingError> {
+    let mut handled = 0;
+    for (poll, _, organization) in store.due_polls(now).await? {
+        let booked = if poll.input.finalize_at_deadline {
+            finalize(store, &organization, &poll.id, None, Instant::from_utc(now))
+                .await
+                .is_ok()
+        } else {
+            false
+        };
+        if !booked {
+            match store.close_poll(&poll.id).await {
+                Ok(()) | Err(StoreError::WrongStatus(_)) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        handled += 1;
+    }
+    Ok(handled)
+}
