@@ -13,5 +13,6 @@ mod links;
 mod multi_process;
 mod polls;
 mod snapshots;
+mod spec_over_http;
 mod store_story;
 mod teams;
