@@ -133,6 +133,7 @@ pub(crate) fn decide(
         return Ok(Decision {
             hosts: free,
             reason: None,
+            party: None,
         });
     }
     let count = match inputs.event_type.input.kind {
@@ -140,26 +141,37 @@ pub(crate) fn decide(
         _ => 1,
     };
     let assignment = &inputs.event_type.input.assignment;
+    let pool = pool_hosts(inputs, snapshot.pool.as_ref());
+    let rules = assignment.engine(inputs.zone());
+    // Kept hosts must be free and still under their caps at the new time.
     let keepable = keep.filter(|k| {
-        assignment.keep_host_on_reschedule && k.len() == count && k.iter().all(|h| free.contains(h))
+        assignment.keep_host_on_reschedule
+            && k.len() == count
+            && k.iter().all(|h| {
+                free.contains(h)
+                    && pool
+                        .iter()
+                        .find(|p| &p.id == h)
+                        .is_some_and(|p| assignment::under_caps(p, rules.caps, &rules.zone, start))
+            })
     });
     if let Some(keep) = keepable {
         return Ok(Decision {
             hosts: keep.to_vec(),
             reason: Some("kept on reschedule: still free at the new time".to_string()),
+            party: None,
         });
     }
-    let pool = pool_hosts(inputs, snapshot.pool.as_ref());
     let free_in_pool: Vec<usize> = (0..pool.len())
         .filter(|&i| free.contains(&pool[i].id))
         .collect();
-    let rules = assignment.engine(inputs.zone());
     // Every free host at its cap: the time is not available after all.
     let choice = assignment::choose(&rules, &pool, &free_in_pool, count, now, start)
         .ok_or(StoreError::SlotTaken)?;
     Ok(Decision {
         hosts: choice.hosts.iter().map(|&i| pool[i].id.clone()).collect(),
         reason: Some(choice.reason),
+        party: None,
     })
 }
 

@@ -62,6 +62,9 @@ pub async fn create(
             }
             other => BookingError::from(other),
         })?;
+    if event_type.input.hidden {
+        return Err(ValidationError::new("event_type_id", "is a meeting poll's event type").into());
+    }
     if !input.times.is_empty() {
         if event_type.input.kind != Kind::OneOnOne {
             return Err(ValidationError::new(
@@ -171,6 +174,10 @@ pub async fn book(
     let token = random_token(32);
     let mut new = new_booking(inputs, request, start, &token, None, None);
     new.consumes_link = Some(open.link.id.clone());
+    if !picked {
+        // Round robin through a link still follows its strategy and caps.
+        new.pool = super::book::pool_request(inputs, now, start);
+    }
     let decision = |snapshot: &Snapshot| -> Result<Decision, StoreError> {
         if !picked {
             return decide(inputs, now, start, snapshot, None);
@@ -181,6 +188,7 @@ pub async fn book(
         Ok(Decision {
             hosts: inputs.host_ids(),
             reason: Some("a hand-picked time of a one-off link".to_string()),
+            party: None,
         })
     };
     let booking = store.book(&new, &decision).await?;

@@ -58,6 +58,68 @@ fn event_type_for(input: &PollInput) -> Result<EventTypeInput, BookingError> {
     Ok(event_type)
 }
 
+/// The host's next free times for a poll: after the deadline (or two hours
+/// from now), not overlapping each other, at most two a day so they spread.
+async fn suggest(
+    store: StoreRef<'_>,
+    input: &PollInput,
+    definition: &EventTypeInput,
+    host: crate::domain::User,
+    now: DateTime<Utc>,
+) -> Result<Vec<DateTime<Utc>>, BookingError> {
+    let wanted = input.suggest.unwrap_or(0) as usize;
+    // Not stored: only the availability inputs are needed.
+    let draft = crate::domain::EventType {
+        id: format!("draft-{}", random_token(8)),
+        input: definition.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    let inputs = AvailabilityInputs::load(store, draft, host).await?;
+    let earliest = Instant::from_utc(
+        input
+            .deadline
+            .unwrap_or(now)
+            .max(now + chrono::Duration::hours(2)),
+    );
+    let range = Interval::new(earliest, earliest.plus_seconds(SUGGEST_DAYS * 86_400));
+    let (answer, _) = slots_for(
+        store,
+        &inputs,
+        Instant::from_utc(now),
+        range,
+        &input.timezone,
+    )
+    .await?;
+    let length = chrono::Duration::minutes(i64::from(input.duration_minutes));
+    let mut picked: Vec<DateTime<Utc>> = Vec::new();
+    for day in &answer.days {
+        let mut today = 0;
+        for slot in &day.slots {
+            if picked.len() == wanted || today == 2 {
+                break;
+            }
+            if picked
+                .last()
+                .is_none_or(|last| slot.start >= *last + length)
+            {
+                picked.push(slot.start);
+                today += 1;
+            }
+        }
+    }
+    if picked.len() < crate::domain::MIN_OPTIONS {
+        return Err(invalid(
+            "suggest",
+            format!(
+                "the host has fewer than {} free times in the next {SUGGEST_DAYS} days",
+                crate::domain::MIN_OPTIONS
+            ),
+        ));
+    }
+    Ok(picked)
+}
+
 pub async fn create(
     store: StoreRef<'_>,
     organization_id: &str,
@@ -72,32 +134,13 @@ pub async fn create(
             StoreError::NotFound => invalid("host_id", "no such user"),
             other => other.into(),
         })?;
-    let event_type = store
-        .insert_event_type(organization_id, &event_type_for(&input)?)
-        .await?;
+    let definition = event_type_for(&input)?;
     if input.options.is_empty() {
-        // Suggestions: the host's next free times by their working hours.
-        let wanted = input.suggest.unwrap_or(0) as usize;
-        let inputs = AvailabilityInputs::load(store, event_type.clone(), host.clone()).await?;
-        let start = Instant::from_utc(now);
-        let range = Interval::new(start, start.plus_seconds(SUGGEST_DAYS * 86_400));
-        let (answer, _) = slots_for(store, &inputs, start, range, &input.timezone).await?;
-        input.options = answer
-            .days
-            .iter()
-            .flat_map(|d| d.slots.iter().map(|s| s.start))
-            .take(wanted)
-            .collect();
-        if input.options.len() < crate::domain::MIN_OPTIONS {
-            return Err(invalid(
-                "suggest",
-                format!(
-                    "the host has fewer than {} free times in the next {SUGGEST_DAYS} days",
-                    crate::domain::MIN_OPTIONS
-                ),
-            ));
-        }
+        input.options = suggest(store, &input, &definition, host, now).await?;
     }
+    let event_type = store
+        .insert_event_type(organization_id, &definition)
+        .await?;
     let open_token = input.open.then(|| random_token(32));
     let invitations: Vec<(Invited, String)> = input
         .participants
@@ -108,7 +151,7 @@ pub async fn create(
         .iter()
         .map(|(p, t)| (p.clone(), hash_secret(t)))
         .collect();
-    let poll = store
+    let poll = match store
         .insert_poll(
             organization_id,
             &input,
@@ -116,7 +159,17 @@ pub async fn create(
             open_token.as_deref().map(hash_secret).as_deref(),
             &hashed,
         )
-        .await?;
+        .await
+    {
+        Ok(poll) => poll,
+        Err(error) => {
+            // Leave no orphan hidden event type behind.
+            let _ = store
+                .delete_event_type(organization_id, &event_type.id)
+                .await;
+            return Err(error.into());
+        }
+    };
     Ok(PollCreated {
         poll,
         open_token,
@@ -200,8 +253,10 @@ pub async fn join(
     Ok(token)
 }
 
-/// Books `option` (default: the best ranked) for the host and everyone who
-/// did not vote no on it, and closes the poll, in one transaction.
+/// Books `option` (default: the best ranked that the host can still meet)
+/// for the host and everyone who did not vote no on it, and finalizes the
+/// poll, in one transaction. A poll closed at its deadline can still be
+/// finalized; a finalized one cannot.
 pub async fn finalize(
     store: StoreRef<'_>,
     organization_id: &str,
@@ -210,99 +265,140 @@ pub async fn finalize(
     now: Instant,
 ) -> Result<(Poll, Booking), BookingError> {
     let poll = store.poll(organization_id, poll_id).await?;
-    if poll.status != PollStatus::Open {
-        return Err(BookingError::Conflict(format!(
-            "the poll is {}",
-            poll.status.as_str()
-        )));
+    if poll.status == PollStatus::Finalized {
+        return Err(BookingError::Conflict(
+            "the poll is already finalized".to_string(),
+        ));
     }
-    let participants = store.poll_participants(&poll.id).await?;
-    let option = match option {
-        Some(i) if i < poll.input.options.len() => i,
+    let candidates: Vec<usize> = match option {
+        Some(i) if i < poll.input.options.len() => vec![i],
         Some(_) => {
             return Err(invalid(
                 "option",
                 format!("must be below {}", poll.input.options.len()),
             ));
         }
-        None => rank(&poll.input.options, &participants, false)
-            .first()
-            .map_or(0, |r| r.index),
-    };
-    let start = poll.input.options[option];
-    let coming: Vec<&Participant> = participants
-        .iter()
-        .filter(|p| p.votes.get(option).copied().flatten() != Some(Vote::No))
-        .collect();
-    let Some((first, rest)) = coming.split_first() else {
-        return Err(BookingError::Conflict(
-            "every participant voted no on that option".to_string(),
-        ));
+        None => {
+            let participants = store.poll_participants(&poll.id).await?;
+            rank(&poll.input.options, &participants, false)
+                .iter()
+                .map(|r| r.index)
+                .collect()
+        }
     };
     let event_type = store
         .event_type(organization_id, &poll.event_type_id)
         .await?;
     let host = store.user(organization_id, &poll.input.host_id).await?;
     let inputs = AvailabilityInputs::load(store, event_type, host).await?;
-    let request = BookingRequest {
+    let mut last = BookingError::Conflict("the poll has no options".to_string());
+    for option in candidates {
+        match book_option(store, &inputs, &poll, option, now).await {
+            Ok(booking) => return Ok((store.poll(organization_id, poll_id).await?, booking)),
+            // The host is busy then, or nobody can come: try the next best.
+            Err(error @ (BookingError::Unavailable(_) | BookingError::Conflict(_))) => last = error,
+            Err(error) => return Err(error),
+        }
+    }
+    Err(last)
+}
+
+async fn book_option(
+    store: StoreRef<'_>,
+    inputs: &AvailabilityInputs,
+    poll: &Poll,
+    option: usize,
+    now: Instant,
+) -> Result<Booking, BookingError> {
+    let start = poll.input.options[option];
+    let at = Instant::from_utc(start);
+    // The invitee and attendees are decided inside the transaction (below);
+    // this placeholder only carries the fields every booking has.
+    let placeholder = BookingRequest {
         start,
         invitee: Invitee {
-            name: first.name.clone(),
-            email: first.email.clone(),
+            name: poll.input.title.clone(),
+            email: inputs.owner.input.email.clone(),
             timezone: poll.input.timezone.clone(),
         },
         answers: Default::default(),
         utm: Default::default(),
     };
-    let at = Instant::from_utc(start);
-    let mut new = new_booking(&inputs, &request, at, &random_token(32), None, None);
+    let mut new = new_booking(inputs, &placeholder, at, &random_token(32), None, None);
     new.actor = "host".to_string();
     new.finalizes_poll = Some((poll.id.clone(), option));
-    new.attendees = rest
-        .iter()
-        .map(|p| Attendee {
-            name: p.name.clone(),
-            email: p.email.clone(),
-        })
-        .collect();
+    let zone = poll.input.timezone.clone();
     let decision = |snapshot: &Snapshot| -> Result<Decision, StoreError> {
-        if !picked_time_free(&inputs, snapshot, now, at) {
+        if !picked_time_free(inputs, snapshot, now, at) {
             return Err(StoreError::SlotTaken);
         }
+        // The votes as they stand now that the poll is locked: everyone who
+        // did not vote no on this option comes.
+        let coming: Vec<&Participant> = snapshot
+            .poll_participants
+            .iter()
+            .filter(|p| p.votes.get(option).copied().flatten() != Some(Vote::No))
+            .collect();
+        let Some((first, rest)) = coming.split_first() else {
+            return Err(StoreError::Refused(
+                "option: every participant voted no on it".to_string(),
+            ));
+        };
         Ok(Decision {
             hosts: inputs.host_ids(),
             reason: Some(format!("meeting poll option {option}")),
+            party: Some((
+                Invitee {
+                    name: first.name.clone(),
+                    email: first.email.clone(),
+                    timezone: zone.clone(),
+                },
+                rest.iter()
+                    .map(|p| Attendee {
+                        name: p.name.clone(),
+                        email: p.email.clone(),
+                    })
+                    .collect(),
+            )),
         })
     };
-    let booking = store.book(&new, &decision).await.map_err(|e| match e {
+    store.book(&new, &decision).await.map_err(|e| match e {
         StoreError::WrongStatus(_) => {
-            BookingError::Conflict("the poll is no longer open".to_string())
+            BookingError::Conflict("the poll is already finalized".to_string())
         }
+        StoreError::Refused(message) => BookingError::Conflict(message),
         other => other.into(),
-    })?;
-    let poll = store.poll(organization_id, poll_id).await?;
-    Ok((poll, booking))
+    })
 }
 
 /// Closes polls whose deadline passed; those that asked to be finalized at
-/// the deadline book their best option (or just close if it cannot be booked).
+/// the deadline book their best option that can still be met (or just close
+/// when none can). Returns how many were handled; a database error on one
+/// poll is logged and left for the next sweep.
 pub async fn close_due(store: StoreRef<'_>, now: DateTime<Utc>) -> Result<usize, BookingError> {
     let mut handled = 0;
     for (poll, _, organization) in store.due_polls(now).await? {
-        let booked = if poll.input.finalize_at_deadline {
-            finalize(store, &organization, &poll.id, None, Instant::from_utc(now))
-                .await
-                .is_ok()
-        } else {
-            false
-        };
-        if !booked {
-            match store.close_poll(&poll.id).await {
-                Ok(()) | Err(StoreError::WrongStatus(_)) => {}
-                Err(other) => return Err(other.into()),
+        if poll.input.finalize_at_deadline {
+            match finalize(store, &organization, &poll.id, None, Instant::from_utc(now)).await {
+                Ok(_) => {
+                    handled += 1;
+                    continue;
+                }
+                Err(BookingError::Store(error)) => {
+                    tracing::warn!(poll = %poll.id, %error, "finalizing a poll at its deadline failed; will retry");
+                    continue;
+                }
+                // Nothing could be booked: close it like any other.
+                Err(_) => {}
             }
         }
-        handled += 1;
+        match store.close_poll(&poll.id).await {
+            Ok(()) => handled += 1,
+            Err(StoreError::WrongStatus(_)) => {}
+            Err(error) => {
+                tracing::warn!(poll = %poll.id, %error, "closing a poll at its deadline failed; will retry")
+            }
+        }
     }
     Ok(handled)
 }

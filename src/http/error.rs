@@ -84,6 +84,10 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
 }
 
 impl IntoResponse for ApiError {

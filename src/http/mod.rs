@@ -183,13 +183,29 @@ pub fn router(state: AppState) -> Router {
                 .get(REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
-            // The path only: manage links carry their secret in the query string.
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            // The path only (manage links carry their secret in the query), with
+            // token-like segments (links, polls) redacted.
+            tracing::info_span!("request", method = %request.method(), path = %redacted(request.uri().path()), request_id = %id)
         })
         // One line per request (status, latency) inside the span that carries its id.
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// A path fit for logs: segments that look like secrets (24 or more letters
+/// and digits, the shape of our tokens) become `…`.
+fn redacted(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.len() >= 24 && segment.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                "…"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Serves until SIGTERM or ctrl-c, then lets in-flight requests finish.
@@ -219,4 +235,19 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_stay_out_of_logs() {
+        assert_eq!(
+            super::redacted("/api/v1/links/y4w35pqpsiniw3ap8qyfdiz5zgcup6iw/slots"),
+            "/api/v1/links/…/slots"
+        );
+        assert_eq!(
+            super::redacted("/api/v1/users/01a22148-5849-717b-9616-dc71ac102efa"),
+            "/api/v1/users/01a22148-5849-717b-9616-dc71ac102efa"
+        );
+    }
 }

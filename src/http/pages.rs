@@ -58,12 +58,28 @@ fn local(at: chrono::DateTime<chrono::Utc>, zone: &TimeZoneName) -> String {
     local.format("%a %d %b %Y, %H:%M").to_string()
 }
 
+/// An error as a page a person can read (the JSON API keeps problem+json).
+fn html_error(error: ApiError) -> Response {
+    let status = error.status();
+    let body = format!(
+        "<h1>{}</h1><p>{}</p>",
+        escape(status.canonical_reason().unwrap_or("Error")),
+        escape(error.detail())
+    );
+    (status, layout("Kairos", &body)).into_response()
+}
+
+fn encoded(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 fn render(
     view: &ParticipantView,
     zone: &TimeZoneName,
     token: &str,
     saved: bool,
     accepting: bool,
+    chosen: bool,
 ) -> Html<String> {
     let poll = &view.poll;
     let mut body = String::new();
@@ -73,10 +89,19 @@ fn render(
     }
     let _ = write!(
         body,
-        "<p class=\"muted\">{} minutes · times shown in {} · <a href=\"?timezone=UTC\">UTC</a></p>",
+        "<p class=\"muted\">{} minutes</p><form method=\"get\" class=\"muted\"><label>Times shown in \
+         <input name=\"timezone\" id=\"timezone\" value=\"{}\" style=\"width:auto\"></label> \
+         <button type=\"submit\">Show</button></form>",
         poll.input.duration_minutes,
         escape(zone.as_str())
     );
+    if !chosen {
+        // First visit: show the times in the browser's own zone.
+        body.push_str(
+            "<script>try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;\
+             if(z){var u=new URL(location.href);u.searchParams.set('timezone',z);location.replace(u.toString());}}catch(e){}</script>",
+        );
+    }
     if saved {
         body.push_str("<p><strong>Your votes are saved.</strong> You can change them until the poll closes.</p>");
     }
@@ -171,14 +196,27 @@ pub async fn poll_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Response, ApiError> {
+) -> Response {
+    show(state, token, query).await.unwrap_or_else(html_error)
+}
+
+async fn show(state: AppState, token: String, query: PageQuery) -> Result<Response, ApiError> {
     token_ok(&token)?;
     let view = polls::as_participant(state.store.as_ref(), &token)
         .await
         .map_err(participant_error)?;
     let zone = zone_for(&query, &view);
     let accepting = view.poll.accepts_votes((state.clock)());
-    Ok(render(&view, &zone, &token, query.saved.is_some(), accepting).into_response())
+    let chosen = query.timezone.is_some();
+    Ok(render(
+        &view,
+        &zone,
+        &token,
+        query.saved.is_some(),
+        accepting,
+        chosen,
+    )
+    .into_response())
 }
 
 /// POST /polls/{token}: a submitted form of votes.
@@ -186,6 +224,17 @@ pub async fn poll_submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(query): Query<PageQuery>,
+    body: Bytes,
+) -> Response {
+    submit(state, token, query, body)
+        .await
+        .unwrap_or_else(html_error)
+}
+
+async fn submit(
+    state: AppState,
+    token: String,
+    query: PageQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     token_ok(&token)?;
@@ -216,21 +265,23 @@ pub async fn poll_submit(
     let zone = zone_for(&query, &view);
     Ok(Redirect::to(&format!(
         "/polls/{token}?saved=1&timezone={}",
-        zone.as_str()
+        encoded(zone.as_str())
     ))
     .into_response())
 }
 
 /// GET /polls/join/{token}: the open link asks for a name and email.
-pub async fn join_page(Path(token): Path<String>) -> Result<Response, ApiError> {
-    token_ok(&token)?;
-    Ok(layout(
+pub async fn join_page(Path(token): Path<String>) -> Response {
+    if let Err(error) = token_ok(&token) {
+        return html_error(error);
+    }
+    layout(
         "Join the poll",
         "<h1>Join the poll</h1><form method=\"post\"><p><label>Your name<input name=\"name\" required></label></p>\
          <p><label>Your email<input name=\"email\" type=\"email\" required></label></p>\
          <p><button type=\"submit\">Continue</button></p></form>",
     )
-    .into_response())
+    .into_response()
 }
 
 /// POST /polls/join/{token}: joins and sends the person to their own page.

@@ -63,6 +63,9 @@ pub struct Snapshot {
     pub busy: Vec<BusyBlock>,
     /// History of the event type's host pool, when the booking asked for it.
     pub pool: Option<PoolHistory>,
+    /// The participants of the poll being finalized, read after the poll was
+    /// locked (votes can no longer change).
+    pub poll_participants: Vec<crate::domain::Participant>,
 }
 
 /// Which part of an event type's booking history host assignment needs.
@@ -91,6 +94,9 @@ pub struct PoolHistory {
 pub struct Decision {
     pub hosts: Vec<String>,
     pub reason: Option<String>,
+    /// Replaces the booking's invitee and attendees (a poll's party, decided
+    /// from the votes as they stand inside the transaction).
+    pub party: Option<(crate::domain::Invitee, Vec<crate::domain::Attendee>)>,
 }
 
 /// A booking to insert.

@@ -1049,7 +1049,7 @@ macro_rules! sql_store {
                     // The poll closes with the booking, once: a second finalize finds it closed.
                     let done = sqlx::query(
                         "UPDATE polls SET status = 'finalized', chosen_option = $1, booking_uid = $2, updated_at = $3 \
-                         WHERE id = $4 AND status = 'open'",
+                         WHERE id = $4 AND status IN ('open', 'closed')",
                     )
                     .bind(i64::try_from(*option).unwrap_or(i64::MAX))
                     .bind(&uid)
@@ -1065,7 +1065,17 @@ macro_rules! sql_store {
                 if let Some(request) = &new.pool {
                     snapshot.pool = Some(Self::pool_history(&mut tx, request).await?);
                 }
-                let Decision { hosts, reason } = decide(&snapshot)?;
+                if let Some((poll, _)) = &new.finalizes_poll {
+                    let rows: Vec<ParticipantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "SELECT {PARTICIPANT_COLUMNS} FROM poll_participants pp WHERE pp.poll_id = $1 ORDER BY pp.created_at, pp.id"
+                    )))
+                    .bind(poll)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    snapshot.poll_participants = rows.into_iter().map(ParticipantRow::into_participant).collect::<Result<_>>()?;
+                }
+                let Decision { hosts, reason, party } = decide(&snapshot)?;
+                let (invitee, attendees) = party.unwrap_or_else(|| (new.invitee.clone(), new.attendees.clone()));
                 sqlx::query(
                     "INSERT INTO bookings (id, uid, organization_id, event_type_id, start_at, end_at, status, \
                      invitee_name, invitee_email, invitee_timezone, answers, utm, rescheduled_from, \
@@ -1079,9 +1089,9 @@ macro_rules! sql_store {
                 .bind(new.start)
                 .bind(new.end)
                 .bind(new.status.as_str())
-                .bind(&new.invitee.name)
-                .bind(new.invitee.email.as_str())
-                .bind(new.invitee.timezone.as_str())
+                .bind(&invitee.name)
+                .bind(invitee.email.as_str())
+                .bind(invitee.timezone.as_str())
                 .bind(json(&new.answers)?)
                 .bind(json(&new.utm)?)
                 .bind(&new.replaces)
@@ -1091,7 +1101,7 @@ macro_rules! sql_store {
                 .bind(at)
                 .bind(&new.request_hash)
                 .bind(&reason)
-                .bind(if new.attendees.is_empty() { None } else { Some(json(&new.attendees)?) })
+                .bind(if attendees.is_empty() { None } else { Some(json(&attendees)?) })
                 .execute(&mut *tx)
                 .await
                 .map_err(unique_as("idempotency_key"))?;
@@ -1254,7 +1264,8 @@ macro_rules! sql_store {
 
             async fn revoke_link(&self, organization_id: &str, id: &str) -> Result<Link> {
                 let row: Option<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "UPDATE one_off_links SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND organization_id = $3 \
+                    "UPDATE one_off_links SET revoked_at = CASE WHEN used_booking IS NULL THEN COALESCE(revoked_at, $1) ELSE revoked_at END \
+                     WHERE id = $2 AND organization_id = $3 \
                      RETURNING {LINK_COLUMNS}"
                 )))
                 .bind(now())
@@ -1302,7 +1313,7 @@ macro_rules! sql_store {
                     .bind(&id)
                     .bind(token_hash)
                     .bind(&person.name)
-                    .bind(person.email.as_str())
+                    .bind(person.email.as_str().to_ascii_lowercase())
                     .bind(json(&blank)?)
                     .bind(at)
                     .bind(at)
@@ -1376,7 +1387,7 @@ macro_rules! sql_store {
                 .bind(poll_id)
                 .bind(token_hash)
                 .bind(&invited.name)
-                .bind(invited.email.as_str())
+                .bind(invited.email.as_str().to_ascii_lowercase())
                 .bind(json(&blank)?)
                 .bind(at)
                 .bind(at)
@@ -1387,18 +1398,32 @@ macro_rules! sql_store {
             }
 
             async fn save_ballot(&self, participant_id: &str, votes: &[Option<Vote>], comment: Option<&str>) -> Result<Participant> {
-                let row: Option<ParticipantRow> = sqlx::query_as(
-                    "UPDATE poll_participants SET votes = $1, comment = $2, updated_at = $3 \
-                     WHERE id = $4 AND poll_id IN (SELECT id FROM polls WHERE status = 'open') \
+                // Touch the poll row first: on PostgreSQL that locks it against a
+                // concurrent finalize (which updates the same row); on SQLite the
+                // write transaction does the same.
+                let mut tx = self.begin_write(&[]).await?;
+                let open = sqlx::query(
+                    "UPDATE polls SET updated_at = updated_at WHERE status = 'open' \
+                     AND id = (SELECT poll_id FROM poll_participants WHERE id = $1)",
+                )
+                .bind(participant_id)
+                .execute(&mut *tx)
+                .await?;
+                if open.rows_affected() == 0 {
+                    return Err(StoreError::WrongStatus("closed".to_string()));
+                }
+                let row: ParticipantRow = sqlx::query_as(
+                    "UPDATE poll_participants SET votes = $1, comment = $2, updated_at = $3 WHERE id = $4 \
                      RETURNING id, name, email, votes, comment",
                 )
                 .bind(json(&votes)?)
                 .bind(comment)
                 .bind(now())
                 .bind(participant_id)
-                .fetch_optional(self.pool())
+                .fetch_one(&mut *tx)
                 .await?;
-                row.ok_or_else(|| StoreError::WrongStatus("closed".to_string()))?.into_participant()
+                tx.commit().await?;
+                row.into_participant()
             }
 
             async fn close_poll(&self, poll_id: &str) -> Result<()> {

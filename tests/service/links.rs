@@ -268,3 +268,77 @@ on_both!(
     single_use_links_race,
     expiry_and_revocation
 );
+
+/// Links to a round robin follow its strategy; a used link stays "used" when
+/// revoked; a poll's hidden event type takes no links.
+async fn links_and_teams(backend: Backend) {
+    let Some((app, ana, _)) = setup(backend).await else {
+        return;
+    };
+    let ben = app.host("ben", "UTC", office_hours()).await;
+    let rr = app
+        .event_type(json!({ "owner_id": ana, "slug": "rr", "title": "RR", "kind": "round_robin", "duration_minutes": 60,
+            "hosts": [{ "user_id": ana }, { "user_id": ben }] }))
+        .await;
+    let mut hosts = Vec::new();
+    let mut last = (String::new(), String::new());
+    for hour in [10, 11] {
+        let made = app
+            .admin(
+                Method::POST,
+                "/api/v1/links",
+                Some(json!({ "event_type_id": rr })),
+            )
+            .await;
+        let (id, token) = (
+            made.json["id"].as_str().expect("id").to_string(),
+            made.json["token"].as_str().expect("token").to_string(),
+        );
+        let booked = app
+            .public(
+                Method::POST,
+                &format!("/api/v1/links/{token}/bookings"),
+                Some(booking(
+                    &format!("2026-06-01T{hour}:00:00Z"),
+                    "p@example.com",
+                )),
+            )
+            .await;
+        assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.json);
+        hosts.push(booked.json["hosts"][0].as_str().expect("host").to_string());
+        last = (id, token);
+    }
+    assert_ne!(
+        hosts[0], hosts[1],
+        "least recently booked rotates through links too"
+    );
+    let revoked = app
+        .admin(Method::DELETE, &format!("/api/v1/links/{}", last.0), None)
+        .await;
+    assert_eq!(revoked.json["state"], "used");
+    let poll = app
+        .admin(
+            Method::POST,
+            "/api/v1/polls",
+            Some(
+                json!({ "host_id": ana, "title": "P", "duration_minutes": 30, "timezone": "UTC",
+            "options": ["2026-06-01T09:00:00Z", "2026-06-01T10:00:00Z"], "open": true }),
+            ),
+        )
+        .await;
+    let hidden = poll.json["poll"]["event_type_id"].as_str().expect("id");
+    let refused = app
+        .admin(
+            Method::POST,
+            "/api/v1/links",
+            Some(json!({ "event_type_id": hidden })),
+        )
+        .await;
+    assert_problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("event_type_id"),
+    );
+}
+
+on_both!(links_and_teams);

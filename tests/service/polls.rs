@@ -220,7 +220,8 @@ async fn suggestions_and_deadlines(backend: Backend) {
     let Some((app, ana)) = setup(backend).await else {
         return;
     };
-    // Suggested times are the host's next free ones (Berlin office hours from "now").
+    // Suggested times are the host's next free ones after the deadline (Berlin office
+    // hours), not overlapping, at most two a day.
     let suggested = app
         .admin(Method::POST, "/api/v1/polls", Some(json!({
             "host_id": ana, "title": "Sync", "duration_minutes": 30, "timezone": "Europe/Berlin", "suggest": 3,
@@ -233,8 +234,8 @@ async fn suggestions_and_deadlines(backend: Backend) {
         suggested.json["poll"]["options"],
         json!([
             "2026-05-25T07:00:00Z",
-            "2026-05-25T07:15:00Z",
-            "2026-05-25T07:30:00Z"
+            "2026-05-25T07:30:00Z",
+            "2026-05-26T07:00:00Z"
         ])
     );
     for (body, field) in [
@@ -358,10 +359,14 @@ async fn poll_pages(backend: Backend) {
         &[],
     )
     .await;
-    assert_problem(
-        &incomplete,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some("vote_1"),
+    // Pages answer errors as pages, in words.
+    assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        incomplete
+            .json
+            .as_str()
+            .unwrap_or_default()
+            .contains("choose yes, if need be or no")
     );
     // The open link's page and form.
     let open_token = created.json["open_url"]
@@ -394,3 +399,65 @@ async fn poll_pages(backend: Backend) {
 }
 
 on_both!(poll_lifecycle, suggestions_and_deadlines, poll_pages);
+
+/// A poll closed by its deadline can still be finalized by the host; emails
+/// differing only in capitals are one participant.
+async fn closed_polls_finalize(backend: Backend) {
+    let Some((app, ana)) = setup(backend).await else {
+        return;
+    };
+    let created = app
+        .admin(Method::POST, "/api/v1/polls", Some(json!({
+            "host_id": ana, "title": "Offsite", "duration_minutes": 60, "timezone": "UTC", "open": true,
+            "options": options(), "deadline": "2026-05-28T00:00:00Z",
+            "participants": [{ "name": "Bo", "email": "bo@example.com" }]
+        })))
+        .await;
+    let id = created.json["poll"]["id"].as_str().expect("id").to_string();
+    let open_token = created.json["open_url"]
+        .as_str()
+        .expect("url")
+        .rsplit('/')
+        .next()
+        .expect("token")
+        .to_string();
+    let twin = app
+        .public(
+            Method::POST,
+            &format!("/api/v1/poll-join/{open_token}"),
+            Some(json!({ "name": "Bo", "email": "BO@example.com" })),
+        )
+        .await;
+    assert_problem(&twin, StatusCode::UNPROCESSABLE_ENTITY, Some("email"));
+    let bo = created.json["invitations"][0]["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    assert_eq!(
+        vote(&app, &bo, &["no", "no", "yes"]).await.status,
+        StatusCode::OK
+    );
+    let swept = kairos::booking::polls::close_due(
+        app.store.as_ref(),
+        "2026-05-28T00:00:01Z".parse().expect("instant"),
+    )
+    .await
+    .expect("sweep");
+    assert_eq!(swept, 1);
+    let closed = app
+        .admin(Method::GET, &format!("/api/v1/polls/{id}"), None)
+        .await;
+    assert_eq!(closed.json["poll"]["status"], "closed");
+    let done = app
+        .admin(
+            Method::POST,
+            &format!("/api/v1/polls/{id}/finalize"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.json);
+    assert_eq!(done.json["booking"]["start"], "2026-06-02T09:00:00Z");
+    assert_eq!(done.json["booking"]["invitee"]["email"], "bo@example.com");
+}
+
+on_both!(closed_polls_finalize);

@@ -174,6 +174,7 @@ async fn insert_bookings(
             let decision = Decision {
                 hosts: vec![user.clone()],
                 reason: None,
+                party: None,
             };
             app.store
                 .book(&new, &|_| Ok(decision.clone()))

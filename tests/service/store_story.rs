@@ -389,5 +389,6 @@ fn only(host: &str) -> Decision {
     Decision {
         hosts: vec![host.to_string()],
         reason: None,
+        party: None,
     }
 }
