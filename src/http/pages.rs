@@ -38,7 +38,8 @@ fn layout(title: &str, body: &str) -> Html<String> {
          body{{font-family:system-ui,sans-serif;max-width:42rem;margin:1rem auto;padding:0 1rem;line-height:1.4}}\
          .option{{border:1px solid #ccc;border-radius:.5rem;padding:.6rem;margin:.5rem 0}}\
          .option label{{margin-right:1rem;white-space:nowrap}} .muted{{color:#666}}\
-         button{{font-size:1rem;padding:.6rem 1.2rem}} textarea,input{{width:100%;font-size:1rem}}\
+         button{{font-size:1rem;padding:.6rem 1.2rem}} textarea,input[type=email],input:not([type]){{width:100%;font-size:1rem;box-sizing:border-box}}\
+         .option label{{display:inline-block;padding:.3rem 0}} input[type=radio]{{width:auto;transform:scale(1.3);margin-right:.4rem}}\
          table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #eee;padding:.3rem;text-align:left}}\
          </style></head><body>{body}</body></html>",
         escape(title)
