@@ -97,12 +97,12 @@ impl AvailabilityInputs {
         let input = &self.event_type.input;
         let before = i64::from(input.buffer_before_minutes.max(input.buffer_after_minutes));
         let after = i64::from(input.duration_minutes) + before;
-        // Bookings of other event types can be long, and the daily limit counts
-        // bookings of whole local days (which last up to 25 hours): two days of
-        // margin cover both.
+        // Bookings of other event types last up to a day, and the daily limit
+        // counts bookings of whole local days (up to 25 hours long): 26 hours
+        // of margin on each side cover both.
         (
-            to_utc(range.start.plus_minutes(-before - 2 * 1440)),
-            to_utc(range.end.plus_minutes(after + 2 * 1440)),
+            to_utc(range.start.plus_minutes(-before - 26 * 60)),
+            to_utc(range.end.plus_minutes(after + 26 * 60)),
         )
     }
 

@@ -1133,7 +1133,28 @@ macro_rules! sql_store {
                 }
                 Self::write_history(&mut tx, &id, None, new.status, &new.actor, None).await?;
                 tx.commit().await?;
-                Ok(self.booking(&uid).await?.booking)
+                // Everything the row holds is at hand: no need to read it back.
+                let mut hosts = hosts;
+                hosts.sort();
+                Ok(Booking {
+                    uid,
+                    event_type_id: new.event_type_id.clone(),
+                    hosts,
+                    start: new.start,
+                    end: new.end,
+                    status: new.status,
+                    invitee,
+                    answers: new.answers.clone(),
+                    utm: new.utm.clone(),
+                    cancel_reason: None,
+                    cancelled_by: None,
+                    rescheduled_from: new.replaces.clone(),
+                    rescheduled_to: None,
+                    attendees,
+                    assignment_reason: reason,
+                    created_at: at,
+                    updated_at: at,
+                })
             }
 
             async fn booking(&self, uid: &str) -> Result<StoredBooking> {
