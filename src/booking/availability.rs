@@ -249,9 +249,8 @@ pub async fn slots_for(
         // their calendar says; a slot left without enough hosts goes.
         if let Some(pool) = &pool {
             for slot in &mut slots {
-                slot.hosts.retain(|&i| {
-                    engine::assignment::under_caps(&pool[i], rules.caps, &rules.zone, slot.start)
-                });
+                slot.hosts
+                    .retain(|&i| engine::assignment::under_caps(&pool[i], rules.caps, slot.start));
             }
             slots.retain(|slot| slot.hosts.len() >= needed);
         }

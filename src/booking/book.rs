@@ -53,6 +53,11 @@ pub(crate) fn pool_hosts(
                     .iter()
                     .find(|(user, _)| user == id)
                     .map_or(Instant(0), |(_, at)| Instant::from_utc(*at)),
+                zone: inputs
+                    .hosts
+                    .iter()
+                    .find(|(user, _)| user == id)
+                    .map_or_else(|| inputs.zone(), |(_, schedule)| schedule.zone.clone()),
                 last_booked: history
                     .last_booked
                     .iter()
@@ -152,7 +157,7 @@ pub(crate) fn decide(
                     && pool
                         .iter()
                         .find(|p| &p.id == h)
-                        .is_some_and(|p| assignment::under_caps(p, rules.caps, &rules.zone, start))
+                        .is_some_and(|p| assignment::under_caps(p, rules.caps, start))
             })
     });
     if let Some(keep) = keepable {

@@ -190,7 +190,12 @@ pub async fn as_participant(
 ) -> Result<ParticipantView, BookingError> {
     let (me, poll, _, _) = store.participant_by_token(&hash_secret(token)).await?;
     let participants = store.poll_participants(&poll.id).await?;
-    let results = rank(&poll.input.options, &participants, poll.input.votes_visible);
+    // Hidden votes hide the tallies too: only the host sees results.
+    let results = if poll.input.votes_visible {
+        rank(&poll.input.options, &participants, true)
+    } else {
+        Vec::new()
+    };
     Ok(ParticipantView { poll, me, results })
 }
 

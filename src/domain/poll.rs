@@ -53,7 +53,7 @@ pub struct PollInput {
     /// At the deadline, book the best option instead of only closing.
     #[serde(default)]
     pub finalize_at_deadline: bool,
-    /// Participants see each other's votes.
+    /// Participants see the results (counts and names); otherwise only the host does.
     #[serde(default = "yes")]
     pub votes_visible: bool,
 }
@@ -212,7 +212,7 @@ pub struct OptionResult {
 }
 
 /// Results in the order the poll ranks them: most yes, then most if-need-be,
-/// then earliest.
+/// then earliest. `show_voters` adds the names behind each count.
 pub fn rank(
     options: &[DateTime<Utc>],
     participants: &[Participant],

@@ -49,6 +49,8 @@ pub struct PoolHost {
     /// When it joined the pool: fair share is measured from then.
     pub joined: Instant,
     pub last_booked: Option<Instant>,
+    /// The zone of the host's days and weeks (for caps).
+    pub zone: Zone,
     /// Bookings of this event type since the start of the current period and
     /// around the start being booked (for caps).
     pub bookings: Vec<PastBooking>,
@@ -77,8 +79,10 @@ fn week_of(date: NaiveDate) -> NaiveDate {
         .unwrap_or(date)
 }
 
-/// Is `host` below its caps for a booking starting at `start`?
-pub fn under_caps(host: &PoolHost, caps: Caps, zone: &Zone, start: Instant) -> bool {
+/// Is `host` below its caps for a booking starting at `start`? Days and
+/// weeks are the host's own (its schedule's zone), not the event type's.
+pub fn under_caps(host: &PoolHost, caps: Caps, start: Instant) -> bool {
+    let zone = &host.zone;
     let day = zone.local_date(start);
     let week = week_of(day);
     let mut on_day = 0;
@@ -116,10 +120,7 @@ pub fn choose(
     let eligible: Vec<usize> = free
         .iter()
         .copied()
-        .filter(|&i| {
-            pool.get(i)
-                .is_some_and(|h| under_caps(h, caps, zone, start))
-        })
+        .filter(|&i| pool.get(i).is_some_and(|h| under_caps(h, caps, start)))
         .collect();
     if eligible.len() < count.max(1) {
         return None;
@@ -230,6 +231,7 @@ mod tests {
             weight,
             joined: Instant(0),
             last_booked: None,
+            zone: Zone::UTC,
             bookings: Vec::new(),
         }
     }

@@ -152,7 +152,11 @@ fn render(
             escape(comment)
         );
     }
-    body.push_str("</form><h2>Results</h2><table><tr><th>Time</th><th>Yes</th><th>If need be</th><th>No</th></tr>");
+    body.push_str("</form><h2>Results</h2>");
+    if !poll.input.votes_visible {
+        body.push_str("<p class=\"muted\">The host keeps the results of this poll private.</p>");
+    }
+    body.push_str("<table><tr><th>Time</th><th>Yes</th><th>If need be</th><th>No</th></tr>");
     for result in &view.results {
         let names = |voters: &[String]| {
             if voters.is_empty() {

@@ -461,3 +461,47 @@ async fn closed_polls_finalize(backend: Backend) {
 }
 
 on_both!(closed_polls_finalize);
+
+/// With hidden votes, participants see only their own choices.
+async fn private_results(backend: Backend) {
+    let Some((app, ana)) = setup(backend).await else {
+        return;
+    };
+    let created = app
+        .admin(Method::POST, "/api/v1/polls", Some(json!({
+            "host_id": ana, "title": "Private", "duration_minutes": 30, "timezone": "UTC", "options": options(),
+            "votes_visible": false, "participants": [{ "name": "Bo", "email": "bo@example.com" }, { "name": "Cy", "email": "cy@example.com" }]
+        })))
+        .await;
+    let bo = created.json["invitations"][0]["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let cy = created.json["invitations"][1]["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    assert_eq!(
+        vote(&app, &cy, &["yes", "no", "no"]).await.status,
+        StatusCode::OK
+    );
+    let mine = vote(&app, &bo, &["no", "yes", "yes"]).await;
+    assert_eq!(mine.json["results"], json!([]), "{}", mine.json);
+    assert_eq!(mine.json["me"]["votes"], json!(["no", "yes", "yes"]));
+    let page = app
+        .public(Method::GET, &format!("/polls/{bo}?timezone=UTC"), None)
+        .await;
+    let html = page.json.as_str().unwrap_or_default().to_string();
+    assert!(html.contains("keeps the results of this poll private"));
+    assert!(!html.contains("Cy"), "no other participant shows");
+    let id = created.json["poll"]["id"].as_str().expect("id");
+    let host = app
+        .admin(Method::GET, &format!("/api/v1/polls/{id}"), None)
+        .await;
+    assert_eq!(
+        host.json["results"][0]["yes"], 1,
+        "the host sees everything"
+    );
+}
+
+on_both!(private_results);
