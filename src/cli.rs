@@ -27,6 +27,12 @@ pub enum Command {
     Migrate,
     /// Run the server with demo data on the configured database (SQLite by default).
     Demo,
+    /// Print a new key for KAIROS_SECRET_KEYS (encrypts calendar credentials at rest).
+    Keygen {
+        /// The key's id (put the new key first in KAIROS_SECRET_KEYS to rotate).
+        #[arg(long, default_value = "k1")]
+        id: String,
+    },
     /// Print the slots of a scenario file (format: shared/spec/availability.md).
     Slots {
         /// The scenario JSON file.
@@ -47,6 +53,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve => service(Mode::Serve),
         Command::Migrate => service(Mode::Migrate),
         Command::Demo => service(Mode::Demo),
+        Command::Keygen { id } => {
+            println!("{id}:{}", crate::secrets::KeyRing::generate_key());
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -40,6 +40,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Where people reach this server (for links in responses); defaults to `http://host:port`.
     pub public_url: Option<String>,
+    /// Keys that encrypt calendar credentials at rest (`id:base64,…`, first seals).
+    pub secret_keys: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -50,6 +52,7 @@ impl Default for Settings {
             port: 8080,
             log_format: LogFormat::Text,
             public_url: None,
+            secret_keys: None,
         }
     }
 }
@@ -63,6 +66,7 @@ struct FileSettings {
     port: Option<u16>,
     log_format: Option<LogFormat>,
     public_url: Option<String>,
+    secret_keys: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +99,12 @@ impl Settings {
                 path,
                 message: e.to_string(),
             })?;
+            if let Some(keys) = &layer.secret_keys {
+                crate::secrets::KeyRing::parse(keys).map_err(|e| ConfigError::File {
+                    path: file.display().to_string(),
+                    message: format!("secret_keys: {e}"),
+                })?;
+            }
             settings.apply(layer);
         }
         let mut layer = FileSettings::default();
@@ -117,6 +127,10 @@ impl Settings {
                     });
                 }
                 "KAIROS_PUBLIC_URL" => layer.public_url = Some(value),
+                "KAIROS_SECRET_KEYS" => {
+                    crate::secrets::KeyRing::parse(&value).map_err(|e| bad(&e.to_string()))?;
+                    layer.secret_keys = Some(value);
+                }
                 _ => {}
             }
         }
@@ -139,6 +153,9 @@ impl Settings {
         }
         if let Some(url) = layer.public_url {
             self.public_url = Some(url);
+        }
+        if let Some(keys) = layer.secret_keys {
+            self.secret_keys = Some(Secret::new(keys));
         }
     }
 
@@ -175,5 +192,15 @@ mod tests {
         );
         let env = vec![("KAIROS_PORT".to_string(), "http".to_string())];
         assert!(Settings::load(&dir.join("missing.toml"), env).is_err());
+        let env = vec![("KAIROS_SECRET_KEYS".to_string(), "k1:short".to_string())];
+        let error = Settings::load(&dir.join("missing.toml"), env).expect_err("bad keys");
+        assert!(error.to_string().contains("KAIROS_SECRET_KEYS"), "{error}");
+        let key = format!("k1:{}", crate::secrets::KeyRing::generate_key());
+        let env = vec![("KAIROS_SECRET_KEYS".to_string(), key.clone())];
+        let settings = Settings::load(&dir.join("missing.toml"), env).expect("good keys");
+        assert!(
+            !format!("{settings:?}").contains(&key),
+            "keys stay out of Debug"
+        );
     }
 }

@@ -11,4 +11,5 @@ pub mod domain;
 pub mod engine;
 pub mod http;
 pub mod scenario;
+pub mod secrets;
 pub mod store;
