@@ -13,3 +13,4 @@ pub mod http;
 pub mod scenario;
 pub mod secrets;
 pub mod store;
+pub mod sync;

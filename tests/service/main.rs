@@ -7,6 +7,7 @@ mod helpers;
 mod admin_api;
 mod binary;
 mod booking_api;
+mod caldav;
 mod concurrency;
 mod edge_cases;
 mod links;

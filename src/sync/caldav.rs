@@ -1,0 +1,323 @@
+//! A CalDAV client (RFC 4791, RFC 6578): find a user's calendars, read their
+//! events, and follow changes with sync tokens. Plain HTTP through reqwest;
+//! responses are parsed with roxmltree by namespace and local name, because
+//! servers differ in prefixes.
+
+use reqwest::{Client, Method, StatusCode, Url};
+use roxmltree::{Document, Node};
+use std::time::Duration;
+
+const DAV: &str = "DAV:";
+const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaldavError {
+    /// The server refused the credentials: the connection needs reconnecting.
+    #[error("the server refused the credentials (HTTP {0})")]
+    Unauthorized(u16),
+    /// RFC 6578: the sync token expired; a full resync is needed.
+    #[error("the sync token is no longer valid")]
+    SyncTokenInvalid,
+    #[error("HTTP {status} from {url}")]
+    Status { status: u16, url: String },
+    #[error("the server's answer is not what CalDAV promises: {0}")]
+    Protocol(String),
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+    #[error("bad URL: {0}")]
+    Url(#[from] url::ParseError),
+}
+
+/// A calendar collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarInfo {
+    pub url: Url,
+    pub name: String,
+    /// Present when the server supports sync-collection.
+    pub sync_token: Option<String>,
+}
+
+/// One calendar object resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub href: String,
+    pub etag: String,
+    pub ical: String,
+}
+
+/// What changed since a sync token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub changed: Vec<Resource>,
+    pub removed: Vec<String>,
+    pub token: String,
+}
+
+pub struct CaldavClient {
+    http: Client,
+    user: String,
+    password: String,
+}
+
+fn dav<'a>(node: Node<'a, 'a>, name: &str) -> Option<Node<'a, 'a>> {
+    node.descendants().find(|n| n.has_tag_name((DAV, name)))
+}
+
+fn text_of(node: Option<Node<'_, '_>>) -> Option<String> {
+    node.and_then(|n| n.text())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+impl CaldavClient {
+    pub fn new(user: &str, password: &str) -> Result<Self, CaldavError> {
+        Ok(CaldavClient {
+            http: Client::builder().timeout(Duration::from_secs(30)).build()?,
+            user: user.to_string(),
+            password: password.to_string(),
+        })
+    }
+
+    async fn request(
+        &self,
+        method: &str,
+        url: &Url,
+        depth: Option<&str>,
+        body: String,
+    ) -> Result<String, CaldavError> {
+        let method = Method::from_bytes(method.as_bytes())
+            .map_err(|e| CaldavError::Protocol(e.to_string()))?;
+        let mut request = self
+            .http
+            .request(method, url.clone())
+            .basic_auth(&self.user, Some(&self.password))
+            .header("Content-Type", "application/xml; charset=utf-8")
+            .body(body);
+        if let Some(depth) = depth {
+            request = request.header("Depth", depth);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if !status.is_success() {
+            // RFC 6578 §3.2: an invalid token is a 403/409 with <valid-sync-token/>;
+            // any other 401/403 means the credentials no longer work.
+            if text.contains("valid-sync-token") {
+                return Err(CaldavError::SyncTokenInvalid);
+            }
+            if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+                return Err(CaldavError::Unauthorized(status.as_u16()));
+            }
+            return Err(CaldavError::Status {
+                status: status.as_u16(),
+                url: url.to_string(),
+            });
+        }
+        Ok(text)
+    }
+
+    fn parse(text: &str) -> Result<Document<'_>, CaldavError> {
+        Document::parse(text).map_err(|e| CaldavError::Protocol(e.to_string()))
+    }
+
+    /// Follows `current-user-principal` and `calendar-home-set` from `server`
+    /// (a `.well-known/caldav` redirect is followed by the HTTP client) to the
+    /// user's calendars.
+    pub async fn discover(&self, server: &Url) -> Result<Vec<CalendarInfo>, CaldavError> {
+        let principal_query = r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>"#;
+        let text = self
+            .request("PROPFIND", server, Some("0"), principal_query.to_string())
+            .await?;
+        let doc = Self::parse(&text)?;
+        let principal = dav(doc.root(), "current-user-principal")
+            .and_then(|p| text_of(dav(p, "href")))
+            .ok_or_else(|| CaldavError::Protocol("no current-user-principal".to_string()))?;
+        let principal = server.join(&principal)?;
+        let home_query = r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-home-set/></d:prop></d:propfind>"#;
+        let text = self
+            .request("PROPFIND", &principal, Some("0"), home_query.to_string())
+            .await?;
+        let doc = Self::parse(&text)?;
+        let home = doc
+            .descendants()
+            .find(|n| n.has_tag_name((CALDAV, "calendar-home-set")))
+            .and_then(|h| text_of(dav(h, "href")))
+            .ok_or_else(|| CaldavError::Protocol("no calendar-home-set".to_string()))?;
+        self.calendars(&server.join(&home)?).await
+    }
+
+    /// The calendar collections directly under `home`.
+    pub async fn calendars(&self, home: &Url) -> Result<Vec<CalendarInfo>, CaldavError> {
+        let query = r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/><d:displayname/><d:sync-token/></d:prop></d:propfind>"#;
+        let text = self
+            .request("PROPFIND", home, Some("1"), query.to_string())
+            .await?;
+        let doc = Self::parse(&text)?;
+        let mut calendars = Vec::new();
+        for response in doc
+            .descendants()
+            .filter(|n| n.has_tag_name((DAV, "response")))
+        {
+            let is_calendar = response
+                .descendants()
+                .any(|n| n.has_tag_name((CALDAV, "calendar")));
+            let Some(href) = text_of(dav(response, "href")) else {
+                continue;
+            };
+            if !is_calendar {
+                continue;
+            }
+            let url = home.join(&href)?;
+            calendars.push(CalendarInfo {
+                name: text_of(dav(response, "displayname")).unwrap_or_else(|| href.clone()),
+                sync_token: text_of(dav(response, "sync-token")),
+                url,
+            });
+        }
+        Ok(calendars)
+    }
+
+    fn resources(doc: &Document<'_>) -> Vec<Resource> {
+        doc.descendants()
+            .filter(|n| n.has_tag_name((DAV, "response")))
+            .filter_map(|response| {
+                let ical = response
+                    .descendants()
+                    .find(|n| n.has_tag_name((CALDAV, "calendar-data")))
+                    .and_then(|n| n.text())?
+                    .to_string();
+                Some(Resource {
+                    href: text_of(dav(response, "href"))?,
+                    etag: text_of(dav(response, "getetag")).unwrap_or_default(),
+                    ical,
+                })
+            })
+            .collect()
+    }
+
+    /// Every event of a calendar (the initial sync, or the fallback for servers
+    /// without sync-collection).
+    pub async fn events(&self, calendar: &Url) -> Result<Vec<Resource>, CaldavError> {
+        let query = r#"<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"/></c:comp-filter></c:filter></c:calendar-query>"#;
+        let text = self
+            .request("REPORT", calendar, Some("1"), query.to_string())
+            .await?;
+        Ok(Self::resources(&Self::parse(&text)?))
+    }
+
+    /// Changes since `token` (None: everything, with a first token). Changed
+    /// resources are fetched with calendar-multiget.
+    pub async fn sync(&self, calendar: &Url, token: Option<&str>) -> Result<Changes, CaldavError> {
+        let token_xml = token.map(xml_escape).unwrap_or_default();
+        let query = format!(
+            r#"<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{token_xml}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#
+        );
+        let text = self.request("REPORT", calendar, None, query).await?;
+        let doc = Self::parse(&text)?;
+        let new_token = text_of(
+            doc.descendants()
+                .find(|n| n.has_tag_name((DAV, "sync-token"))),
+        )
+        .ok_or_else(|| {
+            CaldavError::Protocol("sync-collection answered without a sync-token".to_string())
+        })?;
+        let mut changed_hrefs = Vec::new();
+        let mut removed = Vec::new();
+        for response in doc
+            .descendants()
+            .filter(|n| n.has_tag_name((DAV, "response")))
+        {
+            let Some(href) = text_of(dav(response, "href")) else {
+                continue;
+            };
+            let gone = text_of(dav(response, "status")).is_some_and(|s| s.contains(" 404"));
+            if gone {
+                removed.push(href);
+            } else if href.ends_with(".ics") || dav(response, "getetag").is_some() {
+                changed_hrefs.push(href);
+            }
+        }
+        let changed = if changed_hrefs.is_empty() {
+            Vec::new()
+        } else {
+            let hrefs: String = changed_hrefs
+                .iter()
+                .map(|h| format!("<d:href>{}</d:href>", xml_escape(h)))
+                .collect();
+            let multiget = format!(
+                r#"<?xml version="1.0"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>{hrefs}</c:calendar-multiget>"#
+            );
+            let text = self
+                .request("REPORT", calendar, Some("1"), multiget)
+                .await?;
+            Self::resources(&Self::parse(&text)?)
+        };
+        Ok(Changes {
+            changed,
+            removed,
+            token: new_token,
+        })
+    }
+
+    /// Creates or replaces an event at `name` (e.g. `booking-UID.ics`).
+    pub async fn put(&self, calendar: &Url, name: &str, ical: &str) -> Result<(), CaldavError> {
+        let url = calendar.join(name)?;
+        let response = self
+            .http
+            .put(url.clone())
+            .basic_auth(&self.user, Some(&self.password))
+            .header("Content-Type", "text/calendar; charset=utf-8")
+            .body(ical.to_string())
+            .send()
+            .await?;
+        match response.status() {
+            s if s.is_success() => Ok(()),
+            s if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN => {
+                Err(CaldavError::Unauthorized(s.as_u16()))
+            }
+            s => Err(CaldavError::Status {
+                status: s.as_u16(),
+                url: url.to_string(),
+            }),
+        }
+    }
+
+    /// Removes the event at `name`; a missing one is already removed.
+    pub async fn delete(&self, calendar: &Url, name: &str) -> Result<(), CaldavError> {
+        let url = calendar.join(name)?;
+        let response = self
+            .http
+            .delete(url.clone())
+            .basic_auth(&self.user, Some(&self.password))
+            .send()
+            .await?;
+        match response.status() {
+            s if s.is_success() || s == StatusCode::NOT_FOUND => Ok(()),
+            s if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN => {
+                Err(CaldavError::Unauthorized(s.as_u16()))
+            }
+            s => Err(CaldavError::Status {
+                status: s.as_u16(),
+                url: url.to_string(),
+            }),
+        }
+    }
+
+    /// Makes a calendar collection (for setting up servers and tests).
+    pub async fn make_calendar(&self, url: &Url, name: &str) -> Result<(), CaldavError> {
+        let body = format!(
+            r#"<?xml version="1.0"?><c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set><d:prop><d:displayname>{}</d:displayname></d:prop></d:set></c:mkcalendar>"#,
+            xml_escape(name)
+        );
+        self.request("MKCALENDAR", url, None, body)
+            .await
+            .map(|_| ())
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

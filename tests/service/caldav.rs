@@ -1,0 +1,222 @@
+//! The CalDAV client against a real Radicale server (installed with pip by
+//! `.ci/run`): discovery, reading recurring series with overrides and EXDATE,
+//! incremental sync after changes, writing and deleting events.
+
+use kairos::engine::{Instant, Interval, Zone, ical::parse_calendar};
+use kairos::sync::caldav::{CaldavClient, CaldavError};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Radicale {
+    child: Child,
+    url: url::Url,
+    _dir: std::path::PathBuf,
+}
+
+impl Drop for Radicale {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self._dir);
+    }
+}
+
+/// Starts Radicale on a free loopback port, or `None` where it is not
+/// installed (CI installs it and must not skip).
+async fn radicale() -> Option<Radicale> {
+    start(&["--auth-type", "none"]).await
+}
+
+/// Radicale checking passwords (user `ana`, password `right`).
+async fn radicale_with_passwords() -> Option<Radicale> {
+    let file = std::env::temp_dir().join(format!(
+        "kairos-htpasswd-{}",
+        kairos::domain::random_token(8)
+    ));
+    std::fs::write(&file, "ana:right\n").expect("htpasswd");
+    let path = file.to_string_lossy().to_string();
+    start(&[
+        "--auth-type",
+        "htpasswd",
+        "--auth-htpasswd-filename",
+        &path,
+        "--auth-htpasswd-encryption",
+        "plain",
+    ])
+    .await
+}
+
+async fn start(auth: &[&str]) -> Option<Radicale> {
+    let installed = Command::new("python3")
+        .args(["-c", "import radicale"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have Radicale (pip install radicale)"
+        );
+        eprintln!("Radicale is not installed: skipping the CalDAV tests");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let dir = std::env::temp_dir().join(format!(
+        "kairos-radicale-{}",
+        kairos::domain::random_token(8)
+    ));
+    let mut child = Command::new("python3")
+        .args(["-m", "radicale", "--storage-filesystem-folder"])
+        .arg(dir.join("data"))
+        .args([
+            "--server-hosts",
+            &format!("127.0.0.1:{port}"),
+            "--logging-level",
+            "warning",
+        ])
+        .args(auth)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start radicale");
+    let url: url::Url = format!("http://127.0.0.1:{port}/").parse().expect("url");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(Radicale {
+                child,
+                url,
+                _dir: dir,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("Radicale did not start");
+}
+
+const STANDUP: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kairos//test//EN\r\nBEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20260601T090000\r\nDURATION:PT30M\r\nRRULE:FREQ=DAILY;COUNT=5\r\nEXDATE;TZID=Europe/Berlin:20260602T090000\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260603T090000\r\nDTSTART;TZID=Europe/Berlin:20260603T140000\r\nDURATION:PT30M\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+fn lunch(hour: u32) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kairos//test//EN\r\nBEGIN:VEVENT\r\nUID:lunch\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260601T{hour:02}0000Z\r\nDTEND:20260601T{:02}0000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        hour + 1
+    )
+}
+
+/// Busy starts (UTC) of a set of resources in early June, through our engine.
+fn busy_starts(resources: &[kairos::sync::caldav::Resource]) -> Vec<String> {
+    let window = Interval::new(Instant(1_780_272_000), Instant(1_780_272_000 + 7 * 86_400));
+    let mut starts = Vec::new();
+    for resource in resources {
+        let calendar = parse_calendar(&resource.ical).expect("Radicale returns what we stored");
+        let mut occurrences = Vec::new();
+        calendar.busy(&Zone::UTC, window, &mut occurrences);
+        starts.extend(occurrences.iter().map(|o| o.interval.start.rfc3339()));
+    }
+    starts.sort();
+    starts
+}
+
+#[tokio::test]
+async fn caldav_discovery_sync_and_writes() {
+    let Some(server) = radicale().await else {
+        return;
+    };
+    let client = CaldavClient::new("ana", "app-password").expect("client");
+    let home = server.url.join("ana/").expect("url");
+    // Radicale makes the principal on first contact; then a calendar to find.
+    let _ = client.calendars(&home).await;
+    client
+        .make_calendar(&home.join("work/").expect("url"), "Work")
+        .await
+        .expect("mkcalendar");
+    let calendars = client.discover(&server.url).await.expect("discover");
+    assert_eq!(calendars.len(), 1, "{calendars:?}");
+    let work = calendars[0].clone();
+    assert_eq!(work.name, "Work");
+    assert!(
+        work.sync_token.is_some(),
+        "Radicale supports sync-collection"
+    );
+
+    // A recurring series with EXDATE and an overriding instance, and a single event.
+    client
+        .put(&work.url, "standup.ics", STANDUP)
+        .await
+        .expect("put standup");
+    client
+        .put(&work.url, "lunch.ics", &lunch(11))
+        .await
+        .expect("put lunch");
+    let all = client.events(&work.url).await.expect("events");
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        busy_starts(&all),
+        [
+            "2026-06-01T07:00:00Z", // the stand-up, 09:00 Berlin
+            "2026-06-01T11:00:00Z", // lunch
+            "2026-06-03T12:00:00Z", // moved to 14:00 Berlin
+            "2026-06-04T07:00:00Z",
+            "2026-06-05T07:00:00Z", // (June 2 is an EXDATE)
+        ]
+    );
+
+    // Incremental sync: a first token, then only what changed.
+    let first = client.sync(&work.url, None).await.expect("initial sync");
+    assert_eq!(first.changed.len(), 2);
+    client
+        .put(&work.url, "lunch.ics", &lunch(12))
+        .await
+        .expect("move lunch");
+    client
+        .delete(&work.url, "standup.ics")
+        .await
+        .expect("delete standup");
+    let next = client
+        .sync(&work.url, Some(&first.token))
+        .await
+        .expect("incremental sync");
+    assert_eq!(next.changed.len(), 1, "{next:?}");
+    assert!(next.changed[0].href.ends_with("lunch.ics"));
+    assert_eq!(busy_starts(&next.changed), ["2026-06-01T12:00:00Z"]);
+    assert_eq!(next.removed.len(), 1);
+    assert!(next.removed[0].ends_with("standup.ics"));
+    let quiet = client
+        .sync(&work.url, Some(&next.token))
+        .await
+        .expect("nothing new");
+    assert!(quiet.changed.is_empty() && quiet.removed.is_empty());
+    // An unknown token asks for a full resync.
+    let stale = client
+        .sync(&work.url, Some("http://radicale.org/ns/sync/nonsense"))
+        .await;
+    assert!(
+        matches!(stale, Err(CaldavError::SyncTokenInvalid)),
+        "{stale:?}"
+    );
+    // Deleting what is gone is fine.
+    client
+        .delete(&work.url, "standup.ics")
+        .await
+        .expect("idempotent delete");
+}
+
+/// A changed or revoked app password shows as Unauthorized (the connection
+/// will be marked needs_reconnect), not as a generic failure.
+#[tokio::test]
+async fn caldav_wrong_password_is_unauthorized() {
+    let Some(server) = radicale_with_passwords().await else {
+        return;
+    };
+    let wrong = CaldavClient::new("ana", "wrong").expect("client");
+    let result = wrong.discover(&server.url).await;
+    assert!(
+        matches!(result, Err(CaldavError::Unauthorized(401))),
+        "{result:?}"
+    );
+    let right = CaldavClient::new("ana", "right").expect("client");
+    assert!(right.discover(&server.url).await.is_ok());
+}
