@@ -15,7 +15,7 @@ async fn by_token(
     uid: &str,
     token: &str,
 ) -> Result<StoredBooking, BookingError> {
-    if !crate::domain::is_booking_uid(uid) {
+    if !crate::domain::looks_like_token(uid) {
         return Err(BookingError::NotFound);
     }
     let stored = store.booking(uid).await?;
@@ -159,7 +159,7 @@ pub async fn change_status(
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Booking, BookingError> {
-    if !crate::domain::is_booking_uid(uid) {
+    if !crate::domain::looks_like_token(uid) {
         return Err(BookingError::NotFound);
     }
     let stored = store.booking(uid).await?;

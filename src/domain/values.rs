@@ -153,9 +153,10 @@ pub fn random_token(len: usize) -> String {
         .collect()
 }
 
-/// Could `text` be a booking uid? Checked before touching the database, so
-/// junk in a URL is a plain 404.
-pub fn is_booking_uid(text: &str) -> bool {
+/// Could `text` be one of our random ids or tokens (booking uids, link and
+/// poll tokens)? Checked before touching the database, so junk in a URL is a
+/// plain 404.
+pub fn looks_like_token(text: &str) -> bool {
     (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 

@@ -276,7 +276,7 @@ pub async fn get_booking(
     admin: Admin,
     Path(uid): Path<String>,
 ) -> Answer<BookingDetail> {
-    if !crate::domain::is_booking_uid(&uid) {
+    if !crate::domain::looks_like_token(&uid) {
         return Err(ApiError::not_found("booking"));
     }
     let stored = state

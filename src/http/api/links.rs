@@ -85,8 +85,7 @@ pub struct PublicLink {
 }
 
 async fn open(state: &AppState, token: &str) -> Result<links::OpenLink, ApiError> {
-    // Tokens are our own alphabet; anything else is simply unknown.
-    if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if !crate::domain::looks_like_token(token) {
         return Err(ApiError::not_found("link"));
     }
     links::open(state.store.as_ref(), token, (state.clock)())

@@ -224,10 +224,11 @@ pub(crate) fn page(view: polls::ParticipantView) -> ParticipantPage {
 }
 
 pub(crate) fn token_ok(token: &str) -> Result<(), ApiError> {
-    if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::not_found("poll"));
+    if crate::domain::looks_like_token(token) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("poll"))
     }
-    Ok(())
 }
 
 pub(crate) fn participant_error(error: crate::booking::BookingError) -> ApiError {
