@@ -109,6 +109,15 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Maps a store's "not found" to a 404 that names what was missing (the
+/// generic conversion cannot know), and any other store error as usual.
+pub fn missing(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |error| match error {
+        StoreError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}
+
 impl From<ValidationError> for ApiError {
     fn from(error: ValidationError) -> Self {
         ApiError::invalid(error.field, error.message)

@@ -270,16 +270,7 @@ impl CaldavClient {
             .body(ical.to_string())
             .send()
             .await?;
-        match response.status() {
-            s if s.is_success() => Ok(()),
-            s if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN => {
-                Err(CaldavError::Unauthorized(s.as_u16()))
-            }
-            s => Err(CaldavError::Status {
-                status: s.as_u16(),
-                url: url.to_string(),
-            }),
-        }
+        outcome(response.status(), &url, false)
     }
 
     /// Removes the event at `name`; a missing one is already removed.
@@ -291,16 +282,7 @@ impl CaldavClient {
             .basic_auth(&self.user, Some(&self.password))
             .send()
             .await?;
-        match response.status() {
-            s if s.is_success() || s == StatusCode::NOT_FOUND => Ok(()),
-            s if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN => {
-                Err(CaldavError::Unauthorized(s.as_u16()))
-            }
-            s => Err(CaldavError::Status {
-                status: s.as_u16(),
-                url: url.to_string(),
-            }),
-        }
+        outcome(response.status(), &url, true)
     }
 
     /// Makes a calendar collection (for setting up servers and tests).
@@ -312,6 +294,21 @@ impl CaldavClient {
         self.request("MKCALENDAR", url, None, body)
             .await
             .map(|_| ())
+    }
+}
+
+/// The result of a write: success (or, for a delete, already gone), refused
+/// credentials, or another failure.
+fn outcome(status: StatusCode, url: &Url, gone_is_done: bool) -> Result<(), CaldavError> {
+    match status {
+        s if s.is_success() || (gone_is_done && s == StatusCode::NOT_FOUND) => Ok(()),
+        s if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN => {
+            Err(CaldavError::Unauthorized(s.as_u16()))
+        }
+        s => Err(CaldavError::Status {
+            status: s.as_u16(),
+            url: url.to_string(),
+        }),
     }
 }
 

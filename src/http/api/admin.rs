@@ -7,7 +7,7 @@ use crate::domain::{
 };
 use crate::engine::ical::parse_calendar;
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::{ApiError, Problem, missing};
 use crate::http::extract::{Admin, Body, Query};
 use crate::store::{BookingFilter, BusyBlock, BusyBlockInput};
 use axum::Json;
@@ -18,13 +18,6 @@ use utoipa::ToSchema;
 
 type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
 type Answer<T> = Result<Json<T>, ApiError>;
-
-fn not_found(what: &'static str) -> impl Fn(crate::store::StoreError) -> ApiError {
-    move |e| match e {
-        crate::store::StoreError::NotFound => ApiError::not_found(what),
-        other => other.into(),
-    }
-}
 
 /// Inputs of the CRUD resources check themselves the same way.
 trait Check {
@@ -80,7 +73,7 @@ macro_rules! crud {
                 (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
             security(("api_key" = [])))]
         pub async fn $get(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> Answer<$output> {
-            Ok(Json(state.store.$one(&admin.organization_id, &id).await.map_err(not_found($what))?))
+            Ok(Json(state.store.$one(&admin.organization_id, &id).await.map_err(missing($what))?))
         }
 
         #[utoipa::path(put, path = $item, tag = "admin", params(("id" = String, Path, description = "Its id")), request_body = $input,
@@ -96,7 +89,7 @@ macro_rules! crud {
             Body(mut input): Body<$input>,
         ) -> Answer<$output> {
             input.check()?;
-            let updated = state.store.$replace(&admin.organization_id, &id, &input).await.map_err(not_found($what))?;
+            let updated = state.store.$replace(&admin.organization_id, &id, &input).await.map_err(missing($what))?;
             Ok(Json(updated))
         }
 
@@ -106,7 +99,7 @@ macro_rules! crud {
                 (status = 409, description = "Still in use", body = Problem, content_type = "application/problem+json")),
             security(("api_key" = [])))]
         pub async fn $delete(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-            state.store.$remove(&admin.organization_id, &id).await.map_err(not_found($what))?;
+            state.store.$remove(&admin.organization_id, &id).await.map_err(missing($what))?;
             Ok(StatusCode::NO_CONTENT)
         }
     };
@@ -181,7 +174,7 @@ pub async fn fairness(
         .store
         .event_type(&admin.organization_id, &id)
         .await
-        .map_err(not_found("event type"))?;
+        .map_err(missing("event type"))?;
     let owner = state
         .store
         .user(&admin.organization_id, &event_type.input.owner_id)
@@ -242,7 +235,7 @@ pub async fn delete_busy_block(
         .store
         .delete_busy_block(&admin.organization_id, &id)
         .await
-        .map_err(not_found("busy block"))?;
+        .map_err(missing("busy block"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -283,7 +276,7 @@ pub async fn get_booking(
         .store
         .booking(&uid)
         .await
-        .map_err(not_found("booking"))?;
+        .map_err(missing("booking"))?;
     if stored.organization_id != admin.organization_id {
         return Err(ApiError::not_found("booking"));
     }

@@ -6,7 +6,7 @@ use crate::booking::{AvailabilityInputs, SlotsAnswer};
 use crate::domain::{BookingRequest, Link, LinkInput};
 use crate::engine::{Instant, Interval};
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::{ApiError, Problem, missing};
 use crate::http::extract::{Admin, Body, Query};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -67,10 +67,7 @@ pub async fn revoke(
         .store
         .revoke_link(&admin.organization_id, &id)
         .await
-        .map_err(|e| match e {
-            crate::store::StoreError::NotFound => ApiError::not_found("link"),
-            other => other.into(),
-        })?;
+        .map_err(missing("link"))?;
     Ok(Json(link))
 }
 

@@ -5,7 +5,7 @@ use crate::booking::polls;
 use crate::domain::{Ballot, Booking, Invited, OptionResult, Participant, Poll, PollInput, rank};
 use crate::engine::Instant;
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::{ApiError, Problem, missing};
 use crate::http::extract::{Admin, Body};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -88,7 +88,7 @@ pub async fn detail(
         .store
         .poll(&admin.organization_id, &id)
         .await
-        .map_err(not_found)?;
+        .map_err(missing("poll"))?;
     let participants = state.store.poll_participants(&poll.id).await?;
     let results = rank(&poll.input.options, &participants, true);
     Ok(Json(PollDetail {
@@ -96,13 +96,6 @@ pub async fn detail(
         participants,
         results,
     }))
-}
-
-fn not_found(error: crate::store::StoreError) -> ApiError {
-    match error {
-        crate::store::StoreError::NotFound => ApiError::not_found("poll"),
-        other => other.into(),
-    }
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -162,7 +155,7 @@ pub async fn close(
         .store
         .poll(&admin.organization_id, &id)
         .await
-        .map_err(not_found)?;
+        .map_err(missing("poll"))?;
     state
         .store
         .close_poll(&poll.id)

@@ -4,7 +4,7 @@ use crate::booking::{self, AvailabilityInputs, SlotsAnswer};
 use crate::domain::{Booking, BookingRequest, Kind, Location, Question, TimeZoneName};
 use crate::engine::{Instant, Interval};
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::{ApiError, Problem, missing};
 use crate::http::extract::{Body, Query};
 use axum::Json;
 use axum::body::Bytes;
@@ -40,10 +40,7 @@ async fn inputs(
         .store
         .event_type_by_slugs(user, event)
         .await
-        .map_err(|e| match e {
-            crate::store::StoreError::NotFound => ApiError::not_found("event type"),
-            other => other.into(),
-        })?;
+        .map_err(missing("event type"))?;
     let inputs = Arc::new(AvailabilityInputs::load(state.store.as_ref(), event_type, owner).await?);
     state.caches.inputs.put(key, version, None, inputs.clone());
     Ok(inputs)
