@@ -72,6 +72,7 @@ fn event_type(
         requires_approval: false,
         assignment: Default::default(),
         hidden: false,
+        stale_calendar: Default::default(),
         hosts: Vec::new(),
     })
 }

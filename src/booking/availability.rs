@@ -2,10 +2,10 @@
 //! busy blocks and bookings of every event type.
 
 use super::{BookingError, StoreRef};
-use crate::domain::Kind;
+use crate::domain::{Kind, StaleCalendarPolicy};
 use crate::domain::{EventType, TimeZoneName, User};
 use crate::engine::{self, Instant, Interval, Zone};
-use crate::store::{Snapshot, group_slot_key};
+use crate::store::{BusyBlock, Snapshot, group_slot_key};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -119,28 +119,15 @@ impl AvailabilityInputs {
                     calendars: Vec::new(),
                     bookings: Vec::new(),
                 };
-                for block in snapshot.busy.iter().filter(|b| &b.input.user_id == id) {
-                    match &block.input.ical {
-                        // Stored iCalendar was checked on the way in; a block that no
-                        // longer parses blocks its whole bounding interval instead.
-                        Some(text) => match engine::ical::parse_calendar(text) {
-                            Ok(mut calendar) => {
-                                calendar.bounds = Some(Interval::new(
-                                    from_utc(block.input.start),
-                                    from_utc(block.input.end),
-                                ));
-                                host.calendars.push(calendar);
-                            }
-                            Err(_) => host.busy.push(Interval::new(
-                                from_utc(block.input.start),
-                                from_utc(block.input.end),
-                            )),
-                        },
-                        None => host.busy.push(Interval::new(
-                            from_utc(block.input.start),
-                            from_utc(block.input.end),
-                        )),
-                    }
+                let blocks = snapshot.busy.iter().filter(|b| &b.input.user_id == id);
+                add_busy_blocks(&mut host, blocks);
+                if self.event_type.input.stale_calendar == StaleCalendarPolicy::NoSlots
+                    && snapshot.stale_hosts.contains(id)
+                {
+                    host.busy.push(Interval::new(
+                        range.start.plus_seconds(-STALE_MARGIN),
+                        range.end.plus_seconds(STALE_MARGIN),
+                    ));
                 }
                 let kind = self.event_type.input.kind;
                 let duration = i64::from(self.event_type.input.duration_minutes) * 60;
@@ -332,5 +319,46 @@ fn valid_until(query: &engine::Query, slots: &[engine::Slot]) -> Option<Instant>
     match (notice, midnight) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
+    }
+}
+
+/// Enough to cover any booking reaching into the queried range.
+const STALE_MARGIN: i64 = 400 * 86_400;
+
+/// Busy blocks as engine input. Synced rows of one recurring series (a
+/// master and its exceptions, as Google and Graph deliver them) are joined
+/// into one calendar, so the exceptions replace the instances they override.
+fn add_busy_blocks<'a>(host: &mut engine::Host, blocks: impl Iterator<Item = &'a BusyBlock>) {
+    let mut series: Vec<(&str, Vec<engine::Calendar>, Interval)> = Vec::new();
+    for block in blocks {
+        let bounds = Interval::new(from_utc(block.input.start), from_utc(block.input.end));
+        let Some(text) = &block.input.ical else {
+            host.busy.push(bounds);
+            continue;
+        };
+        // Stored iCalendar was checked on the way in; a block that no longer
+        // parses blocks its whole bounding interval instead.
+        let Ok(calendar) = engine::ical::parse_calendar(text) else {
+            host.busy.push(bounds);
+            continue;
+        };
+        match block.series.as_deref() {
+            Some(key) => match series.iter_mut().find(|(k, _, _)| *k == key) {
+                Some((_, parts, span)) => {
+                    parts.push(calendar);
+                    *span = Interval::new(span.start.min(bounds.start), span.end.max(bounds.end));
+                }
+                None => series.push((key, vec![calendar], bounds)),
+            },
+            None => host.calendars.push(engine::Calendar {
+                bounds: Some(bounds),
+                ..calendar
+            }),
+        }
+    }
+    for (_, parts, span) in series {
+        let mut calendar = engine::Calendar::merge(parts);
+        calendar.bounds = Some(span);
+        host.calendars.push(calendar);
     }
 }

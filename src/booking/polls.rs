@@ -52,6 +52,7 @@ fn event_type_for(input: &PollInput) -> Result<EventTypeInput, BookingError> {
         requires_approval: false,
         assignment: Default::default(),
         hidden: true,
+        stale_calendar: Default::default(),
         hosts: Vec::new(),
     };
     event_type.validate()?;

@@ -98,6 +98,19 @@ pub enum ResetPeriod {
     Day,
 }
 
+/// What to do with a host whose synced calendar can no longer be trusted
+/// (its connection needs reconnecting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StaleCalendarPolicy {
+    /// Offer no times with that host until they reconnect: a missed meeting
+    /// in their real calendar would become a double booking.
+    #[default]
+    NoSlots,
+    /// Keep offering times computed from the last synced data.
+    UseLastSync,
+}
+
 /// Host assignment settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -207,6 +220,9 @@ pub struct EventTypeInput {
     /// Not bookable through a public link (the event type a meeting poll books through).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
+    /// What a host whose calendar connection needs reconnecting offers.
+    #[serde(default)]
+    pub stale_calendar: StaleCalendarPolicy,
     /// Hosts; defaults to the owner alone.
     #[serde(default)]
     pub hosts: Vec<EventTypeHost>,

@@ -5,6 +5,8 @@
 //! validation error names the field it is about.
 
 mod booking;
+mod connection;
+mod effect;
 mod event_type;
 mod link;
 mod poll;
@@ -13,6 +15,8 @@ mod user;
 mod values;
 
 pub use booking::*;
+pub use connection::*;
+pub use effect::*;
 pub use event_type::*;
 pub use link::*;
 pub use poll::*;

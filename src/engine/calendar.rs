@@ -261,3 +261,101 @@ impl Calendar {
         }
     }
 }
+
+/// The end of time for series that never end (within what databases store).
+pub const FOREVER: Instant = Instant(221_845_392_000); // 9000-01-01T00:00:00Z
+
+/// How far a `COUNT` rule is followed to find its last occurrence; one still
+/// going after that counts as endless.
+const COUNT_HORIZON_DAYS: u64 = 366 * 30;
+
+impl EventComponent {
+    /// The latest local start of this component, or `None` when endless.
+    fn last_local_start(&self) -> Option<NaiveDateTime> {
+        let first = self.start.local();
+        let mut last = first;
+        if let Some(rule) = &self.rule {
+            if let Some(until) = rule.until() {
+                let until = match until {
+                    // At most a day from local time, whatever the zone.
+                    Until::Utc(utc) => utc + chrono::Duration::seconds(DAY),
+                    Until::Local(local) => local,
+                    Until::Date(date) => date.and_time(NaiveTime::MIN) + chrono::Duration::seconds(DAY),
+                };
+                last = last.max(until);
+            } else if rule.count().is_some() {
+                let horizon = first.checked_add_days(Days::new(COUNT_HORIZON_DAYS))?;
+                let mut locals = Vec::new();
+                rule.occurrences(first, horizon, None, &mut locals);
+                let count = rule.count().map_or(0, |c| c as usize);
+                if locals.len() + 1 < count {
+                    return None;
+                }
+                last = last.max(locals.last().copied().unwrap_or(first));
+            } else {
+                return None;
+            }
+        }
+        for rdate in &self.rdates {
+            last = last.max(rdate.start.local());
+        }
+        Some(last)
+    }
+
+    /// An upper bound of how long any occurrence lasts.
+    fn longest(&self) -> i64 {
+        let length = |length: &Length, start: &EventTime| match length {
+            Length::Until(end) => (end.local() - start.local()).num_seconds().max(0) + 2 * DAY,
+            Length::Nominal { days, seconds } => i64::from(*days) * DAY + seconds + DAY,
+        };
+        let mut longest = length(&self.length, &self.start);
+        for rdate in &self.rdates {
+            if let Some(own) = &rdate.length {
+                longest = longest.max(length(own, &rdate.start));
+            }
+        }
+        longest
+    }
+}
+
+impl Calendar {
+    /// Joins calendars whose events belong together (the rows of one synced
+    /// recurring series: its master and its exceptions), series by `UID`.
+    pub fn merge(parts: impl IntoIterator<Item = Calendar>) -> Calendar {
+        let mut merged = Calendar::default();
+        for part in parts {
+            for series in part.series {
+                match merged.series.iter_mut().find(|s| s.uid == series.uid) {
+                    Some(known) => {
+                        known.masters.extend(series.masters);
+                        known.overrides.extend(series.overrides);
+                    }
+                    None => merged.series.push(series),
+                }
+            }
+        }
+        merged
+    }
+
+    /// An interval holding every busy instant of these events in any host
+    /// zone (floating and all-day times are read in the host's zone, at most
+    /// a day from UTC), for storing and finding synced rows by time.
+    pub fn span(&self) -> Option<Interval> {
+        let mut span: Option<Interval> = None;
+        for series in &self.series {
+            for event in series.masters.iter().chain(&series.overrides) {
+                let start = Instant::from_naive_utc(event.start.local()).plus_seconds(-2 * DAY);
+                let end = match event.last_local_start() {
+                    Some(last) => Instant::from_naive_utc(last).plus_seconds(event.longest() + DAY),
+                    None => FOREVER,
+                };
+                let end = end.min(FOREVER).max(start);
+                span = Some(match span {
+                    Some(known) => Interval::new(known.start.min(start), known.end.max(end)),
+                    None => Interval::new(start, end),
+                });
+            }
+        }
+        span
+    }
+}

@@ -196,6 +196,11 @@ impl Recurrence {
         self.until
     }
 
+    /// `COUNT`, if the rule has one.
+    pub fn count(&self) -> Option<u32> {
+        self.count
+    }
+
     /// Appends the rule's occurrences (local start times) in `[lo, hi]`, in
     /// order. `until_local` is `UNTIL` already in the event's local time (the
     /// caller knows the zone). `DTSTART` itself is included only if the rule

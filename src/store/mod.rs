@@ -11,11 +11,15 @@
 //!   host makes overlapping time-holding bookings impossible even if code
 //!   forgot the lock (group seats share a `slot_key` and may overlap).
 
+mod calendars;
+mod effects;
 mod postgres;
 mod records;
 mod sql;
 mod sqlite;
 
+pub use calendars::CalendarStore;
+pub use effects::EffectStore;
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
@@ -66,7 +70,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub type Decide<'a> = &'a (dyn Fn(&Snapshot) -> Result<Decision> + Send + Sync);
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: CalendarStore + EffectStore + Send + Sync {
     /// `postgres` or `sqlite`.
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> Result<()>;

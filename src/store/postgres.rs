@@ -78,3 +78,5 @@ impl PgStore {
 }
 
 super::sql::sql_store!(PgStore, Postgres, "postgres");
+super::calendars::calendar_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
+super::effects::effect_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");

@@ -37,6 +37,9 @@ pub struct BusyBlock {
     pub id: String,
     #[serde(flatten)]
     pub input: BusyBlockInput,
+    /// Synced rows of one recurring series (master and exceptions) share it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
 }
 
 /// A time-holding booking as it blocks one host.
@@ -66,6 +69,9 @@ pub struct Snapshot {
     /// The participants of the poll being finalized, read after the poll was
     /// locked (votes can no longer change).
     pub poll_participants: Vec<crate::domain::Participant>,
+    /// Hosts with a calendar connection that needs reconnecting: what Kairos
+    /// holds of their calendars can no longer be trusted.
+    pub stale_hosts: Vec<String>,
 }
 
 /// Which part of an event type's booking history host assignment needs.
@@ -165,4 +171,140 @@ pub struct StatusUpdate {
     pub note: Option<String>,
     /// Set for cancellations.
     pub cancel_reason: Option<String>,
+}
+
+/// A calendar as a provider lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteCalendar {
+    pub external_id: String,
+    pub name: String,
+    pub primary: bool,
+}
+
+/// One synced event (or one row of a recurring series) as busy time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncedEvent {
+    pub external_id: String,
+    /// Rows of one recurring series (master and exceptions) share it.
+    pub series: Option<String>,
+    /// Bounds: every busy instant of the row lies inside.
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// iCalendar text, for recurring series, their exceptions and all-day events.
+    pub ical: Option<String>,
+}
+
+/// What one sync of one calendar found.
+#[derive(Debug, Clone, Default)]
+pub struct CalendarDelta {
+    /// Everything the calendar holds (a first or a full resync): rows not
+    /// listed in `upserts` are dropped.
+    pub full: bool,
+    pub upserts: Vec<SyncedEvent>,
+    pub removed: Vec<String>,
+    /// Where the next incremental sync starts.
+    pub token: Option<String>,
+}
+
+/// A new connection (or a reconnection of the same account).
+#[derive(Debug, Clone)]
+pub struct NewConnection {
+    pub organization_id: String,
+    pub user_id: String,
+    pub provider: crate::domain::Provider,
+    pub account: String,
+    /// CalDAV: the server; OAuth providers: empty.
+    pub server_url: String,
+    /// Sealed with the key ring.
+    pub credentials: String,
+}
+
+/// A connection with what a worker needs to act for it.
+#[derive(Debug, Clone)]
+pub struct ConnectionAccess {
+    pub connection: crate::domain::Connection,
+    pub organization_id: String,
+    /// Sealed with the key ring.
+    pub credentials: String,
+    /// The push channel's secret token, when one is open.
+    pub push_token: Option<String>,
+    pub push_resource: Option<String>,
+    /// Per calendar id: the sync token to continue from.
+    pub sync_tokens: Vec<(String, Option<String>)>,
+}
+
+/// How a sync ended, for the connection's status.
+#[derive(Debug, Clone)]
+pub enum SyncOutcome {
+    Synced { at: DateTime<Utc>, next_at: DateTime<Utc> },
+    Failed {
+        error: String,
+        next_at: DateTime<Utc>,
+        /// The provider refused the credentials for good.
+        needs_reconnect: bool,
+    },
+}
+
+/// An open push channel (Google) or subscription (Graph).
+#[derive(Debug, Clone)]
+pub struct PushChannel {
+    pub id: String,
+    /// The provider's resource id (Google) or subscription resource (Graph).
+    pub resource: String,
+    /// The secret the provider echoes with each notification.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An event Kairos wrote for a booking in one host's calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingEvent {
+    pub booking_id: String,
+    pub user_id: String,
+    pub connection_id: String,
+    pub calendar_external_id: String,
+    pub event_id: String,
+}
+
+/// An OAuth authorization in flight.
+#[derive(Debug, Clone)]
+pub struct OAuthState {
+    pub organization_id: String,
+    pub user_id: String,
+    pub provider: crate::domain::Provider,
+    /// The PKCE verifier, sealed.
+    pub verifier: String,
+    pub return_to: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An effect a worker took, to carry out.
+#[derive(Debug, Clone)]
+pub struct ClaimedEffect {
+    pub id: String,
+    pub kind: crate::domain::EffectKind,
+    pub organization_id: String,
+    pub booking_id: String,
+    pub booking_uid: String,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+}
+
+/// How an attempt at an effect ended.
+#[derive(Debug, Clone)]
+pub enum EffectOutcome {
+    Done,
+    Retry { at: DateTime<Utc>, error: String },
+    Failed { error: String },
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct EffectFilter {
+    pub status: Option<crate::domain::EffectStatus>,
+    /// Effects of one booking (its uid).
+    pub booking: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<u32>,
 }

@@ -136,6 +136,7 @@ pub(super) struct BusyRow {
     source: String,
     external_id: Option<String>,
     ical: Option<String>,
+    series: Option<String>,
 }
 
 impl From<BusyRow> for BusyBlock {
@@ -150,6 +151,7 @@ impl From<BusyRow> for BusyBlock {
                 external_id: row.external_id,
                 ical: row.ical,
             },
+            series: row.series,
         }
     }
 }
@@ -553,6 +555,41 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            /// Queues `kind` for a booking inside its transaction. One waiting
+            /// effect per booking and kind is enough, because the worker makes
+            /// the outside world match the booking as it is when the effect runs.
+            async fn enqueue_effect(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                organization_id: &str,
+                booking_id: &str,
+                kind: EffectKind,
+                at: DateTime<Utc>,
+            ) -> Result<()> {
+                let merged = sqlx::query(
+                    "UPDATE effects SET run_at = $1, updated_at = $1 WHERE booking_id = $2 AND kind = $3 \
+                     AND status = 'pending' AND (lease_until IS NULL OR lease_until < $1)",
+                )
+                .bind(at)
+                .bind(booking_id)
+                .bind(kind.as_str())
+                .execute(&mut **tx)
+                .await?;
+                if merged.rows_affected() == 0 {
+                    sqlx::query(
+                        "INSERT INTO effects (id, organization_id, kind, booking_id, status, attempts, run_at, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)",
+                    )
+                    .bind(new_id())
+                    .bind(organization_id)
+                    .bind(kind.as_str())
+                    .bind(booking_id)
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
             async fn snapshot(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 hosts: &[String],
@@ -577,7 +614,7 @@ macro_rules! sql_store {
                 let rows: Vec<HostBookingRow> = query.build_query_as().fetch_all(&mut *conn).await?;
                 snapshot.bookings = rows.into_iter().map(HostBooking::from).collect();
                 let mut query = QueryBuilder::<$db>::new(
-                    "SELECT id, user_id, start_at, end_at, source, external_id, ical FROM busy_blocks WHERE start_at < ",
+                    "SELECT id, user_id, start_at, end_at, source, external_id, ical, series FROM busy_blocks WHERE start_at < ",
                 );
                 query.push_bind(to).push(" AND end_at > ").push_bind(from).push(" AND user_id IN (");
                 let mut list = query.separated(", ");
@@ -587,6 +624,16 @@ macro_rules! sql_store {
                 query.push(")");
                 let rows: Vec<BusyRow> = query.build_query_as().fetch_all(&mut *conn).await?;
                 snapshot.busy = rows.into_iter().map(BusyBlock::from).collect();
+                let mut query = QueryBuilder::<$db>::new(
+                    "SELECT DISTINCT user_id FROM calendar_connections WHERE status = 'needs_reconnect' AND user_id IN (",
+                );
+                let mut list = query.separated(", ");
+                for h in hosts {
+                    list.push_bind(h.clone());
+                }
+                query.push(")");
+                let rows: Vec<(String,)> = query.build_query_as().fetch_all(&mut *conn).await?;
+                snapshot.stale_hosts = rows.into_iter().map(|(id,)| id).collect();
                 Ok(snapshot)
             }
         }
@@ -937,7 +984,7 @@ macro_rules! sql_store {
                 let row: BusyRow = sqlx::query_as(
                     "INSERT INTO busy_blocks (id, user_id, start_at, end_at, source, external_id, ical) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                     RETURNING id, user_id, start_at, end_at, source, external_id, ical",
+                     RETURNING id, user_id, start_at, end_at, source, external_id, ical, series",
                 )
                 .bind(new_id())
                 .bind(&input.user_id)
@@ -954,7 +1001,7 @@ macro_rules! sql_store {
 
             async fn list_busy_blocks(&self, organization_id: &str, user_id: Option<&str>) -> Result<Vec<BusyBlock>> {
                 let mut query = QueryBuilder::<$db>::new(
-                    "SELECT b.id, b.user_id, b.start_at, b.end_at, b.source, b.external_id, b.ical FROM busy_blocks b \
+                    "SELECT b.id, b.user_id, b.start_at, b.end_at, b.source, b.external_id, b.ical, b.series FROM busy_blocks b \
                      JOIN users u ON u.id = b.user_id WHERE u.organization_id = ",
                 );
                 query.push_bind(organization_id.to_string());
@@ -1132,6 +1179,8 @@ macro_rules! sql_store {
                         .await?;
                 }
                 Self::write_history(&mut tx, &id, None, new.status, &new.actor, None).await?;
+                // A reschedule's effect also moves (or removes) the replaced booking's events.
+                Self::enqueue_effect(&mut tx, &new.organization_id, &id, EffectKind::CalendarWrite, at).await?;
                 tx.commit().await?;
                 // Everything the row holds is at hand: no need to read it back.
                 let mut hosts = hosts;
@@ -1492,11 +1541,11 @@ macro_rules! sql_store {
                 // A write transaction up front (SQLite: BEGIN IMMEDIATE), so a
                 // concurrent writer makes us wait rather than fail.
                 let mut tx = self.begin_write(&[]).await?;
-                let row: Option<(String, String)> = sqlx::query_as("SELECT id, status FROM bookings WHERE uid = $1")
+                let row: Option<(String, String, String)> = sqlx::query_as("SELECT id, status, organization_id FROM bookings WHERE uid = $1")
                     .bind(uid)
                     .fetch_optional(&mut *tx)
                     .await?;
-                let (id, current) = row.ok_or(StoreError::NotFound)?;
+                let (id, current, organization_id) = row.ok_or(StoreError::NotFound)?;
                 let current = status(&current)?;
                 if !from.contains(&current) {
                     return Err(StoreError::WrongStatus(current.as_str().to_string()));
@@ -1526,6 +1575,7 @@ macro_rules! sql_store {
                     .await
                     .map_err(|e| if Self::is_overlap(&e) { StoreError::SlotTaken } else { StoreError::Database(e) })?;
                 Self::write_history(&mut tx, &id, Some(current), change.to, &change.actor, change.note.as_deref()).await?;
+                Self::enqueue_effect(&mut tx, &organization_id, &id, EffectKind::CalendarWrite, now()).await?;
                 tx.commit().await?;
                 Ok(self.booking(uid).await?.booking)
             }

@@ -54,3 +54,5 @@ impl SqliteStore {
 }
 
 super::sql::sql_store!(SqliteStore, Sqlite, "sqlite");
+super::calendars::calendar_store!(SqliteStore, Sqlite, "");
+super::effects::effect_store!(SqliteStore, Sqlite, "");
