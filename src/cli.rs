@@ -136,21 +136,20 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
     }
     tracing::info!(%local, backend = store.backend(), "Kairos is listening");
     println!("Kairos is listening on {base}");
-    let state = AppState::new(store, base);
-    // Polls close (or book their best option) at their deadline.
-    let (sweeper, caches) = (state.store.clone(), state.caches.clone());
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
-        loop {
-            tick.tick().await;
-            match crate::booking::polls::close_due(sweeper.as_ref(), chrono::Utc::now()).await {
-                Ok(0) => {}
-                // A poll may have booked its best option: slots changed.
-                Ok(_) => caches.invalidate(),
-                Err(error) => tracing::warn!(%error, "closing due polls failed"),
-            }
+    let keys = match &settings.secret_keys {
+        Some(spec) => Some(
+            crate::secrets::KeyRing::parse(spec.expose())
+                .map_err(|e| format!("KAIROS_SECRET_KEYS: {e}"))?,
+        ),
+        None => {
+            tracing::warn!("KAIROS_SECRET_KEYS is not set: calendars cannot be connected (see `kairos keygen`)");
+            None
         }
-    });
+    };
+    let state = AppState::new(store, base)
+        .with_keys(keys)
+        .with_providers(settings.providers.clone());
+    crate::workers::spawn(state.sync.clone());
     state
         .watch_changes()
         .await

@@ -42,6 +42,96 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Keys that encrypt calendar credentials at rest (`id:base64,…`, first seals).
     pub secret_keys: Option<Secret>,
+    pub providers: ProviderSettings,
+}
+
+/// One OAuth calendar provider: the app's client and the provider's
+/// endpoints (configurable, so self-hosted setups and tests can point them
+/// elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthProvider {
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub auth_url: String,
+    pub token_url: String,
+    pub api_url: String,
+}
+
+/// Calendar providers and how often connections are polled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderSettings {
+    pub google: OAuthProvider,
+    pub microsoft: OAuthProvider,
+    /// Polling interval for connections without working push (CalDAV always).
+    pub sync_interval_seconds: u64,
+}
+
+impl Default for ProviderSettings {
+    fn default() -> Self {
+        ProviderSettings {
+            google: OAuthProvider {
+                client_id: None,
+                client_secret: None,
+                auth_url: "https://accounts.google.com/o/oauth2/v2/auth".to_string(),
+                token_url: "https://oauth2.googleapis.com/token".to_string(),
+                api_url: "https://www.googleapis.com/calendar/v3".to_string(),
+            },
+            microsoft: OAuthProvider {
+                client_id: None,
+                client_secret: None,
+                auth_url: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
+                    .to_string(),
+                token_url: "https://login.microsoftonline.com/common/oauth2/v2.0/token".to_string(),
+                api_url: "https://graph.microsoft.com/v1.0".to_string(),
+            },
+            sync_interval_seconds: 300,
+        }
+    }
+}
+
+/// `[google]` / `[microsoft]` in kairos.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileOAuth {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    auth_url: Option<String>,
+    token_url: Option<String>,
+    api_url: Option<String>,
+}
+
+impl FileOAuth {
+    fn apply(self, to: &mut OAuthProvider) {
+        if let Some(v) = self.client_id {
+            to.client_id = Some(v);
+        }
+        if let Some(v) = self.client_secret {
+            to.client_secret = Some(Secret::new(v));
+        }
+        if let Some(v) = self.auth_url {
+            to.auth_url = v;
+        }
+        if let Some(v) = self.token_url {
+            to.token_url = v;
+        }
+        if let Some(v) = self.api_url {
+            to.api_url = v;
+        }
+    }
+
+    /// Reads `KAIROS_<PROVIDER>_<FIELD>`; false when `name` is not one.
+    fn set_from_env(&mut self, field: &str, value: String) -> bool {
+        let slot = match field {
+            "CLIENT_ID" => &mut self.client_id,
+            "CLIENT_SECRET" => &mut self.client_secret,
+            "AUTH_URL" => &mut self.auth_url,
+            "TOKEN_URL" => &mut self.token_url,
+            "API_URL" => &mut self.api_url,
+            _ => return false,
+        };
+        *slot = Some(value);
+        true
+    }
 }
 
 impl Default for Settings {
@@ -53,6 +143,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             public_url: None,
             secret_keys: None,
+            providers: ProviderSettings::default(),
         }
     }
 }
@@ -67,6 +158,9 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     public_url: Option<String>,
     secret_keys: Option<String>,
+    sync_interval_seconds: Option<u64>,
+    google: Option<FileOAuth>,
+    microsoft: Option<FileOAuth>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +221,22 @@ impl Settings {
                     });
                 }
                 "KAIROS_PUBLIC_URL" => layer.public_url = Some(value),
+                "KAIROS_SYNC_INTERVAL_SECONDS" => {
+                    let seconds: u64 = value.parse().map_err(|_| bad("not a number of seconds"))?;
+                    if seconds == 0 {
+                        return Err(bad("must be at least 1"));
+                    }
+                    layer.sync_interval_seconds = Some(seconds);
+                }
+                other if other.starts_with("KAIROS_GOOGLE_") || other.starts_with("KAIROS_MICROSOFT_") => {
+                    let (slot, field) = match other.strip_prefix("KAIROS_GOOGLE_") {
+                        Some(field) => (&mut layer.google, field),
+                        None => (&mut layer.microsoft, &other["KAIROS_MICROSOFT_".len()..]),
+                    };
+                    if !slot.get_or_insert_with(FileOAuth::default).set_from_env(field, value) {
+                        return Err(bad("unknown provider setting (CLIENT_ID, CLIENT_SECRET, AUTH_URL, TOKEN_URL, API_URL)"));
+                    }
+                }
                 "KAIROS_SECRET_KEYS" => {
                     crate::secrets::KeyRing::parse(&value).map_err(|e| bad(&e.to_string()))?;
                     layer.secret_keys = Some(value);
@@ -156,6 +266,15 @@ impl Settings {
         }
         if let Some(keys) = layer.secret_keys {
             self.secret_keys = Some(Secret::new(keys));
+        }
+        if let Some(seconds) = layer.sync_interval_seconds {
+            self.providers.sync_interval_seconds = seconds;
+        }
+        if let Some(google) = layer.google {
+            google.apply(&mut self.providers.google);
+        }
+        if let Some(microsoft) = layer.microsoft {
+            microsoft.apply(&mut self.providers.microsoft);
         }
     }
 

@@ -18,11 +18,6 @@ CREATE TABLE calendar_connections (
     failures INTEGER NOT NULL DEFAULT 0,
     next_sync_at TIMESTAMPTZ NOT NULL,
     lease_until TIMESTAMPTZ,
-    -- Push: the provider's channel or subscription, while one is open.
-    push_id TEXT,
-    push_resource TEXT,
-    push_token TEXT,
-    push_expires_at TIMESTAMPTZ,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
     UNIQUE (user_id, provider, server_url, account)
@@ -39,6 +34,11 @@ CREATE TABLE connection_calendars (
     is_destination BOOLEAN NOT NULL,
     sync_token TEXT,
     last_synced_at TIMESTAMPTZ,
+    -- Push: the provider's channel (Google) or subscription (Graph), while one is open.
+    push_id TEXT UNIQUE,
+    push_resource TEXT,
+    push_token TEXT,
+    push_expires_at TIMESTAMPTZ,
     UNIQUE (connection_id, external_id)
 );
 
@@ -50,12 +50,12 @@ CREATE INDEX busy_blocks_calendar ON busy_blocks(calendar_id);
 -- Events Kairos wrote for a booking, one per host: where, so a reschedule moves
 -- it and a cancellation removes it even if the destination changed since.
 CREATE TABLE booking_events (
-    booking_id TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+    booking_uid TEXT NOT NULL REFERENCES bookings(uid) ON DELETE CASCADE,
     user_id TEXT NOT NULL,
     connection_id TEXT NOT NULL REFERENCES calendar_connections(id) ON DELETE CASCADE,
     calendar_external_id TEXT NOT NULL,
     event_id TEXT NOT NULL,
-    PRIMARY KEY (booking_id, user_id)
+    PRIMARY KEY (booking_uid, user_id)
 );
 
 CREATE TABLE effects (

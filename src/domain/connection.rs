@@ -141,6 +141,9 @@ pub struct ConnectedCalendar {
     /// New bookings are written here (one per host).
     pub destination: bool,
     pub last_synced_at: Option<DateTime<Utc>>,
+    /// The push channel keeping it fresh, while one is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push: Option<PushState>,
 }
 
 /// An open push channel (Google) or subscription (Microsoft Graph).
@@ -168,8 +171,6 @@ pub struct Connection {
     /// Synced events held, over all calendars.
     pub event_count: u64,
     pub calendars: Vec<ConnectedCalendar>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub push: Option<PushState>,
     pub created_at: DateTime<Utc>,
 }
 

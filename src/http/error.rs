@@ -131,7 +131,9 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate { field } => {
                 ApiError::conflict(format!("{field} is already taken")).with_field(field)
             }
-            StoreError::InUse(message) => ApiError::conflict(message),
+            StoreError::InUse(message) | StoreError::Conflict(message) => {
+                ApiError::conflict(message)
+            }
             StoreError::SlotTaken => ApiError::conflict("that time is no longer available"),
             StoreError::WrongStatus(status) => {
                 ApiError::conflict(format!("the booking is {status}"))

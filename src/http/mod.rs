@@ -10,7 +10,8 @@ pub mod openapi;
 pub mod pages;
 
 use crate::store::SharedStore;
-use api::{admin, availability, links, manage, ops, polls, public};
+use crate::sync::SyncService;
+use api::{admin, availability, connections, links, manage, ops, polls, public};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, Method, Request};
@@ -34,17 +35,43 @@ pub struct AppState {
     /// "Now", replaceable in tests.
     pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
     pub caches: Arc<cache::Caches>,
+    /// Calendar connections, sync and the workers' signals.
+    pub sync: SyncService,
 }
 
 impl AppState {
     pub fn new(store: SharedStore, public_url: impl Into<String>) -> Self {
+        let public_url = public_url.into();
+        let caches = Arc::new(cache::Caches::default());
+        let mut sync = SyncService::new(store.clone(), public_url.clone());
+        let invalidate = caches.clone();
+        sync.on_change = Arc::new(move || invalidate.invalidate());
         AppState {
             store,
             metrics: Arc::new(metrics::Metrics::default()),
-            public_url: public_url.into(),
+            public_url,
             clock: Arc::new(Utc::now),
-            caches: Arc::new(cache::Caches::default()),
+            caches,
+            sync,
         }
+    }
+
+    /// Replaces "now" everywhere (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>) -> Self {
+        self.sync.clock = clock.clone();
+        self.clock = clock;
+        self
+    }
+
+    /// The keys that seal calendar credentials.
+    pub fn with_keys(mut self, keys: Option<crate::secrets::KeyRing>) -> Self {
+        self.sync.keys = keys.map(Arc::new);
+        self
+    }
+
+    pub fn with_providers(mut self, providers: crate::config::ProviderSettings) -> Self {
+        self.sync.providers = Arc::new(providers);
+        self
     }
 
     /// Subscribes the slots cache to changes made by other processes.
@@ -91,6 +118,10 @@ async fn invalidate_on_write(
         guard.caches = None;
     }
     drop(guard);
+    if writes && response.status().is_success() {
+        // A booking may have queued effects: carry them out now, not at the next tick.
+        state.sync.wake_effects.notify_one();
+    }
     response
 }
 
@@ -161,12 +192,29 @@ pub fn router(state: AppState) -> Router {
         .route("/polls/{id}/close", post(polls::close))
         .route("/poll-votes/{token}", get(polls::mine).put(polls::vote))
         .route("/poll-join/{token}", post(polls::join))
+        .route("/connections", get(connections::list))
+        .route("/connections/caldav", post(connections::connect_caldav))
+        .route("/connections/oauth", post(connections::start_oauth))
+        .route(
+            "/connections/{id}",
+            get(connections::get).delete(connections::disconnect),
+        )
+        .route(
+            "/connections/{id}/calendars",
+            axum::routing::put(connections::choose),
+        )
+        .route("/connections/{id}/sync", post(connections::sync_now))
+        .route("/effects", get(connections::effects))
+        .route("/effects/{id}/retry", post(connections::retry_effect))
         .route("/openapi.json", get(ops::openapi))
         .fallback(|| async { error::ApiError::not_found("endpoint") });
     Router::new()
         .nest("/api/v1", api)
         .route("/polls/join/{token}", get(pages::join_page).post(pages::join_submit))
         .route("/polls/{token}", get(pages::poll_page).post(pages::poll_submit))
+        .route(crate::sync::oauth::CALLBACK_PATH, get(connections::oauth_callback))
+        .route(crate::sync::push::GOOGLE_PATH, post(connections::google_push))
+        .route(crate::sync::push::MICROSOFT_PATH, post(connections::microsoft_push))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -1,6 +1,6 @@
 //! The OpenAPI document, assembled from the handlers' annotations.
 
-use super::api::{admin, availability, links, manage, polls, public};
+use super::api::{admin, availability, connections, links, manage, polls, public};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -31,12 +31,16 @@ impl Modify for ApiKeyAuth {
         manage::view, manage::cancel, manage::reschedule,
         links::create, links::list, links::revoke, links::show, links::slots, links::book,
         polls::create, polls::detail, polls::finalize, polls::close, polls::mine, polls::vote, polls::join,
+        connections::list, connections::connect_caldav, connections::start_oauth, connections::get,
+        connections::choose, connections::sync_now, connections::disconnect,
+        connections::effects, connections::retry_effect,
     ),
     tags(
         (name = "admin", description = "Needs an API key: Authorization: Bearer <key>"),
         (name = "public", description = "Booking pages: no key"),
         (name = "manage", description = "An invitee's own booking, with the token from its manage link"),
         (name = "polls", description = "Meeting polls: the host (API key) and participants (personal tokens)"),
+        (name = "calendars", description = "Hosts' calendar connections (Google, Microsoft, CalDAV): needs an API key"),
     )
 )]
 struct ApiDoc;

@@ -59,12 +59,13 @@ pub trait CalendarStore: Send + Sync {
     /// Makes a connection due at `at` (a push notification, or a request),
     /// even while a sync of it is running.
     async fn request_sync(&self, id: &str, at: DateTime<Utc>) -> Result<()>;
-    async fn set_push(&self, id: &str, channel: Option<&PushChannel>) -> Result<()>;
+    /// Records (or forgets) a calendar's push channel.
+    async fn set_push(&self, calendar_id: &str, channel: Option<&PushChannel>) -> Result<()>;
     /// The connection a push channel belongs to, with the channel's token.
     async fn push_target(&self, push_id: &str) -> Result<Option<(String, String)>>;
-    /// Active OAuth connections without a push channel, or whose channel
-    /// expires before `before`.
-    async fn push_due(&self, before: DateTime<Utc>) -> Result<Vec<String>>;
+    /// `(connection id, calendar id)` of checked calendars of healthy OAuth
+    /// connections without a push channel, or whose channel expires before `before`.
+    async fn push_due(&self, before: DateTime<Utc>) -> Result<Vec<(String, String)>>;
     async fn insert_oauth_state(&self, state_hash: &str, state: &OAuthState) -> Result<()>;
     /// Takes (and removes) an OAuth state; expired ones are gone.
     async fn take_oauth_state(
@@ -74,9 +75,10 @@ pub trait CalendarStore: Send + Sync {
     ) -> Result<Option<OAuthState>>;
     /// The destination of a host's bookings: `(connection id, calendar external id)`.
     async fn destination(&self, user_id: &str) -> Result<Option<(String, String)>>;
-    async fn booking_events(&self, booking_id: &str) -> Result<Vec<BookingEvent>>;
+    /// Events written for a booking (by its uid), one per host.
+    async fn booking_events(&self, booking_uid: &str) -> Result<Vec<BookingEvent>>;
     async fn save_booking_event(&self, event: &BookingEvent) -> Result<()>;
-    async fn delete_booking_event(&self, booking_id: &str, user_id: &str) -> Result<()>;
+    async fn delete_booking_event(&self, booking_uid: &str, user_id: &str) -> Result<()>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -91,15 +93,12 @@ pub(super) struct ConnectionRow {
     last_error: Option<String>,
     failures: i64,
     next_sync_at: DateTime<Utc>,
-    push_id: Option<String>,
-    push_expires_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     event_count: i64,
 }
 
 pub(super) const CONNECTION_COLUMNS: &str = "c.id, c.user_id, c.provider, c.account, c.server_url, c.status, \
-     c.last_synced_at, c.last_error, CAST(c.failures AS BIGINT) AS failures, c.next_sync_at, c.push_id, \
-     c.push_expires_at, c.created_at, \
+     c.last_synced_at, c.last_error, CAST(c.failures AS BIGINT) AS failures, c.next_sync_at, c.created_at, \
      (SELECT COUNT(*) FROM busy_blocks b JOIN connection_calendars k ON k.id = b.calendar_id \
       WHERE k.connection_id = c.id) AS event_count";
 
@@ -121,10 +120,6 @@ impl ConnectionRow {
             next_sync_at: self.next_sync_at,
             event_count: u64::try_from(self.event_count).unwrap_or(0),
             calendars,
-            push: self
-                .push_id
-                .zip(self.push_expires_at)
-                .map(|(id, expires_at)| crate::domain::PushState { id, expires_at }),
             created_at: self.created_at,
         })
     }
@@ -140,6 +135,8 @@ pub(super) struct CalendarRow {
     check_conflicts: bool,
     is_destination: bool,
     last_synced_at: Option<DateTime<Utc>>,
+    push_id: Option<String>,
+    push_expires_at: Option<DateTime<Utc>>,
 }
 
 impl From<CalendarRow> for ConnectedCalendar {
@@ -152,12 +149,16 @@ impl From<CalendarRow> for ConnectedCalendar {
             check_conflicts: row.check_conflicts,
             destination: row.is_destination,
             last_synced_at: row.last_synced_at,
+            push: row
+                .push_id
+                .zip(row.push_expires_at)
+                .map(|(id, expires_at)| crate::domain::PushState { id, expires_at }),
         }
     }
 }
 
 pub(super) const CALENDAR_COLUMNS: &str = "id, connection_id, external_id, name, is_primary, check_conflicts, \
-     is_destination, last_synced_at";
+     is_destination, last_synced_at, push_id, push_expires_at";
 
 /// Where synced rows of a calendar keep their unique key.
 pub(super) fn calendar_source(calendar_id: &str) -> String {
@@ -234,13 +235,13 @@ macro_rules! calendar_store {
             }
 
             async fn connection_access(&self, id: &str) -> Result<ConnectionAccess> {
-                let row: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-                    "SELECT organization_id, credentials, push_token, push_resource FROM calendar_connections WHERE id = $1",
+                let row: Option<(String, String)> = sqlx::query_as(
+                    "SELECT organization_id, credentials FROM calendar_connections WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?;
-                let (organization_id, credentials, push_token, push_resource) = row.ok_or(StoreError::NotFound)?;
+                let (organization_id, credentials) = row.ok_or(StoreError::NotFound)?;
                 let connection = self.connection(&organization_id, id).await?;
                 let tokens: Vec<(String, Option<String>)> = sqlx::query_as(
                     "SELECT id, sync_token FROM connection_calendars WHERE connection_id = $1 AND check_conflicts ORDER BY id",
@@ -248,7 +249,18 @@ macro_rules! calendar_store {
                 .bind(id)
                 .fetch_all(self.pool())
                 .await?;
-                Ok(ConnectionAccess { connection, organization_id, credentials, push_token, push_resource, sync_tokens: tokens })
+                let channels: Vec<(String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT id, push_id, push_resource, push_token, push_expires_at FROM connection_calendars \
+                     WHERE connection_id = $1 AND push_id IS NOT NULL ORDER BY id",
+                )
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
+                let channels = channels
+                    .into_iter()
+                    .map(|(calendar_id, id, resource, token, expires_at)| (calendar_id, PushChannel { id, resource, token, expires_at }))
+                    .collect();
+                Ok(ConnectionAccess { connection, organization_id, credentials, channels, sync_tokens: tokens })
             }
 
             async fn delete_connection(&self, organization_id: &str, id: &str) -> Result<()> {
@@ -411,15 +423,18 @@ macro_rules! calendar_store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                // A removed series master takes its exceptions along.
                 for chunk in delta.removed.chunks($crate::store::calendars::BATCH) {
-                    let mut query = QueryBuilder::<$db>::new("DELETE FROM busy_blocks WHERE calendar_id = ");
-                    query.push_bind(calendar_id.to_string()).push(" AND external_id IN (");
-                    let mut list = query.separated(", ");
-                    for id in chunk {
-                        list.push_bind(id.clone());
+                    for column in ["external_id", "series"] {
+                        let mut query = QueryBuilder::<$db>::new("DELETE FROM busy_blocks WHERE calendar_id = ");
+                        query.push_bind(calendar_id.to_string()).push(format!(" AND {column} IN ("));
+                        let mut list = query.separated(", ");
+                        for id in chunk {
+                            list.push_bind(id.clone());
+                        }
+                        query.push(")");
+                        query.build().execute(&mut *tx).await?;
                     }
-                    query.push(")");
-                    query.build().execute(&mut *tx).await?;
                 }
                 // The last word on each event wins; one statement may not touch a row twice.
                 let mut latest = std::collections::HashMap::new();
@@ -498,15 +513,15 @@ macro_rules! calendar_store {
                 Ok(())
             }
 
-            async fn set_push(&self, id: &str, channel: Option<&PushChannel>) -> Result<()> {
+            async fn set_push(&self, calendar_id: &str, channel: Option<&PushChannel>) -> Result<()> {
                 sqlx::query(
-                    "UPDATE calendar_connections SET push_id = $1, push_resource = $2, push_token = $3, push_expires_at = $4 WHERE id = $5",
+                    "UPDATE connection_calendars SET push_id = $1, push_resource = $2, push_token = $3, push_expires_at = $4 WHERE id = $5",
                 )
                 .bind(channel.map(|c| c.id.clone()))
                 .bind(channel.map(|c| c.resource.clone()))
                 .bind(channel.map(|c| c.token.clone()))
                 .bind(channel.map(|c| c.expires_at))
-                .bind(id)
+                .bind(calendar_id)
                 .execute(self.pool())
                 .await?;
                 Ok(())
@@ -514,22 +529,22 @@ macro_rules! calendar_store {
 
             async fn push_target(&self, push_id: &str) -> Result<Option<(String, String)>> {
                 let row: Option<(String, Option<String>)> =
-                    sqlx::query_as("SELECT id, push_token FROM calendar_connections WHERE push_id = $1")
+                    sqlx::query_as("SELECT connection_id, push_token FROM connection_calendars WHERE push_id = $1")
                         .bind(push_id)
                         .fetch_optional(self.pool())
                         .await?;
                 Ok(row.and_then(|(id, token)| token.map(|t| (id, t))))
             }
 
-            async fn push_due(&self, before: DateTime<Utc>) -> Result<Vec<String>> {
-                let rows: Vec<(String,)> = sqlx::query_as(
-                    "SELECT id FROM calendar_connections WHERE provider IN ('google', 'microsoft') AND status <> 'needs_reconnect' \
-                     AND (push_id IS NULL OR push_expires_at < $1) ORDER BY id",
+            async fn push_due(&self, before: DateTime<Utc>) -> Result<Vec<(String, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT c.id, k.id FROM connection_calendars k JOIN calendar_connections c ON c.id = k.connection_id \
+                     WHERE c.provider IN ('google', 'microsoft') AND c.status <> 'needs_reconnect' AND k.check_conflicts \
+                     AND (k.push_id IS NULL OR k.push_expires_at < $1) ORDER BY c.id, k.id",
                 )
                 .bind(before)
                 .fetch_all(self.pool())
-                .await?;
-                Ok(rows.into_iter().map(|(id,)| id).collect())
+                .await?)
             }
 
             async fn insert_oauth_state(&self, state_hash: &str, state: &OAuthState) -> Result<()> {
@@ -585,18 +600,18 @@ macro_rules! calendar_store {
                 .await?)
             }
 
-            async fn booking_events(&self, booking_id: &str) -> Result<Vec<BookingEvent>> {
+            async fn booking_events(&self, booking_uid: &str) -> Result<Vec<BookingEvent>> {
                 let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-                    "SELECT booking_id, user_id, connection_id, calendar_external_id, event_id FROM booking_events \
-                     WHERE booking_id = $1 ORDER BY user_id",
+                    "SELECT booking_uid, user_id, connection_id, calendar_external_id, event_id FROM booking_events \
+                     WHERE booking_uid = $1 ORDER BY user_id",
                 )
-                .bind(booking_id)
+                .bind(booking_uid)
                 .fetch_all(self.pool())
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(booking_id, user_id, connection_id, calendar_external_id, event_id)| BookingEvent {
-                        booking_id,
+                    .map(|(booking_uid, user_id, connection_id, calendar_external_id, event_id)| BookingEvent {
+                        booking_uid,
                         user_id,
                         connection_id,
                         calendar_external_id,
@@ -607,12 +622,12 @@ macro_rules! calendar_store {
 
             async fn save_booking_event(&self, event: &BookingEvent) -> Result<()> {
                 sqlx::query(
-                    "INSERT INTO booking_events (booking_id, user_id, connection_id, calendar_external_id, event_id) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (booking_id, user_id) DO UPDATE SET \
+                    "INSERT INTO booking_events (booking_uid, user_id, connection_id, calendar_external_id, event_id) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (booking_uid, user_id) DO UPDATE SET \
                      connection_id = excluded.connection_id, calendar_external_id = excluded.calendar_external_id, \
                      event_id = excluded.event_id",
                 )
-                .bind(&event.booking_id)
+                .bind(&event.booking_uid)
                 .bind(&event.user_id)
                 .bind(&event.connection_id)
                 .bind(&event.calendar_external_id)
@@ -622,9 +637,9 @@ macro_rules! calendar_store {
                 Ok(())
             }
 
-            async fn delete_booking_event(&self, booking_id: &str, user_id: &str) -> Result<()> {
-                sqlx::query("DELETE FROM booking_events WHERE booking_id = $1 AND user_id = $2")
-                    .bind(booking_id)
+            async fn delete_booking_event(&self, booking_uid: &str, user_id: &str) -> Result<()> {
+                sqlx::query("DELETE FROM booking_events WHERE booking_uid = $1 AND user_id = $2")
+                    .bind(booking_uid)
                     .bind(user_id)
                     .execute(self.pool())
                     .await?;

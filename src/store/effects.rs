@@ -168,7 +168,10 @@ macro_rules! effect_store {
                 .await?;
                 let effect = row.ok_or(StoreError::NotFound)?.into_effect()?;
                 if done.rows_affected() == 0 {
-                    return Err(StoreError::WrongStatus(effect.status.as_str().to_string()));
+                    return Err(StoreError::Conflict(format!(
+                        "only a failed effect can be retried; this one is {}",
+                        effect.status.as_str()
+                    )));
                 }
                 Ok(effect)
             }

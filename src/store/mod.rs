@@ -51,6 +51,9 @@ pub enum StoreError {
     /// A status change that is not allowed from the current status.
     #[error("booking is {0}")]
     WrongStatus(String),
+    /// A change the row's state does not allow (other than a booking status).
+    #[error("{0}")]
+    Conflict(String),
     /// The decision callback refused the booking for its own reason.
     #[error("{0}")]
     Refused(String),

@@ -226,9 +226,8 @@ pub struct ConnectionAccess {
     pub organization_id: String,
     /// Sealed with the key ring.
     pub credentials: String,
-    /// The push channel's secret token, when one is open.
-    pub push_token: Option<String>,
-    pub push_resource: Option<String>,
+    /// Open push channels: `(calendar id, channel)`.
+    pub channels: Vec<(String, PushChannel)>,
     /// Per calendar id: the sync token to continue from.
     pub sync_tokens: Vec<(String, Option<String>)>,
 }
@@ -259,7 +258,7 @@ pub struct PushChannel {
 /// An event Kairos wrote for a booking in one host's calendar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingEvent {
-    pub booking_id: String,
+    pub booking_uid: String,
     pub user_id: String,
     pub connection_id: String,
     pub calendar_external_id: String,

@@ -318,3 +318,135 @@ fn xml_escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+impl From<CaldavError> for super::api::SyncError {
+    fn from(error: CaldavError) -> Self {
+        use super::api::SyncError;
+        match error {
+            CaldavError::Unauthorized(status) => {
+                SyncError::Unauthorized(format!("the CalDAV server answered HTTP {status}"))
+            }
+            CaldavError::SyncTokenInvalid => SyncError::SyncTokenInvalid,
+            CaldavError::Status { status: 429, .. } => SyncError::RateLimited { retry_after: None },
+            CaldavError::Status { status, url } if status >= 500 => {
+                SyncError::Temporary(format!("HTTP {status} from {url}"))
+            }
+            CaldavError::Http(e) => SyncError::from_http(&e),
+            other => SyncError::Permanent(other.to_string()),
+        }
+    }
+}
+
+/// A CalDAV account as a [`CalendarApi`](super::api::CalendarApi).
+pub struct CaldavApi {
+    client: CaldavClient,
+    server: Url,
+    /// The host's addresses, to recognize invitations they declined.
+    self_emails: Vec<String>,
+}
+
+impl CaldavApi {
+    pub fn new(
+        server: Url,
+        user: &str,
+        password: &str,
+        self_emails: Vec<String>,
+    ) -> Result<Self, CaldavError> {
+        Ok(CaldavApi {
+            client: CaldavClient::new(user, password)?,
+            server,
+            self_emails,
+        })
+    }
+
+    fn calendar_url(calendar: &str) -> Result<Url, super::api::SyncError> {
+        Url::parse(calendar).map_err(|e| super::api::SyncError::Permanent(e.to_string()))
+    }
+
+    /// Resource name of a booking's event: stable, so a retried PUT replaces.
+    fn resource_name(booking_uid: &str) -> String {
+        format!("{booking_uid}.ics")
+    }
+
+    fn delta(&self, resources: Vec<Resource>, removed: Vec<String>, full: bool) -> crate::store::CalendarDelta {
+        let mut delta = crate::store::CalendarDelta {
+            full,
+            removed,
+            ..Default::default()
+        };
+        for resource in resources {
+            match super::events::from_ical(&resource.href, &resource.ical, &self.self_emails) {
+                Ok(Some(event)) => delta.upserts.push(event),
+                // Not busy for us (any more): drop what we may hold of it.
+                Ok(None) => delta.removed.push(resource.href),
+                Err(error) => {
+                    tracing::warn!(href = %resource.href, %error, "skipping an event that does not parse");
+                    delta.removed.push(resource.href);
+                }
+            }
+        }
+        delta
+    }
+}
+
+#[async_trait::async_trait]
+impl super::api::CalendarApi for CaldavApi {
+    async fn calendars(&self) -> Result<Vec<crate::store::RemoteCalendar>, super::api::SyncError> {
+        let found = self.client.discover(&self.server).await?;
+        Ok(found
+            .into_iter()
+            .enumerate()
+            .map(|(i, calendar)| crate::store::RemoteCalendar {
+                external_id: calendar.url.to_string(),
+                name: calendar.name,
+                // CalDAV has no primary calendar; the first one stands in.
+                primary: i == 0,
+            })
+            .collect())
+    }
+
+    async fn changes(
+        &self,
+        calendar: &str,
+        token: Option<&str>,
+    ) -> Result<crate::store::CalendarDelta, super::api::SyncError> {
+        let url = Self::calendar_url(calendar)?;
+        match self.client.sync(&url, token).await {
+            Ok(changes) => {
+                let mut delta = self.delta(changes.changed, changes.removed, token.is_none());
+                delta.token = Some(changes.token);
+                Ok(delta)
+            }
+            // Servers without sync-collection: read everything each time.
+            Err(CaldavError::Status { status, .. }) if token.is_none() && status < 500 => {
+                let resources = self.client.events(&url).await?;
+                Ok(self.delta(resources, Vec::new(), true))
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn put_event(
+        &self,
+        calendar: &str,
+        event: &super::api::EventBody,
+        existing: Option<&str>,
+    ) -> Result<String, super::api::SyncError> {
+        let url = Self::calendar_url(calendar)?;
+        let name = existing.map_or_else(|| Self::resource_name(&event.booking_uid), str::to_string);
+        // A moved event keeps the UID it was created with: servers refuse a
+        // resource whose UID changes.
+        let mut event = event.clone();
+        if let Some(first) = name.strip_suffix(".ics") {
+            event.booking_uid = first.to_string();
+        }
+        let ical = super::events::booking_ical(&event, chrono::Utc::now());
+        self.client.put(&url, &name, &ical).await?;
+        Ok(name)
+    }
+
+    async fn delete_event(&self, calendar: &str, event_id: &str) -> Result<(), super::api::SyncError> {
+        let url = Self::calendar_url(calendar)?;
+        Ok(self.client.delete(&url, event_id).await?)
+    }
+}

@@ -7,9 +7,9 @@ use kairos::sync::caldav::{CaldavClient, CaldavError};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Radicale {
+pub struct Radicale {
     child: Child,
-    url: url::Url,
+    pub url: url::Url,
     _dir: std::path::PathBuf,
 }
 
@@ -23,12 +23,12 @@ impl Drop for Radicale {
 
 /// Starts Radicale on a free loopback port, or `None` where it is not
 /// installed (CI installs it and must not skip).
-async fn radicale() -> Option<Radicale> {
+pub async fn radicale() -> Option<Radicale> {
     start(&["--auth-type", "none"]).await
 }
 
 /// Radicale checking passwords (user `ana`, password `right`).
-async fn radicale_with_passwords() -> Option<Radicale> {
+pub async fn radicale_with_passwords() -> Option<Radicale> {
     let file = std::env::temp_dir().join(format!(
         "kairos-htpasswd-{}",
         kairos::domain::random_token(8)

@@ -2,22 +2,10 @@
 //! reused for other requests, control characters, bounded calendar feeds,
 //! schedules in use, late reschedules, admin cancellation, paging.
 
-use crate::helpers::{App, Backend, assert_problem, booking, office_hours, send};
+use crate::helpers::{App, Backend, assert_problem, booking, office_hours, send, slot_starts as starts};
 use crate::on_both;
 use axum::http::{Method, StatusCode};
-use serde_json::{Value, json};
-
-fn starts(answer: &Value) -> Vec<String> {
-    answer["days"]
-        .as_array()
-        .map(|days| {
-            days.iter()
-                .flat_map(|d| d["slots"].as_array().cloned().unwrap_or_default())
-                .filter_map(|s| s["start"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use serde_json::json;
 
 const SLOTS: &str = "/api/v1/public/ana/call/slots?start=2026-06-01T00:00:00Z&end=2026-06-02T00:00:00Z&timezone=UTC";
 

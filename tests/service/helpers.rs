@@ -6,7 +6,9 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use chrono::{DateTime, Utc};
 use kairos::domain::{hash_secret, random_token};
 use kairos::http::{AppState, router};
+use kairos::secrets::KeyRing;
 use kairos::store::{SharedStore, connect};
+use kairos::sync::SyncService;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
@@ -103,10 +105,20 @@ pub struct App {
     pub store: SharedStore,
     pub key: String,
     pub now: Arc<Mutex<DateTime<Utc>>>,
+    /// Calendar sync, to run its workers' steps from tests.
+    pub sync: SyncService,
 }
 
 impl App {
     pub async fn new(backend: Backend) -> Option<App> {
+        Self::with_state(backend, |state| state).await
+    }
+
+    /// An app whose state `configure` adjusts (provider endpoints, keys).
+    pub async fn with_state(
+        backend: Backend,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> Option<App> {
         let store = fresh_store(backend).await?;
         let org = store
             .create_organization("Test org")
@@ -119,9 +131,13 @@ impl App {
             .expect("api key");
         let now = Arc::new(Mutex::new(test_now()));
         let clock_now = now.clone();
-        let mut state = AppState::new(store.clone(), "http://kairos.test");
-        state.clock = Arc::new(move || *clock_now.lock().expect("clock"));
+        let keys = KeyRing::parse(&format!("t1:{}", KeyRing::generate_key())).expect("keys");
+        let state = AppState::new(store.clone(), "http://kairos.test")
+            .with_clock(Arc::new(move || *clock_now.lock().expect("clock")))
+            .with_keys(Some(keys));
+        let state = configure(state);
         Some(App {
+            sync: state.sync.clone(),
             router: router(state),
             store,
             key,
@@ -263,4 +279,17 @@ pub fn assert_problem(response: &Response, status: StatusCode, field: Option<&st
     if let Some(field) = field {
         assert_eq!(response.json["field"], field, "{}", response.json);
     }
+}
+
+/// The UTC starts of a slots answer, over all days.
+pub fn slot_starts(answer: &Value) -> Vec<String> {
+    answer["days"]
+        .as_array()
+        .map(|days| {
+            days.iter()
+                .flat_map(|d| d["slots"].as_array().cloned().unwrap_or_default())
+                .filter_map(|s| s["start"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }

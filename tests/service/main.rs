@@ -8,6 +8,7 @@ mod admin_api;
 mod binary;
 mod booking_api;
 mod caldav;
+mod calendar_sync;
 mod concurrency;
 mod edge_cases;
 mod links;

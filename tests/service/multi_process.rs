@@ -14,8 +14,7 @@ use std::time::Duration;
 async fn process(url: &str) -> axum::Router {
     let store = connect(url).await.expect("store");
     store.migrate().await.expect("migrate");
-    let mut state = AppState::new(store, "http://kairos.test");
-    state.clock = Arc::new(test_now);
+    let state = AppState::new(store, "http://kairos.test").with_clock(Arc::new(test_now));
     state.watch_changes().await.expect("listen");
     router(state)
 }

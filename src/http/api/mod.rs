@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod availability;
+pub mod connections;
 pub mod links;
 pub mod manage;
 pub mod ops;

@@ -1,0 +1,70 @@
+//! The effects worker: carries out what a booking's transaction queued
+//! (`effects` table), retried with backoff, given up after
+//! [`MAX_ATTEMPTS`] or at once when retrying cannot help; failures stay
+//! visible (status, attempts, last error) and can be retried through the API.
+
+use crate::domain::EffectKind;
+use crate::store::{ClaimedEffect, EffectOutcome, StoreError};
+use crate::sync::SyncService;
+use crate::sync::api::SyncError;
+use crate::sync::rest::backoff;
+use chrono::{Duration as Span, Utc};
+use std::time::Duration;
+
+/// Attempts before an effect is marked failed.
+pub const MAX_ATTEMPTS: u32 = 10;
+/// How long a worker holds an effect it is carrying out.
+const LEASE: Span = Span::minutes(5);
+const LONGEST_BACKOFF: Duration = Duration::from_secs(3600);
+
+async fn carry_out(service: &SyncService, effect: &ClaimedEffect) -> Result<(), SyncError> {
+    match effect.kind {
+        EffectKind::CalendarWrite => crate::sync::writer::write_booking(service, &effect.booking_uid).await,
+    }
+}
+
+/// What to record after an attempt.
+pub fn outcome(result: Result<(), SyncError>, attempts: u32, now: chrono::DateTime<chrono::Utc>) -> EffectOutcome {
+    match result {
+        Ok(()) => EffectOutcome::Done,
+        Err(error) if error.is_retryable() && attempts < MAX_ATTEMPTS => {
+            let mut wait = backoff(Duration::from_secs(15), attempts, LONGEST_BACKOFF);
+            if let SyncError::RateLimited { retry_after: Some(after) } = &error {
+                wait = wait.max(*after);
+            }
+            EffectOutcome::Retry {
+                at: now + Span::from_std(wait).unwrap_or(Span::hours(1)),
+                error: error.to_string(),
+            }
+        }
+        Err(error) => EffectOutcome::Failed { error: error.to_string() },
+    }
+}
+
+/// Carries out due effects (up to `limit`). Returns how many ran.
+///
+/// The queue runs on the wall clock, not the service's clock: effects are
+/// stamped by the database's transaction time, and leases and backoff are
+/// about real seconds.
+pub async fn run_due(service: &SyncService, limit: u32) -> Result<usize, StoreError> {
+    let now = Utc::now();
+    let claimed = service.store.claim_effects(now, now + LEASE, limit).await?;
+    let count = claimed.len();
+    let mut tasks = tokio::task::JoinSet::new();
+    for effect in claimed {
+        let service = service.clone();
+        tasks.spawn(async move {
+            let result = carry_out(&service, &effect).await;
+            if let Err(error) = &result {
+                tracing::warn!(effect = %effect.id, booking = %effect.booking_uid, attempt = effect.attempts, %error, "effect failed");
+            }
+            let outcome = outcome(result, effect.attempts, Utc::now());
+            if let Err(error) = service.store.finish_effect(&effect.id, &outcome, Utc::now()).await {
+                // The lease runs out and another attempt follows: nothing is lost.
+                tracing::error!(effect = %effect.id, %error, "cannot record an effect's outcome");
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    Ok(count)
+}

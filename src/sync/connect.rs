@@ -1,0 +1,287 @@
+//! Connecting calendars (use cases): CalDAV with an app password, Google and
+//! Microsoft through OAuth; choosing calendars; syncing on request;
+//! disconnecting (push channels stopped, synced busy time dropped).
+
+use super::SyncService;
+use super::api::{Credentials, SyncError};
+use super::caldav::CaldavApi;
+use super::google::GoogleApi;
+use super::microsoft::GraphApi;
+use super::oauth::{OAuthClient, TokenSource, seal_context};
+use super::rest::RestClient;
+use super::runner::{self, OpenApi};
+use crate::domain::{
+    CaldavConnectInput, CalendarChoice, Connection, OAuthStartInput, Provider, ValidationError,
+    hash_secret,
+};
+use crate::store::{NewConnection, OAuthState, StoreError};
+use chrono::Duration;
+use std::sync::Arc;
+
+/// How long the host has to come back from the provider's consent page.
+const OAUTH_STATE_LIFETIME: Duration = Duration::minutes(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// The provider refused or failed; `field` names the input it is about.
+    #[error("{error}")]
+    Provider {
+        field: &'static str,
+        error: SyncError,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn provider(field: &'static str) -> impl Fn(SyncError) -> ConnectError {
+    move |error| ConnectError::Provider { field, error }
+}
+
+fn seal(
+    service: &SyncService,
+    credentials: &Credentials,
+    context: &str,
+) -> Result<String, ConnectError> {
+    let text = serde_json::to_string(credentials)
+        .map_err(|e| provider("")(SyncError::Permanent(e.to_string())))?;
+    service
+        .keys()
+        .map_err(provider(""))?
+        .seal(&text, context)
+        .map_err(|e| provider("")(SyncError::Setup(e.to_string())))
+}
+
+async fn check_user(service: &SyncService, organization_id: &str, user_id: &str) -> Result<(), ConnectError> {
+    match service.store.user(organization_id, user_id).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound) => Err(ValidationError::new("user_id", "no such user").into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Connects a CalDAV account after checking the server accepts it.
+pub async fn connect_caldav(
+    service: &SyncService,
+    organization_id: &str,
+    input: &CaldavConnectInput,
+) -> Result<Connection, ConnectError> {
+    let server = input.validate()?;
+    service.keys().map_err(provider(""))?;
+    check_user(service, organization_id, &input.user_id).await?;
+    let api = CaldavApi::new(server.clone(), input.username.trim(), &input.password, Vec::new())
+        .map_err(|e| provider("server_url")(e.into()))?;
+    let calendars = super::api::CalendarApi::calendars(&api)
+        .await
+        .map_err(|error| match error {
+            SyncError::Unauthorized(_) => ConnectError::Provider { field: "password", error },
+            error => ConnectError::Provider { field: "server_url", error },
+        })?;
+    let account = input.username.trim().to_string();
+    let context = seal_context(&input.user_id, Provider::Caldav, server.as_str(), &account);
+    let credentials = Credentials::Password {
+        password: input.password.clone(),
+    };
+    let new = NewConnection {
+        organization_id: organization_id.to_string(),
+        user_id: input.user_id.clone(),
+        provider: Provider::Caldav,
+        account,
+        server_url: server.to_string(),
+        credentials: seal(service, &credentials, &context)?,
+    };
+    finish_connect(service, &new, &calendars).await
+}
+
+async fn finish_connect(
+    service: &SyncService,
+    new: &NewConnection,
+    calendars: &[crate::store::RemoteCalendar],
+) -> Result<Connection, ConnectError> {
+    let id = service.store.upsert_connection(new, service.now()).await?;
+    service.store.save_calendars(&id, calendars).await?;
+    // A reconnect makes the host's slots trustworthy again.
+    (service.on_change)();
+    service.wake.notify_one();
+    Ok(service.store.connection(&new.organization_id, &id).await?)
+}
+
+/// Starts an OAuth connection: the URL to send the host to.
+pub async fn start_oauth(
+    service: &SyncService,
+    organization_id: &str,
+    input: &OAuthStartInput,
+) -> Result<url::Url, ConnectError> {
+    input.validate()?;
+    service.keys().map_err(provider(""))?;
+    check_user(service, organization_id, &input.user_id).await?;
+    let client = OAuthClient::new(service, input.provider).map_err(provider("provider"))?;
+    let authorization = client.authorize();
+    let state_hash = hash_secret(&authorization.state);
+    let verifier = service
+        .keys()
+        .map_err(provider(""))?
+        .seal(&authorization.verifier, &format!("oauth-state/{state_hash}"))
+        .map_err(|e| provider("")(SyncError::Setup(e.to_string())))?;
+    let state = OAuthState {
+        organization_id: organization_id.to_string(),
+        user_id: input.user_id.clone(),
+        provider: input.provider,
+        verifier,
+        return_to: input.return_to.clone(),
+        expires_at: service.now() + OAUTH_STATE_LIFETIME,
+    };
+    service.store.insert_oauth_state(&state_hash, &state).await?;
+    Ok(authorization.url)
+}
+
+/// Where the provider sent the host back: exchanges the code, finds the
+/// account, stores the connection. Returns it with where to send the host.
+pub async fn finish_oauth(
+    service: &SyncService,
+    state: &str,
+    code: &str,
+) -> Result<(Connection, Option<String>), ConnectError> {
+    let state_hash = hash_secret(state);
+    let pending = service
+        .store
+        .take_oauth_state(&state_hash, service.now())
+        .await?
+        .ok_or_else(|| ValidationError::new("state", "unknown or expired; start connecting again"))?;
+    let verifier = service
+        .keys()
+        .map_err(provider(""))?
+        .open(&pending.verifier, &format!("oauth-state/{state_hash}"))
+        .map_err(|e| provider("state")(SyncError::Setup(e.to_string())))?;
+    let client = OAuthClient::new(service, pending.provider).map_err(provider("provider"))?;
+    let credentials = client
+        .exchange(code, &verifier, service.now())
+        .await
+        .map_err(provider("code"))?;
+    // Not stored yet: the token is fresh, so nothing refreshes it meanwhile.
+    let probe = Connection {
+        id: String::new(),
+        user_id: pending.user_id.clone(),
+        provider: pending.provider,
+        account: String::new(),
+        server_url: None,
+        status: crate::domain::ConnectionStatus::Active,
+        last_synced_at: None,
+        last_error: None,
+        failures: 0,
+        next_sync_at: service.now(),
+        event_count: 0,
+        calendars: Vec::new(),
+        created_at: service.now(),
+    };
+    let tokens = Arc::new(TokenSource::new(service.clone(), probe, credentials.clone()));
+    let (account, calendars) = match pending.provider {
+        Provider::Google => {
+            let api = GoogleApi::new(RestClient::new(service.http.clone(), &service.providers.google.api_url, tokens));
+            let account = api.account().await.map_err(provider("code"))?;
+            (account, super::api::CalendarApi::calendars(&api).await.map_err(provider("code"))?)
+        }
+        _ => {
+            let api = GraphApi::new(
+                RestClient::new(service.http.clone(), &service.providers.microsoft.api_url, tokens),
+                service.now(),
+            );
+            let account = api.account().await.map_err(provider("code"))?;
+            (account, super::api::CalendarApi::calendars(&api).await.map_err(provider("code"))?)
+        }
+    };
+    let context = seal_context(&pending.user_id, pending.provider, "", &account);
+    let new = NewConnection {
+        organization_id: pending.organization_id.clone(),
+        user_id: pending.user_id.clone(),
+        provider: pending.provider,
+        account,
+        server_url: String::new(),
+        credentials: seal(service, &credentials, &context)?,
+    };
+    let connection = finish_connect(service, &new, &calendars).await?;
+    Ok((connection, pending.return_to))
+}
+
+pub async fn choose_calendars(
+    service: &SyncService,
+    organization_id: &str,
+    id: &str,
+    choice: &CalendarChoice,
+) -> Result<Connection, ConnectError> {
+    let connection = connection(service, organization_id, id).await?;
+    choice.validate(&connection.calendars)?;
+    let connection = service
+        .store
+        .choose_calendars(organization_id, id, choice, service.now())
+        .await?;
+    (service.on_change)();
+    service.wake.notify_one();
+    Ok(connection)
+}
+
+pub async fn connection(
+    service: &SyncService,
+    organization_id: &str,
+    id: &str,
+) -> Result<Connection, ConnectError> {
+    service
+        .store
+        .connection(organization_id, id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ConnectError::NotFound("connection"),
+            other => other.into(),
+        })
+}
+
+/// Makes a connection due now (a host who just changed their calendar).
+pub async fn sync_now(
+    service: &SyncService,
+    organization_id: &str,
+    id: &str,
+) -> Result<Connection, ConnectError> {
+    connection(service, organization_id, id).await?;
+    service.store.request_sync(id, service.now()).await?;
+    service.wake.notify_one();
+    connection(service, organization_id, id).await
+}
+
+/// Stops push channels (best effort: the provider may already be gone),
+/// then removes the connection and everything synced through it.
+pub async fn disconnect(
+    service: &SyncService,
+    organization_id: &str,
+    id: &str,
+) -> Result<(), ConnectError> {
+    connection(service, organization_id, id).await?;
+    let access = service.store.connection_access(id).await?;
+    if !access.channels.is_empty() {
+        match runner::open(service, &access).await {
+            Ok(api) => {
+                for (_, channel) in &access.channels {
+                    if let Err(error) = super::push::stop(&api, channel).await {
+                        tracing::warn!(connection = id, %error, "could not stop a push channel");
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(connection = id, %error, "could not stop push channels"),
+        }
+    }
+    service.store.delete_connection(organization_id, id).await?;
+    (service.on_change)();
+    Ok(())
+}
+
+/// Opens the API of a connection (for push and writes).
+pub async fn open(service: &SyncService, id: &str) -> Result<(OpenApi, crate::store::ConnectionAccess), SyncError> {
+    let access = service
+        .store
+        .connection_access(id)
+        .await
+        .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
+    Ok((runner::open(service, &access).await?, access))
+}

@@ -1,0 +1,108 @@
+//! Push: Google `events.watch` channels and Graph subscriptions, one per
+//! checked calendar, opened and renewed before they expire; notifications
+//! checked against the channel's secret and turned into a sync within
+//! seconds. Connections without working push are polled (see `runner`).
+
+use super::SyncService;
+use super::api::SyncError;
+use super::connect;
+use super::runner::OpenApi;
+use crate::domain::random_token;
+use crate::store::PushChannel;
+use chrono::Duration;
+
+/// Channels are renewed when they would expire within this.
+const RENEW_AHEAD: Duration = Duration::hours(12);
+
+pub const GOOGLE_PATH: &str = "/push/google";
+pub const MICROSOFT_PATH: &str = "/push/microsoft";
+
+pub async fn stop(api: &OpenApi, channel: &PushChannel) -> Result<(), SyncError> {
+    match api {
+        OpenApi::Google(google) => google.stop(channel).await,
+        OpenApi::Microsoft(graph) => graph.unsubscribe(channel).await,
+        OpenApi::Caldav(_) => Ok(()),
+    }
+}
+
+/// Opens a channel for each checked calendar that lacks one or whose
+/// channel expires soon, then stops the old one. Returns how many opened.
+pub async fn renew_due(service: &SyncService) -> Result<usize, SyncError> {
+    let due = service
+        .store
+        .push_due(service.now() + RENEW_AHEAD)
+        .await
+        .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
+    let base = service.public_url.trim_end_matches('/').to_string();
+    let mut opened = 0;
+    for (connection_id, calendar_id) in due {
+        let result = async {
+            let (api, access) = connect::open(service, &connection_id).await?;
+            let Some(calendar) = access.connection.calendars.iter().find(|c| c.id == calendar_id) else {
+                return Ok(());
+            };
+            let old = access
+                .channels
+                .iter()
+                .find(|(id, _)| *id == calendar_id)
+                .map(|(_, channel)| channel.clone());
+            let secret = random_token(32);
+            let channel = match &api {
+                OpenApi::Google(google) => {
+                    let id = crate::domain::new_id();
+                    google
+                        .watch(&calendar.external_id, &format!("{base}{GOOGLE_PATH}"), &id, &secret)
+                        .await?
+                }
+                OpenApi::Microsoft(graph) => {
+                    graph
+                        .subscribe(&calendar.external_id, &format!("{base}{MICROSOFT_PATH}"), &secret)
+                        .await?
+                }
+                OpenApi::Caldav(_) => return Ok(()),
+            };
+            service
+                .store
+                .set_push(&calendar_id, Some(&channel))
+                .await
+                .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
+            if let Some(old) = old
+                && let Err(error) = stop(&api, &old).await
+            {
+                tracing::debug!(%error, "could not stop a replaced push channel");
+            }
+            Ok::<(), SyncError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => opened += 1,
+            // Polling carries on; the next round tries again.
+            Err(error) => tracing::warn!(connection = %connection_id, %error, "cannot open a push channel"),
+        }
+    }
+    Ok(opened)
+}
+
+/// A notification for channel `push_id` carrying `token`: true when it is
+/// genuine (the connection is then synced as soon as the worker wakes).
+pub async fn notified(service: &SyncService, push_id: &str, token: &str) -> Result<bool, SyncError> {
+    let target = service
+        .store
+        .push_target(push_id)
+        .await
+        .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
+    let Some((connection_id, expected)) = target else {
+        return Ok(false);
+    };
+    // Compared as hashes: equal-length, so timing says nothing of the secret.
+    if crate::domain::hash_secret(token) != crate::domain::hash_secret(&expected) {
+        return Ok(false);
+    }
+    service
+        .store
+        .request_sync(&connection_id, service.now())
+        .await
+        .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
+    service.wake.notify_one();
+    Ok(true)
+}

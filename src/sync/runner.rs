@@ -1,0 +1,224 @@
+//! One sync of one connection, and the loop that runs whichever are due.
+//!
+//! A sync lists the account's calendars, then follows each checked one from
+//! its stored token (a full read the first time, or after the provider said
+//! the token expired). Each calendar's result is stored in one transaction,
+//! so a failure half-way keeps what the others brought. How it ended decides
+//! the connection's status: active; retrying with backoff (nothing is
+//! dropped); or needs_reconnect when the provider refused the credentials.
+
+use super::SyncService;
+use super::api::{CalendarApi, Credentials, SyncError};
+use super::caldav::CaldavApi;
+use super::google::GoogleApi;
+use super::microsoft::GraphApi;
+use super::oauth::{TokenSource, connection_context};
+use super::rest::{RestClient, backoff};
+use crate::domain::{Connection, Provider};
+use crate::store::{ConnectionAccess, SyncOutcome};
+use chrono::Duration as Span;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a worker holds a connection it is syncing.
+const LEASE: Span = Span::minutes(10);
+/// With push working, a safety poll this often.
+const PUSH_SAFETY_POLL: Span = Span::hours(6);
+/// Longest wait between failed attempts.
+const LONGEST_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// What a sync brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub calendars: usize,
+    pub upserts: usize,
+    pub removed: usize,
+    /// Calendars read in full (first sync, or an expired token).
+    pub full: usize,
+}
+
+/// A connection's provider client, ready to use.
+pub enum OpenApi {
+    Caldav(CaldavApi),
+    Google(GoogleApi),
+    Microsoft(GraphApi),
+}
+
+impl OpenApi {
+    pub fn api(&self) -> &dyn CalendarApi {
+        match self {
+            OpenApi::Caldav(api) => api,
+            OpenApi::Google(api) => api,
+            OpenApi::Microsoft(api) => api,
+        }
+    }
+}
+
+/// The credentials of a connection, unsealed.
+pub fn credentials(service: &SyncService, access: &ConnectionAccess) -> Result<Credentials, SyncError> {
+    let text = service
+        .keys()?
+        .open(&access.credentials, &connection_context(&access.connection))
+        .map_err(|e| SyncError::Setup(format!("cannot open the stored credentials: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| SyncError::Setup(format!("stored credentials: {e}")))
+}
+
+/// Opens the provider API of a connection.
+pub async fn open(service: &SyncService, access: &ConnectionAccess) -> Result<OpenApi, SyncError> {
+    let connection = &access.connection;
+    let credentials = credentials(service, access)?;
+    match (connection.provider, credentials) {
+        (Provider::Caldav, Credentials::Password { password }) => {
+            let server = connection
+                .server_url
+                .as_deref()
+                .ok_or_else(|| SyncError::Setup("CalDAV connection without server".to_string()))?;
+            let server = url::Url::parse(server).map_err(|e| SyncError::Setup(e.to_string()))?;
+            let emails = self_emails(service, connection).await;
+            let api = CaldavApi::new(server, &connection.account, &password, emails)
+                .map_err(SyncError::from)?;
+            Ok(OpenApi::Caldav(api))
+        }
+        (provider @ (Provider::Google | Provider::Microsoft), credentials @ Credentials::OAuth { .. }) => {
+            let tokens = Arc::new(TokenSource::new(service.clone(), connection.clone(), credentials));
+            let base = match provider {
+                Provider::Google => &service.providers.google.api_url,
+                _ => &service.providers.microsoft.api_url,
+            };
+            let rest = RestClient::new(service.http.clone(), base, tokens);
+            Ok(match provider {
+                Provider::Google => OpenApi::Google(GoogleApi::new(rest)),
+                _ => OpenApi::Microsoft(GraphApi::new(rest, service.now())),
+            })
+        }
+        _ => Err(SyncError::Setup("credentials do not match the provider".to_string())),
+    }
+}
+
+/// The host's addresses: the account and the Kairos user's email.
+async fn self_emails(service: &SyncService, connection: &Connection) -> Vec<String> {
+    let mut emails = vec![connection.account.clone()];
+    if let Ok(access) = service.store.connection_access(&connection.id).await
+        && let Ok(user) = service.store.user(&access.organization_id, &connection.user_id).await
+    {
+        emails.push(user.input.email.as_str().to_string());
+    }
+    emails
+}
+
+/// Syncs one connection now.
+pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncReport, SyncError> {
+    let store_error = |e: crate::store::StoreError| SyncError::Temporary(format!("store: {e}"));
+    let access = service.store.connection_access(id).await.map_err(store_error)?;
+    let open = open(service, &access).await?;
+    let api = open.api();
+    let calendars = api.calendars().await?;
+    service
+        .store
+        .save_calendars(id, &calendars)
+        .await
+        .map_err(store_error)?;
+    let access = service.store.connection_access(id).await.map_err(store_error)?;
+    let mut report = SyncReport::default();
+    for (calendar_id, token) in &access.sync_tokens {
+        let Some(calendar) = access.connection.calendars.iter().find(|c| &c.id == calendar_id) else {
+            continue;
+        };
+        let delta = match api.changes(&calendar.external_id, token.as_deref()).await {
+            Err(SyncError::SyncTokenInvalid) if token.is_some() => {
+                tracing::info!(connection = id, calendar = %calendar.name, "sync token expired: full resync");
+                api.changes(&calendar.external_id, None).await?
+            }
+            other => other?,
+        };
+        let applied = service
+            .store
+            .apply_delta(calendar_id, &delta, service.now())
+            .await
+            .map_err(store_error)?;
+        if applied {
+            report.calendars += 1;
+            report.upserts += delta.upserts.len();
+            report.removed += delta.removed.len();
+            report.full += usize::from(delta.full);
+            if delta.full || !delta.upserts.is_empty() || !delta.removed.is_empty() {
+                (service.on_change)();
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The next attempt after `failures` failures in a row.
+pub fn retry_delay(error: &SyncError, failures: u32) -> Duration {
+    let wait = backoff(Duration::from_secs(30), failures, LONGEST_BACKOFF);
+    match error {
+        SyncError::RateLimited {
+            retry_after: Some(after),
+        } => wait.max(*after),
+        _ => wait,
+    }
+}
+
+/// Syncs one connection and records how it went.
+pub async fn run_one(service: &SyncService, id: &str) -> Result<SyncReport, SyncError> {
+    let result = sync_connection(service, id).await;
+    let now = service.now();
+    let outcome = match &result {
+        Ok(_) => {
+            let pushed = service
+                .store
+                .connection_access(id)
+                .await
+                .is_ok_and(|a| !a.channels.is_empty());
+            let every = if pushed {
+                PUSH_SAFETY_POLL
+            } else {
+                Span::seconds(i64::try_from(service.providers.sync_interval_seconds).unwrap_or(300))
+            };
+            SyncOutcome::Synced { at: now, next_at: now + every }
+        }
+        Err(error) => {
+            let failures = match service.store.connection_access(id).await {
+                Ok(access) => access.connection.failures,
+                Err(_) => 0,
+            };
+            let delay = retry_delay(error, failures);
+            tracing::warn!(connection = id, %error, ?delay, "calendar sync failed");
+            let needs_reconnect = matches!(error, SyncError::Unauthorized(_));
+            SyncOutcome::Failed {
+                error: error.to_string(),
+                next_at: now + Span::from_std(delay).unwrap_or(Span::hours(1)),
+                needs_reconnect,
+            }
+        }
+    };
+    if let Err(error) = service.store.finish_sync(id, &outcome).await {
+        tracing::error!(connection = id, %error, "cannot record the sync outcome");
+    }
+    if let SyncOutcome::Failed { needs_reconnect: true, .. } = outcome {
+        // Its host's slots change (no slots from stale data).
+        (service.on_change)();
+    }
+    result
+}
+
+/// Syncs every connection that is due (up to `limit`, a few at a time).
+/// Returns how many ran.
+pub async fn run_due(service: &SyncService, limit: u32) -> Result<usize, crate::store::StoreError> {
+    let now = service.now();
+    let due = service
+        .store
+        .claim_due_connections(now, now + LEASE, limit)
+        .await?;
+    let count = due.len();
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in due {
+        let service = service.clone();
+        tasks.spawn(async move {
+            let _ = run_one(&service, &id).await;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    Ok(count)
+}

@@ -1,0 +1,178 @@
+//! The calendar-write effect: makes each host's calendar match a booking.
+//!
+//! It reads the booking as it is now, so it is safe to run late, twice, or
+//! after a newer change: a booking that holds time has one event per host
+//! (created in the host's destination calendar, or updated where it already
+//! is); one that does not has none. A reschedule adopts the replaced
+//! booking's events and moves them; hosts no longer on the booking lose
+//! theirs. Provider writes are idempotent (stable ids), so a crash between a
+//! write and its record makes no second event.
+
+use super::SyncService;
+use super::api::{EventBody, SyncError};
+use super::connect;
+use super::runner::OpenApi;
+use crate::domain::{Booking, BookingStatus, EventType, Location};
+use crate::store::{BookingEvent, StoreError};
+use std::collections::HashMap;
+
+fn store_error(e: StoreError) -> SyncError {
+    SyncError::Temporary(format!("store: {e}"))
+}
+
+/// The event a booking shows as in a host's calendar.
+pub fn event_body(booking: &Booking, event_type: &EventType, host_zone: &str) -> EventBody {
+    let input = &event_type.input;
+    let mut description = String::new();
+    if !input.description.is_empty() {
+        description.push_str(&input.description);
+        description.push_str("\n\n");
+    }
+    description.push_str(&format!(
+        "Invitee: {} <{}>\nInvitee time zone: {}\n",
+        booking.invitee.name,
+        booking.invitee.email.as_str(),
+        booking.invitee.timezone.as_str()
+    ));
+    for (question, answer) in &booking.answers {
+        let answer = match answer {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        description.push_str(&format!("{question}: {answer}\n"));
+    }
+    description.push_str(&format!("\nBooking {} (scheduled with Kairos)", booking.uid));
+    let (location, video) = match &input.location {
+        Location::Unspecified => (None, false),
+        Location::InPerson { address } => (Some(address.clone()), false),
+        Location::Phone { number } => (Some(number.clone()), false),
+        // A fixed link is the location; an empty one asks the provider for
+        // a meeting (Google Meet, Microsoft Teams).
+        Location::Video { url } if url.trim().is_empty() => (None, true),
+        Location::Video { url } => (Some(url.clone()), false),
+    };
+    let mut attendees = vec![(booking.invitee.name.clone(), booking.invitee.email.as_str().to_string())];
+    attendees.extend(
+        booking
+            .attendees
+            .iter()
+            .map(|a| (a.name.clone(), a.email.as_str().to_string())),
+    );
+    EventBody {
+        booking_uid: booking.uid.clone(),
+        title: format!("{} with {}", input.title, booking.invitee.name),
+        description,
+        location,
+        start: booking.start,
+        end: booking.end,
+        attendees,
+        video,
+        timezone: host_zone.to_string(),
+    }
+}
+
+/// Opened provider clients, one per connection, for the length of one effect.
+#[derive(Default)]
+struct Clients {
+    open: HashMap<String, OpenApi>,
+}
+
+impl Clients {
+    async fn get(&mut self, service: &SyncService, connection_id: &str) -> Result<&OpenApi, SyncError> {
+        if !self.open.contains_key(connection_id) {
+            let (api, _) = connect::open(service, connection_id).await?;
+            self.open.insert(connection_id.to_string(), api);
+        }
+        self.open
+            .get(connection_id)
+            .ok_or_else(|| SyncError::Permanent("client vanished".to_string()))
+    }
+}
+
+/// Carries out the calendar-write effect of booking `uid`.
+pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncError> {
+    let store = &service.store;
+    let stored = store.booking(uid).await.map_err(store_error)?;
+    let booking = &stored.booking;
+    let holds = booking.status == BookingStatus::Accepted;
+    let mut written: HashMap<String, BookingEvent> = store
+        .booking_events(uid)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .map(|e| (e.user_id.clone(), e))
+        .collect();
+    let mut clients = Clients::default();
+    // A reschedule: take over the replaced booking's events (to move them),
+    // and remove those of hosts who are no longer on the booking.
+    if let Some(previous) = &booking.rescheduled_from {
+        for old in store.booking_events(previous).await.map_err(store_error)? {
+            let keep = holds && booking.hosts.contains(&old.user_id) && !written.contains_key(&old.user_id);
+            if keep {
+                let adopted = BookingEvent {
+                    booking_uid: uid.to_string(),
+                    ..old.clone()
+                };
+                store.save_booking_event(&adopted).await.map_err(store_error)?;
+                written.insert(old.user_id.clone(), adopted);
+            } else {
+                let api = clients.get(service, &old.connection_id).await?;
+                api.api().delete_event(&old.calendar_external_id, &old.event_id).await?;
+            }
+            store
+                .delete_booking_event(previous, &old.user_id)
+                .await
+                .map_err(store_error)?;
+        }
+    }
+    let hosts: Vec<&String> = if holds { booking.hosts.iter().collect() } else { Vec::new() };
+    // Events of hosts no longer holding this booking go.
+    for (user, event) in &written {
+        if !hosts.contains(&user) {
+            let api = clients.get(service, &event.connection_id).await?;
+            api.api().delete_event(&event.calendar_external_id, &event.event_id).await?;
+            store.delete_booking_event(uid, user).await.map_err(store_error)?;
+        }
+    }
+    if hosts.is_empty() {
+        return Ok(());
+    }
+    let event_type = store
+        .event_type(&stored.organization_id, &booking.event_type_id)
+        .await
+        .map_err(store_error)?;
+    for host in hosts {
+        let zone = store
+            .user(&stored.organization_id, host)
+            .await
+            .map(|u| u.input.timezone.as_str().to_string())
+            .unwrap_or_else(|_| "UTC".to_string());
+        let body = event_body(booking, &event_type, &zone);
+        // An event already written stays in its calendar (even if the host
+        // chose another destination since) and is updated there.
+        let (connection_id, calendar, existing) = match written.get(host) {
+            Some(event) => (
+                event.connection_id.clone(),
+                event.calendar_external_id.clone(),
+                Some(event.event_id.clone()),
+            ),
+            None => match store.destination(host).await.map_err(store_error)? {
+                Some((connection_id, calendar)) => (connection_id, calendar, None),
+                None => continue,
+            },
+        };
+        let api = clients.get(service, &connection_id).await?;
+        let event_id = api.api().put_event(&calendar, &body, existing.as_deref()).await?;
+        store
+            .save_booking_event(&BookingEvent {
+                booking_uid: uid.to_string(),
+                user_id: host.clone(),
+                connection_id,
+                calendar_external_id: calendar,
+                event_id,
+            })
+            .await
+            .map_err(store_error)?;
+    }
+    Ok(())
+}
