@@ -50,6 +50,9 @@ pub enum Location {
     Video {
         url: String,
     },
+    /// A video meeting the host's calendar provider creates with the event
+    /// (Google Meet, Microsoft Teams); its link arrives with the event.
+    ProviderVideo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -341,7 +344,7 @@ impl EventTypeInput {
                     return invalid("location.url", "must be an http(s) URL");
                 }
             }
-            Location::Unspecified => {}
+            Location::Unspecified | Location::ProviderVideo => {}
         }
         Ok(())
     }

@@ -46,10 +46,8 @@ pub fn event_body(booking: &Booking, event_type: &EventType, host_zone: &str) ->
         Location::Unspecified => (None, false),
         Location::InPerson { address } => (Some(address.clone()), false),
         Location::Phone { number } => (Some(number.clone()), false),
-        // A fixed link is the location; an empty one asks the provider for
-        // a meeting (Google Meet, Microsoft Teams).
-        Location::Video { url } if url.trim().is_empty() => (None, true),
         Location::Video { url } => (Some(url.clone()), false),
+        Location::ProviderVideo => (None, true),
     };
     let mut attendees = vec![(booking.invitee.name.clone(), booking.invitee.email.as_str().to_string())];
     attendees.extend(
