@@ -142,7 +142,9 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
                 .map_err(|e| format!("KAIROS_SECRET_KEYS: {e}"))?,
         ),
         None => {
-            tracing::warn!("KAIROS_SECRET_KEYS is not set: calendars cannot be connected (see `kairos keygen`)");
+            tracing::warn!(
+                "KAIROS_SECRET_KEYS is not set: calendars cannot be connected (see `kairos keygen`)"
+            );
             None
         }
     };

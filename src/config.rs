@@ -228,13 +228,21 @@ impl Settings {
                     }
                     layer.sync_interval_seconds = Some(seconds);
                 }
-                other if other.starts_with("KAIROS_GOOGLE_") || other.starts_with("KAIROS_MICROSOFT_") => {
+                other
+                    if other.starts_with("KAIROS_GOOGLE_")
+                        || other.starts_with("KAIROS_MICROSOFT_") =>
+                {
                     let (slot, field) = match other.strip_prefix("KAIROS_GOOGLE_") {
                         Some(field) => (&mut layer.google, field),
                         None => (&mut layer.microsoft, &other["KAIROS_MICROSOFT_".len()..]),
                     };
-                    if !slot.get_or_insert_with(FileOAuth::default).set_from_env(field, value) {
-                        return Err(bad("unknown provider setting (CLIENT_ID, CLIENT_SECRET, AUTH_URL, TOKEN_URL, API_URL)"));
+                    if !slot
+                        .get_or_insert_with(FileOAuth::default)
+                        .set_from_env(field, value)
+                    {
+                        return Err(bad(
+                            "unknown provider setting (CLIENT_ID, CLIENT_SECRET, AUTH_URL, TOKEN_URL, API_URL)",
+                        ));
                     }
                 }
                 "KAIROS_SECRET_KEYS" => {

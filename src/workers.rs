@@ -32,36 +32,67 @@ where
 
 pub fn spawn(service: SyncService) {
     let s = service.clone();
-    spawn_loop("sync", service.wake.clone(), Duration::from_secs(5), move || {
-        let s = s.clone();
-        async move { crate::sync::runner::run_due(&s, 8).await.map_err(|e| e.to_string()) }
-    });
-    let s = service.clone();
-    spawn_loop("effects", service.wake_effects.clone(), Duration::from_secs(1), move || {
-        let s = s.clone();
-        async move { crate::effects::run_due(&s, 16).await.map_err(|e| e.to_string()) }
-    });
-    let s = service.clone();
-    spawn_loop("push", Arc::new(Notify::new()), Duration::from_secs(600), move || {
-        let s = s.clone();
-        async move {
-            // Renewal counts are not a backlog: never loop at once.
-            crate::sync::push::renew_due(&s).await.map(|_| 0).map_err(|e| e.to_string())
-        }
-    });
-    let s = service;
-    spawn_loop("polls", Arc::new(Notify::new()), Duration::from_secs(30), move || {
-        let s = s.clone();
-        async move {
-            match crate::booking::polls::close_due(s.store.as_ref(), s.now()).await {
-                Ok(0) => Ok(0),
-                // A poll may have booked its best option: slots changed.
-                Ok(_) => {
-                    (s.on_change)();
-                    Ok(0)
-                }
-                Err(e) => Err(e.to_string()),
+    spawn_loop(
+        "sync",
+        service.wake.clone(),
+        Duration::from_secs(5),
+        move || {
+            let s = s.clone();
+            async move {
+                crate::sync::runner::run_due(&s, 8)
+                    .await
+                    .map_err(|e| e.to_string())
             }
-        }
-    });
+        },
+    );
+    let s = service.clone();
+    spawn_loop(
+        "effects",
+        service.wake_effects.clone(),
+        Duration::from_secs(1),
+        move || {
+            let s = s.clone();
+            async move {
+                crate::effects::run_due(&s, 16)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        },
+    );
+    let s = service.clone();
+    spawn_loop(
+        "push",
+        Arc::new(Notify::new()),
+        Duration::from_secs(600),
+        move || {
+            let s = s.clone();
+            async move {
+                // Renewal counts are not a backlog: never loop at once.
+                crate::sync::push::renew_due(&s)
+                    .await
+                    .map(|_| 0)
+                    .map_err(|e| e.to_string())
+            }
+        },
+    );
+    let s = service;
+    spawn_loop(
+        "polls",
+        Arc::new(Notify::new()),
+        Duration::from_secs(30),
+        move || {
+            let s = s.clone();
+            async move {
+                match crate::booking::polls::close_due(s.store.as_ref(), s.now()).await {
+                    Ok(0) => Ok(0),
+                    // A poll may have booked its best option: slots changed.
+                    Ok(_) => {
+                        (s.on_change)();
+                        Ok(0)
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        },
+    );
 }

@@ -2,8 +2,8 @@
 //! busy blocks and bookings of every event type.
 
 use super::{BookingError, StoreRef};
-use crate::domain::{Kind, StaleCalendarPolicy};
 use crate::domain::{EventType, TimeZoneName, User};
+use crate::domain::{Kind, StaleCalendarPolicy};
 use crate::engine::{self, Instant, Interval, Zone};
 use crate::store::{BusyBlock, Snapshot, group_slot_key};
 use chrono::{DateTime, Datelike, Timelike, Utc};

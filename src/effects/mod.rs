@@ -19,17 +19,26 @@ const LONGEST_BACKOFF: Duration = Duration::from_secs(3600);
 
 async fn carry_out(service: &SyncService, effect: &ClaimedEffect) -> Result<(), SyncError> {
     match effect.kind {
-        EffectKind::CalendarWrite => crate::sync::writer::write_booking(service, &effect.booking_uid).await,
+        EffectKind::CalendarWrite => {
+            crate::sync::writer::write_booking(service, &effect.booking_uid).await
+        }
     }
 }
 
 /// What to record after an attempt.
-pub fn outcome(result: Result<(), SyncError>, attempts: u32, now: chrono::DateTime<chrono::Utc>) -> EffectOutcome {
+pub fn outcome(
+    result: Result<(), SyncError>,
+    attempts: u32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> EffectOutcome {
     match result {
         Ok(()) => EffectOutcome::Done,
         Err(error) if error.is_retryable() && attempts < MAX_ATTEMPTS => {
             let mut wait = backoff(Duration::from_secs(15), attempts, LONGEST_BACKOFF);
-            if let SyncError::RateLimited { retry_after: Some(after) } = &error {
+            if let SyncError::RateLimited {
+                retry_after: Some(after),
+            } = &error
+            {
                 wait = wait.max(*after);
             }
             EffectOutcome::Retry {
@@ -37,7 +46,9 @@ pub fn outcome(result: Result<(), SyncError>, attempts: u32, now: chrono::DateTi
                 error: error.to_string(),
             }
         }
-        Err(error) => EffectOutcome::Failed { error: error.to_string() },
+        Err(error) => EffectOutcome::Failed {
+            error: error.to_string(),
+        },
     }
 }
 

@@ -280,7 +280,9 @@ impl EventComponent {
                     // At most a day from local time, whatever the zone.
                     Until::Utc(utc) => utc + chrono::Duration::seconds(DAY),
                     Until::Local(local) => local,
-                    Until::Date(date) => date.and_time(NaiveTime::MIN) + chrono::Duration::seconds(DAY),
+                    Until::Date(date) => {
+                        date.and_time(NaiveTime::MIN) + chrono::Duration::seconds(DAY)
+                    }
                 };
                 last = last.max(until);
             } else if rule.count().is_some() {

@@ -235,7 +235,10 @@ pub struct ConnectionAccess {
 /// How a sync ended, for the connection's status.
 #[derive(Debug, Clone)]
 pub enum SyncOutcome {
-    Synced { at: DateTime<Utc>, next_at: DateTime<Utc> },
+    Synced {
+        at: DateTime<Utc>,
+        next_at: DateTime<Utc>,
+    },
     Failed {
         error: String,
         next_at: DateTime<Utc>,

@@ -96,8 +96,11 @@ pub trait CalendarApi: Send + Sync {
     async fn calendars(&self) -> Result<Vec<RemoteCalendar>, SyncError>;
     /// What changed in `calendar` since `token` (`None`: everything, as a
     /// full delta). Pages are followed to the end before returning.
-    async fn changes(&self, calendar: &str, token: Option<&str>)
-    -> Result<CalendarDelta, SyncError>;
+    async fn changes(
+        &self,
+        calendar: &str,
+        token: Option<&str>,
+    ) -> Result<CalendarDelta, SyncError>;
     /// Creates the booking's event, or updates it where `existing` names one.
     /// Retried writes do not create a second event. Returns the event's id.
     async fn put_event(

@@ -368,7 +368,12 @@ impl CaldavApi {
         format!("{booking_uid}.ics")
     }
 
-    fn delta(&self, resources: Vec<Resource>, removed: Vec<String>, full: bool) -> crate::store::CalendarDelta {
+    fn delta(
+        &self,
+        resources: Vec<Resource>,
+        removed: Vec<String>,
+        full: bool,
+    ) -> crate::store::CalendarDelta {
         let mut delta = crate::store::CalendarDelta {
             full,
             removed,
@@ -445,7 +450,11 @@ impl super::api::CalendarApi for CaldavApi {
         Ok(name)
     }
 
-    async fn delete_event(&self, calendar: &str, event_id: &str) -> Result<(), super::api::SyncError> {
+    async fn delete_event(
+        &self,
+        calendar: &str,
+        event_id: &str,
+    ) -> Result<(), super::api::SyncError> {
         let url = Self::calendar_url(calendar)?;
         Ok(self.client.delete(&url, event_id).await?)
     }

@@ -55,7 +55,11 @@ fn seal(
         .map_err(|e| provider("")(SyncError::Setup(e.to_string())))
 }
 
-async fn check_user(service: &SyncService, organization_id: &str, user_id: &str) -> Result<(), ConnectError> {
+async fn check_user(
+    service: &SyncService,
+    organization_id: &str,
+    user_id: &str,
+) -> Result<(), ConnectError> {
     match service.store.user(organization_id, user_id).await {
         Ok(_) => Ok(()),
         Err(StoreError::NotFound) => Err(ValidationError::new("user_id", "no such user").into()),
@@ -72,14 +76,26 @@ pub async fn connect_caldav(
     let server = input.validate()?;
     service.keys().map_err(provider(""))?;
     check_user(service, organization_id, &input.user_id).await?;
-    let api = CaldavApi::new(server.clone(), input.username.trim(), &input.password, Vec::new())
-        .map_err(|e| provider("server_url")(e.into()))?;
-    let calendars = super::api::CalendarApi::calendars(&api)
-        .await
-        .map_err(|error| match error {
-            SyncError::Unauthorized(_) => ConnectError::Provider { field: "password", error },
-            error => ConnectError::Provider { field: "server_url", error },
-        })?;
+    let api = CaldavApi::new(
+        server.clone(),
+        input.username.trim(),
+        &input.password,
+        Vec::new(),
+    )
+    .map_err(|e| provider("server_url")(e.into()))?;
+    let calendars =
+        super::api::CalendarApi::calendars(&api)
+            .await
+            .map_err(|error| match error {
+                SyncError::Unauthorized(_) => ConnectError::Provider {
+                    field: "password",
+                    error,
+                },
+                error => ConnectError::Provider {
+                    field: "server_url",
+                    error,
+                },
+            })?;
     let account = input.username.trim().to_string();
     let context = seal_context(&input.user_id, Provider::Caldav, server.as_str(), &account);
     let credentials = Credentials::Password {
@@ -124,7 +140,10 @@ pub async fn start_oauth(
     let verifier = service
         .keys()
         .map_err(provider(""))?
-        .seal(&authorization.verifier, &format!("oauth-state/{state_hash}"))
+        .seal(
+            &authorization.verifier,
+            &format!("oauth-state/{state_hash}"),
+        )
         .map_err(|e| provider("")(SyncError::Setup(e.to_string())))?;
     let state = OAuthState {
         organization_id: organization_id.to_string(),
@@ -134,7 +153,10 @@ pub async fn start_oauth(
         return_to: input.return_to.clone(),
         expires_at: service.now() + OAUTH_STATE_LIFETIME,
     };
-    service.store.insert_oauth_state(&state_hash, &state).await?;
+    service
+        .store
+        .insert_oauth_state(&state_hash, &state)
+        .await?;
     Ok(authorization.url)
 }
 
@@ -150,7 +172,9 @@ pub async fn finish_oauth(
         .store
         .take_oauth_state(&state_hash, service.now())
         .await?
-        .ok_or_else(|| ValidationError::new("state", "unknown or expired; start connecting again"))?;
+        .ok_or_else(|| {
+            ValidationError::new("state", "unknown or expired; start connecting again")
+        })?;
     let verifier = service
         .keys()
         .map_err(provider(""))?
@@ -177,20 +201,42 @@ pub async fn finish_oauth(
         calendars: Vec::new(),
         created_at: service.now(),
     };
-    let tokens = Arc::new(TokenSource::new(service.clone(), probe, credentials.clone()));
+    let tokens = Arc::new(TokenSource::new(
+        service.clone(),
+        probe,
+        credentials.clone(),
+    ));
     let (account, calendars) = match pending.provider {
         Provider::Google => {
-            let api = GoogleApi::new(RestClient::new(service.http.clone(), &service.providers.google.api_url, tokens));
+            let api = GoogleApi::new(RestClient::new(
+                service.http.clone(),
+                &service.providers.google.api_url,
+                tokens,
+            ));
             let account = api.account().await.map_err(provider("code"))?;
-            (account, super::api::CalendarApi::calendars(&api).await.map_err(provider("code"))?)
+            (
+                account,
+                super::api::CalendarApi::calendars(&api)
+                    .await
+                    .map_err(provider("code"))?,
+            )
         }
         _ => {
             let api = GraphApi::new(
-                RestClient::new(service.http.clone(), &service.providers.microsoft.api_url, tokens),
+                RestClient::new(
+                    service.http.clone(),
+                    &service.providers.microsoft.api_url,
+                    tokens,
+                ),
                 service.now(),
             );
             let account = api.account().await.map_err(provider("code"))?;
-            (account, super::api::CalendarApi::calendars(&api).await.map_err(provider("code"))?)
+            (
+                account,
+                super::api::CalendarApi::calendars(&api)
+                    .await
+                    .map_err(provider("code"))?,
+            )
         }
     };
     let context = seal_context(&pending.user_id, pending.provider, "", &account);
@@ -277,7 +323,10 @@ pub async fn disconnect(
 }
 
 /// Opens the API of a connection (for push and writes).
-pub async fn open(service: &SyncService, id: &str) -> Result<(OpenApi, crate::store::ConnectionAccess), SyncError> {
+pub async fn open(
+    service: &SyncService,
+    id: &str,
+) -> Result<(OpenApi, crate::store::ConnectionAccess), SyncError> {
     let access = service
         .store
         .connection_access(id)

@@ -193,7 +193,11 @@ mod tests {
         let others = event("ATTENDEE;PARTSTAT=DECLINED:mailto:bo@example.com\r\n");
         assert!(from_ical("a.ics", &others, &me).expect("parses").is_some());
         let accepted = event("ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@example.com\r\n");
-        assert!(from_ical("a.ics", &accepted, &me).expect("parses").is_some());
+        assert!(
+            from_ical("a.ics", &accepted, &me)
+                .expect("parses")
+                .is_some()
+        );
         let body = EventBody {
             booking_uid: "bk1".to_string(),
             title: "Intro, with; care".to_string(),

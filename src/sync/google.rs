@@ -101,8 +101,8 @@ fn read_event(event: &Value) -> Option<Reading> {
     let id = text(event, "id")?;
     let series = text(event, "recurringEventId");
     let cancelled = text(event, "status").as_deref() == Some("cancelled");
-    let free = text(event, "transparency").as_deref() == Some("transparent")
-        || declined_by_self(event);
+    let free =
+        text(event, "transparency").as_deref() == Some("transparent") || declined_by_self(event);
     if is_own(event) {
         return Some(Reading::Gone(id));
     }
@@ -147,7 +147,10 @@ fn read_event(event: &Value) -> Option<Reading> {
     };
     // An exception: a moved, changed or cancelled instance of `master`.
     let original = event.get("originalStartTime")?;
-    let mut lines = vec![format!("UID:{master}"), ical_time("RECURRENCE-ID", original)?];
+    let mut lines = vec![
+        format!("UID:{master}"),
+        ical_time("RECURRENCE-ID", original)?,
+    ];
     if cancelled {
         // Cancelled instances carry only their original time.
         lines.push(ical_time("DTSTART", original)?);
@@ -234,7 +237,8 @@ impl GoogleApi {
         channel_id: &str,
         token: &str,
     ) -> Result<PushChannel, SyncError> {
-        let body = json!({"id": channel_id, "type": "web_hook", "address": address, "token": token});
+        let body =
+            json!({"id": channel_id, "type": "web_hook", "address": address, "token": token});
         let answer = self
             .rest
             .json(
@@ -310,7 +314,10 @@ impl CalendarApi for GoogleApi {
         loop {
             // singleEvents=false keeps series as series; cancelled instances
             // of a series come along (and, with a sync token, deletions).
-            let mut path = format!("{}?singleEvents=false&maxResults=250", Self::events_path(calendar));
+            let mut path = format!(
+                "{}?singleEvents=false&maxResults=250",
+                Self::events_path(calendar)
+            );
             if let Some(token) = token {
                 path.push_str(&format!("&syncToken={}", segment(token)));
             }
@@ -350,7 +357,11 @@ impl CalendarApi for GoogleApi {
         existing: Option<&str>,
     ) -> Result<String, SyncError> {
         let id = existing.map_or_else(|| event_id(&event.booking_uid), str::to_string);
-        let item = format!("{}/{}?conferenceDataVersion=1&sendUpdates=none", Self::events_path(calendar), segment(&id));
+        let item = format!(
+            "{}/{}?conferenceDataVersion=1&sendUpdates=none",
+            Self::events_path(calendar),
+            segment(&id)
+        );
         let body = Self::body(event, &id);
         if existing.is_some() {
             let answer = self.rest.send(Method::PUT, &item, Some(&body), &[]).await?;
@@ -361,8 +372,14 @@ impl CalendarApi for GoogleApi {
                 _ => return Err(answer.error()),
             }
         }
-        let insert = format!("{}?conferenceDataVersion=1&sendUpdates=none", Self::events_path(calendar));
-        let answer = self.rest.send(Method::POST, &insert, Some(&body), &[]).await?;
+        let insert = format!(
+            "{}?conferenceDataVersion=1&sendUpdates=none",
+            Self::events_path(calendar)
+        );
+        let answer = self
+            .rest
+            .send(Method::POST, &insert, Some(&body), &[])
+            .await?;
         match answer.status {
             s if s.is_success() => Ok(id),
             // The id is taken: an earlier attempt made it. Bring it up to date.
@@ -375,7 +392,11 @@ impl CalendarApi for GoogleApi {
     }
 
     async fn delete_event(&self, calendar: &str, event_id: &str) -> Result<(), SyncError> {
-        let path = format!("{}/{}?sendUpdates=none", Self::events_path(calendar), segment(event_id));
+        let path = format!(
+            "{}/{}?sendUpdates=none",
+            Self::events_path(calendar),
+            segment(event_id)
+        );
         let answer = self.rest.send(Method::DELETE, &path, None, &[]).await?;
         match answer.status {
             s if s.is_success() || s == StatusCode::NOT_FOUND || s == StatusCode::GONE => Ok(()),

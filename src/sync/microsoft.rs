@@ -46,7 +46,10 @@ fn text(value: &Value, key: &str) -> Option<String> {
 /// A Graph `dateTimeTimeZone`; Kairos asks for UTC (`Prefer: outlook.timezone`).
 fn instant(time: &Value) -> Option<DateTime<Utc>> {
     let text = time.get("dateTime")?.as_str()?;
-    let zone = time.get("timeZone").and_then(Value::as_str).unwrap_or("UTC");
+    let zone = time
+        .get("timeZone")
+        .and_then(Value::as_str)
+        .unwrap_or("UTC");
     let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
     if zone.eq_ignore_ascii_case("UTC") {
         return Some(local.and_utc());
@@ -58,7 +61,9 @@ fn instant(time: &Value) -> Option<DateTime<Utc>> {
 /// The window's start, kept in the token as `<RFC 3339>|<delta link>`.
 fn split_token(token: &str) -> Option<(DateTime<Utc>, &str)> {
     let (opened, link) = token.split_once('|')?;
-    let opened = DateTime::parse_from_rfc3339(opened).ok()?.with_timezone(&Utc);
+    let opened = DateTime::parse_from_rfc3339(opened)
+        .ok()?
+        .with_timezone(&Utc);
     Some((opened, link))
 }
 
@@ -73,7 +78,9 @@ fn read_event(event: &Value, delta: &mut CalendarDelta) {
         Some("free" | "workingElsewhere")
     );
     let cancelled = event.get("isCancelled").and_then(Value::as_bool) == Some(true);
-    let declined = event.pointer("/responseStatus/response").and_then(Value::as_str)
+    let declined = event
+        .pointer("/responseStatus/response")
+        .and_then(Value::as_str)
         == Some("declined");
     let own = text(event, "transactionId").is_some_and(|t| t.starts_with("kairos-"));
     // A series master holds no time of its own in a calendar view.
@@ -112,9 +119,7 @@ impl GraphApi {
                 json!({"emailAddress": {"address": email, "name": name}, "type": "required"})
             })
             .collect();
-        let time = |at: DateTime<Utc>| {
-            json!({"dateTime": at.format("%Y-%m-%dT%H:%M:%S").to_string(), "timeZone": "UTC"})
-        };
+        let time = |at: DateTime<Utc>| json!({"dateTime": at.format("%Y-%m-%dT%H:%M:%S").to_string(), "timeZone": "UTC"});
         let mut body = json!({
             "subject": event.title,
             "body": {"contentType": "text", "content": event.description},
@@ -234,7 +239,10 @@ impl CalendarApi for GraphApi {
             ..Default::default()
         };
         loop {
-            let answer = self.rest.send(Method::GET, &next, None, &[Self::PREFER]).await?;
+            let answer = self
+                .rest
+                .send(Method::GET, &next, None, &[Self::PREFER])
+                .await?;
             let expired = answer.status == StatusCode::GONE
                 || answer.text.contains("SyncStateNotFound")
                 || answer.text.contains("resyncRequired");
@@ -268,7 +276,10 @@ impl CalendarApi for GraphApi {
         let body = Self::body(event);
         if let Some(id) = existing {
             let path = format!("/me/events/{}", segment(id));
-            let answer = self.rest.send(Method::PATCH, &path, Some(&body), &[]).await?;
+            let answer = self
+                .rest
+                .send(Method::PATCH, &path, Some(&body), &[])
+                .await?;
             match answer.status {
                 s if s.is_success() => return Ok(id.to_string()),
                 StatusCode::NOT_FOUND => {}
@@ -276,8 +287,12 @@ impl CalendarApi for GraphApi {
             }
         }
         let path = format!("/me/calendars/{}/events", segment(calendar));
-        let created = self.rest.json(Method::POST, &path, Some(&body), &[]).await?;
-        text(&created, "id").ok_or_else(|| SyncError::Permanent("created event has no id".to_string()))
+        let created = self
+            .rest
+            .json(Method::POST, &path, Some(&body), &[])
+            .await?;
+        text(&created, "id")
+            .ok_or_else(|| SyncError::Permanent("created event has no id".to_string()))
     }
 
     async fn delete_event(&self, _calendar: &str, event_id: &str) -> Result<(), SyncError> {

@@ -14,8 +14,7 @@ use oauth2::{
     TokenResponse, TokenUrl,
 };
 
-type Client =
-    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// Refresh this long before the provider's expiry.
 const REFRESH_MARGIN_SECONDS: i64 = 120;
@@ -116,7 +115,12 @@ impl OAuthClient {
         }
     }
 
-    pub async fn exchange(&self, code: &str, verifier: &str, now: DateTime<Utc>) -> Result<Credentials, SyncError> {
+    pub async fn exchange(
+        &self,
+        code: &str,
+        verifier: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Credentials, SyncError> {
         let token = self
             .client
             .exchange_code(AuthorizationCode::new(code.to_string()))
@@ -127,7 +131,11 @@ impl OAuthClient {
         Ok(credentials(&token, None, now))
     }
 
-    pub async fn refresh(&self, refresh_token: &str, now: DateTime<Utc>) -> Result<Credentials, SyncError> {
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Credentials, SyncError> {
         let token = self
             .client
             .exchange_refresh_token(&RefreshToken::new(refresh_token.to_string()))
@@ -186,7 +194,10 @@ fn token_error<RE: std::error::Error + 'static>(
 /// The associated data credentials are sealed with: the connection's
 /// natural key, stable across reconnects of the same account.
 pub fn seal_context(user_id: &str, provider: Provider, server_url: &str, account: &str) -> String {
-    format!("calendar-connection/{user_id}/{}/{server_url}/{account}", provider.as_str())
+    format!(
+        "calendar-connection/{user_id}/{}/{server_url}/{account}",
+        provider.as_str()
+    )
 }
 
 pub fn connection_context(connection: &Connection) -> String {
@@ -247,7 +258,8 @@ impl TokenSource {
         };
         let client = OAuthClient::new(&self.service, self.connection.provider)?;
         let fresh = client.refresh(refresh_token, self.service.now()).await?;
-        let text = serde_json::to_string(&fresh).map_err(|e| SyncError::Permanent(e.to_string()))?;
+        let text =
+            serde_json::to_string(&fresh).map_err(|e| SyncError::Permanent(e.to_string()))?;
         let sealed = self
             .service
             .keys()?

@@ -38,7 +38,12 @@ pub async fn renew_due(service: &SyncService) -> Result<usize, SyncError> {
     for (connection_id, calendar_id) in due {
         let result = async {
             let (api, access) = connect::open(service, &connection_id).await?;
-            let Some(calendar) = access.connection.calendars.iter().find(|c| c.id == calendar_id) else {
+            let Some(calendar) = access
+                .connection
+                .calendars
+                .iter()
+                .find(|c| c.id == calendar_id)
+            else {
                 return Ok(());
             };
             let old = access
@@ -51,12 +56,21 @@ pub async fn renew_due(service: &SyncService) -> Result<usize, SyncError> {
                 OpenApi::Google(google) => {
                     let id = crate::domain::new_id();
                     google
-                        .watch(&calendar.external_id, &format!("{base}{GOOGLE_PATH}"), &id, &secret)
+                        .watch(
+                            &calendar.external_id,
+                            &format!("{base}{GOOGLE_PATH}"),
+                            &id,
+                            &secret,
+                        )
                         .await?
                 }
                 OpenApi::Microsoft(graph) => {
                     graph
-                        .subscribe(&calendar.external_id, &format!("{base}{MICROSOFT_PATH}"), &secret)
+                        .subscribe(
+                            &calendar.external_id,
+                            &format!("{base}{MICROSOFT_PATH}"),
+                            &secret,
+                        )
                         .await?
                 }
                 OpenApi::Caldav(_) => return Ok(()),
@@ -77,7 +91,9 @@ pub async fn renew_due(service: &SyncService) -> Result<usize, SyncError> {
         match result {
             Ok(()) => opened += 1,
             // Polling carries on; the next round tries again.
-            Err(error) => tracing::warn!(connection = %connection_id, %error, "cannot open a push channel"),
+            Err(error) => {
+                tracing::warn!(connection = %connection_id, %error, "cannot open a push channel")
+            }
         }
     }
     Ok(opened)
@@ -85,7 +101,11 @@ pub async fn renew_due(service: &SyncService) -> Result<usize, SyncError> {
 
 /// A notification for channel `push_id` carrying `token`: true when it is
 /// genuine (the connection is then synced as soon as the worker wakes).
-pub async fn notified(service: &SyncService, push_id: &str, token: &str) -> Result<bool, SyncError> {
+pub async fn notified(
+    service: &SyncService,
+    push_id: &str,
+    token: &str,
+) -> Result<bool, SyncError> {
     let target = service
         .store
         .push_target(push_id)

@@ -47,7 +47,9 @@ fn rate_limited(status: StatusCode, text: &str) -> bool {
 /// Exponential backoff with full jitter: up to `base · 2^attempt`.
 pub fn backoff(base: Duration, attempt: u32, cap: Duration) -> Duration {
     let ceiling = base.saturating_mul(1 << attempt.min(16)).min(cap);
-    let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX).max(1);
+    let millis = u64::try_from(ceiling.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1);
     Duration::from_millis(rand::rng().random_range(millis / 2..=millis))
 }
 
@@ -100,7 +102,8 @@ impl RestClient {
                 }
                 Err(error) if attempt < ATTEMPTS => {
                     tracing::debug!(%error, %url, "retrying after a network error");
-                    tokio::time::sleep(backoff(Duration::from_millis(250), attempt, LONGEST_WAIT)).await;
+                    tokio::time::sleep(backoff(Duration::from_millis(250), attempt, LONGEST_WAIT))
+                        .await;
                     continue;
                 }
                 Err(error) => return Err(SyncError::from_http(&error)),

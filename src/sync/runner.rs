@@ -55,7 +55,10 @@ impl OpenApi {
 }
 
 /// The credentials of a connection, unsealed.
-pub fn credentials(service: &SyncService, access: &ConnectionAccess) -> Result<Credentials, SyncError> {
+pub fn credentials(
+    service: &SyncService,
+    access: &ConnectionAccess,
+) -> Result<Credentials, SyncError> {
     let text = service
         .keys()?
         .open(&access.credentials, &connection_context(&access.connection))
@@ -79,8 +82,15 @@ pub async fn open(service: &SyncService, access: &ConnectionAccess) -> Result<Op
                 .map_err(SyncError::from)?;
             Ok(OpenApi::Caldav(api))
         }
-        (provider @ (Provider::Google | Provider::Microsoft), credentials @ Credentials::OAuth { .. }) => {
-            let tokens = Arc::new(TokenSource::new(service.clone(), connection.clone(), credentials));
+        (
+            provider @ (Provider::Google | Provider::Microsoft),
+            credentials @ Credentials::OAuth { .. },
+        ) => {
+            let tokens = Arc::new(TokenSource::new(
+                service.clone(),
+                connection.clone(),
+                credentials,
+            ));
             let base = match provider {
                 Provider::Google => &service.providers.google.api_url,
                 _ => &service.providers.microsoft.api_url,
@@ -91,7 +101,9 @@ pub async fn open(service: &SyncService, access: &ConnectionAccess) -> Result<Op
                 _ => OpenApi::Microsoft(GraphApi::new(rest, service.now())),
             })
         }
-        _ => Err(SyncError::Setup("credentials do not match the provider".to_string())),
+        _ => Err(SyncError::Setup(
+            "credentials do not match the provider".to_string(),
+        )),
     }
 }
 
@@ -99,7 +111,10 @@ pub async fn open(service: &SyncService, access: &ConnectionAccess) -> Result<Op
 async fn self_emails(service: &SyncService, connection: &Connection) -> Vec<String> {
     let mut emails = vec![connection.account.clone()];
     if let Ok(access) = service.store.connection_access(&connection.id).await
-        && let Ok(user) = service.store.user(&access.organization_id, &connection.user_id).await
+        && let Ok(user) = service
+            .store
+            .user(&access.organization_id, &connection.user_id)
+            .await
     {
         emails.push(user.input.email.as_str().to_string());
     }
@@ -109,7 +124,11 @@ async fn self_emails(service: &SyncService, connection: &Connection) -> Vec<Stri
 /// Syncs one connection now.
 pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncReport, SyncError> {
     let store_error = |e: crate::store::StoreError| SyncError::Temporary(format!("store: {e}"));
-    let access = service.store.connection_access(id).await.map_err(store_error)?;
+    let access = service
+        .store
+        .connection_access(id)
+        .await
+        .map_err(store_error)?;
     let open = open(service, &access).await?;
     let api = open.api();
     let calendars = api.calendars().await?;
@@ -118,10 +137,19 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
         .save_calendars(id, &calendars)
         .await
         .map_err(store_error)?;
-    let access = service.store.connection_access(id).await.map_err(store_error)?;
+    let access = service
+        .store
+        .connection_access(id)
+        .await
+        .map_err(store_error)?;
     let mut report = SyncReport::default();
     for (calendar_id, token) in &access.sync_tokens {
-        let Some(calendar) = access.connection.calendars.iter().find(|c| &c.id == calendar_id) else {
+        let Some(calendar) = access
+            .connection
+            .calendars
+            .iter()
+            .find(|c| &c.id == calendar_id)
+        else {
             continue;
         };
         let delta = match api.changes(&calendar.external_id, token.as_deref()).await {
@@ -176,7 +204,10 @@ pub async fn run_one(service: &SyncService, id: &str) -> Result<SyncReport, Sync
             } else {
                 Span::seconds(i64::try_from(service.providers.sync_interval_seconds).unwrap_or(300))
             };
-            SyncOutcome::Synced { at: now, next_at: now + every }
+            SyncOutcome::Synced {
+                at: now,
+                next_at: now + every,
+            }
         }
         Err(error) => {
             let failures = match service.store.connection_access(id).await {
@@ -196,7 +227,11 @@ pub async fn run_one(service: &SyncService, id: &str) -> Result<SyncReport, Sync
     if let Err(error) = service.store.finish_sync(id, &outcome).await {
         tracing::error!(connection = id, %error, "cannot record the sync outcome");
     }
-    if let SyncOutcome::Failed { needs_reconnect: true, .. } = outcome {
+    if let SyncOutcome::Failed {
+        needs_reconnect: true,
+        ..
+    } = outcome
+    {
         // Its host's slots change (no slots from stale data).
         (service.on_change)();
     }

@@ -41,7 +41,10 @@ pub fn event_body(booking: &Booking, event_type: &EventType, host_zone: &str) ->
         };
         description.push_str(&format!("{question}: {answer}\n"));
     }
-    description.push_str(&format!("\nBooking {} (scheduled with Kairos)", booking.uid));
+    description.push_str(&format!(
+        "\nBooking {} (scheduled with Kairos)",
+        booking.uid
+    ));
     let (location, video) = match &input.location {
         Location::Unspecified => (None, false),
         Location::InPerson { address } => (Some(address.clone()), false),
@@ -49,7 +52,10 @@ pub fn event_body(booking: &Booking, event_type: &EventType, host_zone: &str) ->
         Location::Video { url } => (Some(url.clone()), false),
         Location::ProviderVideo => (None, true),
     };
-    let mut attendees = vec![(booking.invitee.name.clone(), booking.invitee.email.as_str().to_string())];
+    let mut attendees = vec![(
+        booking.invitee.name.clone(),
+        booking.invitee.email.as_str().to_string(),
+    )];
     attendees.extend(
         booking
             .attendees
@@ -76,7 +82,11 @@ struct Clients {
 }
 
 impl Clients {
-    async fn get(&mut self, service: &SyncService, connection_id: &str) -> Result<&OpenApi, SyncError> {
+    async fn get(
+        &mut self,
+        service: &SyncService,
+        connection_id: &str,
+    ) -> Result<&OpenApi, SyncError> {
         if !self.open.contains_key(connection_id) {
             let (api, _) = connect::open(service, connection_id).await?;
             self.open.insert(connection_id.to_string(), api);
@@ -105,17 +115,24 @@ pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncE
     // and remove those of hosts who are no longer on the booking.
     if let Some(previous) = &booking.rescheduled_from {
         for old in store.booking_events(previous).await.map_err(store_error)? {
-            let keep = holds && booking.hosts.contains(&old.user_id) && !written.contains_key(&old.user_id);
+            let keep = holds
+                && booking.hosts.contains(&old.user_id)
+                && !written.contains_key(&old.user_id);
             if keep {
                 let adopted = BookingEvent {
                     booking_uid: uid.to_string(),
                     ..old.clone()
                 };
-                store.save_booking_event(&adopted).await.map_err(store_error)?;
+                store
+                    .save_booking_event(&adopted)
+                    .await
+                    .map_err(store_error)?;
                 written.insert(old.user_id.clone(), adopted);
             } else {
                 let api = clients.get(service, &old.connection_id).await?;
-                api.api().delete_event(&old.calendar_external_id, &old.event_id).await?;
+                api.api()
+                    .delete_event(&old.calendar_external_id, &old.event_id)
+                    .await?;
             }
             store
                 .delete_booking_event(previous, &old.user_id)
@@ -123,13 +140,22 @@ pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncE
                 .map_err(store_error)?;
         }
     }
-    let hosts: Vec<&String> = if holds { booking.hosts.iter().collect() } else { Vec::new() };
+    let hosts: Vec<&String> = if holds {
+        booking.hosts.iter().collect()
+    } else {
+        Vec::new()
+    };
     // Events of hosts no longer holding this booking go.
     for (user, event) in &written {
         if !hosts.contains(&user) {
             let api = clients.get(service, &event.connection_id).await?;
-            api.api().delete_event(&event.calendar_external_id, &event.event_id).await?;
-            store.delete_booking_event(uid, user).await.map_err(store_error)?;
+            api.api()
+                .delete_event(&event.calendar_external_id, &event.event_id)
+                .await?;
+            store
+                .delete_booking_event(uid, user)
+                .await
+                .map_err(store_error)?;
         }
     }
     if hosts.is_empty() {
@@ -160,7 +186,10 @@ pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncE
             },
         };
         let api = clients.get(service, &connection_id).await?;
-        let event_id = api.api().put_event(&calendar, &body, existing.as_deref()).await?;
+        let event_id = api
+            .api()
+            .put_event(&calendar, &body, existing.as_deref())
+            .await?;
         store
             .save_booking_event(&BookingEvent {
                 booking_uid: uid.to_string(),

@@ -83,8 +83,14 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     let home = server.url.join("ana/").expect("url");
     let _ = client.calendars(&home).await;
     let work = home.join("work/").expect("url");
-    client.make_calendar(&work, "Work").await.expect("mkcalendar");
-    client.put(&work, "standup.ics", STANDUP).await.expect("put");
+    client
+        .make_calendar(&work, "Work")
+        .await
+        .expect("mkcalendar");
+    client
+        .put(&work, "standup.ics", STANDUP)
+        .await
+        .expect("put");
     let lunch = single("lunch", "20260601T100000Z", "20260601T110000Z", "");
     client.put(&work, "lunch.ics", &lunch).await.expect("put");
     let declined = single(
@@ -93,13 +99,18 @@ async fn caldav_sync_end_to_end(backend: Backend) {
         "20260601T140000Z",
         "ATTENDEE;CN=Ana;PARTSTAT=DECLINED:mailto:ana@example.com\r\n",
     );
-    client.put(&work, "party.ics", &declined).await.expect("put");
+    client
+        .put(&work, "party.ics", &declined)
+        .await
+        .expect("put");
 
-    let connect = |password: &str| {
-        json!({ "user_id": ana, "server_url": server.url.as_str(), "username": "ana", "password": password })
-    };
+    let connect = |password: &str| json!({ "user_id": ana, "server_url": server.url.as_str(), "username": "ana", "password": password });
     let refused = app
-        .admin(Method::POST, "/api/v1/connections/caldav", Some(connect("wrong")))
+        .admin(
+            Method::POST,
+            "/api/v1/connections/caldav",
+            Some(connect("wrong")),
+        )
         .await;
     assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, Some("password"));
     let bad_url = app
@@ -109,9 +120,17 @@ async fn caldav_sync_end_to_end(backend: Backend) {
             Some(json!({ "user_id": ana, "server_url": "ftp://x", "username": "ana", "password": "p" })),
         )
         .await;
-    assert_problem(&bad_url, StatusCode::UNPROCESSABLE_ENTITY, Some("server_url"));
+    assert_problem(
+        &bad_url,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("server_url"),
+    );
     let made = app
-        .admin(Method::POST, "/api/v1/connections/caldav", Some(connect("right")))
+        .admin(
+            Method::POST,
+            "/api/v1/connections/caldav",
+            Some(connect("right")),
+        )
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     assert!(
@@ -127,17 +146,30 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     let calendar_id = calendars[0]["id"].as_str().expect("id").to_string();
 
     // Before the first sync nothing is known; the sync brings the events.
-    assert!(starts(&app).await.contains(&"2026-06-01T07:00:00Z".to_string()));
+    assert!(
+        starts(&app)
+            .await
+            .contains(&"2026-06-01T07:00:00Z".to_string())
+    );
     sync(&app).await;
     let synced = connection(&app, &id).await;
     assert_eq!(synced["status"], "active", "{synced}");
-    assert_eq!(synced["event_count"], 2, "the declined invitation is not held: {synced}");
+    assert_eq!(
+        synced["event_count"], 2,
+        "the declined invitation is not held: {synced}"
+    );
     assert!(synced["last_synced_at"].is_string());
     let free = starts(&app).await;
     let has = |t: &str| free.contains(&t.to_string());
     assert!(!has("2026-06-01T07:00:00Z"), "the stand-up (09:00 Berlin)");
-    assert!(!has("2026-06-01T10:00:00Z") && !has("2026-06-01T10:30:00Z"), "lunch");
-    assert!(has("2026-06-01T13:00:00Z"), "declined invitations do not block");
+    assert!(
+        !has("2026-06-01T10:00:00Z") && !has("2026-06-01T10:30:00Z"),
+        "lunch"
+    );
+    assert!(
+        has("2026-06-01T13:00:00Z"),
+        "declined invitations do not block"
+    );
     assert!(has("2026-06-02T07:00:00Z"), "EXDATE frees the 2nd");
     assert!(has("2026-06-03T07:00:00Z"), "the 3rd's stand-up moved…");
     assert!(!has("2026-06-03T12:00:00Z"), "…to 14:00 Berlin");
@@ -153,7 +185,10 @@ async fn caldav_sync_end_to_end(backend: Backend) {
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     let uid = made.json["uid"].as_str().expect("uid").to_string();
-    let token = made.json["manage_token"].as_str().expect("token").to_string();
+    let token = made.json["manage_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
     let queued = app
         .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
         .await;
@@ -170,8 +205,12 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     let href = own[0].0.clone();
 
     // Our own event is not counted again when it syncs back.
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None)
-        .await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
     assert_eq!(connection(&app, &id).await["event_count"], 2);
 
@@ -185,10 +224,16 @@ async fn caldav_sync_end_to_end(backend: Backend) {
         .await;
     assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
     let new_uid = moved.json["uid"].as_str().expect("uid").to_string();
-    let new_token = moved.json["manage_token"].as_str().expect("token").to_string();
+    let new_token = moved.json["manage_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
     effects(&app).await;
     let own = own_events(&client, &work).await;
-    assert_eq!(own, vec![(href.clone(), "DTSTART:20260601T090000Z".to_string())]);
+    assert_eq!(
+        own,
+        vec![(href.clone(), "DTSTART:20260601T090000Z".to_string())]
+    );
     // Running the effect again changes nothing (idempotent).
     let again = app.store.booking(&new_uid).await.expect("booking");
     assert_eq!(again.booking.status.as_str(), "accepted");
@@ -210,12 +255,22 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     // Incremental sync: lunch moves to the afternoon.
     let later = single("lunch", "20260601T140000Z", "20260601T150000Z", "");
     client.put(&work, "lunch.ics", &later).await.expect("put");
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None)
-        .await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
     let free = starts(&app).await;
-    assert!(free.contains(&"2026-06-01T10:00:00Z".to_string()), "lunch left 10:00");
-    assert!(!free.contains(&"2026-06-01T14:00:00Z".to_string()), "and took 14:00");
+    assert!(
+        free.contains(&"2026-06-01T10:00:00Z".to_string()),
+        "lunch left 10:00"
+    );
+    assert!(
+        !free.contains(&"2026-06-01T14:00:00Z".to_string()),
+        "and took 14:00"
+    );
 
     // The password is changed at the server: the connection needs reconnecting,
     // and the host offers nothing from stale data.
@@ -229,12 +284,21 @@ async fn caldav_sync_end_to_end(backend: Backend) {
         .seal(r#"{"kind":"password","password":"old"}"#, &context)
         .expect("seal");
     app.store.set_credentials(&id, &wrong).await.expect("set");
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None)
-        .await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
     let broken = connection(&app, &id).await;
     assert_eq!(broken["status"], "needs_reconnect", "{broken}");
-    assert!(broken["last_error"].as_str().is_some_and(|e| e.contains("credentials")), "{broken}");
+    assert!(
+        broken["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("credentials")),
+        "{broken}"
+    );
     assert!(starts(&app).await.is_empty(), "no slots from stale data");
     let lenient = app
         .event_type(json!({ "owner_id": ana, "slug": "lenient", "title": "Lenient", "kind": "one_on_one", "duration_minutes": 30, "stale_calendar": "use_last_sync" }))
@@ -243,10 +307,18 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     let last_sync = app
         .public(Method::GET, &SLOTS.replace("/intro/", "/lenient/"), None)
         .await;
-    assert!(!slot_starts(&last_sync.json).is_empty(), "{}", last_sync.json);
+    assert!(
+        !slot_starts(&last_sync.json).is_empty(),
+        "{}",
+        last_sync.json
+    );
     // Reconnecting (same account) makes it whole again.
     let again = app
-        .admin(Method::POST, "/api/v1/connections/caldav", Some(connect("right")))
+        .admin(
+            Method::POST,
+            "/api/v1/connections/caldav",
+            Some(connect("right")),
+        )
         .await;
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.json);
     assert_eq!(again.json["id"], id.as_str(), "the same connection");
@@ -263,7 +335,11 @@ async fn caldav_sync_end_to_end(backend: Backend) {
         .await;
     assert_eq!(choice.status, StatusCode::OK, "{}", choice.json);
     assert_eq!(choice.json["event_count"], 0);
-    assert!(starts(&app).await.contains(&"2026-06-01T07:00:00Z".to_string()));
+    assert!(
+        starts(&app)
+            .await
+            .contains(&"2026-06-01T07:00:00Z".to_string())
+    );
     let unknown = app
         .admin(
             Method::PUT,
@@ -271,7 +347,11 @@ async fn caldav_sync_end_to_end(backend: Backend) {
             Some(json!({ "check_conflicts": ["nope"], "destination": null })),
         )
         .await;
-    assert_problem(&unknown, StatusCode::UNPROCESSABLE_ENTITY, Some("check_conflicts[0]"));
+    assert_problem(
+        &unknown,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("check_conflicts[0]"),
+    );
     let gone = app
         .admin(Method::DELETE, &format!("/api/v1/connections/{id}"), None)
         .await;
@@ -295,7 +375,11 @@ async fn connecting_needs_keys(backend: Backend) {
         )
         .await;
     assert_problem(&refused, StatusCode::SERVICE_UNAVAILABLE, None);
-    assert!(refused.json["detail"].as_str().is_some_and(|d| d.contains("KAIROS_SECRET_KEYS")));
+    assert!(
+        refused.json["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("KAIROS_SECRET_KEYS"))
+    );
     let oauth = app
         .admin(
             Method::POST,

@@ -2,7 +2,9 @@
 //! reused for other requests, control characters, bounded calendar feeds,
 //! schedules in use, late reschedules, admin cancellation, paging.
 
-use crate::helpers::{App, Backend, assert_problem, booking, office_hours, send, slot_starts as starts};
+use crate::helpers::{
+    App, Backend, assert_problem, booking, office_hours, send, slot_starts as starts,
+};
 use crate::on_both;
 use axum::http::{Method, StatusCode};
 use serde_json::json;

@@ -64,9 +64,11 @@ pub async fn host(app: &App) -> String {
     let day = json!([["09:00", "17:00"]]);
     let weekdays = json!({ "mon": day, "tue": day, "wed": day, "thu": day, "fri": day });
     let ana = app.host("ana", "Europe/Berlin", weekdays).await;
-    app.event_type(json!({ "owner_id": ana, "slug": "intro", "title": "Intro", "kind": "one_on_one",
-        "duration_minutes": 30, "location": { "kind": "provider_video" } }))
-        .await;
+    app.event_type(
+        json!({ "owner_id": ana, "slug": "intro", "title": "Intro", "kind": "one_on_one",
+        "duration_minutes": 30, "location": { "kind": "provider_video" } }),
+    )
+    .await;
     ana
 }
 
@@ -84,8 +86,14 @@ pub async fn connect(app: &App, ana: &str, provider: &str) -> String {
     assert!(url.contains("code_challenge_method=S256"), "{url}");
     let back = consent(url).await;
     assert_eq!(back.status().as_u16(), 303, "{:?}", back.text().await);
-    let to = back.headers()["location"].to_str().expect("location").to_string();
-    assert!(to.starts_with("https://app.example/settings?tab=calendars&connection="), "{to}");
+    let to = back.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert!(
+        to.starts_with("https://app.example/settings?tab=calendars&connection="),
+        "{to}"
+    );
     let id = to.rsplit('=').next().expect("id").to_string();
     // The state is single-use.
     let replay = reqwest::get(format!(
@@ -124,35 +132,67 @@ async fn google_end_to_end(backend: Backend) {
     let slots = free(&app).await;
     let has = |t: &str| slots.contains(&t.to_string());
     assert!(!has("2026-06-01T07:00:00Z"), "stand-up");
-    assert!(!has("2026-06-01T10:00:00Z") && !has("2026-06-01T10:30:00Z"), "lunch");
+    assert!(
+        !has("2026-06-01T10:00:00Z") && !has("2026-06-01T10:30:00Z"),
+        "lunch"
+    );
     assert!(has("2026-06-01T13:00:00Z"), "free time does not block");
-    assert!(has("2026-06-01T14:00:00Z"), "a declined invitation does not block");
+    assert!(
+        has("2026-06-01T14:00:00Z"),
+        "a declined invitation does not block"
+    );
     assert!(has("2026-06-02T07:00:00Z"), "EXDATE");
-    assert!(has("2026-06-03T07:00:00Z") && !has("2026-06-03T12:00:00Z"), "moved instance");
+    assert!(
+        has("2026-06-03T07:00:00Z") && !has("2026-06-03T12:00:00Z"),
+        "moved instance"
+    );
     assert!(has("2026-06-04T07:00:00Z"), "cancelled instance");
-    assert!(!slots.iter().any(|s| s.starts_with("2026-06-05")), "all-day offsite");
+    assert!(
+        !slots.iter().any(|s| s.starts_with("2026-06-05")),
+        "all-day offsite"
+    );
 
     // An expired access token is refreshed, and the sync goes on.
     fake.oauth.lock().expect("oauth").expire_access();
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
     assert_eq!(fake.oauth.lock().expect("oauth").refreshes, 1);
     assert_eq!(connection(&app, &id).await["status"], "active");
 
     // Rate limits (429 and 403 rateLimitExceeded) are waited out.
     fake.world.lock().expect("world").throttle = 2;
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
     assert_eq!(connection(&app, &id).await["status"], "active");
 
     // Push: a channel per checked calendar; a change notifies Kairos, which syncs.
-    assert_eq!(kairos::sync::push::renew_due(&app.sync).await.expect("push"), 1);
+    assert_eq!(
+        kairos::sync::push::renew_due(&app.sync)
+            .await
+            .expect("push"),
+        1
+    );
     assert!(connection(&app, &id).await["calendars"][0]["push"]["id"].is_string());
     fake.store(PRIMARY, json!({ "kind": "calendar#event", "id": "dentist", "status": "confirmed",
         "start": { "dateTime": "2026-06-02T09:00:00+02:00" }, "end": { "dateTime": "2026-06-02T10:00:00+02:00" } }));
     assert_eq!(fake.notify(PRIMARY).await, vec![204]);
     sync(&app).await;
-    assert!(!free(&app).await.contains(&"2026-06-02T07:00:00Z".to_string()), "the dentist blocks");
+    assert!(
+        !free(&app)
+            .await
+            .contains(&"2026-06-02T07:00:00Z".to_string()),
+        "the dentist blocks"
+    );
     let forged = reqwest::Client::new()
         .post(format!("{}/push/google", app.sync.public_url))
         .header("X-Goog-Channel-ID", "nope")
@@ -163,41 +203,87 @@ async fn google_end_to_end(backend: Backend) {
     assert_eq!(forged.status().as_u16(), 401);
 
     // An expired sync token: a full resync converges to the same busy set.
-    let before = (free(&app).await, connection(&app, &id).await["event_count"].clone());
+    let before = (
+        free(&app).await,
+        connection(&app, &id).await["event_count"].clone(),
+    );
     fake.expire_sync_tokens();
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
-    let after = (free(&app).await, connection(&app, &id).await["event_count"].clone());
+    let after = (
+        free(&app).await,
+        connection(&app, &id).await["event_count"].clone(),
+    );
     assert_eq!(before, after);
     fake.remove(PRIMARY, "dentist");
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
-    assert!(free(&app).await.contains(&"2026-06-02T07:00:00Z".to_string()), "deleted upstream");
+    assert!(
+        free(&app)
+            .await
+            .contains(&"2026-06-02T07:00:00Z".to_string()),
+        "deleted upstream"
+    );
 
     // A booking becomes an event with a Meet request and Kairos's own id.
     let made = app
         .public(
             Method::POST,
             "/api/v1/public/ana/intro/bookings",
-            Some(crate::helpers::booking("2026-06-01T08:00:00Z", "pat@example.com")),
+            Some(crate::helpers::booking(
+                "2026-06-01T08:00:00Z",
+                "pat@example.com",
+            )),
         )
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     let uid = made.json["uid"].as_str().expect("uid").to_string();
-    let token = made.json["manage_token"].as_str().expect("token").to_string();
-    kairos::effects::run_due(&app.sync, 10).await.expect("effects");
+    let token = made.json["manage_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    kairos::effects::run_due(&app.sync, 10)
+        .await
+        .expect("effects");
     let event_id = kairos::sync::google::event_id(&uid);
     let written = fake.find(PRIMARY, &event_id).expect("written");
     assert_eq!(written["start"]["dateTime"], "2026-06-01T08:00:00+00:00");
-    assert_eq!(written["conferenceData"]["createRequest"]["conferenceSolutionKey"]["type"], "hangoutsMeet");
+    assert_eq!(
+        written["conferenceData"]["createRequest"]["conferenceSolutionKey"]["type"],
+        "hangoutsMeet"
+    );
     assert_eq!(written["attendees"][0]["email"], "pat@example.com");
     // A retried write (the record lost in a crash) makes no second event.
-    app.store.delete_booking_event(&uid, &ana).await.expect("forget");
-    kairos::sync::writer::write_booking(&app.sync, &uid).await.expect("again");
-    let ours = fake.live(PRIMARY).into_iter().filter(|e| e["id"].as_str().is_some_and(|i| i.starts_with("kairos"))).count();
+    app.store
+        .delete_booking_event(&uid, &ana)
+        .await
+        .expect("forget");
+    kairos::sync::writer::write_booking(&app.sync, &uid)
+        .await
+        .expect("again");
+    let ours = fake
+        .live(PRIMARY)
+        .into_iter()
+        .filter(|e| e["id"].as_str().is_some_and(|i| i.starts_with("kairos")))
+        .count();
     assert_eq!(ours, 1);
     // Synced back, our own event is not counted as busy time twice.
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
     assert_eq!(connection(&app, &id).await["event_count"], 5);
     let cancelled = app
@@ -208,23 +294,40 @@ async fn google_end_to_end(backend: Backend) {
         )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
-    kairos::effects::run_due(&app.sync, 10).await.expect("effects");
-    assert_eq!(fake.find(PRIMARY, &event_id).expect("tombstone")["status"], "cancelled");
+    kairos::effects::run_due(&app.sync, 10)
+        .await
+        .expect("effects");
+    assert_eq!(
+        fake.find(PRIMARY, &event_id).expect("tombstone")["status"],
+        "cancelled"
+    );
 
     // Consent revoked: the refresh fails for good.
     fake.oauth.lock().expect("oauth").revoke();
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
     let broken = connection(&app, &id).await;
     assert_eq!(broken["status"], "needs_reconnect", "{broken}");
-    assert!(broken["last_error"].as_str().is_some_and(|e| e.contains("invalid_grant")), "{broken}");
+    assert!(
+        broken["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("invalid_grant")),
+        "{broken}"
+    );
     assert!(free(&app).await.is_empty());
 
     // Consenting again restores the same connection; disconnecting stops its channel.
     assert_eq!(connect(&app, &ana, "google").await, id);
     assert_eq!(connection(&app, &id).await["status"], "active");
     assert!(!free(&app).await.is_empty());
-    let gone = app.admin(Method::DELETE, &format!("/api/v1/connections/{id}"), None).await;
+    let gone = app
+        .admin(Method::DELETE, &format!("/api/v1/connections/{id}"), None)
+        .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
     let world = fake.world.lock().expect("world");
     assert!(world.channels.is_empty(), "the channel was stopped");

@@ -31,24 +31,43 @@ async fn microsoft_end_to_end(backend: Backend) {
     sync(&app).await;
     let synced = connection(&app, &id).await;
     assert_eq!(synced["status"], "active", "{synced}");
-    assert_eq!(synced["event_count"], 4, "not the free, declined or cancelled ones: {synced}");
+    assert_eq!(
+        synced["event_count"], 4,
+        "not the free, declined or cancelled ones: {synced}"
+    );
     let slots = free(&app).await;
     let has = |t: &str| slots.contains(&t.to_string());
     assert!(!has("2026-06-01T07:00:00Z"), "stand-up occurrence");
     assert!(!has("2026-06-01T10:00:00Z"), "lunch");
-    assert!(has("2026-06-01T13:00:00Z") && has("2026-06-01T14:00:00Z"), "free and declined");
+    assert!(
+        has("2026-06-01T13:00:00Z") && has("2026-06-01T14:00:00Z"),
+        "free and declined"
+    );
     assert!(has("2026-06-02T08:00:00Z"), "cancelled");
-    assert!(!has("2026-06-02T09:00:00Z"), "02:00 Pacific Standard Time is 09:00 UTC in June");
+    assert!(
+        !has("2026-06-02T09:00:00Z"),
+        "02:00 Pacific Standard Time is 09:00 UTC in June"
+    );
     assert!(!has("2026-06-03T12:00:00Z"), "moved occurrence");
 
     // Expired access token: refreshed.
     fake.oauth.lock().expect("oauth").expire_access();
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
     assert_eq!(fake.oauth.lock().expect("oauth").refreshes, 1);
 
     // A subscription through the validation handshake; notifications sync.
-    assert_eq!(kairos::sync::push::renew_due(&app.sync).await.expect("push"), 1);
+    assert_eq!(
+        kairos::sync::push::renew_due(&app.sync)
+            .await
+            .expect("push"),
+        1
+    );
     assert_eq!(fake.world.lock().expect("world").subscriptions.len(), 1);
     fake.store(DEFAULT, "AAMkEv-dentist", Some(json!({ "id": "AAMkEv-dentist", "type": "singleInstance", "showAs": "busy",
         "start": { "dateTime": "2026-06-02T07:00:00.0000000", "timeZone": "UTC" }, "end": { "dateTime": "2026-06-02T08:00:00.0000000", "timeZone": "UTC" } })));
@@ -57,26 +76,60 @@ async fn microsoft_end_to_end(backend: Backend) {
     assert_eq!(fake.notify(Some("forged")).await, vec![401]);
     sync(&app).await;
     let slots = free(&app).await;
-    assert!(!slots.contains(&"2026-06-02T07:00:00Z".to_string()), "the new event blocks");
-    assert!(slots.contains(&"2026-06-01T10:00:00Z".to_string()), "@removed frees lunch");
+    assert!(
+        !slots.contains(&"2026-06-02T07:00:00Z".to_string()),
+        "the new event blocks"
+    );
+    assert!(
+        slots.contains(&"2026-06-01T10:00:00Z".to_string()),
+        "@removed frees lunch"
+    );
 
     // An expired delta link: a full resync converges to the same busy set.
-    let before = (free(&app).await, connection(&app, &id).await["event_count"].clone());
+    let before = (
+        free(&app).await,
+        connection(&app, &id).await["event_count"].clone(),
+    );
     fake.expire_delta_links();
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
-    assert_eq!(before, (free(&app).await, connection(&app, &id).await["event_count"].clone()));
+    assert_eq!(
+        before,
+        (
+            free(&app).await,
+            connection(&app, &id).await["event_count"].clone()
+        )
+    );
 
     // A booking: one event, with Teams, even when the create is retried.
     let made = app
-        .public(Method::POST, "/api/v1/public/ana/intro/bookings", Some(booking("2026-06-01T08:00:00Z", "pat@example.com")))
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(booking("2026-06-01T08:00:00Z", "pat@example.com")),
+        )
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     let uid = made.json["uid"].as_str().expect("uid").to_string();
-    let token = made.json["manage_token"].as_str().expect("token").to_string();
-    kairos::effects::run_due(&app.sync, 10).await.expect("effects");
-    app.store.delete_booking_event(&uid, &ana).await.expect("forget");
-    kairos::sync::writer::write_booking(&app.sync, &uid).await.expect("again");
+    let token = made.json["manage_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    kairos::effects::run_due(&app.sync, 10)
+        .await
+        .expect("effects");
+    app.store
+        .delete_booking_event(&uid, &ana)
+        .await
+        .expect("forget");
+    kairos::sync::writer::write_booking(&app.sync, &uid)
+        .await
+        .expect("again");
     let ours: Vec<_> = fake
         .live(DEFAULT)
         .into_iter()
@@ -87,27 +140,50 @@ async fn microsoft_end_to_end(backend: Backend) {
     assert_eq!(ours[0]["start"]["dateTime"], "2026-06-01T08:00:00");
     // Moved by a reschedule, then removed by a cancellation.
     let moved = app
-        .public(Method::POST, &format!("/api/v1/manage/{uid}/reschedule?token={token}"), Some(json!({ "start": "2026-06-01T09:00:00Z" })))
+        .public(
+            Method::POST,
+            &format!("/api/v1/manage/{uid}/reschedule?token={token}"),
+            Some(json!({ "start": "2026-06-01T09:00:00Z" })),
+        )
         .await;
     assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
-    kairos::effects::run_due(&app.sync, 10).await.expect("effects");
-    let event = fake.live(DEFAULT).into_iter().find(|e| e["id"] == ours[0]["id"]).expect("same event");
+    kairos::effects::run_due(&app.sync, 10)
+        .await
+        .expect("effects");
+    let event = fake
+        .live(DEFAULT)
+        .into_iter()
+        .find(|e| e["id"] == ours[0]["id"])
+        .expect("same event");
     assert_eq!(event["start"]["dateTime"], "2026-06-01T09:00:00");
     let new_uid = moved.json["uid"].as_str().expect("uid");
     let new_token = moved.json["manage_token"].as_str().expect("token");
-    app.public(Method::POST, &format!("/api/v1/manage/{new_uid}/cancel?token={new_token}"), Some(json!({})))
-        .await;
-    kairos::effects::run_due(&app.sync, 10).await.expect("effects");
+    app.public(
+        Method::POST,
+        &format!("/api/v1/manage/{new_uid}/cancel?token={new_token}"),
+        Some(json!({})),
+    )
+    .await;
+    kairos::effects::run_due(&app.sync, 10)
+        .await
+        .expect("effects");
     assert!(fake.live(DEFAULT).iter().all(|e| e["id"] != ours[0]["id"]));
 
     // Revoked consent: needs_reconnect, no slots; consent again; disconnect unsubscribes.
     fake.oauth.lock().expect("oauth").revoke();
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
     assert_eq!(connection(&app, &id).await["status"], "needs_reconnect");
     assert!(free(&app).await.is_empty());
     assert_eq!(connect(&app, &ana, "microsoft").await, id);
-    let gone = app.admin(Method::DELETE, &format!("/api/v1/connections/{id}"), None).await;
+    let gone = app
+        .admin(Method::DELETE, &format!("/api/v1/connections/{id}"), None)
+        .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
     assert!(fake.world.lock().expect("world").subscriptions.is_empty());
 }

@@ -1,9 +1,7 @@
 //! Calendar connections (admin API), the OAuth callback, provider push
 //! notifications, and the effects queue.
 
-use crate::domain::{
-    CaldavConnectInput, CalendarChoice, Connection, Effect, OAuthStartInput,
-};
+use crate::domain::{CaldavConnectInput, CalendarChoice, Connection, Effect, OAuthStartInput};
 use crate::http::AppState;
 use crate::http::error::{ApiError, Problem, missing};
 use crate::http::extract::{Admin, Body, Query};
@@ -27,14 +25,21 @@ impl From<ConnectError> for ApiError {
                 let detail = error.to_string();
                 let api = match error {
                     SyncError::Setup(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, detail),
-                    SyncError::Unauthorized(_) | SyncError::Permanent(_) | SyncError::TokenExpired => {
-                        ApiError::invalid(field, detail)
-                    }
-                    SyncError::SyncTokenInvalid | SyncError::RateLimited { .. } | SyncError::Temporary(_) => {
-                        ApiError::new(StatusCode::BAD_GATEWAY, format!("the calendar provider: {detail}"))
-                    }
+                    SyncError::Unauthorized(_)
+                    | SyncError::Permanent(_)
+                    | SyncError::TokenExpired => ApiError::invalid(field, detail),
+                    SyncError::SyncTokenInvalid
+                    | SyncError::RateLimited { .. }
+                    | SyncError::Temporary(_) => ApiError::new(
+                        StatusCode::BAD_GATEWAY,
+                        format!("the calendar provider: {detail}"),
+                    ),
                 };
-                if field.is_empty() { api } else { api.with_field(field) }
+                if field.is_empty() {
+                    api
+                } else {
+                    api.with_field(field)
+                }
             }
         }
     }
@@ -112,7 +117,9 @@ pub async fn get(
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Connection>, ApiError> {
-    Ok(Json(connect::connection(&state.sync, &admin.organization_id, &id).await?))
+    Ok(Json(
+        connect::connection(&state.sync, &admin.organization_id, &id).await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/connections/{id}/calendars", tag = "calendars", params(("id" = String, Path)),
@@ -177,14 +184,27 @@ pub async fn oauth_callback(
             crate::http::pages::escape(title),
             crate::http::pages::escape(text)
         );
-        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response()
     };
     if let Some(error) = callback.error {
         let why = callback.error_description.unwrap_or(error);
-        return page(StatusCode::BAD_REQUEST, "Calendar not connected", &format!("The provider said: {why}"));
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Calendar not connected",
+            &format!("The provider said: {why}"),
+        );
     }
     let (Some(code), Some(oauth_state)) = (callback.code, callback.state) else {
-        return page(StatusCode::BAD_REQUEST, "Calendar not connected", "The provider's answer lacks code or state.");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Calendar not connected",
+            "The provider's answer lacks code or state.",
+        );
     };
     match connect::finish_oauth(&state.sync, &oauth_state, &code).await {
         Ok((connection, Some(to))) => {
@@ -209,7 +229,12 @@ pub async fn oauth_callback(
 
 /// Google push: the channel's id and token come as headers.
 pub async fn google_push(State(state): State<AppState>, headers: HeaderMap) -> StatusCode {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
     let (channel, token) = (header("x-goog-channel-id"), header("x-goog-channel-token"));
     match crate::sync::push::notified(&state.sync, channel, token).await {
         Ok(true) => StatusCode::NO_CONTENT,
@@ -235,7 +260,12 @@ pub async fn microsoft_push(
     body: axum::body::Bytes,
 ) -> Response {
     if let Some(token) = validation.validation_token {
-        return (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], token).into_response();
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain")],
+            token,
+        )
+            .into_response();
     }
     let Ok(notifications) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return StatusCode::BAD_REQUEST.into_response();
@@ -243,7 +273,13 @@ pub async fn microsoft_push(
     let mut genuine = false;
     for item in notifications["value"].as_array().into_iter().flatten() {
         let field = |key: &str| item.get(key).and_then(|v| v.as_str()).unwrap_or("");
-        match crate::sync::push::notified(&state.sync, field("subscriptionId"), field("clientState")).await {
+        match crate::sync::push::notified(
+            &state.sync,
+            field("subscriptionId"),
+            field("clientState"),
+        )
+        .await
+        {
             Ok(ok) => genuine |= ok,
             Err(error) => {
                 tracing::warn!(%error, "push notification not recorded");
@@ -251,7 +287,12 @@ pub async fn microsoft_push(
             }
         }
     }
-    if genuine { StatusCode::ACCEPTED } else { StatusCode::UNAUTHORIZED }.into_response()
+    if genuine {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::UNAUTHORIZED
+    }
+    .into_response()
 }
 
 #[utoipa::path(get, path = "/api/v1/effects", tag = "admin", params(EffectFilter),
@@ -261,7 +302,9 @@ pub async fn effects(
     admin: Admin,
     Query(filter): Query<EffectFilter>,
 ) -> Result<Json<Vec<Effect>>, ApiError> {
-    Ok(Json(state.store.effects(&admin.organization_id, &filter).await?))
+    Ok(Json(
+        state.store.effects(&admin.organization_id, &filter).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/effects/{id}/retry", tag = "admin", params(("id" = String, Path)),

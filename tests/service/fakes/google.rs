@@ -66,14 +66,18 @@ type Shared = (Arc<Mutex<World>>, SharedOAuth);
 /// Auth and throttling, shared by every API route.
 fn gate(state: &Shared, headers: &HeaderMap) -> Option<Response> {
     if !state.1.lock().expect("oauth").authorized(headers) {
-        return Some(error(StatusCode::UNAUTHORIZED, "authError", "Invalid Credentials"));
+        return Some(error(
+            StatusCode::UNAUTHORIZED,
+            "authError",
+            "Invalid Credentials",
+        ));
     }
     let mut world = state.0.lock().expect("world");
     world.requests += 1;
     if world.throttle > 0 {
         world.throttle -= 1;
         // Google uses both forms; alternate between them.
-        let (status, reason) = if world.throttle % 2 == 0 {
+        let (status, reason) = if world.throttle.is_multiple_of(2) {
             (StatusCode::TOO_MANY_REQUESTS, "rateLimitExceeded")
         } else {
             (StatusCode::FORBIDDEN, "rateLimitExceeded")
@@ -95,13 +99,23 @@ struct ListQuery {
     sync_token: Option<String>,
 }
 
-async fn calendar_list(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+async fn calendar_list(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
     let world = state.0.lock().expect("world");
     let start: usize = q.page_token.and_then(|p| p.parse().ok()).unwrap_or(0);
-    let items: Vec<Value> = world.calendars.iter().skip(start).take(PAGE).cloned().collect();
+    let items: Vec<Value> = world
+        .calendars
+        .iter()
+        .skip(start)
+        .take(PAGE)
+        .cloned()
+        .collect();
     let mut body = json!({ "kind": "calendar#calendarList", "items": items });
     if start + PAGE < world.calendars.len() {
         body["nextPageToken"] = json!((start + PAGE).to_string());
@@ -128,11 +142,18 @@ async fn list_events(
     let world = state.0.lock().expect("world");
     let since = match &q.sync_token {
         Some(token) => {
-            let Some(seq) = token.strip_prefix("sync-").and_then(|s| s.parse::<u64>().ok()) else {
+            let Some(seq) = token
+                .strip_prefix("sync-")
+                .and_then(|s| s.parse::<u64>().ok())
+            else {
                 return error(StatusCode::BAD_REQUEST, "invalid", "Invalid sync token");
             };
             if seq < world.oldest_token {
-                return error(StatusCode::GONE, "fullSyncRequired", "Sync token is no longer valid, a full sync is required.");
+                return error(
+                    StatusCode::GONE,
+                    "fullSyncRequired",
+                    "Sync token is no longer valid, a full sync is required.",
+                );
             }
             Some(seq)
         }
@@ -149,7 +170,11 @@ async fn list_events(
         })
         .map(|(_, e)| e)
         .collect();
-    let start: usize = q.page_token.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let start: usize = q
+        .page_token
+        .as_deref()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     let items: Vec<Value> = matching.iter().skip(start).take(PAGE).cloned().collect();
     let mut body = json!({ "kind": "calendar#events", "items": items });
     if start + PAGE < matching.len() {
@@ -170,14 +195,27 @@ async fn insert_event(
         return refused;
     }
     let fake = GoogleFake::from_shared(&state);
-    let id = event["id"].as_str().map(str::to_string).unwrap_or_else(|| kairos::domain::random_token(20));
-    if fake.find(&calendar, &id).is_some_and(|e| e["status"] != "cancelled") {
-        return error(StatusCode::CONFLICT, "duplicate", "The requested identifier already exists.");
+    let id = event["id"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| kairos::domain::random_token(20));
+    if fake
+        .find(&calendar, &id)
+        .is_some_and(|e| e["status"] != "cancelled")
+    {
+        return error(
+            StatusCode::CONFLICT,
+            "duplicate",
+            "The requested identifier already exists.",
+        );
     }
     event["id"] = json!(id);
     event["status"] = json!("confirmed");
     if event.get("conferenceData").is_some() {
-        event["hangoutLink"] = json!(format!("https://meet.google.com/{}", &id[..10.min(id.len())]));
+        event["hangoutLink"] = json!(format!(
+            "https://meet.google.com/{}",
+            &id[..10.min(id.len())]
+        ));
     }
     fake.store(&calendar, event.clone());
     Json(event).into_response()
@@ -247,7 +285,11 @@ async fn watch(
     Json(answer).into_response()
 }
 
-async fn stop(State(state): State<Shared>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn stop(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
@@ -269,9 +311,15 @@ impl GoogleFake {
         let api = axum::Router::new()
             .route("/users/me/calendarList", get(calendar_list))
             .route("/calendars/primary", get(primary))
-            .route("/calendars/{calendar}/events", get(list_events).post(insert_event))
+            .route(
+                "/calendars/{calendar}/events",
+                get(list_events).post(insert_event),
+            )
             .route("/calendars/{calendar}/events/watch", post(watch))
-            .route("/calendars/{calendar}/events/{id}", put(update_event).delete(delete_event))
+            .route(
+                "/calendars/{calendar}/events/{id}",
+                put(update_event).delete(delete_event),
+            )
             .route("/channels/stop", post(stop))
             .with_state((world.clone(), oauth.clone()));
         let router = oauth_routes(oauth.clone()).nest("/calendar/v3", api);
@@ -284,7 +332,11 @@ impl GoogleFake {
     }
 
     fn from_shared(state: &Shared) -> GoogleFake {
-        GoogleFake { base: String::new(), world: state.0.clone(), oauth: state.1.clone() }
+        GoogleFake {
+            base: String::new(),
+            world: state.0.clone(),
+            oauth: state.1.clone(),
+        }
     }
 
     pub fn settings(&self) -> kairos::config::OAuthProvider {
@@ -299,7 +351,12 @@ impl GoogleFake {
 
     pub fn find(&self, calendar: &str, id: &str) -> Option<Value> {
         let world = self.world.lock().expect("world");
-        world.events.get(calendar)?.iter().find(|(_, e)| e["id"] == id).map(|(_, e)| e.clone())
+        world
+            .events
+            .get(calendar)?
+            .iter()
+            .find(|(_, e)| e["id"] == id)
+            .map(|(_, e)| e.clone())
     }
 
     /// Adds or replaces an event (as the host would in Google Calendar).
@@ -324,7 +381,12 @@ impl GoogleFake {
         world
             .events
             .get(calendar)
-            .map(|list| list.iter().filter(|(_, e)| e["status"] != "cancelled").map(|(_, e)| e.clone()).collect())
+            .map(|list| {
+                list.iter()
+                    .filter(|(_, e)| e["status"] != "cancelled")
+                    .map(|(_, e)| e.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -338,7 +400,12 @@ impl GoogleFake {
     pub async fn notify(&self, calendar: &str) -> Vec<u16> {
         let channels: Vec<Channel> = {
             let world = self.world.lock().expect("world");
-            world.channels.iter().filter(|c| c.calendar == calendar).cloned().collect()
+            world
+                .channels
+                .iter()
+                .filter(|c| c.calendar == calendar)
+                .cloned()
+                .collect()
         };
         let http = reqwest::Client::new();
         let mut statuses = Vec::new();

@@ -54,18 +54,32 @@ fn load(name: &str) -> Vec<Value> {
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+    (
+        status,
+        Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
 }
 
 fn gate(state: &Shared, headers: &HeaderMap) -> Option<Response> {
     if !state.1.lock().expect("oauth").authorized(headers) {
-        return Some(error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "Access token has expired or is not yet valid."));
+        return Some(error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "Access token has expired or is not yet valid.",
+        ));
     }
     let mut world = state.0.lock().expect("world");
     if world.throttle > 0 {
         world.throttle -= 1;
-        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "ApplicationThrottled", "Too many requests");
-        response.headers_mut().insert("retry-after", "1".parse().expect("header"));
+        let mut response = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "ApplicationThrottled",
+            "Too many requests",
+        );
+        response
+            .headers_mut()
+            .insert("retry-after", "1".parse().expect("header"));
         return Some(response);
     }
     None
@@ -110,18 +124,29 @@ async fn delta(
     let (since, offset) = match (&q.skip, &q.delta) {
         (Some(skip), _) => {
             let (since, offset) = skip.split_once(':').unwrap_or(("0", "0"));
-            (since.parse::<u64>().ok().filter(|s| *s > 0), offset.parse().unwrap_or(0))
+            (
+                since.parse::<u64>().ok().filter(|s| *s > 0),
+                offset.parse().unwrap_or(0),
+            )
         }
         (None, Some(token)) => {
             let since = token.parse::<u64>().unwrap_or(0);
             if since < world.oldest_token {
-                return error(StatusCode::GONE, "SyncStateNotFound", "The sync state generation is not found.");
+                return error(
+                    StatusCode::GONE,
+                    "SyncStateNotFound",
+                    "The sync state generation is not found.",
+                );
             }
             (Some(since), 0)
         }
         (None, None) => {
             if q.start.is_none() {
-                return error(StatusCode::BAD_REQUEST, "ErrorInvalidParameter", "startDateTime is required");
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "ErrorInvalidParameter",
+                    "startDateTime is required",
+                );
             }
             (None, 0)
         }
@@ -133,13 +158,22 @@ async fn delta(
             Some(since) => *seq > since,
             None => event.is_some(),
         })
-        .map(|(_, id, event)| event.unwrap_or_else(|| json!({ "id": id, "@removed": { "reason": "deleted" } })))
+        .map(|(_, id, event)| {
+            event.unwrap_or_else(|| json!({ "id": id, "@removed": { "reason": "deleted" } }))
+        })
         .collect();
     let items: Vec<Value> = matching.iter().skip(offset).take(PAGE).cloned().collect();
-    let path = format!("{}/v1.0/me/calendars/{calendar}/calendarView/delta", world.base);
+    let path = format!(
+        "{}/v1.0/me/calendars/{calendar}/calendarView/delta",
+        world.base
+    );
     let mut body = json!({ "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(event)", "value": items });
     if offset + PAGE < matching.len() {
-        body["@odata.nextLink"] = json!(format!("{path}?$skiptoken={}:{}", since.unwrap_or(0), offset + PAGE));
+        body["@odata.nextLink"] = json!(format!(
+            "{path}?$skiptoken={}:{}",
+            since.unwrap_or(0),
+            offset + PAGE
+        ));
     } else {
         body["@odata.deltaLink"] = json!(format!("{path}?$deltatoken={}", world.seq));
     }
@@ -158,26 +192,39 @@ async fn create_event(
     let fake = GraphFake::from_shared(&state);
     // A create repeated with the same transactionId returns the first event.
     if let Some(transaction) = event["transactionId"].as_str()
-        && let Some(existing) = fake.live(&calendar).into_iter().find(|e| e["transactionId"] == transaction)
+        && let Some(existing) = fake
+            .live(&calendar)
+            .into_iter()
+            .find(|e| e["transactionId"] == transaction)
     {
         return (StatusCode::CREATED, Json(existing)).into_response();
     }
     let id = format!("AAMkEv-{}", kairos::domain::random_token(16));
     event["id"] = json!(id);
     if event["isOnlineMeeting"] == true {
-        event["onlineMeeting"] = json!({ "joinUrl": format!("https://teams.microsoft.com/l/meetup-join/{id}") });
+        event["onlineMeeting"] =
+            json!({ "joinUrl": format!("https://teams.microsoft.com/l/meetup-join/{id}") });
     }
     fake.store(&calendar, &id, Some(event.clone()));
     (StatusCode::CREATED, Json(event)).into_response()
 }
 
-async fn patch_event(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>, Json(changes): Json<Value>) -> Response {
+async fn patch_event(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(changes): Json<Value>,
+) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
     let fake = GraphFake::from_shared(&state);
     let Some((calendar, mut event)) = fake.locate(&id) else {
-        return error(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The specified object was not found in the store.");
+        return error(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        );
     };
     for (key, value) in changes.as_object().into_iter().flatten() {
         event[key] = value.clone();
@@ -186,7 +233,11 @@ async fn patch_event(State(state): State<Shared>, headers: HeaderMap, Path(id): 
     Json(event).into_response()
 }
 
-async fn delete_event(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn delete_event(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
@@ -196,15 +247,26 @@ async fn delete_event(State(state): State<Shared>, headers: HeaderMap, Path(id):
             fake.store(&calendar, &id, None);
             StatusCode::NO_CONTENT.into_response()
         }
-        None => error(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The specified object was not found in the store."),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        ),
     }
 }
 
-async fn subscribe(State(state): State<Shared>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn subscribe(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
-    let url = body["notificationUrl"].as_str().unwrap_or_default().to_string();
+    let url = body["notificationUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     // The validation handshake: Graph posts a token and expects it echoed as text.
     let token = kairos::domain::random_token(16);
     let echoed = reqwest::Client::new()
@@ -217,12 +279,18 @@ async fn subscribe(State(state): State<Shared>, headers: HeaderMap, Json(body): 
                 .headers()
                 .get("content-type")
                 .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/plain"));
-            response.status().is_success() && text_plain && response.text().await.ok().as_deref() == Some(token.as_str())
+            response.status().is_success()
+                && text_plain
+                && response.text().await.ok().as_deref() == Some(token.as_str())
         }
         Err(_) => false,
     };
     if !valid {
-        return error(StatusCode::BAD_REQUEST, "ValidationError", "Subscription validation request failed.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            "Subscription validation request failed.",
+        );
     }
     let subscription = Subscription {
         id: format!("sub-{}", kairos::domain::random_token(10)),
@@ -232,15 +300,29 @@ async fn subscribe(State(state): State<Shared>, headers: HeaderMap, Json(body): 
     };
     let answer = json!({ "id": subscription.id, "resource": subscription.resource, "changeType": body["changeType"],
         "expirationDateTime": body["expirationDateTime"], "clientState": subscription.client_state });
-    state.0.lock().expect("world").subscriptions.push(subscription);
+    state
+        .0
+        .lock()
+        .expect("world")
+        .subscriptions
+        .push(subscription);
     (StatusCode::CREATED, Json(answer)).into_response()
 }
 
-async fn unsubscribe(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn unsubscribe(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
-    state.0.lock().expect("world").subscriptions.retain(|s| s.id != id);
+    state
+        .0
+        .lock()
+        .expect("world")
+        .subscriptions
+        .retain(|s| s.id != id);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -270,7 +352,11 @@ impl GraphFake {
     }
 
     fn from_shared(state: &Shared) -> GraphFake {
-        GraphFake { base: String::new(), world: state.0.clone(), oauth: state.1.clone() }
+        GraphFake {
+            base: String::new(),
+            world: state.0.clone(),
+            oauth: state.1.clone(),
+        }
     }
 
     pub fn settings(&self) -> kairos::config::OAuthProvider {
@@ -324,7 +410,13 @@ impl GraphFake {
         for s in subscriptions {
             let body = json!({ "value": [{ "subscriptionId": s.id, "clientState": client_state.unwrap_or(&s.client_state),
                 "changeType": "updated", "resource": s.resource, "tenantId": "t1" }] });
-            let status = http.post(&s.url).json(&body).send().await.map(|r| r.status().as_u16()).unwrap_or(0);
+            let status = http
+                .post(&s.url)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
             statuses.push(status);
         }
         statuses

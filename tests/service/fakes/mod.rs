@@ -92,7 +92,11 @@ pub async fn authorize(oauth: SharedOAuth, query: AuthorizeQuery) -> Response {
         .expect("oauth")
         .codes
         .insert(code.clone(), query.code_challenge);
-    let separator = if query.redirect_uri.contains('?') { '&' } else { '?' };
+    let separator = if query.redirect_uri.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
     Redirect::to(&format!(
         "{}{separator}code={code}&state={}",
         query.redirect_uri, query.state
@@ -138,9 +142,7 @@ pub async fn token(oauth: SharedOAuth, form: TokenForm) -> Response {
             state.refreshes += 1;
             let mut answer = state.issue(Some(refresh));
             // Like Google: a refresh answer carries no new refresh token.
-            answer
-                .as_object_mut()
-                .map(|o| o.remove("refresh_token"));
+            answer.as_object_mut().map(|o| o.remove("refresh_token"));
             Json(answer).into_response()
         }
         _ => (
@@ -185,7 +187,11 @@ pub async fn consent(authorization_url: &str) -> reqwest::Response {
         .build()
         .expect("client");
     let at_provider = http.get(authorization_url).send().await.expect("authorize");
-    assert!(at_provider.status().is_redirection(), "{}", at_provider.status());
+    assert!(
+        at_provider.status().is_redirection(),
+        "{}",
+        at_provider.status()
+    );
     let back = at_provider
         .headers()
         .get("location")
