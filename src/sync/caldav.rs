@@ -237,26 +237,43 @@ impl CaldavClient {
                 changed_hrefs.push(href);
             }
         }
-        let changed = if changed_hrefs.is_empty() {
-            Vec::new()
-        } else {
-            let hrefs: String = changed_hrefs
+        let changed = self.multiget(calendar, &changed_hrefs).await?;
+        Ok(Changes {
+            changed,
+            removed,
+            token: new_token,
+        })
+    }
+
+    /// The given resources with their data (calendar-multiget), in batches.
+    pub async fn multiget(&self, calendar: &Url, hrefs: &[String]) -> Result<Vec<Resource>, CaldavError> {
+        let mut resources = Vec::new();
+        for batch in hrefs.chunks(200) {
+            let hrefs: String = batch
                 .iter()
                 .map(|h| format!("<d:href>{}</d:href>", xml_escape(h)))
                 .collect();
             let multiget = format!(
                 r#"<?xml version="1.0"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>{hrefs}</c:calendar-multiget>"#
             );
-            let text = self
-                .request("REPORT", calendar, Some("1"), multiget)
-                .await?;
-            Self::resources(&Self::parse(&text)?)
-        };
-        Ok(Changes {
-            changed,
-            removed,
-            token: new_token,
-        })
+            let text = self.request("REPORT", calendar, Some("1"), multiget).await?;
+            resources.extend(Self::resources(&Self::parse(&text)?));
+        }
+        Ok(resources)
+    }
+
+    /// `(href, ETag)` of every event resource in a calendar (for servers
+    /// without sync-collection: compare with what was seen last time).
+    pub async fn etags(&self, calendar: &Url) -> Result<Vec<(String, String)>, CaldavError> {
+        let query = r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>"#;
+        let text = self.request("PROPFIND", calendar, Some("1"), query.to_string()).await?;
+        let doc = Self::parse(&text)?;
+        Ok(doc
+            .descendants()
+            .filter(|n| n.has_tag_name((DAV, "response")))
+            .filter(|r| !r.descendants().any(|n| n.has_tag_name((DAV, "collection"))))
+            .filter_map(|r| Some((text_of(dav(r, "href"))?, text_of(dav(r, "getetag"))?)))
+            .collect())
     }
 
     /// Creates or replaces an event at `name` (e.g. `booking-UID.ics`).
@@ -343,7 +360,12 @@ pub struct CaldavApi {
     server: Url,
     /// The host's addresses, to recognize invitations they declined.
     self_emails: Vec<String>,
+    /// Whether to try sync-collection (servers without it fall back to ETags).
+    sync_collection: bool,
 }
+
+/// The token of the ETag fallback: what each resource's ETag was last time.
+const ETAG_TOKEN: &str = "etags:";
 
 impl CaldavApi {
     pub fn new(
@@ -356,7 +378,39 @@ impl CaldavApi {
             client: CaldavClient::new(user, password)?,
             server,
             self_emails,
+            sync_collection: true,
         })
+    }
+
+    /// Never uses sync-collection (what a server without it gets; for tests).
+    pub fn with_etags_only(mut self) -> Self {
+        self.sync_collection = false;
+        self
+    }
+
+    /// Changes found by comparing ETags with those seen last time (`None`:
+    /// everything). The token is the new `href → ETag` map.
+    async fn etag_changes(
+        &self,
+        url: &Url,
+        seen: Option<std::collections::HashMap<String, String>>,
+    ) -> Result<crate::store::CalendarDelta, super::api::SyncError> {
+        let now: std::collections::HashMap<String, String> =
+            self.client.etags(url).await?.into_iter().collect();
+        let changed: Vec<String> = now
+            .iter()
+            .filter(|(href, etag)| seen.as_ref().and_then(|s| s.get(*href)) != Some(*etag))
+            .map(|(href, _)| href.clone())
+            .collect();
+        let removed: Vec<String> = seen
+            .as_ref()
+            .map(|s| s.keys().filter(|href| !now.contains_key(*href)).cloned().collect())
+            .unwrap_or_default();
+        let resources = self.client.multiget(url, &changed).await?;
+        let mut delta = self.delta(resources, removed, seen.is_none());
+        let map = serde_json::to_string(&now).map_err(|e| super::api::SyncError::Permanent(e.to_string()))?;
+        delta.token = Some(format!("{ETAG_TOKEN}{map}"));
+        Ok(delta)
     }
 
     fn calendar_url(calendar: &str) -> Result<Url, super::api::SyncError> {
@@ -416,16 +470,22 @@ impl super::api::CalendarApi for CaldavApi {
         token: Option<&str>,
     ) -> Result<crate::store::CalendarDelta, super::api::SyncError> {
         let url = Self::calendar_url(calendar)?;
+        if let Some(map) = token.and_then(|t| t.strip_prefix(ETAG_TOKEN)) {
+            let seen = serde_json::from_str(map).map_err(|_| super::api::SyncError::SyncTokenInvalid)?;
+            return self.etag_changes(&url, Some(seen)).await;
+        }
+        if !self.sync_collection {
+            return self.etag_changes(&url, None).await;
+        }
         match self.client.sync(&url, token).await {
             Ok(changes) => {
                 let mut delta = self.delta(changes.changed, changes.removed, token.is_none());
                 delta.token = Some(changes.token);
                 Ok(delta)
             }
-            // Servers without sync-collection: read everything each time.
+            // Servers without sync-collection: compare ETags instead.
             Err(CaldavError::Status { status, .. }) if token.is_none() && status < 500 => {
-                let resources = self.client.events(&url).await?;
-                Ok(self.delta(resources, Vec::new(), true))
+                self.etag_changes(&url, None).await
             }
             Err(error) => Err(error.into()),
         }

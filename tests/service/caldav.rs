@@ -220,3 +220,39 @@ async fn caldav_wrong_password_is_unauthorized() {
     let right = CaldavClient::new("ana", "right").expect("client");
     assert!(right.discover(&server.url).await.is_ok());
 }
+
+/// Servers without sync-collection: changes found by comparing ETags, the
+/// same deltas as with sync tokens.
+#[tokio::test]
+async fn caldav_etag_fallback() {
+    use kairos::sync::api::CalendarApi;
+    use kairos::sync::caldav::CaldavApi;
+    let Some(server) = radicale().await else {
+        return;
+    };
+    let client = CaldavClient::new("ana", "app-password").expect("client");
+    let home = server.url.join("ana/").expect("url");
+    let _ = client.calendars(&home).await;
+    let work = home.join("work/").expect("url");
+    client.make_calendar(&work, "Work").await.expect("mkcalendar");
+    client.put(&work, "standup.ics", STANDUP).await.expect("put");
+    client.put(&work, "lunch.ics", &lunch(12)).await.expect("put");
+    let api = CaldavApi::new(server.url.clone(), "ana", "app-password", Vec::new())
+        .expect("api")
+        .with_etags_only();
+    let first = api.changes(work.as_str(), None).await.expect("full");
+    assert!(first.full);
+    assert_eq!(first.upserts.len(), 2, "{first:?}");
+    let token = first.token.clone().expect("token");
+    assert!(token.starts_with("etags:"));
+    let quiet = api.changes(work.as_str(), Some(&token)).await.expect("nothing changed");
+    assert!(quiet.upserts.is_empty() && quiet.removed.is_empty(), "{quiet:?}");
+    client.put(&work, "lunch.ics", &lunch(13)).await.expect("put");
+    client.delete(&work, "standup.ics").await.expect("delete");
+    let next = api.changes(work.as_str(), quiet.token.as_deref()).await.expect("changes");
+    assert!(!next.full);
+    assert_eq!(next.upserts.len(), 1);
+    assert!(next.upserts[0].external_id.ends_with("lunch.ics"));
+    assert_eq!(next.removed.len(), 1);
+    assert!(next.removed[0].ends_with("standup.ics"));
+}

@@ -37,6 +37,8 @@ pub struct World {
     pub oldest_token: u64,
     /// The next this many API calls are rate limited.
     pub throttle: u32,
+    /// Every API call answers 503 while set.
+    pub outage: bool,
     pub channels: Vec<Channel>,
     pub stopped: Vec<String>,
     pub requests: u32,
@@ -74,6 +76,9 @@ fn gate(state: &Shared, headers: &HeaderMap) -> Option<Response> {
     }
     let mut world = state.0.lock().expect("world");
     world.requests += 1;
+    if world.outage {
+        return Some(error(StatusCode::SERVICE_UNAVAILABLE, "backendError", "Backend Error"));
+    }
     if world.throttle > 0 {
         world.throttle -= 1;
         // Google uses both forms; alternate between them.
