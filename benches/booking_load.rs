@@ -5,6 +5,8 @@
 //!
 //! `cargo bench --bench booking_load` (results in docs/PERFORMANCE.md).
 
+mod common;
+
 use kairos::domain::{hash_secret, random_token};
 use kairos::http::{AppState, router};
 use kairos::store::{BookingFilter, SharedStore, connect};
@@ -20,39 +22,9 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(async {
-        let dir = std::env::temp_dir().join(format!("kairos-load-{}", random_token(8)));
-        std::fs::create_dir_all(&dir).expect("dir");
-        run(
-            "sqlite",
-            &format!("sqlite://{}", dir.join("load.db").display()),
-        )
-        .await;
-        match std::env::var("KAIROS_TEST_POSTGRES_URL") {
-            Ok(admin) => {
-                let name = format!("kairos_test_load_{}", random_token(8));
-                let pool = sqlx::PgPool::connect(&admin).await.expect("postgres");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&pool)
-                    .await
-                    .expect("create database");
-                let url = match admin.rsplit_once('/') {
-                    Some((base, _)) => format!("{base}/{name}"),
-                    None => admin.clone(),
-                };
-                run("postgres", &url).await;
-                pool.close().await;
-                let pool = sqlx::PgPool::connect(&admin).await.expect("postgres");
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE {name} WITH (FORCE)"
-                )))
-                .execute(&pool)
-                .await;
-            }
-            Err(_) => println!("postgres: skipped (set KAIROS_TEST_POSTGRES_URL)"),
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-    });
+    runtime.block_on(common::on_each_backend(|backend, url| async move {
+        run(backend, &url).await;
+    }));
 }
 
 async fn seed(store: &SharedStore, base: &str, client: &reqwest::Client) -> String {

@@ -141,6 +141,7 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
             crate::secrets::KeyRing::parse(spec.expose())
                 .map_err(|e| format!("KAIROS_SECRET_KEYS: {e}"))?,
         ),
+        None if mode == Mode::Demo => Some(demo_keys()?),
         None => {
             tracing::warn!(
                 "KAIROS_SECRET_KEYS is not set: calendars cannot be connected (see `kairos keygen`)"
@@ -159,6 +160,39 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
     http::serve(listener, state)
         .await
         .map_err(|e| format!("server error: {e}"))
+}
+
+/// The demo's key ring, kept in `kairos-demo.keys` beside the database so a
+/// restarted demo can still read the credentials it stored.
+fn demo_keys() -> Result<crate::secrets::KeyRing, String> {
+    let path = std::path::Path::new("kairos-demo.keys");
+    let spec = match std::fs::read_to_string(path) {
+        Ok(text) => text.trim().to_string(),
+        Err(_) => {
+            let spec = format!("demo:{}", crate::secrets::KeyRing::generate_key());
+            write_private(path, &spec)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            spec
+        }
+    };
+    crate::secrets::KeyRing::parse(&spec).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
 }
 
 fn print_demo(base: &str, demo: &crate::demo::DemoData) {

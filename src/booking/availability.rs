@@ -338,10 +338,11 @@ fn add_busy_blocks<'a>(host: &mut engine::Host, blocks: impl Iterator<Item = &'a
         };
         // Stored iCalendar was checked on the way in; a block that no longer
         // parses blocks its whole bounding interval instead.
-        let Ok(calendar) = engine::ical::parse_calendar(text) else {
+        let Ok(calendar) = super::ical_cache::parsed(&block.id, text) else {
             host.busy.push(bounds);
             continue;
         };
+        let calendar = engine::Calendar::clone(&calendar);
         match block.series.as_deref() {
             Some(key) => match series.iter_mut().find(|(k, _, _)| *k == key) {
                 Some((_, parts, span)) => {

@@ -6,6 +6,7 @@ mod availability;
 mod book;
 mod error;
 pub mod fairness;
+mod ical_cache;
 pub mod links;
 mod manage;
 pub mod polls;

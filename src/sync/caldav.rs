@@ -246,7 +246,11 @@ impl CaldavClient {
     }
 
     /// The given resources with their data (calendar-multiget), in batches.
-    pub async fn multiget(&self, calendar: &Url, hrefs: &[String]) -> Result<Vec<Resource>, CaldavError> {
+    pub async fn multiget(
+        &self,
+        calendar: &Url,
+        hrefs: &[String],
+    ) -> Result<Vec<Resource>, CaldavError> {
         let mut resources = Vec::new();
         for batch in hrefs.chunks(200) {
             let hrefs: String = batch
@@ -256,7 +260,9 @@ impl CaldavClient {
             let multiget = format!(
                 r#"<?xml version="1.0"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>{hrefs}</c:calendar-multiget>"#
             );
-            let text = self.request("REPORT", calendar, Some("1"), multiget).await?;
+            let text = self
+                .request("REPORT", calendar, Some("1"), multiget)
+                .await?;
             resources.extend(Self::resources(&Self::parse(&text)?));
         }
         Ok(resources)
@@ -266,7 +272,9 @@ impl CaldavClient {
     /// without sync-collection: compare with what was seen last time).
     pub async fn etags(&self, calendar: &Url) -> Result<Vec<(String, String)>, CaldavError> {
         let query = r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>"#;
-        let text = self.request("PROPFIND", calendar, Some("1"), query.to_string()).await?;
+        let text = self
+            .request("PROPFIND", calendar, Some("1"), query.to_string())
+            .await?;
         let doc = Self::parse(&text)?;
         Ok(doc
             .descendants()
@@ -404,11 +412,17 @@ impl CaldavApi {
             .collect();
         let removed: Vec<String> = seen
             .as_ref()
-            .map(|s| s.keys().filter(|href| !now.contains_key(*href)).cloned().collect())
+            .map(|s| {
+                s.keys()
+                    .filter(|href| !now.contains_key(*href))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
         let resources = self.client.multiget(url, &changed).await?;
         let mut delta = self.delta(resources, removed, seen.is_none());
-        let map = serde_json::to_string(&now).map_err(|e| super::api::SyncError::Permanent(e.to_string()))?;
+        let map = serde_json::to_string(&now)
+            .map_err(|e| super::api::SyncError::Permanent(e.to_string()))?;
         delta.token = Some(format!("{ETAG_TOKEN}{map}"));
         Ok(delta)
     }
@@ -471,7 +485,8 @@ impl super::api::CalendarApi for CaldavApi {
     ) -> Result<crate::store::CalendarDelta, super::api::SyncError> {
         let url = Self::calendar_url(calendar)?;
         if let Some(map) = token.and_then(|t| t.strip_prefix(ETAG_TOKEN)) {
-            let seen = serde_json::from_str(map).map_err(|_| super::api::SyncError::SyncTokenInvalid)?;
+            let seen =
+                serde_json::from_str(map).map_err(|_| super::api::SyncError::SyncTokenInvalid)?;
             return self.etag_changes(&url, Some(seen)).await;
         }
         if !self.sync_collection {

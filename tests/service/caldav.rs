@@ -2,100 +2,9 @@
 //! `.ci/run`): discovery, reading recurring series with overrides and EXDATE,
 //! incremental sync after changes, writing and deleting events.
 
+use crate::radicale::{radicale, radicale_with_passwords};
 use kairos::engine::{Instant, Interval, Zone, ical::parse_calendar};
 use kairos::sync::caldav::{CaldavClient, CaldavError};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-pub struct Radicale {
-    child: Child,
-    pub url: url::Url,
-    _dir: std::path::PathBuf,
-}
-
-impl Drop for Radicale {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self._dir);
-    }
-}
-
-/// Starts Radicale on a free loopback port, or `None` where it is not
-/// installed (CI installs it and must not skip).
-pub async fn radicale() -> Option<Radicale> {
-    start(&["--auth-type", "none"]).await
-}
-
-/// Radicale checking passwords (user `ana`, password `right`).
-pub async fn radicale_with_passwords() -> Option<Radicale> {
-    let file = std::env::temp_dir().join(format!(
-        "kairos-htpasswd-{}",
-        kairos::domain::random_token(8)
-    ));
-    std::fs::write(&file, "ana:right\n").expect("htpasswd");
-    let path = file.to_string_lossy().to_string();
-    start(&[
-        "--auth-type",
-        "htpasswd",
-        "--auth-htpasswd-filename",
-        &path,
-        "--auth-htpasswd-encryption",
-        "plain",
-    ])
-    .await
-}
-
-async fn start(auth: &[&str]) -> Option<Radicale> {
-    let installed = Command::new("python3")
-        .args(["-c", "import radicale"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have Radicale (pip install radicale)"
-        );
-        eprintln!("Radicale is not installed: skipping the CalDAV tests");
-        return None;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    let dir = std::env::temp_dir().join(format!(
-        "kairos-radicale-{}",
-        kairos::domain::random_token(8)
-    ));
-    let mut child = Command::new("python3")
-        .args(["-m", "radicale", "--storage-filesystem-folder"])
-        .arg(dir.join("data"))
-        .args([
-            "--server-hosts",
-            &format!("127.0.0.1:{port}"),
-            "--logging-level",
-            "warning",
-        ])
-        .args(auth)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start radicale");
-    let url: url::Url = format!("http://127.0.0.1:{port}/").parse().expect("url");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(Radicale {
-                child,
-                url,
-                _dir: dir,
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("Radicale did not start");
-}
 
 const STANDUP: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kairos//test//EN\r\nBEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20260601T090000\r\nDURATION:PT30M\r\nRRULE:FREQ=DAILY;COUNT=5\r\nEXDATE;TZID=Europe/Berlin:20260602T090000\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260603T090000\r\nDTSTART;TZID=Europe/Berlin:20260603T140000\r\nDURATION:PT30M\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
@@ -234,9 +143,18 @@ async fn caldav_etag_fallback() {
     let home = server.url.join("ana/").expect("url");
     let _ = client.calendars(&home).await;
     let work = home.join("work/").expect("url");
-    client.make_calendar(&work, "Work").await.expect("mkcalendar");
-    client.put(&work, "standup.ics", STANDUP).await.expect("put");
-    client.put(&work, "lunch.ics", &lunch(12)).await.expect("put");
+    client
+        .make_calendar(&work, "Work")
+        .await
+        .expect("mkcalendar");
+    client
+        .put(&work, "standup.ics", STANDUP)
+        .await
+        .expect("put");
+    client
+        .put(&work, "lunch.ics", &lunch(12))
+        .await
+        .expect("put");
     let api = CaldavApi::new(server.url.clone(), "ana", "app-password", Vec::new())
         .expect("api")
         .with_etags_only();
@@ -245,11 +163,23 @@ async fn caldav_etag_fallback() {
     assert_eq!(first.upserts.len(), 2, "{first:?}");
     let token = first.token.clone().expect("token");
     assert!(token.starts_with("etags:"));
-    let quiet = api.changes(work.as_str(), Some(&token)).await.expect("nothing changed");
-    assert!(quiet.upserts.is_empty() && quiet.removed.is_empty(), "{quiet:?}");
-    client.put(&work, "lunch.ics", &lunch(13)).await.expect("put");
+    let quiet = api
+        .changes(work.as_str(), Some(&token))
+        .await
+        .expect("nothing changed");
+    assert!(
+        quiet.upserts.is_empty() && quiet.removed.is_empty(),
+        "{quiet:?}"
+    );
+    client
+        .put(&work, "lunch.ics", &lunch(13))
+        .await
+        .expect("put");
     client.delete(&work, "standup.ics").await.expect("delete");
-    let next = api.changes(work.as_str(), quiet.token.as_deref()).await.expect("changes");
+    let next = api
+        .changes(work.as_str(), quiet.token.as_deref())
+        .await
+        .expect("changes");
     assert!(!next.full);
     assert_eq!(next.upserts.len(), 1);
     assert!(next.upserts[0].external_id.ends_with("lunch.ics"));

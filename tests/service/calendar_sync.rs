@@ -5,9 +5,9 @@
 //! removed on cancel; refused credentials surface as needs_reconnect and
 //! hide the host's slots; choosing calendars and disconnecting drop busy time.
 
-use crate::caldav::radicale_with_passwords;
 use crate::helpers::{App, Backend, assert_problem, booking, slot_starts};
 use crate::on_both;
+use crate::radicale::radicale_with_passwords;
 use axum::http::{Method, StatusCode};
 use kairos::sync::caldav::CaldavClient;
 use serde_json::{Value, json};

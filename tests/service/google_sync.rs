@@ -357,64 +357,156 @@ async fn google_outages_and_workers(backend: Backend) {
     let ana = host(&app).await;
     let id = connect(&app, &ana, "google").await;
     sync(&app).await;
-    let synced = (free(&app).await, connection(&app, &id).await["event_count"].clone());
+    let synced = (
+        free(&app).await,
+        connection(&app, &id).await["event_count"].clone(),
+    );
 
     // An outage: the sync fails, is retried later, and nothing synced is lost.
     fake.world.lock().expect("world").outage = true;
-    app.admin(Method::POST, &format!("/api/v1/connections/{id}/sync"), None).await;
+    app.admin(
+        Method::POST,
+        &format!("/api/v1/connections/{id}/sync"),
+        None,
+    )
+    .await;
     sync(&app).await;
     let during = connection(&app, &id).await;
     assert_eq!(during["status"], "retrying", "{during}");
     assert_eq!(during["failures"], 1);
-    assert!(during["last_error"].as_str().is_some_and(|e| e.contains("503")), "{during}");
-    let next: chrono::DateTime<chrono::Utc> = during["next_sync_at"].as_str().expect("next").parse().expect("instant");
+    assert!(
+        during["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("503")),
+        "{during}"
+    );
+    let next: chrono::DateTime<chrono::Utc> = during["next_sync_at"]
+        .as_str()
+        .expect("next")
+        .parse()
+        .expect("instant");
     assert!(next > crate::helpers::test_now(), "backed off: {during}");
-    assert_eq!((free(&app).await, during["event_count"].clone()), synced, "data kept");
+    assert_eq!(
+        (free(&app).await, during["event_count"].clone()),
+        synced,
+        "data kept"
+    );
 
     // A booking's write during the outage is retried later, visibly.
     let made = app
-        .public(Method::POST, "/api/v1/public/ana/intro/bookings", Some(crate::helpers::booking("2026-06-01T08:00:00Z", "pat@example.com")))
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(crate::helpers::booking(
+                "2026-06-01T08:00:00Z",
+                "pat@example.com",
+            )),
+        )
         .await;
     let uid = made.json["uid"].as_str().expect("uid").to_string();
-    kairos::effects::run_due(&app.sync, 10).await.expect("effects");
-    let effect = app.admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None).await.json[0].clone();
+    kairos::effects::run_due(&app.sync, 10)
+        .await
+        .expect("effects");
+    let effect = app
+        .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
+        .await
+        .json[0]
+        .clone();
     assert_eq!(effect["status"], "pending", "{effect}");
     assert_eq!(effect["attempts"], 1);
-    assert!(effect["last_error"].as_str().is_some_and(|e| e.contains("503")), "{effect}");
-    let early = app.admin(Method::POST, &format!("/api/v1/effects/{}/retry", effect["id"].as_str().expect("id")), None).await;
-    assert_eq!(early.status, StatusCode::CONFLICT, "only failed effects are retried by hand");
+    assert!(
+        effect["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("503")),
+        "{effect}"
+    );
+    let early = app
+        .admin(
+            Method::POST,
+            &format!(
+                "/api/v1/effects/{}/retry",
+                effect["id"].as_str().expect("id")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        early.status,
+        StatusCode::CONFLICT,
+        "only failed effects are retried by hand"
+    );
 
     // Credentials refused for good: the effect fails at once and says why.
     fake.world.lock().expect("world").outage = false;
     fake.oauth.lock().expect("oauth").revoke();
-    kairos::effects::run_due(&app.sync, 10).await.expect("nothing due yet");
+    kairos::effects::run_due(&app.sync, 10)
+        .await
+        .expect("nothing due yet");
     let effect_id = effect["id"].as_str().expect("id").to_string();
     due_now(&app, &effect_id).await;
-    kairos::effects::run_due(&app.sync, 10).await.expect("effects");
-    let failed = app.admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None).await.json[0].clone();
+    kairos::effects::run_due(&app.sync, 10)
+        .await
+        .expect("effects");
+    let failed = app
+        .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
+        .await
+        .json[0]
+        .clone();
     assert_eq!(failed["status"], "failed", "{failed}");
 
     // Reconnect, retry by hand: done, and the event exists.
     assert_eq!(connect(&app, &ana, "google").await, id);
-    let retried = app.admin(Method::POST, &format!("/api/v1/effects/{effect_id}/retry"), None).await;
+    let retried = app
+        .admin(
+            Method::POST,
+            &format!("/api/v1/effects/{effect_id}/retry"),
+            None,
+        )
+        .await;
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.json);
     assert_eq!(retried.json["status"], "pending");
-    kairos::effects::run_due(&app.sync, 10).await.expect("effects");
-    assert!(fake.find(PRIMARY, &kairos::sync::google::event_id(&uid)).is_some());
+    kairos::effects::run_due(&app.sync, 10)
+        .await
+        .expect("effects");
+    assert!(
+        fake.find(PRIMARY, &kairos::sync::google::event_id(&uid))
+            .is_some()
+    );
 
     // With the workers running: push → sync, and booking → event, within seconds.
     sync(&app).await;
-    assert_eq!(kairos::sync::push::renew_due(&app.sync).await.expect("push"), 1);
+    assert_eq!(
+        kairos::sync::push::renew_due(&app.sync)
+            .await
+            .expect("push"),
+        1
+    );
     kairos::workers::spawn(app.sync.clone());
     fake.store(PRIMARY, json!({ "kind": "calendar#event", "id": "late", "status": "confirmed",
         "start": { "dateTime": "2026-06-04T12:00:00Z" }, "end": { "dateTime": "2026-06-04T13:00:00Z" } }));
     assert_eq!(fake.notify(PRIMARY).await, vec![204]);
-    eventually("the pushed event blocks", async || !free(&app).await.contains(&"2026-06-04T12:00:00Z".to_string())).await;
+    eventually("the pushed event blocks", async || {
+        !free(&app)
+            .await
+            .contains(&"2026-06-04T12:00:00Z".to_string())
+    })
+    .await;
     let second = app
-        .public(Method::POST, "/api/v1/public/ana/intro/bookings", Some(crate::helpers::booking("2026-06-04T08:00:00Z", "sam@example.com")))
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(crate::helpers::booking(
+                "2026-06-04T08:00:00Z",
+                "sam@example.com",
+            )),
+        )
         .await;
     let second = second.json["uid"].as_str().expect("uid").to_string();
-    eventually("the booking's event is written", async || fake.find(PRIMARY, &kairos::sync::google::event_id(&second)).is_some()).await;
+    eventually("the booking's event is written", async || {
+        fake.find(PRIMARY, &kairos::sync::google::event_id(&second))
+            .is_some()
+    })
+    .await;
 }
 
 /// Makes a pending effect due now (its backoff would take minutes).
@@ -422,7 +514,10 @@ async fn due_now(app: &App, effect_id: &str) {
     app.store
         .finish_effect(
             effect_id,
-            &kairos::store::EffectOutcome::Retry { at: chrono::Utc::now(), error: "test: due now".to_string() },
+            &kairos::store::EffectOutcome::Retry {
+                at: chrono::Utc::now(),
+                error: "test: due now".to_string(),
+            },
             chrono::Utc::now(),
         )
         .await

@@ -17,6 +17,7 @@ mod links;
 mod microsoft_sync;
 mod multi_process;
 mod polls;
+mod radicale;
 mod snapshots;
 mod spec_over_http;
 mod store_story;

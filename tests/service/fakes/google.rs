@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// Items per page unless `World::page_size` says otherwise (small, to exercise paging).
 const PAGE: usize = 2;
 
 #[derive(Clone)]
@@ -29,6 +30,8 @@ pub struct Channel {
 
 #[derive(Default)]
 pub struct World {
+    /// Items per page (0: [`PAGE`]).
+    pub page_size: usize,
     pub calendars: Vec<Value>,
     /// Per calendar: events with the sequence number of their last change.
     pub events: HashMap<String, Vec<(u64, Value)>>,
@@ -77,7 +80,11 @@ fn gate(state: &Shared, headers: &HeaderMap) -> Option<Response> {
     let mut world = state.0.lock().expect("world");
     world.requests += 1;
     if world.outage {
-        return Some(error(StatusCode::SERVICE_UNAVAILABLE, "backendError", "Backend Error"));
+        return Some(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "backendError",
+            "Backend Error",
+        ));
     }
     if world.throttle > 0 {
         world.throttle -= 1;
@@ -180,10 +187,15 @@ async fn list_events(
         .as_deref()
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
-    let items: Vec<Value> = matching.iter().skip(start).take(PAGE).cloned().collect();
+    let page = if world.page_size > 0 {
+        world.page_size
+    } else {
+        PAGE
+    };
+    let items: Vec<Value> = matching.iter().skip(start).take(page).cloned().collect();
     let mut body = json!({ "kind": "calendar#events", "items": items });
-    if start + PAGE < matching.len() {
-        body["nextPageToken"] = json!((start + PAGE).to_string());
+    if start + page < matching.len() {
+        body["nextPageToken"] = json!((start + page).to_string());
     } else {
         body["nextSyncToken"] = json!(format!("sync-{}", world.seq));
     }

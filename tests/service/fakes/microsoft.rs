@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// Items per page unless `World::page_size` says otherwise (small, to exercise paging).
 const PAGE: usize = 2;
 
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub struct Subscription {
 
 #[derive(Default)]
 pub struct World {
+    /// Items per page (0: [`PAGE`]).
+    pub page_size: usize,
     pub calendars: Vec<Value>,
     /// Per calendar: events with the sequence number of their last change;
     /// deleted ones stay as `None` for delta.
@@ -162,17 +165,22 @@ async fn delta(
             event.unwrap_or_else(|| json!({ "id": id, "@removed": { "reason": "deleted" } }))
         })
         .collect();
-    let items: Vec<Value> = matching.iter().skip(offset).take(PAGE).cloned().collect();
+    let page = if world.page_size > 0 {
+        world.page_size
+    } else {
+        PAGE
+    };
+    let items: Vec<Value> = matching.iter().skip(offset).take(page).cloned().collect();
     let path = format!(
         "{}/v1.0/me/calendars/{calendar}/calendarView/delta",
         world.base
     );
     let mut body = json!({ "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(event)", "value": items });
-    if offset + PAGE < matching.len() {
+    if offset + page < matching.len() {
         body["@odata.nextLink"] = json!(format!(
             "{path}?$skiptoken={}:{}",
             since.unwrap_or(0),
-            offset + PAGE
+            offset + page
         ));
     } else {
         body["@odata.deltaLink"] = json!(format!("{path}?$deltatoken={}", world.seq));

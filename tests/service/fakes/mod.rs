@@ -53,6 +53,15 @@ impl OAuthState {
         json!({ "access_token": access, "token_type": "Bearer", "expires_in": 3599, "refresh_token": refresh })
     }
 
+    /// Grants tokens as a completed consent would (for benchmarks that
+    /// skip the browser): `(access token, refresh token)`.
+    #[allow(dead_code, reason = "used by benches/sync.rs, not by the tests")]
+    pub fn grant(&mut self) -> (String, String) {
+        let answer = self.issue(None);
+        let text = |key: &str| answer[key].as_str().unwrap_or_default().to_string();
+        (text("access_token"), text("refresh_token"))
+    }
+
     /// Whether a request carries a live access token.
     pub fn authorized(&self, headers: &HeaderMap) -> bool {
         headers
