@@ -18,13 +18,7 @@ const CLIENTS: usize = 32;
 const PER_CLIENT: usize = 125;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(common::on_each_backend(|backend, url| async move {
-        run(backend, &url).await;
-    }));
+    common::run_on_each_backend(|backend, url| async move { run(backend, &url).await });
 }
 
 async fn seed(store: &SharedStore, base: &str, client: &reqwest::Client) -> String {

@@ -23,7 +23,6 @@ use kairos::secrets::KeyRing;
 use kairos::store::{NewConnection, SharedStore, connect};
 use kairos::sync::SyncService;
 use kairos::sync::api::Credentials;
-use kairos::sync::caldav::CaldavClient;
 use kairos::sync::oauth::seal_context;
 use kairos::sync::runner::sync_connection;
 use serde_json::json;
@@ -35,13 +34,7 @@ const RECURRING: usize = 300;
 const CALENDAR: &str = "ana@example.com";
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(common::on_each_backend(|backend, url| async move {
-        run(backend, &url).await;
-    }));
+    common::run_on_each_backend(|backend, url| async move { run(backend, &url).await });
 }
 
 /// The `i`th generated event: a weekly series for the first [`RECURRING`]
@@ -258,14 +251,7 @@ async fn run(backend: &str, url: &str) {
         println!("{backend}: Radicale is not installed (pip install radicale); CalDAV skipped");
         return;
     };
-    let client = CaldavClient::new("ana", "x").expect("client");
-    let home = server.url.join("ana/").expect("url");
-    let _ = client.calendars(&home).await;
-    let work = home.join("work/").expect("url");
-    client
-        .make_calendar(&work, "Work")
-        .await
-        .expect("mkcalendar");
+    let (client, work) = server.work_calendar("ana", "x").await;
     // Radicale takes PUTs one at a time and slowly; the resources are written
     // straight into its file storage instead (what 5,000 PUTs would leave).
     let filled = Instant::now();

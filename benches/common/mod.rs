@@ -3,6 +3,19 @@
 
 use kairos::domain::random_token;
 
+/// [`on_each_backend`] on a multi-threaded runtime: a benchmark's `main`.
+pub fn run_on_each_backend<F, Fut>(bench: F)
+where
+    F: Fn(&'static str, String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(on_each_backend(bench));
+}
+
 /// Runs `bench(backend name, database URL)` on SQLite and, when configured,
 /// on a fresh PostgreSQL database dropped afterwards.
 pub async fn on_each_backend<F, Fut>(bench: F)

@@ -266,10 +266,7 @@ impl GoogleApi {
             .rest
             .send(Method::POST, "/channels/stop", Some(&body), &[])
             .await?;
-        match answer.status {
-            s if s.is_success() || s == StatusCode::NOT_FOUND => Ok(()),
-            _ => Err(answer.error()),
-        }
+        answer.removed()
     }
 }
 
@@ -398,9 +395,6 @@ impl CalendarApi for GoogleApi {
             segment(event_id)
         );
         let answer = self.rest.send(Method::DELETE, &path, None, &[]).await?;
-        match answer.status {
-            s if s.is_success() || s == StatusCode::NOT_FOUND || s == StatusCode::GONE => Ok(()),
-            _ => Err(answer.error()),
-        }
+        answer.removed()
     }
 }

@@ -183,10 +183,7 @@ impl GraphApi {
     pub async fn unsubscribe(&self, channel: &PushChannel) -> Result<(), SyncError> {
         let path = format!("/subscriptions/{}", segment(&channel.id));
         let answer = self.rest.send(Method::DELETE, &path, None, &[]).await?;
-        match answer.status {
-            s if s.is_success() || s == StatusCode::NOT_FOUND => Ok(()),
-            _ => Err(answer.error()),
-        }
+        answer.removed()
     }
 }
 
@@ -298,9 +295,6 @@ impl CalendarApi for GraphApi {
     async fn delete_event(&self, _calendar: &str, event_id: &str) -> Result<(), SyncError> {
         let path = format!("/me/events/{}", segment(event_id));
         let answer = self.rest.send(Method::DELETE, &path, None, &[]).await?;
-        match answer.status {
-            s if s.is_success() || s == StatusCode::NOT_FOUND => Ok(()),
-            _ => Err(answer.error()),
-        }
+        answer.removed()
     }
 }

@@ -35,6 +35,14 @@ impl Answer {
     pub fn error(&self) -> SyncError {
         SyncError::from_status(self.status.as_u16(), None, &self.text)
     }
+
+    /// The outcome of removing something: gone already (404, 410) is removed.
+    pub fn removed(&self) -> Result<(), SyncError> {
+        match self.status {
+            s if s.is_success() || s == StatusCode::NOT_FOUND || s == StatusCode::GONE => Ok(()),
+            _ => Err(self.error()),
+        }
+    }
 }
 
 /// Google says "rate limited" with 403 and a reason, not only with 429.

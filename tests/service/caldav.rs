@@ -34,14 +34,7 @@ async fn caldav_discovery_sync_and_writes() {
     let Some(server) = radicale().await else {
         return;
     };
-    let client = CaldavClient::new("ana", "app-password").expect("client");
-    let home = server.url.join("ana/").expect("url");
-    // Radicale makes the principal on first contact; then a calendar to find.
-    let _ = client.calendars(&home).await;
-    client
-        .make_calendar(&home.join("work/").expect("url"), "Work")
-        .await
-        .expect("mkcalendar");
+    let (client, _) = server.work_calendar("ana", "app-password").await;
     let calendars = client.discover(&server.url).await.expect("discover");
     assert_eq!(calendars.len(), 1, "{calendars:?}");
     let work = calendars[0].clone();
@@ -139,14 +132,7 @@ async fn caldav_etag_fallback() {
     let Some(server) = radicale().await else {
         return;
     };
-    let client = CaldavClient::new("ana", "app-password").expect("client");
-    let home = server.url.join("ana/").expect("url");
-    let _ = client.calendars(&home).await;
-    let work = home.join("work/").expect("url");
-    client
-        .make_calendar(&work, "Work")
-        .await
-        .expect("mkcalendar");
+    let (client, work) = server.work_calendar("ana", "app-password").await;
     client
         .put(&work, "standup.ics", STANDUP)
         .await

@@ -8,9 +8,10 @@
 use crate::helpers::{App, Backend, assert_problem, booking, slot_starts};
 use crate::on_both;
 use crate::radicale::radicale_with_passwords;
+use crate::sync_support::{SLOTS, connection, effects, free as starts, host, resync, sync};
 use axum::http::{Method, StatusCode};
 use kairos::sync::caldav::CaldavClient;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const STANDUP: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20260601T090000\r\nDURATION:PT30M\r\nRRULE:FREQ=DAILY;COUNT=5\r\nEXDATE;TZID=Europe/Berlin:20260602T090000\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260603T090000\r\nDTSTART;TZID=Europe/Berlin:20260603T140000\r\nDURATION:PT30M\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
@@ -18,35 +19,6 @@ fn single(uid: &str, start: &str, end: &str, extra: &str) -> String {
     format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\n{extra}END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-}
-
-const SLOTS: &str = "/api/v1/public/ana/intro/slots?start=2026-06-01T00:00:00Z&end=2026-06-06T00:00:00Z&timezone=UTC";
-
-async fn sync(app: &App) {
-    let ran = kairos::sync::runner::run_due(&app.sync, 10)
-        .await
-        .expect("sync step");
-    assert!(ran > 0, "a connection was due");
-}
-
-async fn effects(app: &App) -> usize {
-    kairos::effects::run_due(&app.sync, 10)
-        .await
-        .expect("effects step")
-}
-
-async fn connection(app: &App, id: &str) -> Value {
-    let got = app
-        .admin(Method::GET, &format!("/api/v1/connections/{id}"), None)
-        .await;
-    assert_eq!(got.status, StatusCode::OK, "{}", got.json);
-    got.json
-}
-
-async fn starts(app: &App) -> Vec<String> {
-    let slots = app.public(Method::GET, SLOTS, None).await;
-    assert_eq!(slots.status, StatusCode::OK, "{}", slots.json);
-    slot_starts(&slots.json)
 }
 
 /// Our own events in the calendar: `(resource href, DTSTART line)`.
@@ -74,19 +46,8 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     let Some(app) = App::new(backend).await else {
         return;
     };
-    let day = json!([["09:00", "17:00"]]);
-    let weekdays = json!({ "mon": day, "tue": day, "wed": day, "thu": day, "fri": day });
-    let ana = app.host("ana", "Europe/Berlin", weekdays).await;
-    app.event_type(json!({ "owner_id": ana, "slug": "intro", "title": "Intro", "kind": "one_on_one", "duration_minutes": 30 }))
-        .await;
-    let client = CaldavClient::new("ana", "right").expect("client");
-    let home = server.url.join("ana/").expect("url");
-    let _ = client.calendars(&home).await;
-    let work = home.join("work/").expect("url");
-    client
-        .make_calendar(&work, "Work")
-        .await
-        .expect("mkcalendar");
+    let ana = host(&app).await;
+    let (client, work) = server.work_calendar("ana", "right").await;
     client
         .put(&work, "standup.ics", STANDUP)
         .await
@@ -205,13 +166,7 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     let href = own[0].0.clone();
 
     // Our own event is not counted again when it syncs back.
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     assert_eq!(connection(&app, &id).await["event_count"], 2);
 
     // A reschedule moves the same event; a cancellation removes it.
@@ -255,13 +210,7 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     // Incremental sync: lunch moves to the afternoon.
     let later = single("lunch", "20260601T140000Z", "20260601T150000Z", "");
     client.put(&work, "lunch.ics", &later).await.expect("put");
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     let free = starts(&app).await;
     assert!(
         free.contains(&"2026-06-01T10:00:00Z".to_string()),
@@ -284,13 +233,7 @@ async fn caldav_sync_end_to_end(backend: Backend) {
         .seal(r#"{"kind":"password","password":"old"}"#, &context)
         .expect("seal");
     app.store.set_credentials(&id, &wrong).await.expect("set");
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     let broken = connection(&app, &id).await;
     assert_eq!(broken["status"], "needs_reconnect", "{broken}");
     assert!(

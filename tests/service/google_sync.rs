@@ -6,105 +6,16 @@
 //! with a Meet request and a stable id, and revoked consent surfacing as
 //! needs_reconnect.
 
-use crate::fakes::{consent, google::GoogleFake};
-use crate::helpers::{App, Backend, slot_starts};
+use crate::fakes::google::GoogleFake;
+use crate::helpers::{App, Backend};
 use crate::on_both;
+use crate::sync_support::{
+    connect, connection, effects, eventually, free, host, resync, served_app, sync,
+};
 use axum::http::{Method, StatusCode};
-use kairos::config::ProviderSettings;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PRIMARY: &str = "ana@example.com";
-const SLOTS: &str = "/api/v1/public/ana/intro/slots?start=2026-06-01T00:00:00Z&end=2026-06-06T00:00:00Z&timezone=UTC";
-
-/// An app served on a real port (providers call it back), using `fake`.
-pub async fn served_app(
-    backend: Backend,
-    providers: impl FnOnce(&mut ProviderSettings),
-) -> Option<(App, String)> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let mut settings = ProviderSettings::default();
-    providers(&mut settings);
-    let public = base.clone();
-    let app = App::with_state(backend, move |mut state| {
-        state.public_url = public.clone();
-        state.sync.public_url = public;
-        state.with_providers(settings)
-    })
-    .await?;
-    let router = app.router.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    Some((app, base))
-}
-
-pub async fn sync(app: &App) {
-    let ran = kairos::sync::runner::run_due(&app.sync, 10)
-        .await
-        .expect("sync step");
-    assert!(ran > 0, "a connection was due");
-}
-
-pub async fn connection(app: &App, id: &str) -> Value {
-    app.admin(Method::GET, &format!("/api/v1/connections/{id}"), None)
-        .await
-        .json
-}
-
-pub async fn free(app: &App) -> Vec<String> {
-    slot_starts(&app.public(Method::GET, SLOTS, None).await.json)
-}
-
-/// A host in Berlin (09–17 on weekdays) with a 30-minute event type whose
-/// location asks the provider for a video meeting.
-pub async fn host(app: &App) -> String {
-    let day = json!([["09:00", "17:00"]]);
-    let weekdays = json!({ "mon": day, "tue": day, "wed": day, "thu": day, "fri": day });
-    let ana = app.host("ana", "Europe/Berlin", weekdays).await;
-    app.event_type(
-        json!({ "owner_id": ana, "slug": "intro", "title": "Intro", "kind": "one_on_one",
-        "duration_minutes": 30, "location": { "kind": "provider_video" } }),
-    )
-    .await;
-    ana
-}
-
-/// Connects through OAuth as the host's browser would; returns the connection id.
-pub async fn connect(app: &App, ana: &str, provider: &str) -> String {
-    let started = app
-        .admin(
-            Method::POST,
-            "/api/v1/connections/oauth",
-            Some(json!({ "user_id": ana, "provider": provider, "return_to": "https://app.example/settings?tab=calendars" })),
-        )
-        .await;
-    assert_eq!(started.status, StatusCode::CREATED, "{}", started.json);
-    let url = started.json["authorization_url"].as_str().expect("url");
-    assert!(url.contains("code_challenge_method=S256"), "{url}");
-    let back = consent(url).await;
-    assert_eq!(back.status().as_u16(), 303, "{:?}", back.text().await);
-    let to = back.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
-    assert!(
-        to.starts_with("https://app.example/settings?tab=calendars&connection="),
-        "{to}"
-    );
-    let id = to.rsplit('=').next().expect("id").to_string();
-    // The state is single-use.
-    let replay = reqwest::get(format!(
-        "{}/oauth/callback?code=x&state=used",
-        app.sync.public_url
-    ))
-    .await
-    .expect("callback");
-    assert_eq!(replay.status().as_u16(), 422);
-    id
-}
 
 async fn google_end_to_end(backend: Backend) {
     let fake = GoogleFake::start().await;
@@ -154,25 +65,13 @@ async fn google_end_to_end(backend: Backend) {
 
     // An expired access token is refreshed, and the sync goes on.
     fake.oauth.lock().expect("oauth").expire_access();
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     assert_eq!(fake.oauth.lock().expect("oauth").refreshes, 1);
     assert_eq!(connection(&app, &id).await["status"], "active");
 
     // Rate limits (429 and 403 rateLimitExceeded) are waited out.
     fake.world.lock().expect("world").throttle = 2;
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     assert_eq!(connection(&app, &id).await["status"], "active");
 
     // Push: a channel per checked calendar; a change notifies Kairos, which syncs.
@@ -208,26 +107,14 @@ async fn google_end_to_end(backend: Backend) {
         connection(&app, &id).await["event_count"].clone(),
     );
     fake.expire_sync_tokens();
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     let after = (
         free(&app).await,
         connection(&app, &id).await["event_count"].clone(),
     );
     assert_eq!(before, after);
     fake.remove(PRIMARY, "dentist");
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     assert!(
         free(&app)
             .await
@@ -252,9 +139,7 @@ async fn google_end_to_end(backend: Backend) {
         .as_str()
         .expect("token")
         .to_string();
-    kairos::effects::run_due(&app.sync, 10)
-        .await
-        .expect("effects");
+    effects(&app).await;
     let event_id = kairos::sync::google::event_id(&uid);
     let written = fake.find(PRIMARY, &event_id).expect("written");
     assert_eq!(written["start"]["dateTime"], "2026-06-01T08:00:00+00:00");
@@ -278,13 +163,7 @@ async fn google_end_to_end(backend: Backend) {
         .count();
     assert_eq!(ours, 1);
     // Synced back, our own event is not counted as busy time twice.
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     assert_eq!(connection(&app, &id).await["event_count"], 5);
     let cancelled = app
         .public(
@@ -294,9 +173,7 @@ async fn google_end_to_end(backend: Backend) {
         )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
-    kairos::effects::run_due(&app.sync, 10)
-        .await
-        .expect("effects");
+    effects(&app).await;
     assert_eq!(
         fake.find(PRIMARY, &event_id).expect("tombstone")["status"],
         "cancelled"
@@ -304,13 +181,7 @@ async fn google_end_to_end(backend: Backend) {
 
     // Consent revoked: the refresh fails for good.
     fake.oauth.lock().expect("oauth").revoke();
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     let broken = connection(&app, &id).await;
     assert_eq!(broken["status"], "needs_reconnect", "{broken}");
     assert!(
@@ -334,17 +205,6 @@ async fn google_end_to_end(backend: Backend) {
     assert_eq!(world.stopped.len(), 1);
 }
 
-/// Waits up to five seconds for `check` to hold.
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    for _ in 0..50 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("not within five seconds: {what}");
-}
-
 /// Outages keep what was synced and are retried; effects that cannot succeed
 /// fail visibly and can be retried; with the background workers running, a
 /// push leads to a sync and a booking to its event within seconds.
@@ -364,13 +224,7 @@ async fn google_outages_and_workers(backend: Backend) {
 
     // An outage: the sync fails, is retried later, and nothing synced is lost.
     fake.world.lock().expect("world").outage = true;
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     let during = connection(&app, &id).await;
     assert_eq!(during["status"], "retrying", "{during}");
     assert_eq!(during["failures"], 1);
@@ -404,9 +258,7 @@ async fn google_outages_and_workers(backend: Backend) {
         )
         .await;
     let uid = made.json["uid"].as_str().expect("uid").to_string();
-    kairos::effects::run_due(&app.sync, 10)
-        .await
-        .expect("effects");
+    effects(&app).await;
     let effect = app
         .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
         .await
@@ -444,9 +296,7 @@ async fn google_outages_and_workers(backend: Backend) {
         .expect("nothing due yet");
     let effect_id = effect["id"].as_str().expect("id").to_string();
     due_now(&app, &effect_id).await;
-    kairos::effects::run_due(&app.sync, 10)
-        .await
-        .expect("effects");
+    effects(&app).await;
     let failed = app
         .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
         .await
@@ -465,9 +315,7 @@ async fn google_outages_and_workers(backend: Backend) {
         .await;
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.json);
     assert_eq!(retried.json["status"], "pending");
-    kairos::effects::run_due(&app.sync, 10)
-        .await
-        .expect("effects");
+    effects(&app).await;
     assert!(
         fake.find(PRIMARY, &kairos::sync::google::event_id(&uid))
             .is_some()

@@ -21,4 +21,5 @@ mod radicale;
 mod snapshots;
 mod spec_over_http;
 mod store_story;
+mod sync_support;
 mod teams;

@@ -5,9 +5,9 @@
 //! create makes no second event) and a Teams meeting, revoked consent.
 
 use crate::fakes::microsoft::GraphFake;
-use crate::google_sync::{connect, connection, free, host, served_app, sync};
 use crate::helpers::{Backend, booking};
 use crate::on_both;
+use crate::sync_support::{connect, connection, effects, free, host, resync, served_app, sync};
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
@@ -52,13 +52,7 @@ async fn microsoft_end_to_end(backend: Backend) {
 
     // Expired access token: refreshed.
     fake.oauth.lock().expect("oauth").expire_access();
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     assert_eq!(fake.oauth.lock().expect("oauth").refreshes, 1);
 
     // A subscription through the validation handshake; notifications sync.
@@ -91,13 +85,7 @@ async fn microsoft_end_to_end(backend: Backend) {
         connection(&app, &id).await["event_count"].clone(),
     );
     fake.expire_delta_links();
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     assert_eq!(
         before,
         (
@@ -120,9 +108,7 @@ async fn microsoft_end_to_end(backend: Backend) {
         .as_str()
         .expect("token")
         .to_string();
-    kairos::effects::run_due(&app.sync, 10)
-        .await
-        .expect("effects");
+    effects(&app).await;
     app.store
         .delete_booking_event(&uid, &ana)
         .await
@@ -147,9 +133,7 @@ async fn microsoft_end_to_end(backend: Backend) {
         )
         .await;
     assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
-    kairos::effects::run_due(&app.sync, 10)
-        .await
-        .expect("effects");
+    effects(&app).await;
     let event = fake
         .live(DEFAULT)
         .into_iter()
@@ -164,20 +148,12 @@ async fn microsoft_end_to_end(backend: Backend) {
         Some(json!({})),
     )
     .await;
-    kairos::effects::run_due(&app.sync, 10)
-        .await
-        .expect("effects");
+    effects(&app).await;
     assert!(fake.live(DEFAULT).iter().all(|e| e["id"] != ours[0]["id"]));
 
     // Revoked consent: needs_reconnect, no slots; consent again; disconnect unsubscribes.
     fake.oauth.lock().expect("oauth").revoke();
-    app.admin(
-        Method::POST,
-        &format!("/api/v1/connections/{id}/sync"),
-        None,
-    )
-    .await;
-    sync(&app).await;
+    resync(&app, &id).await;
     assert_eq!(connection(&app, &id).await["status"], "needs_reconnect");
     assert!(free(&app).await.is_empty());
     assert_eq!(connect(&app, &ana, "microsoft").await, id);

@@ -1,6 +1,7 @@
 //! A real CalDAV server for tests and benchmarks: Radicale (installed with
 //! pip by `.ci/run`), started on a free loopback port with its own folder.
 
+use kairos::sync::caldav::CaldavClient;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -89,4 +90,20 @@ async fn start(auth: &[&str]) -> Option<Radicale> {
     let _ = child.kill();
     let _ = child.wait();
     panic!("Radicale did not start");
+}
+
+impl Radicale {
+    /// A client for `user` and a new calendar "Work" at `/user/work/`.
+    pub async fn work_calendar(&self, user: &str, password: &str) -> (CaldavClient, url::Url) {
+        let client = CaldavClient::new(user, password).expect("client");
+        let home = self.url.join(&format!("{user}/")).expect("url");
+        // Radicale makes the principal on first contact.
+        let _ = client.calendars(&home).await;
+        let work = home.join("work/").expect("url");
+        client
+            .make_calendar(&work, "Work")
+            .await
+            .expect("mkcalendar");
+        (client, work)
+    }
 }

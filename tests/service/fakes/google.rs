@@ -54,12 +54,6 @@ pub struct GoogleFake {
     pub oauth: SharedOAuth,
 }
 
-fn load(name: &str) -> Vec<Value> {
-    let path = format!("{}/fixtures/google/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    serde_json::from_str(&text).expect("fixture JSON")
-}
-
 fn error(status: StatusCode, reason: &str, message: &str) -> Response {
     let body = json!({ "error": { "code": status.as_u16(), "message": message,
         "errors": [{ "domain": "global", "reason": reason, "message": message }] } });
@@ -86,19 +80,18 @@ fn gate(state: &Shared, headers: &HeaderMap) -> Option<Response> {
             "Backend Error",
         ));
     }
-    if world.throttle > 0 {
-        world.throttle -= 1;
+    if super::throttled(&mut world.throttle) {
         // Google uses both forms; alternate between them.
-        let (status, reason) = if world.throttle.is_multiple_of(2) {
-            (StatusCode::TOO_MANY_REQUESTS, "rateLimitExceeded")
+        let status = if world.throttle.is_multiple_of(2) {
+            StatusCode::TOO_MANY_REQUESTS
         } else {
-            (StatusCode::FORBIDDEN, "rateLimitExceeded")
+            StatusCode::FORBIDDEN
         };
-        let mut response = error(status, reason, "Rate Limit Exceeded");
-        response
-            .headers_mut()
-            .insert("retry-after", "1".parse().expect("header"));
-        return Some(response);
+        return Some(super::retry_later(error(
+            status,
+            "rateLimitExceeded",
+            "Rate Limit Exceeded",
+        )));
     }
     None
 }
@@ -323,7 +316,7 @@ impl GoogleFake {
         let oauth = SharedOAuth::default();
         {
             let mut w = world.lock().expect("world");
-            w.calendars = load("calendar_list.json");
+            w.calendars = super::fixture("google", "calendar_list.json");
         }
         let api = axum::Router::new()
             .route("/users/me/calendarList", get(calendar_list))
@@ -342,7 +335,7 @@ impl GoogleFake {
         let router = oauth_routes(oauth.clone()).nest("/calendar/v3", api);
         let base = super::serve(router).await;
         let fake = GoogleFake { base, world, oauth };
-        for event in load("events_primary.json") {
+        for event in super::fixture("google", "events_primary.json") {
             fake.store("ana@example.com", event);
         }
         fake
@@ -357,13 +350,11 @@ impl GoogleFake {
     }
 
     pub fn settings(&self) -> kairos::config::OAuthProvider {
-        kairos::config::OAuthProvider {
-            client_id: Some("kairos-test.apps.googleusercontent.com".to_string()),
-            client_secret: Some(kairos::config::Secret::new("test-secret")),
-            auth_url: format!("{}/auth", self.base),
-            token_url: format!("{}/token", self.base),
-            api_url: format!("{}/calendar/v3", self.base),
-        }
+        super::provider_settings(
+            &self.base,
+            "kairos-test.apps.googleusercontent.com",
+            "/calendar/v3",
+        )
     }
 
     pub fn find(&self, calendar: &str, id: &str) -> Option<Value> {

@@ -51,11 +51,6 @@ pub struct GraphFake {
 
 type Shared = (Arc<Mutex<World>>, SharedOAuth);
 
-fn load(name: &str) -> Vec<Value> {
-    let path = format!("{}/fixtures/microsoft/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("fixture JSON")
-}
-
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
@@ -73,17 +68,13 @@ fn gate(state: &Shared, headers: &HeaderMap) -> Option<Response> {
         ));
     }
     let mut world = state.0.lock().expect("world");
-    if world.throttle > 0 {
-        world.throttle -= 1;
-        let mut response = error(
+    if super::throttled(&mut world.throttle) {
+        let busy = error(
             StatusCode::TOO_MANY_REQUESTS,
             "ApplicationThrottled",
             "Too many requests",
         );
-        response
-            .headers_mut()
-            .insert("retry-after", "1".parse().expect("header"));
-        return Some(response);
+        return Some(super::retry_later(busy));
     }
     None
 }
@@ -338,7 +329,7 @@ impl GraphFake {
     pub async fn start() -> GraphFake {
         let world = Arc::new(Mutex::new(World::default()));
         let oauth = SharedOAuth::default();
-        world.lock().expect("world").calendars = load("calendars.json");
+        world.lock().expect("world").calendars = super::fixture("microsoft", "calendars.json");
         let api = axum::Router::new()
             .route("/me", get(me))
             .route("/me/calendars", get(calendars))
@@ -352,7 +343,7 @@ impl GraphFake {
         let base = super::serve(router).await;
         world.lock().expect("world").base = base.clone();
         let fake = GraphFake { base, world, oauth };
-        for event in load("events_default.json") {
+        for event in super::fixture("microsoft", "events_default.json") {
             let id = event["id"].as_str().expect("id").to_string();
             fake.store("AAMkCal-default", &id, Some(event));
         }
@@ -368,13 +359,7 @@ impl GraphFake {
     }
 
     pub fn settings(&self) -> kairos::config::OAuthProvider {
-        kairos::config::OAuthProvider {
-            client_id: Some("kairos-test-app".to_string()),
-            client_secret: Some(kairos::config::Secret::new("test-secret")),
-            auth_url: format!("{}/auth", self.base),
-            token_url: format!("{}/token", self.base),
-            api_url: format!("{}/v1.0", self.base),
-        }
+        super::provider_settings(&self.base, "kairos-test-app", "/v1.0")
     }
 
     /// Adds, replaces (`Some`) or deletes (`None`) an event.

@@ -19,6 +19,43 @@ use sha2::Digest;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+/// A fixture file's JSON array: `fixtures/<provider>/<name>`.
+pub fn fixture(provider: &str, name: &str) -> Vec<serde_json::Value> {
+    let path = format!("{}/fixtures/{provider}/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    serde_json::from_str(&text).expect("fixture JSON")
+}
+
+/// Kairos's settings for a fake at `base` whose API lives under `api_path`.
+pub fn provider_settings(
+    base: &str,
+    client_id: &str,
+    api_path: &str,
+) -> kairos::config::OAuthProvider {
+    kairos::config::OAuthProvider {
+        client_id: Some(client_id.to_string()),
+        client_secret: Some(kairos::config::Secret::new("test-secret")),
+        auth_url: format!("{base}/auth"),
+        token_url: format!("{base}/token"),
+        api_url: format!("{base}{api_path}"),
+    }
+}
+
+/// Takes one from `throttle` if any is left: the caller answers rate limited.
+pub fn throttled(throttle: &mut u32) -> bool {
+    let limited = *throttle > 0;
+    *throttle = throttle.saturating_sub(1);
+    limited
+}
+
+/// Marks an answer as "try again in a second".
+pub fn retry_later(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+    response
+}
+
 /// Serves `router` on a free loopback port; returns its base URL.
 pub async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
