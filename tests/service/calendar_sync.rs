@@ -5,10 +5,10 @@
 //! removed on cancel; refused credentials surface as needs_reconnect and
 //! hide the host's slots; choosing calendars and disconnecting drop busy time.
 
-use crate::helpers::{App, Backend, assert_problem, booking, slot_starts};
+use crate::helpers::{App, Backend, assert_problem, slot_starts};
 use crate::on_both;
 use crate::radicale::radicale_with_passwords;
-use crate::sync_support::{SLOTS, connection, effects, free as starts, host, resync, sync};
+use crate::sync_support::{SLOTS, book, connection, effects, free as starts, host, resync, sync};
 use axum::http::{Method, StatusCode};
 use kairos::sync::caldav::CaldavClient;
 use serde_json::json;
@@ -137,19 +137,7 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     assert!(!has("2026-06-04T07:00:00Z"));
 
     // A booking is written to the destination calendar.
-    let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(booking("2026-06-01T08:00:00Z", "pat@example.com")),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
-    let uid = made.json["uid"].as_str().expect("uid").to_string();
-    let token = made.json["manage_token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let (uid, token) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
     let queued = app
         .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
         .await;

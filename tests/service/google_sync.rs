@@ -10,7 +10,7 @@ use crate::fakes::google::GoogleFake;
 use crate::helpers::{App, Backend};
 use crate::on_both;
 use crate::sync_support::{
-    connect, connection, effects, eventually, free, host, resync, served_app, sync,
+    book, connect, connection, effects, eventually, free, host, resync, served_app, sync,
 };
 use axum::http::{Method, StatusCode};
 use serde_json::json;
@@ -123,22 +123,7 @@ async fn google_end_to_end(backend: Backend) {
     );
 
     // A booking becomes an event with a Meet request and Kairos's own id.
-    let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(crate::helpers::booking(
-                "2026-06-01T08:00:00Z",
-                "pat@example.com",
-            )),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
-    let uid = made.json["uid"].as_str().expect("uid").to_string();
-    let token = made.json["manage_token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let (uid, token) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
     effects(&app).await;
     let event_id = kairos::sync::google::event_id(&uid);
     let written = fake.find(PRIMARY, &event_id).expect("written");
@@ -247,17 +232,7 @@ async fn google_outages_and_workers(backend: Backend) {
     );
 
     // A booking's write during the outage is retried later, visibly.
-    let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(crate::helpers::booking(
-                "2026-06-01T08:00:00Z",
-                "pat@example.com",
-            )),
-        )
-        .await;
-    let uid = made.json["uid"].as_str().expect("uid").to_string();
+    let (uid, _) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
     effects(&app).await;
     let effect = app
         .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)

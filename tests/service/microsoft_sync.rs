@@ -5,9 +5,11 @@
 //! create makes no second event) and a Teams meeting, revoked consent.
 
 use crate::fakes::microsoft::GraphFake;
-use crate::helpers::{Backend, booking};
+use crate::helpers::Backend;
 use crate::on_both;
-use crate::sync_support::{connect, connection, effects, free, host, resync, served_app, sync};
+use crate::sync_support::{
+    book, connect, connection, effects, free, host, resync, served_app, sync,
+};
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
@@ -95,19 +97,7 @@ async fn microsoft_end_to_end(backend: Backend) {
     );
 
     // A booking: one event, with Teams, even when the create is retried.
-    let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(booking("2026-06-01T08:00:00Z", "pat@example.com")),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
-    let uid = made.json["uid"].as_str().expect("uid").to_string();
-    let token = made.json["manage_token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let (uid, token) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
     effects(&app).await;
     app.store
         .delete_booking_event(&uid, &ana)
