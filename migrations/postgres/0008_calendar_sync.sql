@@ -76,8 +76,12 @@ CREATE INDEX effects_booking ON effects(booking_id, kind);
 
 -- A connection that needs reconnecting changes availability (its host shows
 -- no slots from stale data), so other processes must drop cached slots.
-CREATE TRIGGER calendar_connections_changed AFTER INSERT OR UPDATE OF status OR DELETE ON calendar_connections
+-- Only a change of status matters: every sync rewrites the row, and announcing
+-- each would keep every process's slot cache cold.
+CREATE TRIGGER calendar_connections_added AFTER INSERT OR DELETE ON calendar_connections
     FOR EACH STATEMENT EXECUTE FUNCTION kairos_notify_change();
+CREATE TRIGGER calendar_connections_status AFTER UPDATE ON calendar_connections
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION kairos_notify_change();
 
 -- An OAuth authorization in flight: the state handed to the provider (hashed)
 -- and the PKCE verifier (sealed), until the provider redirects back.

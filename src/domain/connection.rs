@@ -111,20 +111,23 @@ pub struct OAuthStartInput {
 }
 
 impl OAuthStartInput {
-    pub fn validate(&self) -> Result<(), ValidationError> {
+    /// Checks the input; returns `return_to` in its normalized form.
+    pub fn validate(&self) -> Result<Option<url::Url>, ValidationError> {
         if self.provider == Provider::Caldav {
             return invalid(
                 "provider",
                 "CalDAV connects with a password: POST /api/v1/connections/caldav",
             );
         }
-        if let Some(to) = &self.return_to {
-            let ok = url::Url::parse(to).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-            if !ok {
-                return invalid("return_to", "must be an http(s) URL");
-            }
+        match &self.return_to {
+            None => Ok(None),
+            Some(to) => match url::Url::parse(to.trim()) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+                    Ok(Some(url))
+                }
+                _ => invalid("return_to", "must be an http(s) URL"),
+            },
         }
-        Ok(())
     }
 }
 

@@ -352,6 +352,18 @@ impl Calendar {
                     None => FOREVER,
                 };
                 let end = end.min(FOREVER).max(start);
+                // An overriding instance also stands for the time it replaces:
+                // the row must be found when only its original time is queried.
+                let (start, end) = match &event.recurrence_id {
+                    Some(id) => {
+                        let original = Instant::from_naive_utc(id.local());
+                        (
+                            start.min(original.plus_seconds(-2 * DAY)),
+                            end.max(original.plus_seconds(event.longest() + DAY)),
+                        )
+                    }
+                    None => (start, end),
+                };
                 span = Some(match span {
                     Some(known) => Interval::new(known.start.min(start), known.end.max(end)),
                     None => Interval::new(start, end),

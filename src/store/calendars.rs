@@ -27,8 +27,9 @@ pub trait CalendarStore: Send + Sync {
     async fn delete_connection(&self, organization_id: &str, id: &str) -> Result<()>;
     async fn set_credentials(&self, id: &str, sealed: &str) -> Result<()>;
     /// Records the calendars a provider lists: names refreshed, vanished
-    /// ones (and their busy time) dropped. On the first listing the primary
-    /// calendar counts for conflicts and receives bookings.
+    /// ones (and their busy time) dropped; an empty listing changes nothing.
+    /// On the first listing the primary calendar counts for conflicts, and
+    /// receives bookings unless the host already has a destination.
     async fn save_calendars(&self, connection_id: &str, calendars: &[RemoteCalendar])
     -> Result<()>;
     /// Applies a choice of conflict and destination calendars; a calendar no
@@ -55,7 +56,14 @@ pub trait CalendarStore: Send + Sync {
         delta: &CalendarDelta,
         now: DateTime<Utc>,
     ) -> Result<bool>;
-    async fn finish_sync(&self, id: &str, outcome: &SyncOutcome) -> Result<()>;
+    /// Records how a sync ended, if the sync still holds its lease
+    /// (`lease_until` as claimed): a reconnect or a takeover meanwhile wins.
+    async fn finish_sync(
+        &self,
+        id: &str,
+        lease_until: DateTime<Utc>,
+        outcome: &SyncOutcome,
+    ) -> Result<()>;
     /// Makes a connection due at `at` (a push notification, or a request),
     /// even while a sync of it is running.
     async fn request_sync(&self, id: &str, at: DateTime<Utc>) -> Result<()>;
@@ -78,7 +86,12 @@ pub trait CalendarStore: Send + Sync {
     /// Events written for a booking (by its uid), one per host.
     async fn booking_events(&self, booking_uid: &str) -> Result<Vec<BookingEvent>>;
     async fn save_booking_event(&self, event: &BookingEvent) -> Result<()>;
-    async fn delete_booking_event(&self, booking_uid: &str, user_id: &str) -> Result<()>;
+    /// Forgets a written event; false when there was none (taken already).
+    async fn delete_booking_event(&self, booking_uid: &str, user_id: &str) -> Result<bool>;
+    /// Hands a written event from one booking to its successor; false when
+    /// the record is gone (another effect removed it).
+    async fn move_booking_event(&self, from_uid: &str, to_uid: &str, user_id: &str)
+    -> Result<bool>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -285,12 +298,25 @@ macro_rules! calendar_store {
             }
 
             async fn save_calendars(&self, connection_id: &str, remote: &[RemoteCalendar]) -> Result<()> {
+                // An empty listing is more likely a server hiccup than an account
+                // without calendars: dropping every choice on it would hurt.
+                if remote.is_empty() {
+                    return Ok(());
+                }
                 let mut tx = self.begin_write(&[]).await?;
                 let known: Vec<(String,)> = sqlx::query_as("SELECT external_id FROM connection_calendars WHERE connection_id = $1")
                     .bind(connection_id)
                     .fetch_all(&mut *tx)
                     .await?;
                 let first = known.is_empty();
+                // A second connection of the host does not take over the destination.
+                let (destinations,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM connection_calendars k JOIN calendar_connections c ON c.id = k.connection_id \
+                     WHERE k.is_destination AND c.user_id = (SELECT user_id FROM calendar_connections WHERE id = $1)",
+                )
+                .bind(connection_id)
+                .fetch_one(&mut *tx)
+                .await?;
                 for calendar in remote {
                     let chosen = first && calendar.primary;
                     sqlx::query(
@@ -304,7 +330,7 @@ macro_rules! calendar_store {
                     .bind(&calendar.name)
                     .bind(calendar.primary)
                     .bind(chosen)
-                    .bind(chosen)
+                    .bind(chosen && destinations == 0)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -330,15 +356,17 @@ macro_rules! calendar_store {
                 choice: &CalendarChoice,
                 now: DateTime<Utc>,
             ) -> Result<Connection> {
-                let mut tx = self.begin_write(&[]).await?;
                 let owner: Option<(String,)> = sqlx::query_as(
                     "SELECT user_id FROM calendar_connections WHERE id = $1 AND organization_id = $2",
                 )
                 .bind(connection_id)
                 .bind(organization_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(self.pool())
                 .await?;
                 let (user_id,) = owner.ok_or(StoreError::NotFound)?;
+                // The host's lock (PostgreSQL; SQLite's write lock) orders this
+                // against apply_delta, which takes it first too.
+                let mut tx = self.begin_write(std::slice::from_ref(&user_id)).await?;
                 let rows: Vec<(String, bool)> = sqlx::query_as(
                     "SELECT id, check_conflicts FROM connection_calendars WHERE connection_id = $1",
                 )
@@ -405,17 +433,19 @@ macro_rules! calendar_store {
             }
 
             async fn apply_delta(&self, calendar_id: &str, delta: &CalendarDelta, now: DateTime<Utc>) -> Result<bool> {
-                let mut tx = self.begin_write(&[]).await?;
-                let owner: Option<(String,)> = sqlx::query_as(
-                    "SELECT c.user_id FROM connection_calendars k JOIN calendar_connections c ON c.id = k.connection_id \
-                     WHERE k.id = $1 AND k.check_conflicts",
-                )
-                .bind(calendar_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let owner_of = "SELECT c.user_id FROM connection_calendars k JOIN calendar_connections c ON c.id = k.connection_id \
+                     WHERE k.id = $1 AND k.check_conflicts";
+                let owner: Option<(String,)> = sqlx::query_as(owner_of).bind(calendar_id).fetch_optional(self.pool()).await?;
                 let Some((user_id,)) = owner else {
                     return Ok(false);
                 };
+                // Under the host's lock, still checked? (A choice made meanwhile
+                // deleted the calendar's rows; writing them back would resurrect them.)
+                let mut tx = self.begin_write(std::slice::from_ref(&user_id)).await?;
+                let still: Option<(String,)> = sqlx::query_as(owner_of).bind(calendar_id).fetch_optional(&mut *tx).await?;
+                if still.is_none() {
+                    return Ok(false);
+                }
                 let source = $crate::store::calendars::calendar_source(calendar_id);
                 if delta.full {
                     sqlx::query("DELETE FROM busy_blocks WHERE calendar_id = $1")
@@ -473,17 +503,18 @@ macro_rules! calendar_store {
                 Ok(true)
             }
 
-            async fn finish_sync(&self, id: &str, outcome: &SyncOutcome) -> Result<()> {
+            async fn finish_sync(&self, id: &str, lease_until: DateTime<Utc>, outcome: &SyncOutcome) -> Result<()> {
                 let keep_request = "CASE WHEN lease_until IS NOT NULL AND next_sync_at < lease_until THEN next_sync_at ELSE $1 END";
                 match outcome {
                     SyncOutcome::Synced { at, next_at } => {
                         sqlx::query(sqlx::AssertSqlSafe(format!(
                             "UPDATE calendar_connections SET next_sync_at = {keep_request}, status = 'active', failures = 0, \
-                             last_error = NULL, last_synced_at = $2, lease_until = NULL, updated_at = $2 WHERE id = $3"
+                             last_error = NULL, last_synced_at = $2, lease_until = NULL, updated_at = $2 WHERE id = $3 AND lease_until = $4"
                         )))
                         .bind(next_at)
                         .bind(at)
                         .bind(id)
+                        .bind(lease_until)
                         .execute(self.pool())
                         .await?;
                     }
@@ -491,12 +522,13 @@ macro_rules! calendar_store {
                         let status = if *needs_reconnect { "needs_reconnect" } else { "retrying" };
                         sqlx::query(sqlx::AssertSqlSafe(format!(
                             "UPDATE calendar_connections SET next_sync_at = {keep_request}, status = $2, failures = failures + 1, \
-                             last_error = $3, lease_until = NULL WHERE id = $4"
+                             last_error = $3, lease_until = NULL WHERE id = $4 AND lease_until = $5"
                         )))
                         .bind(next_at)
                         .bind(status)
                         .bind(error)
                         .bind(id)
+                        .bind(lease_until)
                         .execute(self.pool())
                         .await?;
                     }
@@ -637,13 +669,24 @@ macro_rules! calendar_store {
                 Ok(())
             }
 
-            async fn delete_booking_event(&self, booking_uid: &str, user_id: &str) -> Result<()> {
-                sqlx::query("DELETE FROM booking_events WHERE booking_uid = $1 AND user_id = $2")
+            async fn delete_booking_event(&self, booking_uid: &str, user_id: &str) -> Result<bool> {
+                let done = sqlx::query("DELETE FROM booking_events WHERE booking_uid = $1 AND user_id = $2")
                     .bind(booking_uid)
                     .bind(user_id)
                     .execute(self.pool())
                     .await?;
-                Ok(())
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn move_booking_event(&self, from_uid: &str, to_uid: &str, user_id: &str) -> Result<bool> {
+                let done = sqlx::query("UPDATE booking_events SET booking_uid = $1 WHERE booking_uid = $2 AND user_id = $3")
+                    .bind(to_uid)
+                    .bind(from_uid)
+                    .bind(user_id)
+                    .execute(self.pool())
+                    .await
+                    .map_err(unique_as("booking_uid"))?;
+                Ok(done.rows_affected() > 0)
             }
         }
 

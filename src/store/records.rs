@@ -69,8 +69,9 @@ pub struct Snapshot {
     /// The participants of the poll being finalized, read after the poll was
     /// locked (votes can no longer change).
     pub poll_participants: Vec<crate::domain::Participant>,
-    /// Hosts with a calendar connection that needs reconnecting: what Kairos
-    /// holds of their calendars can no longer be trusted.
+    /// Hosts with a calendar connection that needs reconnecting, or whose
+    /// first sync has not succeeded: what Kairos holds of their calendars
+    /// cannot be trusted.
     pub stale_hosts: Vec<String>,
 }
 

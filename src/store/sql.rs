@@ -625,7 +625,8 @@ macro_rules! sql_store {
                 let rows: Vec<BusyRow> = query.build_query_as().fetch_all(&mut *conn).await?;
                 snapshot.busy = rows.into_iter().map(BusyBlock::from).collect();
                 let mut query = QueryBuilder::<$db>::new(
-                    "SELECT DISTINCT user_id FROM calendar_connections WHERE status = 'needs_reconnect' AND user_id IN (",
+                    "SELECT DISTINCT user_id FROM calendar_connections WHERE (status = 'needs_reconnect' \
+                     OR (last_synced_at IS NULL AND failures > 0)) AND user_id IN (",
                 );
                 let mut list = query.separated(", ");
                 for h in hosts {
@@ -1179,8 +1180,12 @@ macro_rules! sql_store {
                         .await?;
                 }
                 Self::write_history(&mut tx, &id, None, new.status, &new.actor, None).await?;
-                // A reschedule's effect also moves (or removes) the replaced booking's events.
+                // The new booking's effect moves the replaced booking's events; the
+                // replaced booking's own effect removes any its successor did not take.
                 Self::enqueue_effect(&mut tx, &new.organization_id, &id, EffectKind::CalendarWrite, at).await?;
+                if let Some(old_id) = &replaced {
+                    Self::enqueue_effect(&mut tx, &new.organization_id, old_id, EffectKind::CalendarWrite, at).await?;
+                }
                 tx.commit().await?;
                 // Everything the row holds is at hand: no need to read it back.
                 let mut hosts = hosts;

@@ -42,6 +42,30 @@ impl SyncError {
         )
     }
 
+    /// The same error, saying which calendar it came from.
+    pub fn prefixed(self, calendar: &str) -> SyncError {
+        let tell = |text: String| format!("calendar {calendar:?}: {text}");
+        match self {
+            SyncError::Unauthorized(t) => SyncError::Unauthorized(tell(t)),
+            SyncError::Temporary(t) => SyncError::Temporary(tell(t)),
+            SyncError::Permanent(t) => SyncError::Permanent(tell(t)),
+            SyncError::Setup(t) => SyncError::Setup(tell(t)),
+            other => other,
+        }
+    }
+
+    /// Of two failures, the one the connection's status must show: refused
+    /// credentials above all, then what retrying may fix, then the rest.
+    pub fn graver(a: SyncError, b: SyncError) -> SyncError {
+        let rank = |e: &SyncError| match e {
+            SyncError::Unauthorized(_) => 0,
+            SyncError::Setup(_) => 1,
+            e if e.is_retryable() => 2,
+            _ => 3,
+        };
+        if rank(&b) < rank(&a) { b } else { a }
+    }
+
     /// A failure of the HTTP exchange itself.
     pub fn from_http(error: &reqwest::Error) -> SyncError {
         SyncError::Temporary(format!("network: {error}"))

@@ -131,7 +131,7 @@ pub async fn start_oauth(
     organization_id: &str,
     input: &OAuthStartInput,
 ) -> Result<url::Url, ConnectError> {
-    input.validate()?;
+    let return_to = input.validate()?;
     service.keys().map_err(provider(""))?;
     check_user(service, organization_id, &input.user_id).await?;
     let client = OAuthClient::new(service, input.provider).map_err(provider("provider"))?;
@@ -150,7 +150,8 @@ pub async fn start_oauth(
         user_id: input.user_id.clone(),
         provider: input.provider,
         verifier,
-        return_to: input.return_to.clone(),
+        // Normalized: what the callback redirects to is a valid header value.
+        return_to: return_to.map(|u| u.to_string()),
         expires_at: service.now() + OAUTH_STATE_LIFETIME,
     };
     service
@@ -260,6 +261,28 @@ pub async fn choose_calendars(
 ) -> Result<Connection, ConnectError> {
     let connection = connection(service, organization_id, id).await?;
     choice.validate(&connection.calendars)?;
+    // Calendars no longer watched lose their push channels (best effort).
+    let unwatched: Vec<&crate::domain::ConnectedCalendar> = connection
+        .calendars
+        .iter()
+        .filter(|c| c.push.is_some() && !choice.check_conflicts.contains(&c.id))
+        .collect();
+    if !unwatched.is_empty() {
+        match open(service, id).await {
+            Ok((api, access)) => {
+                for calendar in unwatched {
+                    if let Some((_, channel)) =
+                        access.channels.iter().find(|(c, _)| *c == calendar.id)
+                        && let Err(error) = super::push::stop(&api, channel).await
+                    {
+                        tracing::warn!(connection = id, %error, "could not stop a push channel");
+                    }
+                    service.store.set_push(&calendar.id, None).await?;
+                }
+            }
+            Err(error) => tracing::warn!(connection = id, %error, "could not stop push channels"),
+        }
+    }
     let connection = service
         .store
         .choose_calendars(organization_id, id, choice, service.now())

@@ -398,3 +398,33 @@ impl CalendarApi for GoogleApi {
         answer.removed()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moved_instance_is_found_at_its_original_time_too() {
+        // Monday's instance moved to Friday: the row must reach back to Monday,
+        // or a query for Monday alone would miss the override and show it busy.
+        let event = json!({ "id": "weekly_20260601T080000Z", "status": "confirmed", "recurringEventId": "weekly",
+            "originalStartTime": { "dateTime": "2026-06-01T10:00:00+02:00", "timeZone": "Europe/Berlin" },
+            "start": { "dateTime": "2026-06-05T10:00:00+02:00", "timeZone": "Europe/Berlin" },
+            "end": { "dateTime": "2026-06-05T11:00:00+02:00", "timeZone": "Europe/Berlin" } });
+        let Some(Reading::Busy(row)) = read_event(&event) else {
+            panic!("an exception is a busy row");
+        };
+        assert_eq!(row.series.as_deref(), Some("weekly"));
+        let original: DateTime<Utc> = "2026-06-01T08:00:00Z".parse().expect("instant");
+        let moved_end: DateTime<Utc> = "2026-06-05T09:00:00Z".parse().expect("instant");
+        assert!(row.start <= original && row.end >= moved_end, "{row:?}");
+        let cancelled = json!({ "id": "weekly_x", "status": "cancelled", "recurringEventId": "weekly",
+            "originalStartTime": { "dateTime": "2026-06-08T10:00:00+02:00" } });
+        assert!(
+            matches!(read_event(&cancelled), Some(Reading::Busy(row)) if row.ical.as_deref().is_some_and(|t| t.contains("STATUS:CANCELLED")))
+        );
+        let free = json!({ "id": "f", "status": "confirmed", "transparency": "transparent",
+            "start": { "dateTime": "2026-06-01T10:00:00Z" }, "end": { "dateTime": "2026-06-01T11:00:00Z" } });
+        assert!(matches!(read_event(&free), Some(Reading::Gone(id)) if id == "f"));
+    }
+}

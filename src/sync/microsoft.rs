@@ -241,8 +241,9 @@ impl CalendarApi for GraphApi {
                 .send(Method::GET, &next, None, &[Self::PREFER])
                 .await?;
             let expired = answer.status == StatusCode::GONE
-                || answer.text.contains("SyncStateNotFound")
-                || answer.text.contains("resyncRequired");
+                || (!answer.status.is_success()
+                    && (answer.text.contains("SyncStateNotFound")
+                        || answer.text.contains("resyncRequired")));
             if expired && current.is_some() {
                 return Err(SyncError::SyncTokenInvalid);
             }

@@ -170,20 +170,27 @@ fn token_error<RE: std::error::Error + 'static>(
     error: RequestTokenError<RE, oauth2::basic::BasicErrorResponse>,
 ) -> SyncError {
     match error {
-        RequestTokenError::ServerResponse(response) => match response.error() {
-            // Revoked consent, an expired or reused grant, a client no longer allowed.
-            BasicErrorResponseType::InvalidGrant
-            | BasicErrorResponseType::InvalidClient
-            | BasicErrorResponseType::UnauthorizedClient => SyncError::Unauthorized(format!(
+        RequestTokenError::ServerResponse(response) => {
+            let detail = format!(
                 "{}{}",
                 response.error().as_ref(),
                 response
                     .error_description()
                     .map(|d| format!(": {d}"))
                     .unwrap_or_default()
-            )),
-            other => SyncError::Permanent(format!("token endpoint: {}", other.as_ref())),
-        },
+            );
+            match response.error() {
+                // Revoked consent, an expired or reused grant: the host must reconnect.
+                BasicErrorResponseType::InvalidGrant => SyncError::Unauthorized(detail),
+                // Kairos's own client is refused: a configuration fault, which
+                // must not send every host to reconnect.
+                BasicErrorResponseType::InvalidClient
+                | BasicErrorResponseType::UnauthorizedClient => SyncError::Setup(format!(
+                    "the OAuth client is refused ({detail}); check the client id and secret"
+                )),
+                _ => SyncError::Permanent(format!("token endpoint: {detail}")),
+            }
+        }
         RequestTokenError::Request(e) => SyncError::Temporary(format!("token endpoint: {e}")),
         // An answer that is not a token response is usually an outage page.
         RequestTokenError::Parse(e, _) => SyncError::Temporary(format!("token endpoint: {e}")),
@@ -246,7 +253,33 @@ impl TokenSource {
         self.refresh_locked(&mut credentials).await
     }
 
+    /// What the store holds now, if another worker refreshed meanwhile.
+    async fn stored(&self) -> Option<Credentials> {
+        if self.connection.id.is_empty() {
+            return None;
+        }
+        let access = self
+            .service
+            .store
+            .connection_access(&self.connection.id)
+            .await
+            .ok()?;
+        super::runner::credentials(&self.service, &access).ok()
+    }
+
     async fn refresh_locked(&self, credentials: &mut Credentials) -> Result<String, SyncError> {
+        // Workers (sync, effects, push) hold their own copies: one that
+        // refreshed first may have rotated the refresh token. Take its token
+        // when it is fresh, and refresh from the newest refresh token.
+        if let Some(stored @ Credentials::OAuth { .. }) = self.stored().await {
+            let fresh = matches!(&stored, Credentials::OAuth { access_token, expires_at, .. }
+                if *expires_at > self.service.now() + Duration::seconds(REFRESH_MARGIN_SECONDS)
+                    && !matches!(&*credentials, Credentials::OAuth { access_token: mine, .. } if mine == access_token));
+            *credentials = stored;
+            if fresh && let Credentials::OAuth { access_token, .. } = &*credentials {
+                return Ok(access_token.clone());
+            }
+        }
         let Credentials::OAuth {
             refresh_token: Some(refresh_token),
             ..

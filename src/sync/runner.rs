@@ -143,6 +143,7 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
         .await
         .map_err(store_error)?;
     let mut report = SyncReport::default();
+    let mut failure: Option<SyncError> = None;
     for (calendar_id, token) in &access.sync_tokens {
         let Some(calendar) = access
             .connection
@@ -155,9 +156,23 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
         let delta = match api.changes(&calendar.external_id, token.as_deref()).await {
             Err(SyncError::SyncTokenInvalid) if token.is_some() => {
                 tracing::info!(connection = id, calendar = %calendar.name, "sync token expired: full resync");
-                api.changes(&calendar.external_id, None).await?
+                api.changes(&calendar.external_id, None).await
             }
-            other => other?,
+            other => other,
+        };
+        // One failing calendar (a shared one gone 403) does not stop the others;
+        // the connection reports the gravest failure once all were tried.
+        let delta = match delta {
+            Ok(delta) => delta,
+            Err(error) => {
+                let error = SyncError::prefixed(error, &calendar.name);
+                tracing::warn!(connection = id, %error, "calendar sync failed");
+                failure = Some(match failure {
+                    Some(known) => SyncError::graver(known, error),
+                    None => error,
+                });
+                continue;
+            }
         };
         let applied = service
             .store
@@ -174,7 +189,10 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
             }
         }
     }
-    Ok(report)
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(report),
+    }
 }
 
 /// The next attempt after `failures` failures in a row.
@@ -188,17 +206,27 @@ pub fn retry_delay(error: &SyncError, failures: u32) -> Duration {
     }
 }
 
-/// Syncs one connection and records how it went.
-pub async fn run_one(service: &SyncService, id: &str) -> Result<SyncReport, SyncError> {
+/// Syncs one connection claimed until `lease_until` and records how it went.
+pub async fn run_one(
+    service: &SyncService,
+    id: &str,
+    lease_until: chrono::DateTime<chrono::Utc>,
+) -> Result<SyncReport, SyncError> {
     let result = sync_connection(service, id).await;
     let now = service.now();
     let outcome = match &result {
         Ok(_) => {
-            let pushed = service
-                .store
-                .connection_access(id)
-                .await
-                .is_ok_and(|a| !a.channels.is_empty());
+            // Push counts only while every checked calendar has a live channel.
+            let pushed = service.store.connection_access(id).await.is_ok_and(|a| {
+                let mut checked = a
+                    .connection
+                    .calendars
+                    .iter()
+                    .filter(|c| c.check_conflicts)
+                    .peekable();
+                checked.peek().is_some()
+                    && checked.all(|c| c.push.as_ref().is_some_and(|p| p.expires_at > now))
+            });
             let every = if pushed {
                 PUSH_SAFETY_POLL
             } else {
@@ -224,7 +252,7 @@ pub async fn run_one(service: &SyncService, id: &str) -> Result<SyncReport, Sync
             }
         }
     };
-    if let Err(error) = service.store.finish_sync(id, &outcome).await {
+    if let Err(error) = service.store.finish_sync(id, lease_until, &outcome).await {
         tracing::error!(connection = id, %error, "cannot record the sync outcome");
     }
     if let SyncOutcome::Failed {
@@ -242,16 +270,20 @@ pub async fn run_one(service: &SyncService, id: &str) -> Result<SyncReport, Sync
 /// Returns how many ran.
 pub async fn run_due(service: &SyncService, limit: u32) -> Result<usize, crate::store::StoreError> {
     let now = service.now();
+    // Whole milliseconds: the value is compared again when the sync ends,
+    // and databases keep less than nanoseconds.
+    let lease_until = chrono::DateTime::from_timestamp_millis((now + LEASE).timestamp_millis())
+        .unwrap_or(now + LEASE);
     let due = service
         .store
-        .claim_due_connections(now, now + LEASE, limit)
+        .claim_due_connections(now, lease_until, limit)
         .await?;
     let count = due.len();
     let mut tasks = tokio::task::JoinSet::new();
     for id in due {
         let service = service.clone();
         tasks.spawn(async move {
-            let _ = run_one(&service, &id).await;
+            let _ = run_one(&service, &id, lease_until).await;
         });
     }
     while tasks.join_next().await.is_some() {}

@@ -97,6 +97,37 @@ impl Clients {
     }
 }
 
+/// Removes a written event: whoever takes its record removes it (a record
+/// already taken was moved or removed by another effect). If the provider
+/// refuses, the record is put back for the retry.
+async fn remove(
+    service: &SyncService,
+    clients: &mut Clients,
+    event: &BookingEvent,
+) -> Result<(), SyncError> {
+    let store = &service.store;
+    if !store
+        .delete_booking_event(&event.booking_uid, &event.user_id)
+        .await
+        .map_err(store_error)?
+    {
+        return Ok(());
+    }
+    let removed = match clients.get(service, &event.connection_id).await {
+        Ok(api) => {
+            api.api()
+                .delete_event(&event.calendar_external_id, &event.event_id)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    if let Err(error) = removed {
+        store.save_booking_event(event).await.map_err(store_error)?;
+        return Err(error);
+    }
+    Ok(())
+}
+
 /// Carries out the calendar-write effect of booking `uid`.
 pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncError> {
     let store = &service.store;
@@ -112,32 +143,29 @@ pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncE
         .collect();
     let mut clients = Clients::default();
     // A reschedule: take over the replaced booking's events (to move them),
-    // and remove those of hosts who are no longer on the booking.
+    // and remove those of hosts who are no longer on the booking. Taking and
+    // removing are atomic on the record, so the replaced booking's own
+    // effect, running at the same time, never removes a moved event.
     if let Some(previous) = &booking.rescheduled_from {
         for old in store.booking_events(previous).await.map_err(store_error)? {
             let keep = holds
                 && booking.hosts.contains(&old.user_id)
                 && !written.contains_key(&old.user_id);
             if keep {
-                let adopted = BookingEvent {
-                    booking_uid: uid.to_string(),
-                    ..old.clone()
-                };
-                store
-                    .save_booking_event(&adopted)
+                if store
+                    .move_booking_event(previous, uid, &old.user_id)
                     .await
-                    .map_err(store_error)?;
-                written.insert(old.user_id.clone(), adopted);
+                    .map_err(store_error)?
+                {
+                    let adopted = BookingEvent {
+                        booking_uid: uid.to_string(),
+                        ..old
+                    };
+                    written.insert(adopted.user_id.clone(), adopted);
+                }
             } else {
-                let api = clients.get(service, &old.connection_id).await?;
-                api.api()
-                    .delete_event(&old.calendar_external_id, &old.event_id)
-                    .await?;
+                remove(service, &mut clients, &old).await?;
             }
-            store
-                .delete_booking_event(previous, &old.user_id)
-                .await
-                .map_err(store_error)?;
         }
     }
     let hosts: Vec<&String> = if holds {
@@ -145,17 +173,29 @@ pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncE
     } else {
         Vec::new()
     };
+    // A rescheduled booking's events are left to its successor to move,
+    // unless the successor has (or needs) none for that host.
+    let successor_takes = match (&booking.rescheduled_to, holds) {
+        (Some(next), false) => {
+            let next = store.booking(next).await.map_err(store_error)?.booking;
+            let moved: Vec<String> = store
+                .booking_events(&next.uid)
+                .await
+                .map_err(store_error)?
+                .into_iter()
+                .map(|e| e.user_id)
+                .collect();
+            next.hosts
+                .into_iter()
+                .filter(|h| next.status == BookingStatus::Accepted && !moved.contains(h))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     // Events of hosts no longer holding this booking go.
     for (user, event) in &written {
-        if !hosts.contains(&user) {
-            let api = clients.get(service, &event.connection_id).await?;
-            api.api()
-                .delete_event(&event.calendar_external_id, &event.event_id)
-                .await?;
-            store
-                .delete_booking_event(uid, user)
-                .await
-                .map_err(store_error)?;
+        if !hosts.contains(&user) && !successor_takes.contains(user) {
+            remove(service, &mut clients, event).await?;
         }
     }
     if hosts.is_empty() {

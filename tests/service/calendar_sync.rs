@@ -243,7 +243,8 @@ async fn caldav_sync_end_to_end(backend: Backend) {
         "{}",
         last_sync.json
     );
-    // Reconnecting (same account) makes it whole again.
+    // Reconnecting (same account) makes it whole again, even while a sync that
+    // still used the old password is running: its late verdict is dropped.
     let again = app
         .admin(
             Method::POST,
@@ -254,6 +255,33 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.json);
     assert_eq!(again.json["id"], id.as_str(), "the same connection");
     assert_eq!(again.json["status"], "active");
+    let now = crate::helpers::test_now();
+    let lease = now + chrono::Duration::minutes(10);
+    app.store.request_sync(&id, now).await.expect("due");
+    let claimed = app
+        .store
+        .claim_due_connections(now, lease, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed, vec![id.clone()]);
+    let again = app
+        .admin(
+            Method::POST,
+            "/api/v1/connections/caldav",
+            Some(connect("right")),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.json);
+    let late = kairos::store::SyncOutcome::Failed {
+        error: "refused".to_string(),
+        next_at: now,
+        needs_reconnect: true,
+    };
+    app.store
+        .finish_sync(&id, lease, &late)
+        .await
+        .expect("finish");
+    assert_eq!(connection(&app, &id).await["status"], "active");
     assert!(!starts(&app).await.is_empty());
 
     // Unchecking the calendar drops its busy time; disconnecting drops the rest.
