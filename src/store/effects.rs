@@ -117,8 +117,14 @@ macro_rules! effect_store {
                     EffectOutcome::Retry { at, error } => ("pending", *at, Some(error.as_str())),
                     EffectOutcome::Failed { error } => ("failed", now, Some(error.as_str())),
                 };
+                // A retry is dropped in favour of a newer waiting effect of the same
+                // booking and kind: that one reconciles everything, and two of them
+                // must never run at once.
                 sqlx::query(
-                    "UPDATE effects SET status = $1, run_at = $2, last_error = $3, lease_until = NULL, updated_at = $4 WHERE id = $5",
+                    "UPDATE effects SET status = CASE WHEN $1 = 'pending' AND EXISTS (SELECT 1 FROM effects o \
+                     WHERE o.booking_id = effects.booking_id AND o.kind = effects.kind AND o.id <> effects.id \
+                     AND o.status = 'pending') THEN 'done' ELSE $1 END, \
+                     run_at = $2, last_error = $3, lease_until = NULL, updated_at = $4 WHERE id = $5",
                 )
                 .bind(status)
                 .bind(run_at)
