@@ -206,6 +206,9 @@ fn print_demo(base: &str, demo: &crate::demo::DemoData) {
     for (user, event, title) in &demo.links {
         println!("    {title:<32} {base}/api/v1/public/{user}/{event}");
     }
+    println!(
+        "  calendar credentials: sealed with KAIROS_SECRET_KEYS, else the key in kairos-demo.keys"
+    );
     println!("  slots for the next week:");
     println!(
         "    curl '{base}/api/v1/public/ana/intro/slots?start={start}T00:00:00Z&end={end}T00:00:00Z&timezone=Europe/Berlin'"

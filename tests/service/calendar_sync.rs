@@ -349,4 +349,69 @@ async fn connecting_needs_keys(backend: Backend) {
     assert_problem(&oauth, StatusCode::SERVICE_UNAVAILABLE, None);
 }
 
-on_both!(caldav_sync_end_to_end, connecting_needs_keys);
+/// A collective booking is written to each host's own calendar, and a
+/// cancellation removes it from each.
+async fn collective_writes_every_host(backend: Backend) {
+    let Some(server) = crate::radicale::radicale().await else {
+        return;
+    };
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let mut calendars = Vec::new();
+    let mut hosts = Vec::new();
+    for name in ["ana", "bo"] {
+        let id = app.host(name, "UTC", crate::helpers::office_hours()).await;
+        let (client, work) = server.work_calendar(name, "x").await;
+        let made = app
+            .admin(
+                Method::POST,
+                "/api/v1/connections/caldav",
+                Some(json!({ "user_id": id, "server_url": server.url.as_str(), "username": name, "password": "x" })),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
+        hosts.push(json!({ "user_id": id }));
+        calendars.push((client, work));
+    }
+    app.event_type(json!({ "owner_id": hosts[0]["user_id"], "slug": "pair", "title": "Pair", "kind": "collective",
+        "duration_minutes": 60, "hosts": hosts }))
+        .await;
+    let made = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/pair/bookings",
+            Some(crate::helpers::booking(
+                "2026-06-01T10:00:00Z",
+                "pat@example.com",
+            )),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
+    assert_eq!(effects(&app).await, 1);
+    for (client, work) in &calendars {
+        let own = own_events(client, work).await;
+        assert_eq!(own.len(), 1, "each host's calendar: {own:?}");
+        assert_eq!(own[0].1, "DTSTART:20260601T100000Z");
+    }
+    let uid = made.json["uid"].as_str().expect("uid");
+    let token = made.json["manage_token"].as_str().expect("token");
+    let cancelled = app
+        .public(
+            Method::POST,
+            &format!("/api/v1/manage/{uid}/cancel?token={token}"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
+    effects(&app).await;
+    for (client, work) in &calendars {
+        assert!(own_events(client, work).await.is_empty());
+    }
+}
+
+on_both!(
+    caldav_sync_end_to_end,
+    connecting_needs_keys,
+    collective_writes_every_host
+);

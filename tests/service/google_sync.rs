@@ -68,6 +68,15 @@ async fn google_end_to_end(backend: Backend) {
     resync(&app, &id).await;
     assert_eq!(fake.oauth.lock().expect("oauth").refreshes, 1);
     assert_eq!(connection(&app, &id).await["status"], "active");
+    // A token about to expire is refreshed before use, without a 401 first.
+    let requests = fake.world.lock().expect("world").requests;
+    app.set_now("2026-05-25T00:59:00Z");
+    resync(&app, &id).await;
+    assert_eq!(fake.oauth.lock().expect("oauth").refreshes, 2);
+    let unauthorized = fake.world.lock().expect("world").unauthorized;
+    assert_eq!(unauthorized, 1, "only the expiry above was answered 401");
+    assert!(fake.world.lock().expect("world").requests > requests);
+    app.set_now("2026-05-25T00:00:00Z");
 
     // Rate limits (429 and 403 rateLimitExceeded) are waited out.
     fake.world.lock().expect("world").throttle = 2;

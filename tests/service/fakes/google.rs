@@ -42,6 +42,8 @@ pub struct World {
     pub throttle: u32,
     /// Every API call answers 503 while set.
     pub outage: bool,
+    /// Calls answered 401 (expired or unknown access token).
+    pub unauthorized: u32,
     pub channels: Vec<Channel>,
     pub stopped: Vec<String>,
     pub requests: u32,
@@ -65,6 +67,7 @@ type Shared = (Arc<Mutex<World>>, SharedOAuth);
 /// Auth and throttling, shared by every API route.
 fn gate(state: &Shared, headers: &HeaderMap) -> Option<Response> {
     if !state.1.lock().expect("oauth").authorized(headers) {
+        state.0.lock().expect("world").unauthorized += 1;
         return Some(error(
             StatusCode::UNAUTHORIZED,
             "authError",
