@@ -193,6 +193,10 @@ pub struct SyncedEvent {
     pub end: DateTime<Utc>,
     /// iCalendar text, for recurring series, their exceptions and all-day events.
     pub ical: Option<String>,
+    /// The Kairos booking (uid) the event says it was written for. Sync drops
+    /// it only if that booking is in this store and holds this host: the
+    /// booking already counts, and a claim from elsewhere proves nothing.
+    pub written_for: Option<String>,
 }
 
 /// What one sync of one calendar found.

@@ -24,7 +24,8 @@ pub fn is_own_uid(uid: &str) -> bool {
 }
 
 /// One iCalendar object (a CalDAV resource) as a busy row; `None` when it
-/// does not make the host busy (Kairos's own event, a declined invitation).
+/// does not make the host busy (a declined invitation). An event Kairos
+/// wrote says for which booking (`written_for`).
 /// `self_emails` are the host's addresses, to recognize their attendance.
 pub fn from_ical(
     external_id: &str,
@@ -32,9 +33,12 @@ pub fn from_ical(
     self_emails: &[String],
 ) -> Result<Option<SyncedEvent>, String> {
     let calendar = parse_calendar(text).map_err(|e| e.to_string())?;
-    if !calendar.series.is_empty() && calendar.series.iter().all(|s| is_own_uid(&s.uid)) {
-        return Ok(None);
-    }
+    let written_for = calendar
+        .series
+        .first()
+        .and_then(|s| s.uid.strip_suffix(OWN_UID_SUFFIX))
+        .filter(|_| calendar.series.iter().all(|s| is_own_uid(&s.uid)))
+        .map(str::to_string);
     if declined(text, self_emails) {
         return Ok(None);
     }
@@ -47,6 +51,7 @@ pub fn from_ical(
         start: span.start.to_utc(),
         end: span.end.to_utc(),
         ical: Some(text.to_string()),
+        written_for,
     }))
 }
 
@@ -186,6 +191,7 @@ mod tests {
         let me = vec![ME.to_string()];
         let plain = from_ical("a.ics", &event(""), &me).expect("parses");
         assert!(plain.is_some());
+        let plain = plain.clone();
         let declined = event("ATTENDEE;CN=Ana;PARTSTAT=DECLINED:mailto:ANA@example.com\r\n");
         assert_eq!(from_ical("a.ics", &declined, &me).expect("parses"), None);
         let folded = event("ATTENDEE;CN=Ana;PARTSTAT=DEC\r\n LINED:mailto:ana@example.com\r\n");
@@ -211,7 +217,11 @@ mod tests {
         };
         let own = booking_ical(&body, body.start);
         assert!(own.contains("SUMMARY:Intro\\, with\\; care"), "{own}");
-        assert_eq!(from_ical("bk1.ics", &own, &me).expect("parses"), None);
+        let mine = from_ical("bk1.ics", &own, &me)
+            .expect("parses")
+            .expect("a row");
+        assert_eq!(mine.written_for.as_deref(), Some("bk1"));
+        assert!(plain.expect("a row").written_for.is_none());
     }
 
     #[test]

@@ -84,11 +84,21 @@ fn declined_by_self(event: &Value) -> bool {
         })
 }
 
-fn is_own(event: &Value) -> bool {
+/// The booking Kairos wrote this event for, by its private property (or
+/// the UID Kairos gives events elsewhere).
+fn written_for(event: &Value) -> Option<String> {
     event
         .pointer(&format!("/extendedProperties/private/{BOOKING_PROPERTY}"))
-        .is_some()
-        || text(event, "iCalUID").is_some_and(|uid| is_own_uid(&uid))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            text(event, "iCalUID")
+                .filter(|uid| is_own_uid(uid))
+                .map(|uid| {
+                    uid.trim_end_matches(super::events::OWN_UID_SUFFIX)
+                        .to_string()
+                })
+        })
 }
 
 /// What one Google event means for the host's busy time.
@@ -103,9 +113,6 @@ fn read_event(event: &Value) -> Option<Reading> {
     let cancelled = text(event, "status").as_deref() == Some("cancelled");
     let free =
         text(event, "transparency").as_deref() == Some("transparent") || declined_by_self(event);
-    if is_own(event) {
-        return Some(Reading::Gone(id));
-    }
     let Some(master) = series.clone() else {
         // A plain event or a series master.
         if cancelled || free {
@@ -133,6 +140,7 @@ fn read_event(event: &Value) -> Option<Reading> {
                 start,
                 end,
                 ical: None,
+                written_for: written_for(event),
             }));
         }
         // Exceptions join the master's row through the series key.
@@ -143,7 +151,7 @@ fn read_event(event: &Value) -> Option<Reading> {
             ical_time("DTEND", end)?,
         ];
         lines.extend(recurrence);
-        return vevent(id, series, lines);
+        return vevent(id, series, lines, written_for(event));
     };
     // An exception: a moved, changed or cancelled instance of `master`.
     let original = event.get("originalStartTime")?;
@@ -163,10 +171,15 @@ fn read_event(event: &Value) -> Option<Reading> {
             lines.push("TRANSP:TRANSPARENT".to_string());
         }
     }
-    vevent(id, Some(master), lines)
+    vevent(id, Some(master), lines, None)
 }
 
-fn vevent(id: String, series: Option<String>, lines: Vec<String>) -> Option<Reading> {
+fn vevent(
+    id: String,
+    series: Option<String>,
+    lines: Vec<String>,
+    written_for: Option<String>,
+) -> Option<Reading> {
     let text = format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         lines.join("\r\n")
@@ -178,6 +191,7 @@ fn vevent(id: String, series: Option<String>, lines: Vec<String>) -> Option<Read
         start: span.start.to_utc(),
         end: span.end.to_utc(),
         ical: Some(text),
+        written_for,
     }))
 }
 

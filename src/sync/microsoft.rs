@@ -82,7 +82,8 @@ fn read_event(event: &Value, delta: &mut CalendarDelta) {
         .pointer("/responseStatus/response")
         .and_then(Value::as_str)
         == Some("declined");
-    let own = text(event, "transactionId").is_some_and(|t| t.starts_with("kairos-"));
+    let written_for =
+        text(event, "transactionId").and_then(|t| t.strip_prefix("kairos-").map(str::to_string));
     // A series master holds no time of its own in a calendar view.
     let master = text(event, "type").as_deref() == Some("seriesMaster");
     let times = event
@@ -90,13 +91,14 @@ fn read_event(event: &Value, delta: &mut CalendarDelta) {
         .and_then(instant)
         .zip(event.get("end").and_then(instant));
     match times {
-        Some((start, end)) if !(free || cancelled || declined || own || master) => {
+        Some((start, end)) if !(free || cancelled || declined || master) => {
             delta.upserts.push(SyncedEvent {
                 external_id: id,
                 series: None,
                 start,
                 end,
                 ical: None,
+                written_for,
             });
         }
         _ => delta.removed.push(id),

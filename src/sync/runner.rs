@@ -174,6 +174,8 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
                 continue;
             }
         };
+        let mut delta = delta;
+        drop_own_events(service, &access.connection.user_id, &mut delta).await?;
         let applied = service
             .store
             .apply_delta(calendar_id, &delta, service.now())
@@ -193,6 +195,32 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
         Some(error) => Err(error),
         None => Ok(report),
     }
+}
+
+/// Events Kairos wrote for this host's bookings are not busy time of their
+/// own: the booking already holds it (counting it again would eat group seats
+/// and buffers). Only bookings of this store holding this host count as ours.
+async fn drop_own_events(
+    service: &SyncService,
+    user_id: &str,
+    delta: &mut crate::store::CalendarDelta,
+) -> Result<(), SyncError> {
+    let mut own = Vec::new();
+    for event in &delta.upserts {
+        let Some(uid) = &event.written_for else {
+            continue;
+        };
+        match service.store.booking(uid).await {
+            Ok(stored) if stored.booking.hosts.iter().any(|h| h == user_id) => {
+                own.push(event.external_id.clone());
+            }
+            Ok(_) | Err(crate::store::StoreError::NotFound) => {}
+            Err(e) => return Err(SyncError::Temporary(format!("store: {e}"))),
+        }
+    }
+    delta.upserts.retain(|e| !own.contains(&e.external_id));
+    delta.removed.extend(own);
+    Ok(())
 }
 
 /// The next attempt after `failures` failures in a row.

@@ -159,6 +159,17 @@ async fn google_end_to_end(backend: Backend) {
     // Synced back, our own event is not counted as busy time twice.
     resync(&app, &id).await;
     assert_eq!(connection(&app, &id).await["event_count"], 5);
+    // An event claiming to be some other Kairos's booking is busy time like any.
+    fake.store(PRIMARY, json!({ "kind": "calendar#event", "id": "foreign", "status": "confirmed",
+        "start": { "dateTime": "2026-06-04T09:00:00Z" }, "end": { "dateTime": "2026-06-04T10:00:00Z" },
+        "extendedProperties": { "private": { "kairosBooking": "not-a-booking-here" } } }));
+    resync(&app, &id).await;
+    assert_eq!(connection(&app, &id).await["event_count"], 6);
+    assert!(
+        !free(&app)
+            .await
+            .contains(&"2026-06-04T09:00:00Z".to_string())
+    );
     let cancelled = app
         .public(
             Method::POST,
