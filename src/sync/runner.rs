@@ -14,7 +14,7 @@ use super::google::GoogleApi;
 use super::microsoft::GraphApi;
 use super::oauth::{TokenSource, connection_context};
 use super::rest::{RestClient, backoff};
-use crate::domain::{Connection, Provider};
+use crate::domain::Provider;
 use crate::store::{ConnectionAccess, SyncOutcome};
 use chrono::Duration as Span;
 use std::sync::Arc;
@@ -77,7 +77,7 @@ pub async fn open(service: &SyncService, access: &ConnectionAccess) -> Result<Op
                 .as_deref()
                 .ok_or_else(|| SyncError::Setup("CalDAV connection without server".to_string()))?;
             let server = url::Url::parse(server).map_err(|e| SyncError::Setup(e.to_string()))?;
-            let emails = self_emails(service, connection).await;
+            let emails = self_emails(service, access).await;
             let api = CaldavApi::new(server, &connection.account, &password, emails)
                 .map_err(SyncError::from)?;
             Ok(OpenApi::Caldav(api))
@@ -108,13 +108,13 @@ pub async fn open(service: &SyncService, access: &ConnectionAccess) -> Result<Op
 }
 
 /// The host's addresses: the account and the Kairos user's email.
-async fn self_emails(service: &SyncService, connection: &Connection) -> Vec<String> {
+async fn self_emails(service: &SyncService, access: &ConnectionAccess) -> Vec<String> {
+    let connection = &access.connection;
     let mut emails = vec![connection.account.clone()];
-    if let Ok(access) = service.store.connection_access(&connection.id).await
-        && let Ok(user) = service
-            .store
-            .user(&access.organization_id, &connection.user_id)
-            .await
+    if let Ok(user) = service
+        .store
+        .user(&access.organization_id, &connection.user_id)
+        .await
     {
         emails.push(user.input.email.as_str().to_string());
     }
@@ -242,16 +242,17 @@ pub async fn run_one(
 ) -> Result<SyncReport, SyncError> {
     let result = sync_connection(service, id).await;
     let now = service.now();
+    let connection = service
+        .store
+        .connection_access(id)
+        .await
+        .ok()
+        .map(|a| a.connection);
     let outcome = match &result {
         Ok(_) => {
             // Push counts only while every checked calendar has a live channel.
-            let pushed = service.store.connection_access(id).await.is_ok_and(|a| {
-                let mut checked = a
-                    .connection
-                    .calendars
-                    .iter()
-                    .filter(|c| c.check_conflicts)
-                    .peekable();
+            let pushed = connection.as_ref().is_some_and(|c| {
+                let mut checked = c.calendars.iter().filter(|c| c.check_conflicts).peekable();
                 checked.peek().is_some()
                     && checked.all(|c| c.push.as_ref().is_some_and(|p| p.expires_at > now))
             });
@@ -266,10 +267,7 @@ pub async fn run_one(
             }
         }
         Err(error) => {
-            let failures = match service.store.connection_access(id).await {
-                Ok(access) => access.connection.failures,
-                Err(_) => 0,
-            };
+            let failures = connection.as_ref().map_or(0, |c| c.failures);
             let delay = retry_delay(error, failures);
             tracing::warn!(connection = id, %error, ?delay, "calendar sync failed");
             let needs_reconnect = matches!(error, SyncError::Unauthorized(_));
