@@ -72,7 +72,12 @@ fn text_of(node: Option<Node<'_, '_>>) -> Option<String> {
 impl CaldavClient {
     pub fn new(user: &str, password: &str) -> Result<Self, CaldavError> {
         Ok(CaldavClient {
-            http: Client::builder().timeout(Duration::from_secs(30)).build()?,
+            // Redirects are followed by `request`, keeping the method: the
+            // HTTP client would turn a redirected PROPFIND into a GET.
+            http: Client::builder()
+                .timeout(Duration::from_secs(30))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
             user: user.to_string(),
             password: password.to_string(),
         })
@@ -85,18 +90,47 @@ impl CaldavClient {
         depth: Option<&str>,
         body: String,
     ) -> Result<String, CaldavError> {
+        Ok(self.request_at(method, url, depth, body).await?.0)
+    }
+
+    /// Like `request`, following redirects (`.well-known/caldav`) with the
+    /// same method; also returns the URL that answered, which relative hrefs
+    /// in the answer are relative to.
+    async fn request_at(
+        &self,
+        method: &str,
+        url: &Url,
+        depth: Option<&str>,
+        body: String,
+    ) -> Result<(String, Url), CaldavError> {
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|e| CaldavError::Protocol(e.to_string()))?;
-        let mut request = self
-            .http
-            .request(method, url.clone())
-            .basic_auth(&self.user, Some(&self.password))
-            .header("Content-Type", "application/xml; charset=utf-8")
-            .body(body);
-        if let Some(depth) = depth {
-            request = request.header("Depth", depth);
-        }
-        let response = request.send().await?;
+        let mut url = url.clone();
+        let mut hops = 0;
+        let response = loop {
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .basic_auth(&self.user, Some(&self.password))
+                .header("Content-Type", "application/xml; charset=utf-8")
+                .body(body.clone());
+            if let Some(depth) = depth {
+                request = request.header("Depth", depth);
+            }
+            let response = request.send().await?;
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            match location {
+                Some(to) if response.status().is_redirection() && hops < 5 => {
+                    hops += 1;
+                    url = url.join(&to)?;
+                }
+                _ => break response,
+            }
+        };
         let status = response.status();
         let text = response.text().await?;
         if !status.is_success() {
@@ -113,7 +147,7 @@ impl CaldavClient {
                 url: url.to_string(),
             });
         }
-        Ok(text)
+        Ok((text, url))
     }
 
     fn parse(text: &str) -> Result<Document<'_>, CaldavError> {
@@ -121,21 +155,22 @@ impl CaldavClient {
     }
 
     /// Follows `current-user-principal` and `calendar-home-set` from `server`
-    /// (a `.well-known/caldav` redirect is followed by the HTTP client) to the
-    /// user's calendars.
+    /// to the user's calendars. Where the server's root does not name a
+    /// principal (Nextcloud, for one), `/.well-known/caldav` is asked next
+    /// (RFC 6764), and its redirect followed.
     pub async fn discover(&self, server: &Url) -> Result<Vec<CalendarInfo>, CaldavError> {
-        let principal_query = r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>"#;
-        let text = self
-            .request("PROPFIND", server, Some("0"), principal_query.to_string())
-            .await?;
-        let doc = Self::parse(&text)?;
-        let principal = dav(doc.root(), "current-user-principal")
-            .and_then(|p| text_of(dav(p, "href")))
-            .ok_or_else(|| CaldavError::Protocol("no current-user-principal".to_string()))?;
-        let principal = server.join(&principal)?;
+        let (principal, base) = match self.principal(server).await {
+            Ok(found) => found,
+            Err(error @ CaldavError::Unauthorized(_)) => return Err(error),
+            Err(first) => {
+                let well_known = server.join("/.well-known/caldav")?;
+                self.principal(&well_known).await.map_err(|_| first)?
+            }
+        };
+        let principal = base.join(&principal)?;
         let home_query = r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-home-set/></d:prop></d:propfind>"#;
-        let text = self
-            .request("PROPFIND", &principal, Some("0"), home_query.to_string())
+        let (text, base) = self
+            .request_at("PROPFIND", &principal, Some("0"), home_query.to_string())
             .await?;
         let doc = Self::parse(&text)?;
         let home = doc
@@ -143,7 +178,20 @@ impl CaldavClient {
             .find(|n| n.has_tag_name((CALDAV, "calendar-home-set")))
             .and_then(|h| text_of(dav(h, "href")))
             .ok_or_else(|| CaldavError::Protocol("no calendar-home-set".to_string()))?;
-        self.calendars(&server.join(&home)?).await
+        self.calendars(&base.join(&home)?).await
+    }
+
+    /// The href of the current user's principal, and the URL that named it.
+    async fn principal(&self, start: &Url) -> Result<(String, Url), CaldavError> {
+        let query = r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>"#;
+        let (text, base) = self
+            .request_at("PROPFIND", start, Some("0"), query.to_string())
+            .await?;
+        let doc = Self::parse(&text)?;
+        let principal = dav(doc.root(), "current-user-principal")
+            .and_then(|p| text_of(dav(p, "href")))
+            .ok_or_else(|| CaldavError::Protocol("no current-user-principal".to_string()))?;
+        Ok((principal, base))
     }
 
     /// The calendar collections directly under `home`.

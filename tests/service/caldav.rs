@@ -172,3 +172,33 @@ async fn caldav_etag_fallback() {
     assert_eq!(next.removed.len(), 1);
     assert!(next.removed[0].ends_with("standup.ics"));
 }
+
+/// A server whose root names no principal (as Nextcloud's): discovery asks
+/// `/.well-known/caldav` and follows its redirect with PROPFIND intact.
+#[tokio::test]
+async fn caldav_discovery_through_well_known() {
+    let Some(server) = radicale().await else {
+        return;
+    };
+    let (client, _) = server.work_calendar("ana", "app-password").await;
+    let target = server.url.to_string();
+    let stub = axum::Router::new()
+        .route(
+            "/.well-known/caldav",
+            axum::routing::any(move || {
+                let target = target.clone();
+                async move { axum::response::Redirect::permanent(&target) }
+            }),
+        )
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND });
+    let base = crate::fakes::serve(stub).await;
+    let start: url::Url = format!("{base}/cloud/").parse().expect("url");
+    let calendars = client.discover(&start).await.expect("discovered");
+    assert_eq!(calendars.len(), 1, "{calendars:?}");
+    assert_eq!(calendars[0].name, "Work");
+    assert!(
+        calendars[0].url.as_str().starts_with(server.url.as_str()),
+        "hrefs resolve against the server that answered: {}",
+        calendars[0].url
+    );
+}
