@@ -197,6 +197,8 @@ async fn run(backend: &str, url: &str) {
     google.world.lock().expect("world").page_size = 250;
     let providers = kairos::config::ProviderSettings {
         google: google.settings(),
+        // Radicale listens on loopback.
+        caldav_allow_private_networks: true,
         ..Default::default()
     };
     let state = AppState::new(store.clone(), "http://127.0.0.1")

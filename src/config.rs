@@ -64,6 +64,9 @@ pub struct ProviderSettings {
     pub microsoft: OAuthProvider,
     /// Polling interval for connections without working push (CalDAV always).
     pub sync_interval_seconds: u64,
+    /// Whether CalDAV servers may be on private or local networks (a
+    /// Nextcloud on the LAN); off, the server must be a public address.
+    pub caldav_allow_private_networks: bool,
 }
 
 impl Default for ProviderSettings {
@@ -85,6 +88,7 @@ impl Default for ProviderSettings {
                 api_url: "https://graph.microsoft.com/v1.0".to_string(),
             },
             sync_interval_seconds: 300,
+            caldav_allow_private_networks: false,
         }
     }
 }
@@ -159,6 +163,7 @@ struct FileSettings {
     public_url: Option<String>,
     secret_keys: Option<String>,
     sync_interval_seconds: Option<u64>,
+    caldav_allow_private_networks: Option<bool>,
     google: Option<FileOAuth>,
     microsoft: Option<FileOAuth>,
 }
@@ -228,6 +233,13 @@ impl Settings {
                     }
                     layer.sync_interval_seconds = Some(seconds);
                 }
+                "KAIROS_CALDAV_ALLOW_PRIVATE_NETWORKS" => {
+                    layer.caldav_allow_private_networks = Some(match value.as_str() {
+                        "true" | "1" | "yes" => true,
+                        "false" | "0" | "no" => false,
+                        _ => return Err(bad("expected true or false")),
+                    });
+                }
                 other
                     if other.starts_with("KAIROS_GOOGLE_")
                         || other.starts_with("KAIROS_MICROSOFT_") =>
@@ -277,6 +289,9 @@ impl Settings {
         }
         if let Some(seconds) = layer.sync_interval_seconds {
             self.providers.sync_interval_seconds = seconds;
+        }
+        if let Some(allow) = layer.caldav_allow_private_networks {
+            self.providers.caldav_allow_private_networks = allow;
         }
         if let Some(google) = layer.google {
             google.apply(&mut self.providers.google);

@@ -70,14 +70,27 @@ fn text_of(node: Option<Node<'_, '_>>) -> Option<String> {
 }
 
 impl CaldavClient {
+    /// A client that may reach any address (tests, trusted setups).
     pub fn new(user: &str, password: &str) -> Result<Self, CaldavError> {
+        Self::build(user, password, false)
+    }
+
+    /// A client that reaches public addresses only (see `sync::network`).
+    pub fn public_only(user: &str, password: &str) -> Result<Self, CaldavError> {
+        Self::build(user, password, true)
+    }
+
+    fn build(user: &str, password: &str, public_only: bool) -> Result<Self, CaldavError> {
+        // Redirects are followed by `request`, keeping the method: the
+        // HTTP client would turn a redirected PROPFIND into a GET.
+        let mut builder = Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none());
+        if public_only {
+            builder = builder.dns_resolver(std::sync::Arc::new(super::network::PublicOnly));
+        }
         Ok(CaldavClient {
-            // Redirects are followed by `request`, keeping the method: the
-            // HTTP client would turn a redirected PROPFIND into a GET.
-            http: Client::builder()
-                .timeout(Duration::from_secs(30))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?,
+            http: builder.build()?,
             user: user.to_string(),
             password: password.to_string(),
         })
@@ -424,14 +437,32 @@ pub struct CaldavApi {
 const ETAG_TOKEN: &str = "etags:";
 
 impl CaldavApi {
+    /// `allow_private`: whether the server may be on a private network.
     pub fn new(
         server: Url,
         user: &str,
         password: &str,
         self_emails: Vec<String>,
+        allow_private: bool,
     ) -> Result<Self, CaldavError> {
+        let client = if allow_private {
+            CaldavClient::new(user, password)?
+        } else {
+            // Names are checked as they resolve; an address literal here.
+            let literal = server
+                .host_str()
+                .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+                .and_then(|h| h.parse::<std::net::IpAddr>().ok());
+            if literal.is_some_and(|ip| !super::network::is_public(ip)) {
+                return Err(CaldavError::Protocol(format!(
+                    "{server} is on a private or local network; set {} to allow it",
+                    super::network::ALLOW_SETTING
+                )));
+            }
+            CaldavClient::public_only(user, password)?
+        };
         Ok(CaldavApi {
-            client: CaldavClient::new(user, password)?,
+            client,
             server,
             self_emails,
             sync_collection: true,

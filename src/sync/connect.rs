@@ -76,11 +76,18 @@ pub async fn connect_caldav(
     let server = input.validate()?;
     service.keys().map_err(provider(""))?;
     check_user(service, organization_id, &input.user_id).await?;
+    let allow_private = service.providers.caldav_allow_private_networks;
+    if !allow_private {
+        super::network::check_public(&server)
+            .await
+            .map_err(|e| ValidationError::new("server_url", e))?;
+    }
     let api = CaldavApi::new(
         server.clone(),
         input.username.trim(),
         &input.password,
         Vec::new(),
+        allow_private,
     )
     .map_err(|e| provider("server_url")(e.into()))?;
     let calendars =

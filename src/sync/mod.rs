@@ -7,6 +7,7 @@
 //! - [`events`]: provider events as busy rows, and bookings as events.
 //! - [`connect`]: connecting, choosing calendars, disconnecting (use cases).
 //! - [`runner`]: one sync of one connection; [`writer`]: the calendar-write effect.
+//! - [`network`]: the guard that keeps CalDAV URLs off private networks.
 //! - [`oauth`]: authorization code with PKCE, token refresh; [`rest`]: the
 //!   retrying, refreshing HTTP exchange of the OAuth providers.
 //! - [`push`]: Google watch channels and Graph subscriptions.
@@ -17,6 +18,7 @@ pub mod connect;
 pub mod events;
 pub mod google;
 pub mod microsoft;
+pub mod network;
 pub mod oauth;
 pub mod push;
 pub mod rest;

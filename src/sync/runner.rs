@@ -78,8 +78,15 @@ pub async fn open(service: &SyncService, access: &ConnectionAccess) -> Result<Op
                 .ok_or_else(|| SyncError::Setup("CalDAV connection without server".to_string()))?;
             let server = url::Url::parse(server).map_err(|e| SyncError::Setup(e.to_string()))?;
             let emails = self_emails(service, access).await;
-            let api = CaldavApi::new(server, &connection.account, &password, emails)
-                .map_err(SyncError::from)?;
+            let allow_private = service.providers.caldav_allow_private_networks;
+            let api = CaldavApi::new(
+                server,
+                &connection.account,
+                &password,
+                emails,
+                allow_private,
+            )
+            .map_err(SyncError::from)?;
             Ok(OpenApi::Caldav(api))
         }
         (

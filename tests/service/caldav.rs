@@ -141,7 +141,7 @@ async fn caldav_etag_fallback() {
         .put(&work, "lunch.ics", &lunch(12))
         .await
         .expect("put");
-    let api = CaldavApi::new(server.url.clone(), "ana", "app-password", Vec::new())
+    let api = CaldavApi::new(server.url.clone(), "ana", "app-password", Vec::new(), true)
         .expect("api")
         .with_etags_only();
     let first = api.changes(work.as_str(), None).await.expect("full");

@@ -410,7 +410,47 @@ async fn collective_writes_every_host(backend: Backend) {
     }
 }
 
+/// By default a CalDAV server on a private or local network is refused
+/// (Kairos must not be pointed at its own network), naming the setting.
+async fn private_caldav_servers_refused(backend: Backend) {
+    let Some(app) = App::with_state(backend, |state| {
+        state.with_providers(kairos::config::ProviderSettings::default())
+    })
+    .await
+    else {
+        return;
+    };
+    let ana = app.host("ana", "UTC", json!({})).await;
+    for url in [
+        "http://127.0.0.1:5232/",
+        "http://localhost/",
+        "http://169.254.169.254/",
+        "http://[fd00::1]/",
+    ] {
+        let refused = app
+            .admin(
+                Method::POST,
+                "/api/v1/connections/caldav",
+                Some(json!({ "user_id": ana, "server_url": url, "username": "ana", "password": "p" })),
+            )
+            .await;
+        assert_problem(
+            &refused,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("server_url"),
+        );
+        assert!(
+            refused.json["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("KAIROS_CALDAV_ALLOW_PRIVATE_NETWORKS")),
+            "{}",
+            refused.json
+        );
+    }
+}
+
 on_both!(
+    private_caldav_servers_refused,
     caldav_sync_end_to_end,
     connecting_needs_keys,
     collective_writes_every_host

@@ -132,9 +132,15 @@ impl App {
         let now = Arc::new(Mutex::new(test_now()));
         let clock_now = now.clone();
         let keys = KeyRing::parse(&format!("t1:{}", KeyRing::generate_key())).expect("keys");
+        // The tests' CalDAV server (Radicale) listens on loopback.
+        let providers = kairos::config::ProviderSettings {
+            caldav_allow_private_networks: true,
+            ..Default::default()
+        };
         let state = AppState::new(store.clone(), "http://kairos.test")
             .with_clock(Arc::new(move || *clock_now.lock().expect("clock")))
-            .with_keys(Some(keys));
+            .with_keys(Some(keys))
+            .with_providers(providers);
         let state = configure(state);
         Some(App {
             sync: state.sync.clone(),

@@ -19,7 +19,10 @@ pub async fn served_app(
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
-    let mut settings = ProviderSettings::default();
+    let mut settings = ProviderSettings {
+        caldav_allow_private_networks: true,
+        ..Default::default()
+    };
     providers(&mut settings);
     let public = base.clone();
     let app = App::with_state(backend, move |mut state| {
