@@ -83,6 +83,8 @@ pub trait CalendarStore: Send + Sync {
     ) -> Result<Option<OAuthState>>;
     /// The destination of a host's bookings: `(connection id, calendar external id)`.
     async fn destination(&self, user_id: &str) -> Result<Option<(String, String)>>;
+    /// Ids of every event Kairos wrote into this host's calendars.
+    async fn written_event_ids(&self, user_id: &str) -> Result<Vec<String>>;
     /// Events written for a booking (by its uid), one per host.
     async fn booking_events(&self, booking_uid: &str) -> Result<Vec<BookingEvent>>;
     async fn save_booking_event(&self, event: &BookingEvent) -> Result<()>;
@@ -630,6 +632,14 @@ macro_rules! calendar_store {
                 .bind(user_id)
                 .fetch_optional(self.pool())
                 .await?)
+            }
+
+            async fn written_event_ids(&self, user_id: &str) -> Result<Vec<String>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT event_id FROM booking_events WHERE user_id = $1")
+                    .bind(user_id)
+                    .fetch_all(self.pool())
+                    .await?;
+                Ok(rows.into_iter().map(|(id,)| id).collect())
             }
 
             async fn booking_events(&self, booking_uid: &str) -> Result<Vec<BookingEvent>> {

@@ -149,6 +149,11 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
         .connection_access(id)
         .await
         .map_err(store_error)?;
+    let written = service
+        .store
+        .written_event_ids(&access.connection.user_id)
+        .await
+        .map_err(store_error)?;
     let mut report = SyncReport::default();
     let mut failure: Option<SyncError> = None;
     for (calendar_id, token) in &access.sync_tokens {
@@ -182,7 +187,7 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
             }
         };
         let mut delta = delta;
-        drop_own_events(service, &access.connection.user_id, &mut delta).await?;
+        drop_own_events(service, &access.connection.user_id, &written, &mut delta).await?;
         let applied = service
             .store
             .apply_delta(calendar_id, &delta, service.now())
@@ -206,14 +211,29 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
 
 /// Events Kairos wrote for this host's bookings are not busy time of their
 /// own: the booking already holds it (counting it again would eat group seats
-/// and buffers). Only bookings of this store holding this host count as ours.
+/// and buffers). Ours are those whose id Kairos recorded when writing them
+/// (`written`), and those naming a booking of this store that holds this
+/// host (a write whose record is not in yet).
 async fn drop_own_events(
     service: &SyncService,
     user_id: &str,
+    written: &[String],
     delta: &mut crate::store::CalendarDelta,
 ) -> Result<(), SyncError> {
     let mut own = Vec::new();
     for event in &delta.upserts {
+        // CalDAV ids are resource names; the synced id is their full href.
+        let recorded = written.iter().any(|id| {
+            event.external_id == *id
+                || event
+                    .external_id
+                    .strip_suffix(id.as_str())
+                    .is_some_and(|head| head.ends_with('/'))
+        });
+        if recorded {
+            own.push(event.external_id.clone());
+            continue;
+        }
         let Some(uid) = &event.written_for else {
             continue;
         };

@@ -114,6 +114,10 @@ async fn microsoft_end_to_end(backend: Backend) {
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert_eq!(ours[0]["isOnlineMeeting"], true);
     assert_eq!(ours[0]["start"]["dateTime"], "2026-06-01T08:00:00");
+    // Synced back without its transactionId, our event is still known by its id.
+    fake.world.lock().expect("world").hide_transaction_ids = true;
+    resync(&app, &id).await;
+    assert_eq!(connection(&app, &id).await["event_count"], 4);
     // Moved by a reschedule, then removed by a cancellation.
     let moved = app
         .public(

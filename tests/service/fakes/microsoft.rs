@@ -38,6 +38,8 @@ pub struct World {
     seq: u64,
     pub oldest_token: u64,
     pub throttle: u32,
+    /// Leave `transactionId` out of delta answers (Graph need not echo it).
+    pub hide_transaction_ids: bool,
     pub subscriptions: Vec<Subscription>,
     base: String,
 }
@@ -161,7 +163,12 @@ async fn delta(
     } else {
         PAGE
     };
-    let items: Vec<Value> = matching.iter().skip(offset).take(page).cloned().collect();
+    let mut items: Vec<Value> = matching.iter().skip(offset).take(page).cloned().collect();
+    if world.hide_transaction_ids {
+        for item in &mut items {
+            item.as_object_mut().map(|o| o.remove("transactionId"));
+        }
+    }
     let path = format!(
         "{}/v1.0/me/calendars/{calendar}/calendarView/delta",
         world.base
