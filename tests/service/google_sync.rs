@@ -116,7 +116,20 @@ async fn google_end_to_end(backend: Backend) {
         connection(&app, &id).await["event_count"].clone(),
     );
     fake.expire_sync_tokens();
+    {
+        // …even when a page in the middle is rate limited: that page is asked
+        // again and the listing goes on (calendar list: 2 pages, then the 410,
+        // then the events' pages; the second of those is refused once).
+        let mut world = fake.world.lock().expect("world");
+        world.throttle_from = Some(world.requests + 5);
+        world.throttle = 1;
+    }
     resync(&app, &id).await;
+    assert_eq!(
+        fake.world.lock().expect("world").throttle,
+        0,
+        "the throttle was hit"
+    );
     let after = (
         free(&app).await,
         connection(&app, &id).await["event_count"].clone(),

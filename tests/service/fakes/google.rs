@@ -38,8 +38,10 @@ pub struct World {
     seq: u64,
     /// Sync tokens below this are expired (410).
     pub oldest_token: u64,
-    /// The next this many API calls are rate limited.
+    /// The next this many API calls are rate limited…
     pub throttle: u32,
+    /// …from this request on (counting every API call), or at once.
+    pub throttle_from: Option<u32>,
     /// Every API call answers 503 while set.
     pub outage: bool,
     /// Calls answered 401 (expired or unknown access token).
@@ -83,7 +85,10 @@ fn gate(state: &Shared, headers: &HeaderMap) -> Option<Response> {
             "Backend Error",
         ));
     }
-    if super::throttled(&mut world.throttle) {
+    let throttling = world
+        .throttle_from
+        .is_none_or(|from| world.requests >= from);
+    if throttling && super::throttled(&mut world.throttle) {
         // Google uses both forms; alternate between them.
         let status = if world.throttle.is_multiple_of(2) {
             StatusCode::TOO_MANY_REQUESTS
