@@ -83,6 +83,8 @@ pub trait CalendarStore: Send + Sync {
     ) -> Result<Option<OAuthState>>;
     /// The destination of a host's bookings: `(connection id, calendar external id)`.
     async fn destination(&self, user_id: &str) -> Result<Option<(String, String)>>;
+    /// How many connections are in each status (for /metrics).
+    async fn connection_counts(&self) -> Result<Vec<(String, i64)>>;
     /// Ids of every event Kairos wrote into this host's calendars.
     async fn written_event_ids(&self, user_id: &str) -> Result<Vec<String>>;
     /// Events written for a booking (by its uid), one per host.
@@ -632,6 +634,12 @@ macro_rules! calendar_store {
                 .bind(user_id)
                 .fetch_optional(self.pool())
                 .await?)
+            }
+
+            async fn connection_counts(&self) -> Result<Vec<(String, i64)>> {
+                Ok(sqlx::query_as("SELECT status, COUNT(*) FROM calendar_connections GROUP BY status ORDER BY status")
+                    .fetch_all(self.pool())
+                    .await?)
             }
 
             async fn written_event_ids(&self, user_id: &str) -> Result<Vec<String>> {

@@ -25,6 +25,8 @@ pub trait EffectStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<()>;
     async fn effects(&self, organization_id: &str, filter: &EffectFilter) -> Result<Vec<Effect>>;
+    /// How many effects there are of each kind and status (for /metrics).
+    async fn effect_counts(&self) -> Result<Vec<(String, String, i64)>>;
     /// Puts a failed effect back in the queue, due now.
     async fn retry_effect(
         &self,
@@ -152,6 +154,12 @@ macro_rules! effect_store {
                     .push_bind(i64::from(filter.limit.unwrap_or(100).min(1000)));
                 let rows: Vec<$crate::store::effects::EffectRow> = query.build_query_as().fetch_all(self.pool()).await?;
                 rows.into_iter().map($crate::store::effects::EffectRow::into_effect).collect()
+            }
+
+            async fn effect_counts(&self) -> Result<Vec<(String, String, i64)>> {
+                Ok(sqlx::query_as("SELECT kind, status, COUNT(*) FROM effects GROUP BY kind, status ORDER BY kind, status")
+                    .fetch_all(self.pool())
+                    .await?)
             }
 
             async fn retry_effect(&self, organization_id: &str, id: &str, now: DateTime<Utc>) -> Result<Effect> {

@@ -231,6 +231,16 @@ async fn caldav_sync_end_to_end(backend: Backend) {
         "{broken}"
     );
     assert!(starts(&app).await.is_empty(), "no slots from stale data");
+    let metrics = app.public(Method::GET, "/metrics", None).await;
+    let text = metrics.json.as_str().expect("text");
+    assert!(
+        text.contains("kairos_calendar_connections{status=\"needs_reconnect\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kairos_effects{kind=\"calendar_write\",status=\"done\"}"),
+        "{text}"
+    );
     let lenient = app
         .event_type(json!({ "owner_id": ana, "slug": "lenient", "title": "Lenient", "kind": "one_on_one", "duration_minutes": 30, "stale_calendar": "use_last_sync" }))
         .await;

@@ -30,10 +30,69 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
+    let mut text = state.metrics.render();
+    text.push_str(&sync_gauges(&state).await);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+}
+
+/// Calendar connections and queued effects by status, read from the
+/// database at scrape time (every process sees the same numbers), so an
+/// alert can fire on `needs_reconnect` or `failed` instead of anyone
+/// finding out from a double booking.
+async fn sync_gauges(state: &AppState) -> String {
+    use crate::domain::{ConnectionStatus, EffectKind, EffectStatus};
+    use std::fmt::Write;
+    let mut out = String::new();
+    let connections = state.store.connection_counts().await;
+    let effects = state.store.effect_counts().await;
+    let (Ok(connections), Ok(effects)) = (connections, effects) else {
+        tracing::warn!("cannot read sync gauges for /metrics");
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "# HELP kairos_calendar_connections Calendar connections by status."
+    );
+    let _ = writeln!(out, "# TYPE kairos_calendar_connections gauge");
+    for status in [
+        ConnectionStatus::Active,
+        ConnectionStatus::Retrying,
+        ConnectionStatus::NeedsReconnect,
+    ] {
+        let count = connections
+            .iter()
+            .find(|(s, _)| s == status.as_str())
+            .map_or(0, |(_, n)| *n);
+        let _ = writeln!(
+            out,
+            "kairos_calendar_connections{{status=\"{}\"}} {count}",
+            status.as_str()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP kairos_effects Effects (calendar writes…) by kind and status."
+    );
+    let _ = writeln!(out, "# TYPE kairos_effects gauge");
+    for kind in [EffectKind::CalendarWrite] {
+        for status in [
+            EffectStatus::Pending,
+            EffectStatus::Done,
+            EffectStatus::Failed,
+        ] {
+            let count = effects
+                .iter()
+                .find(|(k, s, _)| k == kind.as_str() && s == status.as_str())
+                .map_or(0, |(_, _, n)| *n);
+            let _ = writeln!(
+                out,
+                "kairos_effects{{kind=\"{}\",status=\"{}\"}} {count}",
+                kind.as_str(),
+                status.as_str()
+            );
+        }
+    }
+    out
 }
 
 pub async fn openapi() -> impl IntoResponse {
