@@ -13,6 +13,7 @@ use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Week
 use chrono_tz::Tz;
 use kairos::engine::ical::{IcalError, parse_calendar};
 use kairos::engine::instant::parse_rfc3339;
+use kairos::engine::limits::Budget;
 use kairos::engine::{Instant, Interval, Zone};
 
 // ------------------------------------------------------------------ helpers
@@ -58,7 +59,13 @@ fn calendar(lines: &[&str]) -> String {
 fn busy_in(text: &str, host: Tz, window: Interval) -> Vec<Interval> {
     let calendar = parse_calendar(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let mut out = Vec::new();
-    calendar.busy(&Zone::Iana(host), window, &mut out);
+    let unreadable = calendar.busy(
+        &Zone::Iana(host),
+        window,
+        &mut out,
+        &mut Budget::for_query(),
+    );
+    assert!(unreadable.is_empty(), "{unreadable:?}");
     let mut intervals: Vec<Interval> = out.into_iter().map(|o| o.interval).collect();
     intervals.sort();
     intervals
@@ -782,7 +789,13 @@ fn rfc5545_examples_in_several_zones() {
             };
             let got = |window: Interval| -> Vec<Instant> {
                 let mut out = Vec::new();
-                calendar.busy(&Zone::Iana(placement.host()), window, &mut out);
+                let unreadable = calendar.busy(
+                    &Zone::Iana(placement.host()),
+                    window,
+                    &mut out,
+                    &mut Budget::for_query(),
+                );
+                assert!(unreadable.is_empty(), "{unreadable:?}");
                 let mut got: Vec<Instant> = out.iter().map(|o| o.interval.start).collect();
                 got.sort();
                 got

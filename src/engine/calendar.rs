@@ -4,8 +4,9 @@
 use super::civil::Zone;
 use super::instant::Instant;
 use super::interval::Interval;
+use super::limits::{Budget, Exceeded, SERIES_STEPS};
 use super::recurrence::{Recurrence, Until};
-use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -28,7 +29,7 @@ impl EventTime {
         }
     }
 
-    fn local(&self) -> NaiveDateTime {
+    pub(crate) fn local(&self) -> NaiveDateTime {
         match self {
             EventTime::Date(date) => date.and_time(NaiveTime::MIN),
             EventTime::Floating(local) | EventTime::Zoned(local, _) => *local,
@@ -149,7 +150,8 @@ impl EventComponent {
         excluded: &HashSet<i64>,
         excluded_dates: &HashSet<NaiveDate>,
         out: &mut Vec<Interval>,
-    ) {
+        budget: &mut Budget,
+    ) -> Result<(), Exceeded> {
         let zone = self.start.zone(host).clone();
         let exact = self.exact_length(host);
         let first_local = self.start.local();
@@ -171,18 +173,15 @@ impl EventComponent {
         if let Some(rule) = &self.rule {
             // Search local time generously: offsets are within ±1 day, and an
             // occurrence starting before the window may still reach into it.
-            let slack = chrono::Duration::seconds(exact + 2 * DAY);
-            let lo = zone.local(window.start) - slack;
-            let hi = zone.local(window.end) + chrono::Duration::seconds(2 * DAY);
+            let lo = shift(zone.local(window.start), -(exact + 2 * DAY));
+            let hi = shift(zone.local(window.end), 2 * DAY);
             let until = rule.until().map(|until| match until {
                 Until::Utc(utc) => zone.local(Instant::from_naive_utc(utc)),
                 Until::Local(local) => local,
-                Until::Date(date) => {
-                    date.and_time(NaiveTime::MIN) + chrono::Duration::seconds(DAY - 1)
-                }
+                Until::Date(date) => shift(date.and_time(NaiveTime::MIN), DAY - 1),
             });
             let mut locals = Vec::new();
-            rule.occurrences(lo, hi, until, &mut locals);
+            rule.occurrences(lo, hi, until, &mut locals, budget)?;
             for local in locals {
                 if local != first_local {
                     push(local, zone.instant(local), None, out);
@@ -196,12 +195,30 @@ impl EventComponent {
                 push(zone.local(start), start, rdate.length.as_ref(), out);
             }
         }
+        Ok(())
     }
+}
+
+/// `at` moved by `seconds`, stopping at the ends of the calendar instead of
+/// overflowing (inputs are bounded, this is the last line of defence).
+fn shift(at: NaiveDateTime, seconds: i64) -> NaiveDateTime {
+    let moved = TimeDelta::try_seconds(seconds).and_then(|delta| at.checked_add_signed(delta));
+    moved.unwrap_or(if seconds < 0 {
+        NaiveDateTime::MIN
+    } else {
+        NaiveDateTime::MAX
+    })
 }
 
 impl Series {
     /// Busy intervals of this series overlapping `window`.
-    pub fn busy(&self, host: &Zone, window: Interval, out: &mut Vec<Interval>) {
+    pub fn busy(
+        &self,
+        host: &Zone,
+        window: Interval,
+        out: &mut Vec<Interval>,
+        budget: &mut Budget,
+    ) -> Result<(), Exceeded> {
         let mut excluded: HashSet<i64> = HashSet::new();
         let mut excluded_dates: HashSet<NaiveDate> = HashSet::new();
         let mut exclude = |time: &EventTime, series_is_date: bool| match time {
@@ -223,7 +240,7 @@ impl Series {
             }
         }
         for master in self.masters.iter().filter(|m| m.busy) {
-            master.occurrences(host, window, &excluded, &excluded_dates, out);
+            master.occurrences(host, window, &excluded, &excluded_dates, out, budget)?;
         }
         let none = HashSet::new();
         let no_dates = HashSet::new();
@@ -233,18 +250,70 @@ impl Series {
                 rdates: Vec::new(),
                 ..instance.clone()
             };
-            single.occurrences(host, window, &none, &no_dates, out);
+            single.occurrences(host, window, &none, &no_dates, out, budget)?;
         }
+        Ok(())
+    }
+
+    /// An interval holding every busy instant of this series in any host
+    /// zone; see [`Calendar::span`].
+    pub fn span(&self) -> Option<Interval> {
+        let mut span: Option<Interval> = None;
+        for event in self.masters.iter().chain(&self.overrides) {
+            let start = Instant::from_naive_utc(event.start.local()).plus_seconds(-2 * DAY);
+            let end = match event.last_local_start() {
+                Some(last) => Instant::from_naive_utc(last).plus_seconds(event.longest() + DAY),
+                None => FOREVER,
+            };
+            let end = end.min(FOREVER).max(start);
+            // An overriding instance also stands for the time it replaces:
+            // the row must be found when only its original time is queried.
+            let (start, end) = match &event.recurrence_id {
+                Some(id) => {
+                    let original = Instant::from_naive_utc(id.local());
+                    (
+                        start.min(original.plus_seconds(-2 * DAY)),
+                        end.max(original.plus_seconds(event.longest() + DAY)),
+                    )
+                }
+                None => (start, end),
+            };
+            span = Some(match span {
+                Some(known) => Interval::new(known.start.min(start), known.end.max(end)),
+                None => Interval::new(start, end),
+            });
+        }
+        span
     }
 }
 
 impl Calendar {
-    /// Busy occurrences of every event overlapping `window`, tagged with their series.
-    pub fn busy(&self, host: &Zone, window: Interval, out: &mut Vec<Occurrence>) {
+    /// Busy occurrences of every event overlapping `window`, tagged with their
+    /// series. A series that goes over `budget` is counted busy over its whole
+    /// span (within the window) and returned, so a caller can refuse it or
+    /// report it; its time is never silently free.
+    pub fn busy(
+        &self,
+        host: &Zone,
+        window: Interval,
+        out: &mut Vec<Occurrence>,
+        budget: &mut Budget,
+    ) -> Vec<(Arc<str>, Exceeded)> {
         let mut intervals = Vec::new();
+        let mut unreadable = Vec::new();
         for (index, series) in self.series.iter().enumerate() {
             intervals.clear();
-            series.busy(host, window, &mut intervals);
+            if let Err(why) =
+                budget.series(|budget| series.busy(host, window, &mut intervals, budget))
+            {
+                intervals.clear();
+                let span = series.span().unwrap_or(window);
+                intervals.push(Interval::new(
+                    span.start.max(window.start),
+                    span.end.min(window.end),
+                ));
+                unreadable.push((series.uid.clone(), why));
+            }
             out.extend(intervals.iter().filter_map(|&interval| {
                 let interval = match self.bounds {
                     Some(bounds) => Interval::new(
@@ -259,6 +328,7 @@ impl Calendar {
                 })
             }));
         }
+        unreadable
     }
 }
 
@@ -278,17 +348,24 @@ impl EventComponent {
             if let Some(until) = rule.until() {
                 let until = match until {
                     // At most a day from local time, whatever the zone.
-                    Until::Utc(utc) => utc + chrono::Duration::seconds(DAY),
+                    Until::Utc(utc) => shift(utc, DAY),
                     Until::Local(local) => local,
-                    Until::Date(date) => {
-                        date.and_time(NaiveTime::MIN) + chrono::Duration::seconds(DAY)
-                    }
+                    Until::Date(date) => shift(date.and_time(NaiveTime::MIN), DAY),
                 };
                 last = last.max(until);
             } else if rule.count().is_some() {
                 let horizon = first.checked_add_days(Days::new(COUNT_HORIZON_DAYS))?;
                 let mut locals = Vec::new();
-                rule.occurrences(first, horizon, None, &mut locals);
+                // A count too costly to follow is taken as endless: the span
+                // only has to be wide enough.
+                rule.occurrences(
+                    first,
+                    horizon,
+                    None,
+                    &mut locals,
+                    &mut Budget::new(SERIES_STEPS),
+                )
+                .ok()?;
                 let count = rule.count().map_or(0, |c| c as usize);
                 if locals.len() + 1 < count {
                     return None;
@@ -343,33 +420,9 @@ impl Calendar {
     /// zone (floating and all-day times are read in the host's zone, at most
     /// a day from UTC), for storing and finding synced rows by time.
     pub fn span(&self) -> Option<Interval> {
-        let mut span: Option<Interval> = None;
-        for series in &self.series {
-            for event in series.masters.iter().chain(&series.overrides) {
-                let start = Instant::from_naive_utc(event.start.local()).plus_seconds(-2 * DAY);
-                let end = match event.last_local_start() {
-                    Some(last) => Instant::from_naive_utc(last).plus_seconds(event.longest() + DAY),
-                    None => FOREVER,
-                };
-                let end = end.min(FOREVER).max(start);
-                // An overriding instance also stands for the time it replaces:
-                // the row must be found when only its original time is queried.
-                let (start, end) = match &event.recurrence_id {
-                    Some(id) => {
-                        let original = Instant::from_naive_utc(id.local());
-                        (
-                            start.min(original.plus_seconds(-2 * DAY)),
-                            end.max(original.plus_seconds(event.longest() + DAY)),
-                        )
-                    }
-                    None => (start, end),
-                };
-                span = Some(match span {
-                    Some(known) => Interval::new(known.start.min(start), known.end.max(end)),
-                    None => Interval::new(start, end),
-                });
-            }
-        }
-        span
+        self.series
+            .iter()
+            .filter_map(Series::span)
+            .reduce(|a, b| Interval::new(a.start.min(b.start), a.end.max(b.end)))
     }
 }

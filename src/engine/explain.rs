@@ -6,6 +6,7 @@
 use super::grid::candidates;
 use super::instant::Instant;
 use super::interval::Interval;
+use super::limits::Budget;
 use super::query::{BookingStatus, Host, Kind, Query};
 use chrono::NaiveDate;
 use std::sync::Arc;
@@ -135,7 +136,7 @@ fn common_reasons(query: &Query, start: Instant) -> Vec<Reason> {
     reasons
 }
 
-fn host_reasons(query: &Query, host: &Host, start: Instant) -> Vec<Reason> {
+fn host_reasons(query: &Query, host: &Host, start: Instant, budget: &mut Budget) -> Vec<Reason> {
     let et = &query.event_type;
     let meeting = et.meeting(start);
     let buffered = et.buffered(start);
@@ -155,7 +156,8 @@ fn host_reasons(query: &Query, host: &Host, start: Instant) -> Vec<Reason> {
     let mut occurrences = Vec::new();
     for calendar in &host.calendars {
         occurrences.clear();
-        calendar.busy(&host.schedule.zone, buffered, &mut occurrences);
+        // A series over budget still shows, as busy over its span.
+        calendar.busy(&host.schedule.zone, buffered, &mut occurrences, budget);
         for occurrence in &occurrences {
             reasons.push(Reason::Event {
                 uid: calendar.series[occurrence.series].uid.clone(),
@@ -216,12 +218,13 @@ fn host_reasons(query: &Query, host: &Host, start: Instant) -> Vec<Reason> {
 pub fn explain(query: &Query, start: Instant) -> Explanation {
     let et = &query.event_type;
     let common = common_reasons(query, start);
+    let mut budget = Budget::for_query();
     let hosts: Vec<HostExplanation> = query
         .hosts_by_id()
         .into_iter()
         .map(|index| {
             let mut reasons = common.clone();
-            reasons.extend(host_reasons(query, &query.hosts[index], start));
+            reasons.extend(host_reasons(query, &query.hosts[index], start, &mut budget));
             HostExplanation {
                 host: index,
                 free: reasons.is_empty(),

@@ -7,6 +7,7 @@
 
 use super::calendar::{Calendar, EventComponent, EventTime, Length, RDate, Series};
 use super::civil::Zone;
+use super::limits::{MAX_COMPONENTS, MAX_DATE_LIST, MAX_EVENT_DAYS, MAX_ICAL_BYTES, MAX_NESTING};
 use super::recurrence::Recurrence;
 use super::vtimezone::{CustomZone, Observance, parse_utc_offset};
 use super::zones;
@@ -51,6 +52,16 @@ impl Lines {
 /// Checks every content line is `NAME[;PARAM=…]:VALUE` and that BEGIN/END nest,
 /// so the error names the first bad line instead of a parser position.
 fn check_lines(text: &str) -> Result<Lines, IcalError> {
+    if text.len() > MAX_ICAL_BYTES {
+        return Err(IcalError {
+            line: 0,
+            message: format!(
+                "iCalendar text of {} bytes is over the limit of {MAX_ICAL_BYTES} bytes",
+                text.len()
+            ),
+        });
+    }
+    let mut components = 0usize;
     let mut starts = Vec::new();
     let mut offset = 0usize;
     let mut stack: Vec<(String, usize)> = Vec::new();
@@ -59,7 +70,8 @@ fn check_lines(text: &str) -> Result<Lines, IcalError> {
     let finish = |logical: &mut String,
                   start: Option<(usize, usize)>,
                   starts: &mut Vec<(usize, usize)>,
-                  stack: &mut Vec<(String, usize)>|
+                  stack: &mut Vec<(String, usize)>,
+                  components: &mut usize|
      -> Result<(), IcalError> {
         let Some((at, line)) = start else {
             return Ok(());
@@ -88,6 +100,17 @@ fn check_lines(text: &str) -> Result<Lines, IcalError> {
         }
         let value = content.rsplit_once(':').map_or("", |(_, v)| v).trim();
         if name.eq_ignore_ascii_case("BEGIN") {
+            // The parser behind us recurses per level: depth is bounded here,
+            // before it runs, so hostile nesting cannot exhaust the stack.
+            if stack.len() >= MAX_NESTING {
+                return Err(bad(format!(
+                    "components are nested deeper than {MAX_NESTING} levels"
+                )));
+            }
+            *components += 1;
+            if *components > MAX_COMPONENTS {
+                return Err(bad(format!("more than {MAX_COMPONENTS} components")));
+            }
             stack.push((value.to_ascii_uppercase(), line));
         } else if name.eq_ignore_ascii_case("END") {
             match stack.pop() {
@@ -119,12 +142,24 @@ fn check_lines(text: &str) -> Result<Lines, IcalError> {
             offset += rest.len();
             continue;
         }
-        finish(&mut logical, logical_start.take(), &mut starts, &mut stack)?;
+        finish(
+            &mut logical,
+            logical_start.take(),
+            &mut starts,
+            &mut stack,
+            &mut components,
+        )?;
         logical_start = Some((offset, index + 1));
         logical.push_str(line);
         offset += line.len() + 2;
     }
-    finish(&mut logical, logical_start.take(), &mut starts, &mut stack)?;
+    finish(
+        &mut logical,
+        logical_start.take(),
+        &mut starts,
+        &mut stack,
+        &mut components,
+    )?;
     if let Some((open, line)) = stack.pop() {
         return Err(IcalError {
             line,
@@ -388,6 +423,13 @@ impl Reader<'_> {
                         "DTEND and DTSTART must both be dates or both date-times".to_string(),
                     ));
                 }
+                // Measured on the wall clock: zones move it by hours, not years.
+                if (end.local() - start.local()).num_days() > MAX_EVENT_DAYS {
+                    return Err(self.error(
+                        dtend,
+                        format!("the event lasts longer than {MAX_EVENT_DAYS} days"),
+                    ));
+                }
                 match (&start, &end) {
                     (EventTime::Date(s), EventTime::Date(e)) => Length::Nominal {
                         days: u32::try_from((*e - *s).num_days()).unwrap_or(0),
@@ -401,7 +443,7 @@ impl Reader<'_> {
                     self.error(
                         duration,
                         format!(
-                            "{:?} is not a DURATION (e.g. PT30M, P1D)",
+                            "{:?} is not a DURATION (e.g. PT30M, P1D) of at most {MAX_EVENT_DAYS} days",
                             duration.val.as_str()
                         ),
                     )
@@ -434,12 +476,18 @@ impl Reader<'_> {
                 .split(',')
                 .filter(|v| !v.trim().is_empty())
             {
+                if rdates.len() >= MAX_DATE_LIST {
+                    return Err(self.error(rdate, format!("more than {MAX_DATE_LIST} dates")));
+                }
                 rdates.push(self.rdate(rdate, value, custom)?);
             }
         }
         let mut exdates = Vec::new();
         for exdate in all(component, "EXDATE") {
             exdates.extend(self.times(exdate, custom)?);
+            if exdates.len() > MAX_DATE_LIST {
+                return Err(self.error(exdate, format!("more than {MAX_DATE_LIST} dates")));
+            }
         }
         let recurrence_id = match find(component, "RECURRENCE-ID") {
             Some(id) => Some(self.time(id, id.val.as_str(), custom)?),
@@ -531,7 +579,9 @@ impl Reader<'_> {
                 format!("VTIMEZONE {name:?} has no STANDARD or DAYLIGHT part"),
             ));
         }
-        let zone = Zone::Custom(Arc::new(CustomZone::new(&name, &observances)));
+        let zone = Zone::Custom(Arc::new(
+            CustomZone::new(&name, &observances).map_err(|message| self.error(tzid, message))?,
+        ));
         Ok((name, zone))
     }
 }
@@ -544,8 +594,15 @@ fn start_local(start: &EventTime) -> NaiveDateTime {
 }
 
 /// Parses an RFC 5545 DURATION into (nominal days, exact seconds). Negative
-/// durations are rejected: busy time cannot end before it starts.
+/// durations are rejected: busy time cannot end before it starts; so are
+/// durations over [`MAX_EVENT_DAYS`], so no later arithmetic can overflow.
 pub fn parse_duration(text: &str) -> Option<(u32, i64)> {
+    let (days, seconds) = parse_unbounded_duration(text)?;
+    let total_days = i64::from(days).checked_add(seconds / 86_400)?;
+    (total_days <= MAX_EVENT_DAYS).then_some((days, seconds))
+}
+
+fn parse_unbounded_duration(text: &str) -> Option<(u32, i64)> {
     let text = text.trim();
     let text = text.strip_prefix('+').unwrap_or(text);
     let rest = text.strip_prefix(['P', 'p'])?;
@@ -611,6 +668,12 @@ mod tests {
         assert_eq!(parse_duration("-PT1H"), None);
         assert_eq!(parse_duration("PT"), None);
         assert_eq!(parse_duration("30M"), None);
+        // Huge values are refused rather than overflowing later.
+        assert_eq!(parse_duration("PT9999999999999999S"), None);
+        assert_eq!(parse_duration("PT9223372036854775807S"), None);
+        assert_eq!(parse_duration("P4294967295D"), None);
+        assert_eq!(parse_duration("P36525D"), Some((36_525, 0)));
+        assert_eq!(parse_duration("P36526D"), None);
     }
 
     #[test]

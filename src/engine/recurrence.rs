@@ -10,8 +10,9 @@
 //! closed-form path that jumps straight to the queried window instead of
 //! iterating from `DTSTART`; tests check both paths agree.
 
-use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, TimeZone, Weekday};
-use rrule::{RRule, RRuleSet, Unvalidated, Validated};
+use super::limits::{Budget, Exceeded};
+use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Weekday};
+use rrule::{Frequency, RRule, RRuleSet, Unvalidated, Validated};
 
 /// When a rule stops, as written in `UNTIL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +40,14 @@ enum Shape {
     /// Everything else: the `rrule` crate, with `UNTIL` taken out (we apply it
     /// ourselves) and `DTSTART` read as UTC, which has no DST, so the output is
     /// the naive local sequence.
-    General(Box<RRuleSet>),
+    General(Box<RRule<Validated>>),
+}
+
+/// How far apart the periods of a rule are, for jumping whole periods.
+#[derive(Debug, Clone, Copy)]
+enum Period {
+    Seconds(i64),
+    Months(u32),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -134,8 +142,18 @@ impl Recurrence {
                     }
                 }
                 "INTERVAL" => {
-                    if let (Some(s), Ok(n)) = (simple.as_mut(), val.trim().parse::<u32>()) {
-                        s.interval = n.max(1);
+                    // RFC 5545: a positive integer. The `rrule` crate would take 0
+                    // and then generate nothing, silently freeing the time.
+                    let n = val
+                        .trim()
+                        .parse::<u16>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| {
+                            format!("INTERVAL value {val:?} is not a positive integer (1 to 65535)")
+                        })?;
+                    if let Some(s) = simple.as_mut() {
+                        s.interval = u32::from(n);
                     }
                 }
                 "WKST" => {
@@ -182,7 +200,7 @@ impl Recurrence {
                 }
                 Shape::Simple(s)
             }
-            None => Shape::General(Box::new(RRuleSet::new(start).rrule(validated).limit())),
+            None => Shape::General(Box::new(validated)),
         };
         Ok(Recurrence {
             dtstart,
@@ -205,35 +223,66 @@ impl Recurrence {
     /// order. `until_local` is `UNTIL` already in the event's local time (the
     /// caller knows the zone). `DTSTART` itself is included only if the rule
     /// generates it; the caller adds it, as RFC 5545 counts it always.
+    ///
+    /// Each period visited costs a step of `budget`; a rule that needs more
+    /// than the budget fails rather than running on.
     pub fn occurrences(
         &self,
         lo: NaiveDateTime,
         hi: NaiveDateTime,
         until_local: Option<NaiveDateTime>,
         out: &mut Vec<NaiveDateTime>,
-    ) {
+        budget: &mut Budget,
+    ) -> Result<(), Exceeded> {
         let hi = match until_local {
             Some(until) => hi.min(until),
             None => hi,
         };
         if hi < lo || hi < self.dtstart {
-            return;
+            return Ok(());
         }
         match &self.shape {
-            Shape::Simple(simple) => self.simple_occurrences(simple, lo, hi, out),
-            Shape::General(set) => {
-                // COUNT is inside the rule the crate runs; `take` is a guard only.
-                let limit = self.count.map_or(usize::MAX, |c| c as usize);
-                for occurrence in set.as_ref().into_iter().take(limit) {
-                    let local = occurrence.naive_utc();
-                    if local > hi {
-                        break;
-                    }
-                    if local >= lo {
-                        out.push(local);
-                    }
-                }
+            Shape::Simple(simple) => self.simple_occurrences(simple, lo, hi, out, budget),
+            Shape::General(rule) => self.general_occurrences(rule, lo, hi, out, budget),
+        }
+    }
+
+    /// The general case through the `rrule` crate. Without `COUNT`, nothing
+    /// before the window matters, so the series is restarted a whole number
+    /// of periods later (the crate would otherwise walk every second since
+    /// `DTSTART` for a `SECONDLY` rule).
+    fn general_occurrences(
+        &self,
+        rule: &RRule<Validated>,
+        lo: NaiveDateTime,
+        hi: NaiveDateTime,
+        out: &mut Vec<NaiveDateTime>,
+        budget: &mut Budget,
+    ) -> Result<(), Exceeded> {
+        let start = match self.count {
+            Some(_) => self.dtstart,
+            None => restart_before(self.dtstart, lo, period(rule)),
+        };
+        let set = RRuleSet::new(rrule::Tz::UTC.from_utc_datetime(&start))
+            .rrule(rule.clone())
+            .limit();
+        let mut produced: u64 = 0;
+        for occurrence in &set {
+            budget.spend(1)?;
+            produced += 1;
+            let local = occurrence.naive_utc();
+            if local > hi {
+                return Ok(());
             }
+            if local >= lo {
+                out.push(local);
+            }
+        }
+        // The crate stops early only after COUNT or when it gave up looking
+        // (100,000 periods without a match): then we cannot know the rest.
+        match self.count {
+            Some(count) if produced >= u64::from(count) => Ok(()),
+            _ => Err(Exceeded::Pathological),
         }
     }
 
@@ -243,15 +292,16 @@ impl Recurrence {
         lo: NaiveDateTime,
         hi: NaiveDateTime,
         out: &mut Vec<NaiveDateTime>,
-    ) {
+        budget: &mut Budget,
+    ) -> Result<(), Exceeded> {
         let time = self.dtstart.time();
         let first = self.dtstart.date();
         let interval = i64::from(rule.interval);
-        // Without COUNT nothing before the window matters, so jump to it.
+        let matches =
+            |date: NaiveDate| rule.weekdays == 0 || rule.weekdays & bit(date.weekday()) != 0;
+        // Jump to the window: periods before it produce nothing we return,
+        // and with COUNT we only need how many they would have produced.
         let skip_to = |period_days: i64, origin: NaiveDate| -> i64 {
-            if self.count.is_some() {
-                return 0;
-            }
             let days = (lo.date() - origin).num_days() - 1;
             if days <= 0 {
                 0
@@ -259,13 +309,14 @@ impl Recurrence {
                 days / (period_days * interval)
             }
         };
-        let mut emitted = 0u32;
-        let mut emit = |date: NaiveDate, out: &mut Vec<NaiveDateTime>| -> bool {
-            if let Some(count) = self.count {
-                if emitted >= count {
+        let mut emitted = 0u64;
+        let count = self.count.map(u64::from);
+        let emit = |date: NaiveDate, emitted: &mut u64, out: &mut Vec<NaiveDateTime>| -> bool {
+            if let Some(count) = count {
+                if *emitted >= count {
                     return false;
                 }
-                emitted += 1;
+                *emitted += 1;
             }
             let at = date.and_time(time);
             if at > hi {
@@ -281,45 +332,106 @@ impl Recurrence {
                 - rule.week_start.num_days_from_monday())
                 % 7;
             let Some(week0) = first.checked_sub_days(Days::new(u64::from(back))) else {
-                return;
+                return Ok(());
             };
             let mut period = skip_to(7, week0);
+            if period > 0 {
+                // The first week counts only the days from DTSTART on.
+                let in_first_week = (0..7)
+                    .filter_map(|offset| add_days(week0, offset))
+                    .filter(|date| *date >= first && matches(*date))
+                    .count() as u64;
+                let per_week = u64::from(rule.weekdays.count_ones());
+                emitted = in_first_week + (period as u64 - 1) * per_week;
+            }
             loop {
+                budget.spend(1)?;
                 let Some(week) = add_days(week0, period * 7 * interval) else {
-                    return;
+                    return Ok(());
                 };
                 if week > hi.date() {
-                    return;
+                    return Ok(());
                 }
                 for offset in 0..7 {
                     let Some(date) = add_days(week, offset) else {
-                        return;
+                        return Ok(());
                     };
-                    if rule.weekdays & bit(date.weekday()) == 0 || date < first {
+                    if !matches(date) || date < first {
                         continue;
                     }
-                    if !emit(date, out) {
-                        return;
+                    if !emit(date, &mut emitted, out) {
+                        return Ok(());
                     }
                 }
                 period += 1;
             }
         } else {
             let mut period = skip_to(1, first);
-            loop {
-                let Some(date) = add_days(first, period * interval) else {
-                    return;
+            if period > 0 {
+                // Weekdays repeat every 7 periods, whatever the interval.
+                let matching = |periods: i64| {
+                    (0..periods)
+                        .filter_map(|p| add_days(first, p * interval))
+                        .filter(|date| matches(*date))
+                        .count() as u64
                 };
-                if rule.weekdays == 0 || rule.weekdays & bit(date.weekday()) != 0 {
-                    if !emit(date, out) {
-                        return;
+                emitted = (period / 7) as u64 * matching(7) + matching(period % 7);
+            }
+            loop {
+                budget.spend(1)?;
+                let Some(date) = add_days(first, period * interval) else {
+                    return Ok(());
+                };
+                if matches(date) {
+                    if !emit(date, &mut emitted, out) {
+                        return Ok(());
                     }
                 } else if date.and_time(time) > hi {
-                    return;
+                    return Ok(());
                 }
                 period += 1;
             }
         }
+    }
+}
+
+/// `DTSTART` moved forward by whole periods to just before `lo`, so a rule
+/// without `COUNT` generates the same occurrences from there on.
+fn restart_before(dtstart: NaiveDateTime, lo: NaiveDateTime, period: Period) -> NaiveDateTime {
+    let moved = match period {
+        Period::Seconds(step) => {
+            let periods = (lo - dtstart).num_seconds() / step - 1;
+            (periods > 0)
+                .then(|| TimeDelta::try_seconds(periods.saturating_mul(step)))
+                .flatten()
+                .and_then(|delta| dtstart.checked_add_signed(delta))
+        }
+        Period::Months(step) => {
+            let months = (i64::from(lo.year()) - i64::from(dtstart.year())) * 12
+                + i64::from(lo.month())
+                - i64::from(dtstart.month());
+            let periods = months / i64::from(step) - 1;
+            // The day of month is pinned in the validated rule (BYMONTHDAY),
+            // so clamping a 31st to a shorter month changes nothing generated.
+            (periods > 0)
+                .then(|| u32::try_from(periods * i64::from(step)).ok())
+                .flatten()
+                .and_then(|months| dtstart.checked_add_months(Months::new(months)))
+        }
+    };
+    moved.filter(|m| *m <= lo).unwrap_or(dtstart)
+}
+
+fn period(rule: &RRule<Validated>) -> Period {
+    let interval = i64::from(rule.get_interval().max(1));
+    match rule.get_freq() {
+        Frequency::Secondly => Period::Seconds(interval),
+        Frequency::Minutely => Period::Seconds(60 * interval),
+        Frequency::Hourly => Period::Seconds(3_600 * interval),
+        Frequency::Daily => Period::Seconds(86_400 * interval),
+        Frequency::Weekly => Period::Seconds(7 * 86_400 * interval),
+        Frequency::Monthly => Period::Months(interval as u32),
+        Frequency::Yearly => Period::Months(12 * interval as u32),
     }
 }
 
@@ -348,7 +460,7 @@ mod tests {
             .expect("valid rule");
         let start = rrule::Tz::UTC.from_utc_datetime(&dtstart);
         let validated = parsed.validate(start).expect("valid rule");
-        rule.shape = Shape::General(Box::new(RRuleSet::new(start).rrule(validated).limit()));
+        rule.shape = Shape::General(Box::new(validated));
         rule
     }
 
@@ -359,7 +471,8 @@ mod tests {
             None => None,
         };
         let mut out = Vec::new();
-        rule.occurrences(dt(lo), dt(hi), until, &mut out);
+        rule.occurrences(dt(lo), dt(hi), until, &mut out, &mut Budget::new(1_000_000))
+            .expect("within budget");
         out
     }
 

@@ -7,7 +7,8 @@
 use super::grid::{Candidate, candidates};
 use super::instant::Instant;
 use super::interval::{Interval, Sweep, merge};
-use super::query::{BookingStatus, Host, Kind, Query};
+use super::limits::{Budget, Unreadable};
+use super::query::{BookingStatus, Kind, Query};
 use chrono::NaiveDate;
 
 /// A bookable start: the free hosts (indices into `Query::hosts`, ordered by
@@ -31,7 +32,15 @@ pub(crate) struct Timeline {
 }
 
 impl Timeline {
-    pub(crate) fn build(query: &Query, host: &Host) -> Self {
+    /// The timeline of host `index`; calendar series over `budget` are
+    /// counted busy over their span and noted in `unreadable`.
+    pub(crate) fn build(
+        query: &Query,
+        index: usize,
+        budget: &mut Budget,
+        unreadable: &mut Vec<Unreadable>,
+    ) -> Self {
+        let host = &query.hosts[index];
         let et = &query.event_type;
         let window = query.busy_window();
         let available = host.schedule.available(Interval::new(
@@ -47,7 +56,14 @@ impl Timeline {
         let mut occurrences = Vec::new();
         for calendar in &host.calendars {
             occurrences.clear();
-            calendar.busy(&host.schedule.zone, window, &mut occurrences);
+            for (uid, limit) in calendar.busy(&host.schedule.zone, window, &mut occurrences, budget)
+            {
+                unreadable.push(Unreadable {
+                    host: index,
+                    uid,
+                    limit,
+                });
+            }
             busy.extend(occurrences.iter().map(|o| o.interval));
         }
         let mut starts: Vec<Instant> = host
@@ -152,17 +168,37 @@ pub(crate) fn open_candidates(query: &Query) -> Vec<Candidate> {
     list
 }
 
+/// The answer to a query, and the calendar series that were too costly to
+/// expand (each counted busy over its whole span).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub slots: Vec<Slot>,
+    pub unreadable: Vec<Unreadable>,
+}
+
 /// The slots of `query`, sorted by start (spec: "When a candidate is a slot").
 pub fn find_slots(query: &Query) -> Vec<Slot> {
+    search(query).slots
+}
+
+/// [`find_slots`], also saying which series went over the expansion budget.
+pub fn search(query: &Query) -> Search {
+    let mut unreadable = Vec::new();
+    let slots = search_slots(query, &mut unreadable);
+    Search { slots, unreadable }
+}
+
+fn search_slots(query: &Query, unreadable: &mut Vec<Unreadable>) -> Vec<Slot> {
     let et = &query.event_type;
     let list = open_candidates(query);
     if list.is_empty() || query.hosts.is_empty() {
         return Vec::new();
     }
     let order = query.hosts_by_id();
+    let mut budget = Budget::for_query();
     let timelines: Vec<Timeline> = order
         .iter()
-        .map(|&i| Timeline::build(query, &query.hosts[i]))
+        .map(|&i| Timeline::build(query, i, &mut budget, unreadable))
         .collect();
     let free: Vec<Vec<bool>> = timelines.iter().map(|t| t.free_at(query, &list)).collect();
     let needed = match et.kind {

@@ -5,6 +5,7 @@
 
 use super::civil::Resolution;
 use super::instant::Instant;
+use super::limits::{Budget, MAX_TRANSITIONS};
 use super::recurrence::{Recurrence, Until};
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -33,27 +34,35 @@ pub struct Observance {
 
 /// Transitions are generated up to this date; later instants keep the last offset.
 const HORIZON_YEAR: i32 = 2200;
-/// A guard against a rule that changes offsets absurdly often.
-const MAX_TRANSITIONS: usize = 10_000;
-
 impl CustomZone {
-    pub fn new(name: &str, observances: &[Observance]) -> Self {
+    /// The zone of these observances; an error when they change the offset
+    /// more than [`MAX_TRANSITIONS`] times (a `MINUTELY` rule from 1601
+    /// would otherwise cost gigabytes).
+    pub fn new(name: &str, observances: &[Observance]) -> Result<Self, String> {
         let horizon = NaiveDate::from_ymd_opt(HORIZON_YEAR, 1, 1)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .unwrap_or(NaiveDateTime::MAX);
         let mut changes: Vec<(Instant, i64, i64)> = Vec::new();
+        let too_many =
+            || format!("VTIMEZONE {name:?} changes its offset more than {MAX_TRANSITIONS} times");
+        let mut budget = Budget::new(MAX_TRANSITIONS as u64);
         for observance in observances {
             let mut onsets = vec![observance.dtstart];
             if let Some(rule) = &observance.rrule {
                 let until = rule.until().map(|until| match until {
-                    Until::Utc(t) => t + chrono::Duration::seconds(observance.offset_from),
+                    Until::Utc(t) => t
+                        .checked_add_signed(chrono::Duration::seconds(observance.offset_from))
+                        .unwrap_or(t),
                     Until::Local(t) => t,
                     Until::Date(d) => d.and_hms_opt(23, 59, 59).unwrap_or(t_max()),
                 });
-                rule.occurrences(observance.dtstart, horizon, until, &mut onsets);
+                rule.occurrences(observance.dtstart, horizon, until, &mut onsets, &mut budget)
+                    .map_err(|_| too_many())?;
             }
             onsets.extend(observance.rdates.iter().copied());
-            onsets.truncate(MAX_TRANSITIONS);
+            if onsets.len() + changes.len() > MAX_TRANSITIONS {
+                return Err(too_many());
+            }
             for onset in onsets {
                 let at = Instant::from_naive_utc(onset).plus_seconds(-observance.offset_from);
                 changes.push((at, observance.offset_from, observance.offset_to));
@@ -70,12 +79,12 @@ impl CustomZone {
         offsets.push(initial);
         offsets.sort_unstable();
         offsets.dedup();
-        CustomZone {
+        Ok(CustomZone {
             name: name.to_string(),
             initial,
             transitions: changes.into_iter().map(|c| (c.0, c.2)).collect(),
             offsets,
-        }
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -162,10 +171,9 @@ mod tests {
             rrule: Recurrence::parse("FREQ=YEARLY;BYDAY=2SU;BYMONTH=3", dt("16010311T020000")).ok(),
             rdates: vec![],
         };
-        Zone::Custom(Arc::new(CustomZone::new(
-            "Company Eastern",
-            &[standard, daylight],
-        )))
+        Zone::Custom(Arc::new(
+            CustomZone::new("Company Eastern", &[standard, daylight]).expect("valid zone"),
+        ))
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! incremental sync after changes, writing and deleting events.
 
 use crate::radicale::{radicale, radicale_with_passwords};
-use kairos::engine::{Instant, Interval, Zone, ical::parse_calendar};
+use kairos::engine::{Instant, Interval, Zone, ical::parse_calendar, limits::Budget};
 use kairos::sync::caldav::{CaldavClient, CaldavError};
 
 const STANDUP: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kairos//test//EN\r\nBEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20260601T090000\r\nDURATION:PT30M\r\nRRULE:FREQ=DAILY;COUNT=5\r\nEXDATE;TZID=Europe/Berlin:20260602T090000\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260603T090000\r\nDTSTART;TZID=Europe/Berlin:20260603T140000\r\nDURATION:PT30M\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
@@ -22,7 +22,13 @@ fn busy_starts(resources: &[kairos::sync::caldav::Resource]) -> Vec<String> {
     for resource in resources {
         let calendar = parse_calendar(&resource.ical).expect("Radicale returns what we stored");
         let mut occurrences = Vec::new();
-        calendar.busy(&Zone::UTC, window, &mut occurrences);
+        let unreadable = calendar.busy(
+            &Zone::UTC,
+            window,
+            &mut occurrences,
+            &mut Budget::for_query(),
+        );
+        assert!(unreadable.is_empty(), "{unreadable:?}");
         starts.extend(occurrences.iter().map(|o| o.interval.start.rfc3339()));
     }
     starts.sort();
