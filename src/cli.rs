@@ -41,6 +41,9 @@ pub enum Command {
         /// Instead of the slots, explain why this start time is or is not a slot.
         #[arg(long, value_name = "INSTANT")]
         explain: Option<String>,
+        /// Print how long each phase took (parse, expand, slots, output) to stderr.
+        #[arg(long)]
+        timings: bool,
     },
 }
 
@@ -49,7 +52,11 @@ const BAD_INPUT: u8 = 2;
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Slots { scenario, explain } => slots(&scenario, explain.as_deref()),
+        Command::Slots {
+            scenario,
+            explain,
+            timings,
+        } => slots(&scenario, explain.as_deref(), timings),
         Command::Serve => service(Mode::Serve),
         Command::Migrate => service(Mode::Migrate),
         Command::Demo => service(Mode::Demo),
@@ -224,39 +231,78 @@ fn print_demo(base: &str, demo: &crate::demo::DemoData) {
     );
 }
 
-fn slots(path: &PathBuf, explain: Option<&str>) -> ExitCode {
-    let text = match std::fs::read_to_string(path) {
+fn slots(path: &PathBuf, explain: Option<&str>, timings: bool) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(BAD_INPUT)
+    };
+    let began = std::time::Instant::now();
+    let text = match read_bounded(path, scenario::MAX_SCENARIO_BYTES) {
         Ok(text) => text,
-        Err(error) => {
-            eprintln!("error: cannot read scenario {}: {error}", path.display());
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(error) => return fail(format!("cannot read scenario {}: {error}", path.display())),
     };
     let query = match scenario::parse_scenario(&text) {
         Ok(query) => query,
-        Err(error) => {
-            eprintln!("error: {}: {error}", path.display());
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(error) => return fail(format!("{}: {error}", path.display())),
     };
-    let document = match explain {
-        None => scenario::slots_json(&query, &engine::find_slots(&query)),
+    let parsed = began.elapsed();
+    let mut expand = std::time::Duration::ZERO;
+    let computing = std::time::Instant::now();
+    let json = match explain {
+        None => {
+            let search = engine::search(&query);
+            expand = search.expand_time;
+            match scenario::strict_slots_of(search) {
+                Ok(slots) => scenario::slots_text(&query, &slots),
+                Err(error) => return fail(format!("{}: {error}", path.display())),
+            }
+        }
         Some(text) => match parse_rfc3339(text) {
-            Some(start) => scenario::explanation_json(&query, &engine::explain(&query, start)),
+            Some(start) => scenario::explanation_text(&query, &engine::explain(&query, start)),
             None => {
-                eprintln!("error: --explain: {text:?} is not an RFC 3339 instant with an offset");
-                return ExitCode::from(BAD_INPUT);
+                return fail(format!(
+                    "--explain: {text:?} is not an RFC 3339 instant with an offset"
+                ));
             }
         },
     };
-    match serde_json::to_string_pretty(&document) {
-        Ok(json) => {
-            println!("{json}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
+    let computed = computing.elapsed();
+    let output = std::time::Instant::now();
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        if let Err(error) = writeln!(stdout, "{json}").and_then(|()| stdout.flush()) {
+            // A closed pipe (`| head`) is the reader's choice, not our failure.
+            if error.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("error: cannot write the answer: {error}");
+                return ExitCode::FAILURE;
+            }
         }
     }
+    if timings {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        eprintln!(
+            "timings: parse {:.2} ms, expand {:.2} ms, slots {:.2} ms, output {:.2} ms, total {:.2} ms",
+            ms(parsed),
+            ms(expand),
+            ms(computed.saturating_sub(expand)),
+            ms(output.elapsed()),
+            ms(began.elapsed())
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// The file's text, refusing one larger than `limit` before reading it all.
+fn read_bounded(path: &Path, limit: usize) -> std::io::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut text = String::new();
+    file.take(limit as u64 + 1).read_to_string(&mut text)?;
+    if text.len() > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than the limit of {limit} bytes"
+        )));
+    }
+    Ok(text)
 }

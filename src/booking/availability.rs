@@ -222,6 +222,21 @@ pub async fn slots_for(
         snapshot.pool = Some(store.pool_history(&request).await?);
     }
     let query = inputs.query(now, range, &snapshot);
+    let pairs = engine::limits::host_candidates(
+        range,
+        query.event_type.slot_interval_minutes,
+        query.hosts.len(),
+    );
+    if pairs > engine::limits::MAX_HOST_CANDIDATES {
+        return Err(crate::domain::ValidationError::new(
+            "end",
+            format!(
+                "this range holds {pairs} (host, start time) pairs to check, over the limit of {}: ask for fewer days",
+                engine::limits::MAX_HOST_CANDIDATES
+            ),
+        )
+        .into());
+    }
     // The engine is CPU work (milliseconds for long ranges of big teams): keep it
     // off the threads that serve other requests.
     let pool = capped.then(|| super::book::pool_hosts(inputs, snapshot.pool.as_ref()));
@@ -231,7 +246,18 @@ pub async fn slots_for(
         _ => 1,
     };
     let (query, slots) = tokio::task::spawn_blocking(move || {
-        let mut slots = engine::find_slots(&query);
+        let search = engine::search(&query);
+        // Synced data is never refused: a series too costly to expand counts
+        // as busy over its span; say so for the operator.
+        for unreadable in &search.unreadable {
+            tracing::warn!(
+                host = %query.hosts[unreadable.host].id,
+                uid = %unreadable.uid,
+                reason = %unreadable.limit.describe(),
+                "a calendar event counted busy over its whole span"
+            );
+        }
+        let mut slots = search.slots;
         // Hosts at their daily or weekly cap cannot take a slot, whatever
         // their calendar says; a slot left without enough hosts goes.
         if let Some(pool) = &pool {

@@ -258,10 +258,20 @@ impl Series {
     /// An interval holding every busy instant of this series in any host
     /// zone; see [`Calendar::span`].
     pub fn span(&self) -> Option<Interval> {
+        self.span_following(true)
+    }
+
+    /// A span found without expanding anything (a `COUNT` rule counts as
+    /// endless): the fallback for a series already over its budget.
+    fn rough_span(&self) -> Option<Interval> {
+        self.span_following(false)
+    }
+
+    fn span_following(&self, follow_count: bool) -> Option<Interval> {
         let mut span: Option<Interval> = None;
         for event in self.masters.iter().chain(&self.overrides) {
             let start = Instant::from_naive_utc(event.start.local()).plus_seconds(-2 * DAY);
-            let end = match event.last_local_start() {
+            let end = match event.last_local_start(follow_count) {
                 Some(last) => Instant::from_naive_utc(last).plus_seconds(event.longest() + DAY),
                 None => FOREVER,
             };
@@ -307,7 +317,7 @@ impl Calendar {
                 budget.series(|budget| series.busy(host, window, &mut intervals, budget))
             {
                 intervals.clear();
-                let span = series.span().unwrap_or(window);
+                let span = series.rough_span().unwrap_or(window);
                 intervals.push(Interval::new(
                     span.start.max(window.start),
                     span.end.min(window.end),
@@ -341,7 +351,9 @@ const COUNT_HORIZON_DAYS: u64 = 366 * 30;
 
 impl EventComponent {
     /// The latest local start of this component, or `None` when endless.
-    fn last_local_start(&self) -> Option<NaiveDateTime> {
+    /// `follow_count`: walk a `COUNT` rule to its end (bounded); without it,
+    /// such a rule counts as endless, which costs nothing.
+    fn last_local_start(&self, follow_count: bool) -> Option<NaiveDateTime> {
         let first = self.start.local();
         let mut last = first;
         if let Some(rule) = &self.rule {
@@ -353,7 +365,7 @@ impl EventComponent {
                     Until::Date(date) => shift(date.and_time(NaiveTime::MIN), DAY),
                 };
                 last = last.max(until);
-            } else if rule.count().is_some() {
+            } else if rule.count().is_some() && follow_count {
                 let horizon = first.checked_add_days(Days::new(COUNT_HORIZON_DAYS))?;
                 let mut locals = Vec::new();
                 // A count too costly to follow is taken as endless: the span
@@ -398,6 +410,15 @@ impl EventComponent {
 }
 
 impl Calendar {
+    /// The first series too costly to expand over `window`, for callers that
+    /// refuse such input up front instead of counting it busy.
+    pub fn first_unreadable(&self, window: Interval) -> Option<(Arc<str>, Exceeded)> {
+        let mut out = Vec::new();
+        self.busy(&Zone::UTC, window, &mut out, &mut Budget::for_query())
+            .into_iter()
+            .next()
+    }
+
     /// Joins calendars whose events belong together (the rows of one synced
     /// recurring series: its master and its exceptions), series by `UID`.
     pub fn merge(parts: impl IntoIterator<Item = Calendar>) -> Calendar {

@@ -27,13 +27,23 @@ pub const MAX_EVENT_DAYS: i64 = 36_525;
 /// to the year 2200 is about 1,200).
 pub const MAX_TRANSITIONS: usize = 10_000;
 /// Recurrence steps one series may take in one query.
-pub const SERIES_STEPS: u64 = 50_000;
+pub const SERIES_STEPS: u64 = 20_000;
 /// Recurrence steps one query may take over all its series.
-pub const QUERY_STEPS: u64 = 2_000_000;
+pub const QUERY_STEPS: u64 = 500_000;
 /// Most (host, candidate start) pairs one query may examine.
 pub const MAX_HOST_CANDIDATES: u64 = 2_000_000;
 /// Backstop for one query's recurrence work, in milliseconds.
 pub const QUERY_DEADLINE_MS: u64 = 10_000;
+
+/// An upper bound of the (host, candidate start) pairs a query over `range`
+/// with this grid examines: every grid point, plus one more per local day
+/// (each day's grid restarts at midnight) and per transition.
+pub fn host_candidates(range: super::Interval, slot_interval_minutes: u32, hosts: usize) -> u64 {
+    let seconds = u64::try_from(range.end.seconds() - range.start.seconds()).unwrap_or(0);
+    let step = u64::from(slot_interval_minutes.max(1)) * 60;
+    let per_host = seconds / step + 2 * (seconds / 86_400 + 2);
+    per_host.saturating_mul(hosts as u64)
+}
 
 /// A series whose expansion went over a bound; it was counted busy over its
 /// whole span.

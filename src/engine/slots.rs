@@ -170,10 +170,13 @@ pub(crate) fn open_candidates(query: &Query) -> Vec<Candidate> {
 
 /// The answer to a query, and the calendar series that were too costly to
 /// expand (each counted busy over its whole span).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Search {
     pub slots: Vec<Slot>,
     pub unreadable: Vec<Unreadable>,
+    /// Time spent building the hosts' timelines (expanding recurring events
+    /// and merging busy time); the rest of the search is the sweep.
+    pub expand_time: std::time::Duration,
 }
 
 /// The slots of `query`, sorted by start (spec: "When a candidate is a slot").
@@ -183,12 +186,16 @@ pub fn find_slots(query: &Query) -> Vec<Slot> {
 
 /// [`find_slots`], also saying which series went over the expansion budget.
 pub fn search(query: &Query) -> Search {
-    let mut unreadable = Vec::new();
-    let slots = search_slots(query, &mut unreadable);
-    Search { slots, unreadable }
+    let mut search = Search {
+        slots: Vec::new(),
+        unreadable: Vec::new(),
+        expand_time: std::time::Duration::ZERO,
+    };
+    search.slots = search_slots(query, &mut search);
+    search
 }
 
-fn search_slots(query: &Query, unreadable: &mut Vec<Unreadable>) -> Vec<Slot> {
+fn search_slots(query: &Query, search: &mut Search) -> Vec<Slot> {
     let et = &query.event_type;
     let list = open_candidates(query);
     if list.is_empty() || query.hosts.is_empty() {
@@ -196,10 +203,12 @@ fn search_slots(query: &Query, unreadable: &mut Vec<Unreadable>) -> Vec<Slot> {
     }
     let order = query.hosts_by_id();
     let mut budget = Budget::for_query();
+    let began = std::time::Instant::now();
     let timelines: Vec<Timeline> = order
         .iter()
-        .map(|&i| Timeline::build(query, i, &mut budget, unreadable))
+        .map(|&i| Timeline::build(query, i, &mut budget, &mut search.unreadable))
         .collect();
+    search.expand_time = began.elapsed();
     let free: Vec<Vec<bool>> = timelines.iter().map(|t| t.free_at(query, &list)).collect();
     let needed = match et.kind {
         Kind::OneOnOne | Kind::Group => query.hosts.len(),

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod server;
 
 use crate::store::SharedStore;
 use crate::sync::SyncService;
@@ -258,9 +259,13 @@ fn redacted(path: &str) -> String {
 
 /// Serves until SIGTERM or ctrl-c, then lets in-flight requests finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    server::serve(
+        listener,
+        router(state),
+        server::Limits::default(),
+        shutdown_signal(),
+    )
+    .await
 }
 
 async fn shutdown_signal() {

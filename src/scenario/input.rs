@@ -1,5 +1,6 @@
 //! Scenario JSON → [`Query`], validating every rule of the spec.
 
+use crate::engine::limits::{MAX_HOST_CANDIDATES, host_candidates};
 use crate::engine::{
     Booking, BookingStatus, EventType, Host, Instant, Interval, Kind, LocalTime, Query, Schedule,
     TimeRange, Zone, ical, zones,
@@ -130,11 +131,22 @@ struct RawBooking {
 
 /// The longest range the spec allows.
 const MAX_RANGE_DAYS: i64 = 366;
+/// The largest scenario document read.
+pub const MAX_SCENARIO_BYTES: usize = 16 * 1024 * 1024;
 /// Upper bound for minute fields the spec leaves open, so arithmetic never overflows.
 const MAX_MINUTES: i64 = 366 * 24 * 60;
 
 /// Reads and validates a scenario document.
 pub fn parse_scenario(text: &str) -> Result<Query, ScenarioError> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return fail(
+            "",
+            format!(
+                "the scenario is {} bytes, over the limit of {MAX_SCENARIO_BYTES} bytes",
+                text.len()
+            ),
+        );
+    }
     let deserializer = &mut serde_json::Deserializer::from_str(text);
     let raw: RawScenario = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let field = e.path().to_string();
@@ -213,6 +225,22 @@ fn build(raw: RawScenario) -> Result<Query, ScenarioError> {
         }
     }
     let event_type = event_type(&raw.event_type, &raw.hosts)?;
+    let pairs = host_candidates(
+        Interval::new(start, end),
+        event_type.slot_interval_minutes,
+        raw.hosts.len(),
+    );
+    if pairs > MAX_HOST_CANDIDATES {
+        return fail(
+            "range",
+            format!(
+                "{} hosts × the candidate starts of this range make {pairs} pairs to check, \
+                 over the limit of {MAX_HOST_CANDIDATES}: shorten the range, widen \
+                 slot_interval_minutes or use fewer hosts",
+                raw.hosts.len()
+            ),
+        );
+    }
     let hosts = raw
         .hosts
         .iter()

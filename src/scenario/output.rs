@@ -18,7 +18,17 @@ struct SlotDoc<'a> {
 
 /// `{"slots": [{"start", "hosts", "seats_left"?}]}` exactly as the spec shows.
 pub fn slots_json(query: &Query, slots: &[Slot]) -> serde_json::Value {
-    let doc = SlotsDoc {
+    serde_json::to_value(slots_doc(query, slots)).unwrap_or_default()
+}
+
+/// [`slots_json`] as pretty-printed text, written straight from the slots
+/// (no intermediate JSON tree: the command line prints large answers).
+pub fn slots_text(query: &Query, slots: &[Slot]) -> String {
+    serde_json::to_string_pretty(&slots_doc(query, slots)).unwrap_or_default()
+}
+
+fn slots_doc<'q>(query: &'q Query, slots: &[Slot]) -> SlotsDoc<'q> {
+    SlotsDoc {
         slots: slots
             .iter()
             .map(|slot| SlotDoc {
@@ -31,8 +41,7 @@ pub fn slots_json(query: &Query, slots: &[Slot]) -> serde_json::Value {
                 seats_left: slot.seats_left,
             })
             .collect(),
-    };
-    serde_json::to_value(doc).unwrap_or_default()
+    }
 }
 
 #[derive(Serialize)]
@@ -178,7 +187,16 @@ fn reason(reason: &Reason) -> ReasonDoc {
 
 /// `{"start", "slot", "seats_left"?, "reasons", "hosts": [{"id", "free", "reasons"}]}`.
 pub fn explanation_json(query: &Query, explanation: &Explanation) -> serde_json::Value {
-    let doc = ExplanationDoc {
+    serde_json::to_value(explanation_doc(query, explanation)).unwrap_or_default()
+}
+
+/// [`explanation_json`] as pretty-printed text.
+pub fn explanation_text(query: &Query, explanation: &Explanation) -> String {
+    serde_json::to_string_pretty(&explanation_doc(query, explanation)).unwrap_or_default()
+}
+
+fn explanation_doc<'q>(query: &'q Query, explanation: &Explanation) -> ExplanationDoc<'q> {
+    ExplanationDoc {
         start: explanation.start.rfc3339(),
         slot: explanation.slot,
         seats_left: explanation.seats_left,
@@ -192,6 +210,5 @@ pub fn explanation_json(query: &Query, explanation: &Explanation) -> serde_json:
                 reasons: h.reasons.iter().map(reason).collect(),
             })
             .collect(),
-    };
-    serde_json::to_value(doc).unwrap_or_default()
+    }
 }

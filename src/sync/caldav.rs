@@ -532,8 +532,16 @@ impl CaldavApi {
                 // Not busy for us (any more): drop what we may hold of it.
                 Ok(None) => delta.removed.push(resource.href),
                 Err(error) => {
-                    tracing::warn!(href = %resource.href, %error, "skipping an event that does not parse");
-                    delta.removed.push(resource.href);
+                    match super::events::unreadable_bounds(&resource.href, &resource.ical) {
+                        Some(event) => {
+                            tracing::warn!(href = %resource.href, %error, "an event that does not parse counts busy over its bounds");
+                            delta.upserts.push(event);
+                        }
+                        None => {
+                            tracing::warn!(href = %resource.href, %error, "skipping an event that does not parse and names no date");
+                            delta.removed.push(resource.href);
+                        }
+                    }
                 }
             }
         }

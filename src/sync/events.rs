@@ -55,6 +55,66 @@ pub fn from_ical(
     }))
 }
 
+/// An object Kairos cannot read (malformed, or over a limit) still holds
+/// time in the host's calendar: it becomes a plain busy row over the widest
+/// bounds its date values allow, never silently free. Every date found in a
+/// time property counts; a rule without `UNTIL` makes it endless. `None` when
+/// no date can be found at all.
+pub fn unreadable_bounds(external_id: &str, text: &str) -> Option<SyncedEvent> {
+    use crate::engine::Instant;
+    use crate::engine::calendar::FOREVER;
+    let mut first: Option<chrono::NaiveDate> = None;
+    let mut last: Option<chrono::NaiveDate> = None;
+    let mut endless = false;
+    let mut note = |date: chrono::NaiveDate| {
+        first = Some(first.map_or(date, |f| f.min(date)));
+        last = Some(last.map_or(date, |l| l.max(date)));
+    };
+    for line in unfolded(text) {
+        let name_end = line.find([';', ':']).unwrap_or(line.len());
+        let name = line[..name_end].to_ascii_uppercase();
+        let value = line.rsplit_once(':').map_or("", |(_, v)| v);
+        match name.as_str() {
+            "DTSTART" | "DTEND" | "RECURRENCE-ID" | "RDATE" | "DUE" => {
+                value.split(',').filter_map(date_prefix).for_each(&mut note);
+            }
+            "RRULE" => {
+                let until = value
+                    .split(';')
+                    .find_map(|part| part.trim().strip_prefix("UNTIL="))
+                    .and_then(date_prefix);
+                match until {
+                    Some(date) => note(date),
+                    None => endless = true,
+                }
+            }
+            _ => {}
+        }
+    }
+    let (first, last) = (first?, last?);
+    let start =
+        Instant::from_naive_utc(first.and_time(chrono::NaiveTime::MIN)).plus_seconds(-2 * 86_400);
+    let end = if endless {
+        FOREVER
+    } else {
+        Instant::from_naive_utc(last.and_time(chrono::NaiveTime::MIN)).plus_seconds(3 * 86_400)
+    };
+    Some(SyncedEvent {
+        external_id: external_id.to_string(),
+        series: None,
+        start: start.to_utc(),
+        end: end.max(start).to_utc(),
+        ical: None,
+        written_for: None,
+    })
+}
+
+/// The date at the start of a DATE or DATE-TIME value (`20261201`, `20261201T…`).
+fn date_prefix(value: &str) -> Option<chrono::NaiveDate> {
+    let digits = value.trim().get(..8)?;
+    chrono::NaiveDate::parse_from_str(digits, "%Y%m%d").ok()
+}
+
 /// Lines with continuation lines joined (RFC 5545 §3.1).
 fn unfolded(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
@@ -238,5 +298,34 @@ mod tests {
             .expect("parses")
             .expect("busy");
         assert!(row.end.format("%Y").to_string() == "9000");
+    }
+
+    #[test]
+    fn unreadable_objects_count_busy_over_their_dates() {
+        // Nested 3,000 deep: refused by the parser, but its dates still hold time.
+        let mut text = String::from(
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261201T100000Z\r\nDTEND:20261201T110000Z\r\n",
+        );
+        for _ in 0..3_000 {
+            text.push_str("BEGIN:X\r\n");
+        }
+        for _ in 0..3_000 {
+            text.push_str("END:X\r\n");
+        }
+        text.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
+        assert!(from_ical("deep.ics", &text, &[]).is_err());
+        let busy = unreadable_bounds("deep.ics", &text).expect("has dates");
+        assert!(busy.start.to_rfc3339() <= "2026-12-01T10:00:00+00:00".to_string());
+        assert!(busy.end.to_rfc3339() >= "2026-12-01T11:00:00+00:00".to_string());
+        assert_eq!(busy.ical, None);
+        // A rule without UNTIL that cannot be read makes it endless.
+        let endless = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20261201T100000Z\r\nDURATION:PT9999999999999999S\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assert!(from_ical("huge.ics", endless, &[]).is_err());
+        let busy = unreadable_bounds("huge.ics", endless).expect("has dates");
+        assert_eq!(
+            busy.end.timestamp(),
+            crate::engine::calendar::FOREVER.seconds()
+        );
+        assert_eq!(unreadable_bounds("none.ics", "garbage"), None);
     }
 }

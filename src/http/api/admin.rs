@@ -139,14 +139,43 @@ pub async fn create_busy_block(
     if let Some(external) = &input.external_id {
         crate::domain::check_text("external_id", external, 1_000, true)?;
     }
-    if let Some(text) = &input.ical {
-        parse_calendar(text).map_err(|e| ApiError::invalid("ical", e.to_string()))?;
+    if let Some(text) = input.ical.clone() {
+        let (start, end) = (input.start, input.end);
+        tokio::task::spawn_blocking(move || check_busy_ical(&text, start, end))
+            .await
+            .map_err(ApiError::internal)??;
     }
     let block = state
         .store
         .insert_busy_block(&admin.organization_id, &input)
         .await?;
     Ok((StatusCode::CREATED, Json(block)))
+}
+
+/// A busy block's iCalendar must parse and expand within the engine's
+/// budget over the block's bounds in the coming year (slots are asked for
+/// within that), so a rule such as `FREQ=SECONDLY` is refused here rather
+/// than counted busy over its whole span later.
+fn check_busy_ical(
+    text: &str,
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    use crate::engine::{Instant, Interval};
+    let calendar = parse_calendar(text).map_err(|e| ApiError::invalid("ical", e.to_string()))?;
+    let now = chrono::Utc::now();
+    let from = start.max(now - chrono::Duration::days(31));
+    let to = end.min(now + chrono::Duration::days(400));
+    if from < to {
+        let window = Interval::new(Instant::from_utc(from), Instant::from_utc(to));
+        if let Some((uid, limit)) = calendar.first_unreadable(window) {
+            return Err(ApiError::invalid(
+                "ical",
+                format!("event {uid:?} cannot be expanded: {}", limit.describe()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

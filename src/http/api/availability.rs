@@ -5,7 +5,7 @@ use crate::engine::{self, instant::parse_rfc3339};
 use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Admin, Query};
-use crate::scenario::{explanation_json, parse_scenario, slots_json};
+use crate::scenario::{explanation_json, parse_scenario, slots_json, strict_slots};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -30,8 +30,26 @@ pub async fn slots(
     State(_state): State<AppState>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let query = scenario(&body)?;
-    Ok(Json(slots_json(&query, &engine::find_slots(&query))))
+    let body = body.to_vec();
+    off_the_workers(move || {
+        let query = scenario(&body)?;
+        let slots =
+            strict_slots(&query).map_err(|e| ApiError::invalid(e.field.clone(), e.to_string()))?;
+        Ok(slots_json(&query, &slots))
+    })
+    .await
+    .map(Json)
+}
+
+/// Runs a scenario's computation on the blocking pool: it is CPU work of up
+/// to seconds for hostile input (bounded by the engine's budgets), and the
+/// async workers must stay free to answer everyone else.
+async fn off_the_workers(
+    work: impl FnOnce() -> Result<serde_json::Value, ApiError> + Send + 'static,
+) -> Result<serde_json::Value, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::internal(format!("scenario computation failed: {e}")))?
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -54,9 +72,11 @@ pub async fn explain(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let start = parse_rfc3339(&params.start)
         .ok_or_else(|| ApiError::invalid("start", "is not an RFC 3339 instant with an offset"))?;
-    let query = scenario(&body)?;
-    Ok(Json(explanation_json(
-        &query,
-        &engine::explain(&query, start),
-    )))
+    let body = body.to_vec();
+    off_the_workers(move || {
+        let query = scenario(&body)?;
+        Ok(explanation_json(&query, &engine::explain(&query, start)))
+    })
+    .await
+    .map(Json)
 }
