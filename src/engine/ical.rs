@@ -1,18 +1,18 @@
 //! Reading iCalendar text (RFC 5545) into [`Calendar`]s.
 //!
-//! The `icalendar` crate's parser gives us components and properties; this
-//! module checks the lines first so an error can name the line, resolves
+//! `ical_lines` gives us components and properties (each knowing its source
+//! line, so an error can name it); this module resolves
 //! `TZID`s (IANA, Windows, then `VTIMEZONE`) and interprets the properties that
 //! decide busy time.
 
 use super::calendar::{Calendar, EventComponent, EventTime, Length, RDate, Series};
 use super::civil::Zone;
-use super::limits::{MAX_COMPONENTS, MAX_DATE_LIST, MAX_EVENT_DAYS, MAX_ICAL_BYTES, MAX_NESTING};
+use super::ical_lines::{Component, Property, components, unfold};
+use super::limits::{MAX_DATE_LIST, MAX_EVENT_DAYS};
 use super::recurrence::Recurrence;
 use super::vtimezone::{CustomZone, Observance, parse_utc_offset};
 use super::zones;
 use chrono::{NaiveDate, NaiveDateTime};
-use icalendar::parser::{Component, Property, read_components, unfold};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -36,169 +36,14 @@ impl fmt::Display for IcalError {
 
 impl std::error::Error for IcalError {}
 
-/// Maps byte offsets of the unfolded text back to source line numbers.
-struct Lines {
-    /// `(byte offset in unfolded text, source line number)` of each logical line.
-    starts: Vec<(usize, usize)>,
-}
-
-impl Lines {
-    fn line_of(&self, offset: usize) -> usize {
-        let index = self.starts.partition_point(|(start, _)| *start <= offset);
-        index.checked_sub(1).map_or(0, |i| self.starts[i].1)
-    }
-}
-
-/// Checks every content line is `NAME[;PARAM=…]:VALUE` and that BEGIN/END nest,
-/// so the error names the first bad line instead of a parser position.
-fn check_lines(text: &str) -> Result<Lines, IcalError> {
-    if text.len() > MAX_ICAL_BYTES {
-        return Err(IcalError {
-            line: 0,
-            message: format!(
-                "iCalendar text of {} bytes is over the limit of {MAX_ICAL_BYTES} bytes",
-                text.len()
-            ),
-        });
-    }
-    let mut components = 0usize;
-    let mut starts = Vec::new();
-    let mut offset = 0usize;
-    let mut stack: Vec<(String, usize)> = Vec::new();
-    let mut logical_start: Option<(usize, usize)> = None;
-    let mut logical = String::new();
-    let finish = |logical: &mut String,
-                  start: Option<(usize, usize)>,
-                  starts: &mut Vec<(usize, usize)>,
-                  stack: &mut Vec<(String, usize)>,
-                  components: &mut usize|
-     -> Result<(), IcalError> {
-        let Some((at, line)) = start else {
-            return Ok(());
-        };
-        starts.push((at, line));
-        let content = logical.as_str();
-        let bad = |message: String| IcalError { line, message };
-        let name_end = content.find([';', ':']).ok_or_else(|| {
-            bad(format!(
-                "{:?} is not an iCalendar content line (NAME:VALUE)",
-                clip(content)
-            ))
-        })?;
-        let name = &content[..name_end];
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(bad(format!(
-                "{:?} is not an iCalendar content line (bad property name)",
-                clip(content)
-            )));
-        }
-        if !content[name_end..].contains(':') {
-            return Err(bad(format!(
-                "{:?} has no ':' before its value",
-                clip(content)
-            )));
-        }
-        let value = content.rsplit_once(':').map_or("", |(_, v)| v).trim();
-        if name.eq_ignore_ascii_case("BEGIN") {
-            // The parser behind us recurses per level: depth is bounded here,
-            // before it runs, so hostile nesting cannot exhaust the stack.
-            if stack.len() >= MAX_NESTING {
-                return Err(bad(format!(
-                    "components are nested deeper than {MAX_NESTING} levels"
-                )));
-            }
-            *components += 1;
-            if *components > MAX_COMPONENTS {
-                return Err(bad(format!("more than {MAX_COMPONENTS} components")));
-            }
-            stack.push((value.to_ascii_uppercase(), line));
-        } else if name.eq_ignore_ascii_case("END") {
-            match stack.pop() {
-                Some((open, _)) if open == value.to_ascii_uppercase() => {}
-                Some((open, open_line)) => {
-                    return Err(bad(format!(
-                        "END:{value} closes BEGIN:{open} of line {open_line}"
-                    )));
-                }
-                None => return Err(bad(format!("END:{value} without BEGIN"))),
-            }
-        }
-        logical.clear();
-        Ok(())
-    };
-    for (index, raw) in text.split('\n').enumerate() {
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix([' ', '\t']) {
-            if logical_start.is_none() {
-                return Err(IcalError {
-                    line: index + 1,
-                    message: "continuation line with nothing to continue".to_string(),
-                });
-            }
-            logical.push_str(rest);
-            offset += rest.len();
-            continue;
-        }
-        finish(
-            &mut logical,
-            logical_start.take(),
-            &mut starts,
-            &mut stack,
-            &mut components,
-        )?;
-        logical_start = Some((offset, index + 1));
-        logical.push_str(line);
-        offset += line.len() + 2;
-    }
-    finish(
-        &mut logical,
-        logical_start.take(),
-        &mut starts,
-        &mut stack,
-        &mut components,
-    )?;
-    if let Some((open, line)) = stack.pop() {
-        return Err(IcalError {
-            line,
-            message: format!("BEGIN:{open} is never closed"),
-        });
-    }
-    Ok(Lines { starts })
-}
-
-fn clip(text: &str) -> String {
-    text.chars().take(60).collect()
-}
-
 /// Reads the text of one or more `VCALENDAR`s.
 pub fn parse_calendar(text: &str) -> Result<Calendar, IcalError> {
-    let lines = check_lines(text)?;
-    // Normalise to CRLF so folded-line offsets and the crate agree.
-    let normalised: String = text
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .filter(|l| !l.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join("\r\n")
-        + "\r\n";
-    let unfolded = unfold(&normalised);
-    let components = read_components(&unfolded).map_err(|e| IcalError {
-        line: 0,
-        message: format!(
-            "unreadable iCalendar: {}",
-            e.lines().take(3).collect::<Vec<_>>().join(" ")
-        ),
-    })?;
-    let reader = Reader {
-        text: &unfolded,
-        lines: &lines,
-    };
+    let lines = unfold(text)?;
+    let components = components(&lines)?;
+    let reader = Reader;
     let calendars: Vec<&Component> = components
         .iter()
-        .filter(|c| c.name.as_str().eq_ignore_ascii_case("VCALENDAR"))
+        .filter(|c| c.name.eq_ignore_ascii_case("VCALENDAR"))
         .collect();
     if calendars.is_empty() {
         return Err(IcalError {
@@ -208,7 +53,7 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, IcalError> {
     }
     let mut custom: HashMap<String, Zone> = HashMap::new();
     for calendar in &calendars {
-        for component in children(calendar, "VTIMEZONE") {
+        for component in calendar.children("VTIMEZONE") {
             let (name, zone) = reader.vtimezone(component)?;
             custom.insert(name, zone);
         }
@@ -216,7 +61,7 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, IcalError> {
     let mut by_uid: Vec<Series> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for calendar in &calendars {
-        for component in children(calendar, "VEVENT") {
+        for component in calendar.children("VEVENT") {
             let (uid, event) = reader.vevent(component, &custom)?;
             let slot = *index.entry(uid.clone()).or_insert_with(|| {
                 by_uid.push(Series {
@@ -239,69 +84,22 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, IcalError> {
     })
 }
 
-fn children<'c, 'a>(
-    component: &'c Component<'a>,
-    name: &'static str,
-) -> impl Iterator<Item = &'c Component<'a>> {
-    component
-        .components
-        .iter()
-        .filter(move |c| c.name.as_str().eq_ignore_ascii_case(name))
-}
+/// Interprets the properties that decide busy time.
+struct Reader;
 
-fn find<'c, 'a>(component: &'c Component<'a>, name: &str) -> Option<&'c Property<'a>> {
-    component
-        .properties
-        .iter()
-        .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
-}
-
-fn all<'c, 'a>(
-    component: &'c Component<'a>,
-    name: &'static str,
-) -> impl Iterator<Item = &'c Property<'a>> {
-    component
-        .properties
-        .iter()
-        .filter(move |p| p.name.as_str().eq_ignore_ascii_case(name))
-}
-
-fn param<'p>(property: &'p Property<'_>, key: &str) -> Option<&'p str> {
-    property
-        .params
-        .iter()
-        .find(|p| p.key.as_str().eq_ignore_ascii_case(key))
-        .and_then(|p| p.val.as_ref())
-        .map(|v| v.as_str().trim().trim_matches('"'))
-}
-
-struct Reader<'t> {
-    text: &'t str,
-    lines: &'t Lines,
-}
-
-impl Reader<'_> {
-    /// The source line of a property, found from where its name sits in the text.
-    fn line(&self, property: &Property<'_>) -> usize {
-        let base = self.text.as_ptr() as usize;
-        let at = property.name.as_str().as_ptr() as usize;
-        if at >= base && at < base + self.text.len() {
-            self.lines.line_of(at - base)
-        } else {
-            0
-        }
-    }
-
+impl Reader {
     fn error(&self, property: &Property<'_>, message: String) -> IcalError {
         IcalError {
-            line: self.line(property),
-            message: format!("{}: {message}", property.name.as_str().to_ascii_uppercase()),
+            line: property.line,
+            message: format!("{}: {message}", property.name.to_ascii_uppercase()),
         }
     }
 
     fn component_error(&self, component: &Component<'_>, message: String) -> IcalError {
-        let line = component.properties.first().map_or(0, |p| self.line(p));
-        IcalError { line, message }
+        IcalError {
+            line: component.line,
+            message,
+        }
     }
 
     fn zone(
@@ -309,7 +107,7 @@ impl Reader<'_> {
         property: &Property<'_>,
         custom: &HashMap<String, Zone>,
     ) -> Result<Option<Zone>, IcalError> {
-        let Some(tzid) = param(property, "TZID") else {
+        let Some(tzid) = property.param("TZID") else {
             return Ok(None);
         };
         if let Some(tz) = zones::by_tzid(tzid) {
@@ -331,7 +129,9 @@ impl Reader<'_> {
         custom: &HashMap<String, Zone>,
     ) -> Result<EventTime, IcalError> {
         let value = value.trim();
-        let is_date = param(property, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
+        let is_date = property
+            .param("VALUE")
+            .is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
             || (value.len() == 8 && !value.contains('T'));
         if is_date {
             return NaiveDate::parse_from_str(value, "%Y%m%d")
@@ -361,8 +161,7 @@ impl Reader<'_> {
         custom: &HashMap<String, Zone>,
     ) -> Result<Vec<EventTime>, IcalError> {
         property
-            .val
-            .as_str()
+            .value
             .split(',')
             .filter(|v| !v.trim().is_empty())
             .map(|v| {
@@ -408,15 +207,17 @@ impl Reader<'_> {
         component: &Component<'_>,
         custom: &HashMap<String, Zone>,
     ) -> Result<(String, EventComponent), IcalError> {
-        let uid = find(component, "UID")
-            .map(|p| p.val.as_str().trim().to_string())
+        let uid = component
+            .find("UID")
+            .map(|p| p.value.trim().to_string())
             .unwrap_or_default();
-        let dtstart = find(component, "DTSTART")
+        let dtstart = component
+            .find("DTSTART")
             .ok_or_else(|| self.component_error(component, "VEVENT has no DTSTART".to_string()))?;
-        let start = self.time(dtstart, dtstart.val.as_str(), custom)?;
-        let length = match (find(component, "DTEND"), find(component, "DURATION")) {
+        let start = self.time(dtstart, dtstart.value, custom)?;
+        let length = match (component.find("DTEND"), component.find("DURATION")) {
             (Some(dtend), None) => {
-                let end = self.time(dtend, dtend.val.as_str(), custom)?;
+                let end = self.time(dtend, dtend.value, custom)?;
                 if end.is_date() != start.is_date() {
                     return Err(self.error(
                         dtend,
@@ -439,12 +240,12 @@ impl Reader<'_> {
                 }
             }
             (None, Some(duration)) => {
-                let (days, seconds) = parse_duration(duration.val.as_str()).ok_or_else(|| {
+                let (days, seconds) = parse_duration(duration.value).ok_or_else(|| {
                     self.error(
                         duration,
                         format!(
                             "{:?} is not a DURATION (e.g. PT30M, P1D) of at most {MAX_EVENT_DAYS} days",
-                            duration.val.as_str()
+                            duration.value
                         ),
                     )
                 })?;
@@ -461,21 +262,16 @@ impl Reader<'_> {
                 seconds: 0,
             },
         };
-        let rule = match find(component, "RRULE") {
+        let rule = match component.find("RRULE") {
             Some(rrule) => Some(
-                Recurrence::parse(rrule.val.as_str(), start_local(&start))
+                Recurrence::parse(rrule.value, start_local(&start))
                     .map_err(|message| self.error(rrule, message))?,
             ),
             None => None,
         };
         let mut rdates = Vec::new();
-        for rdate in all(component, "RDATE") {
-            for value in rdate
-                .val
-                .as_str()
-                .split(',')
-                .filter(|v| !v.trim().is_empty())
-            {
+        for rdate in component.all("RDATE") {
+            for value in rdate.value.split(',').filter(|v| !v.trim().is_empty()) {
                 if rdates.len() >= MAX_DATE_LIST {
                     return Err(self.error(rdate, format!("more than {MAX_DATE_LIST} dates")));
                 }
@@ -483,20 +279,22 @@ impl Reader<'_> {
             }
         }
         let mut exdates = Vec::new();
-        for exdate in all(component, "EXDATE") {
+        for exdate in component.all("EXDATE") {
             exdates.extend(self.times(exdate, custom)?);
             if exdates.len() > MAX_DATE_LIST {
                 return Err(self.error(exdate, format!("more than {MAX_DATE_LIST} dates")));
             }
         }
-        let recurrence_id = match find(component, "RECURRENCE-ID") {
-            Some(id) => Some(self.time(id, id.val.as_str(), custom)?),
+        let recurrence_id = match component.find("RECURRENCE-ID") {
+            Some(id) => Some(self.time(id, id.value, custom)?),
             None => None,
         };
-        let cancelled = find(component, "STATUS")
-            .is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("CANCELLED"));
-        let transparent = find(component, "TRANSP")
-            .is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("TRANSPARENT"));
+        let cancelled = component
+            .find("STATUS")
+            .is_some_and(|p| p.value.trim().eq_ignore_ascii_case("CANCELLED"));
+        let transparent = component
+            .find("TRANSP")
+            .is_some_and(|p| p.value.trim().eq_ignore_ascii_case("TRANSPARENT"));
         Ok((
             uid,
             EventComponent {
@@ -512,53 +310,49 @@ impl Reader<'_> {
     }
 
     fn vtimezone(&self, component: &Component<'_>) -> Result<(String, Zone), IcalError> {
-        let tzid = find(component, "TZID")
+        let tzid = component
+            .find("TZID")
             .ok_or_else(|| self.component_error(component, "VTIMEZONE has no TZID".to_string()))?;
-        let name = tzid.val.as_str().trim().to_string();
+        let name = tzid.value.trim().to_string();
         let mut observances = Vec::new();
         for part in component.components.iter().filter(|c| {
-            let n = c.name.as_str();
+            let n = c.name;
             n.eq_ignore_ascii_case("STANDARD") || n.eq_ignore_ascii_case("DAYLIGHT")
         }) {
             let offset = |key: &str| -> Result<i64, IcalError> {
-                let property = find(part, key).ok_or_else(|| {
+                let property = part.find(key).ok_or_else(|| {
                     self.component_error(
                         part,
-                        format!("{} in VTIMEZONE {name:?} has no {key}", part.name.as_str()),
+                        format!("{} in VTIMEZONE {name:?} has no {key}", part.name),
                     )
                 })?;
-                parse_utc_offset(property.val.as_str()).ok_or_else(|| {
+                parse_utc_offset(property.value).ok_or_else(|| {
                     self.error(
                         property,
-                        format!("{:?} is not a UTC offset (+HHMM)", property.val.as_str()),
+                        format!("{:?} is not a UTC offset (+HHMM)", property.value),
                     )
                 })
             };
-            let dtstart = find(part, "DTSTART").ok_or_else(|| {
+            let dtstart = part.find("DTSTART").ok_or_else(|| {
                 self.component_error(
                     part,
-                    format!(
-                        "{} in VTIMEZONE {name:?} has no DTSTART",
-                        part.name.as_str()
-                    ),
+                    format!("{} in VTIMEZONE {name:?} has no DTSTART", part.name),
                 )
             })?;
-            let local = NaiveDateTime::parse_from_str(dtstart.val.as_str().trim(), "%Y%m%dT%H%M%S")
+            let local = NaiveDateTime::parse_from_str(dtstart.value.trim(), "%Y%m%dT%H%M%S")
                 .map_err(|_| {
                     self.error(
                         dtstart,
-                        format!("{:?} is not a local DATE-TIME", dtstart.val.as_str()),
+                        format!("{:?} is not a local DATE-TIME", dtstart.value),
                     )
                 })?;
-            let rrule = match find(part, "RRULE") {
-                Some(p) => {
-                    Some(Recurrence::parse(p.val.as_str(), local).map_err(|m| self.error(p, m))?)
-                }
+            let rrule = match part.find("RRULE") {
+                Some(p) => Some(Recurrence::parse(p.value, local).map_err(|m| self.error(p, m))?),
                 None => None,
             };
             let mut rdates = Vec::new();
-            for rdate in all(part, "RDATE") {
-                for value in rdate.val.as_str().split(',') {
+            for rdate in part.all("RDATE") {
+                for value in rdate.value.split(',') {
                     let at = NaiveDateTime::parse_from_str(value.trim(), "%Y%m%dT%H%M%S").map_err(
                         |_| self.error(rdate, format!("{value:?} is not a local DATE-TIME")),
                     )?;

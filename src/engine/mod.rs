@@ -10,6 +10,7 @@ pub mod civil;
 pub mod explain;
 pub mod grid;
 pub mod ical;
+pub mod ical_lines;
 pub mod instant;
 pub mod interval;
 pub mod limits;

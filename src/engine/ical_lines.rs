@@ -1,0 +1,276 @@
+//! iCalendar content lines (RFC 5545 §3.1) into a tree of components.
+//!
+//! Our own reader rather than a general parser: it runs once per synced row
+//! and per scenario event, so it is one pass without recursion, borrows the
+//! text wherever a line is not folded, keeps each property's source line for
+//! errors, and enforces the nesting, size and count limits before anything
+//! else looks at the text.
+
+use super::ical::IcalError;
+use super::limits::{MAX_COMPONENTS, MAX_ICAL_BYTES, MAX_NESTING};
+use std::borrow::Cow;
+
+/// `NAME;KEY=VALUE:VALUE`, with its 1-based source line.
+#[derive(Debug)]
+pub struct Property<'t> {
+    pub name: &'t str,
+    params: Vec<(&'t str, &'t str)>,
+    pub value: &'t str,
+    pub line: usize,
+}
+
+impl Property<'_> {
+    /// A parameter's value (the first one given), quotes removed.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.trim().trim_matches('"'))
+    }
+}
+
+/// `BEGIN:NAME` … `END:NAME` with its properties and sub-components.
+#[derive(Debug)]
+pub struct Component<'t> {
+    pub name: &'t str,
+    pub line: usize,
+    pub properties: Vec<Property<'t>>,
+    pub components: Vec<Component<'t>>,
+}
+
+impl<'t> Component<'t> {
+    pub fn find(&self, name: &str) -> Option<&Property<'t>> {
+        self.properties
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn all<'c>(&'c self, name: &'static str) -> impl Iterator<Item = &'c Property<'t>> {
+        self.properties
+            .iter()
+            .filter(move |p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn children<'c>(&'c self, name: &'static str) -> impl Iterator<Item = &'c Component<'t>> {
+        self.components
+            .iter()
+            .filter(move |c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Logical lines (continuations joined) with the source line each starts on.
+/// Borrowed unless folded.
+pub fn unfold(text: &str) -> Result<Vec<(Cow<'_, str>, usize)>, IcalError> {
+    if text.len() > MAX_ICAL_BYTES {
+        return Err(IcalError {
+            line: 0,
+            message: format!(
+                "iCalendar text of {} bytes is over the limit of {MAX_ICAL_BYTES} bytes",
+                text.len()
+            ),
+        });
+    }
+    let mut lines: Vec<(Cow<'_, str>, usize)> = Vec::new();
+    for (index, raw) in text.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if line.trim().is_empty() {
+            continue;
+        }
+        match line.strip_prefix([' ', '\t']) {
+            Some(rest) => match lines.last_mut() {
+                Some((logical, _)) => logical.to_mut().push_str(rest),
+                None => {
+                    return Err(IcalError {
+                        line: index + 1,
+                        message: "continuation line with nothing to continue".to_string(),
+                    });
+                }
+            },
+            None => lines.push((Cow::Borrowed(line), index + 1)),
+        }
+    }
+    Ok(lines)
+}
+
+/// Reads logical lines into their top-level components, checking that every
+/// line is a content line and that BEGIN/END nest, so errors name the line.
+pub fn components<'t>(lines: &'t [(Cow<'t, str>, usize)]) -> Result<Vec<Component<'t>>, IcalError> {
+    let mut top: Vec<Component<'t>> = Vec::new();
+    let mut open: Vec<Component<'t>> = Vec::new();
+    let mut count = 0usize;
+    for (text, line) in lines {
+        let line = *line;
+        let property = content_line(text, line)?;
+        if property.name.eq_ignore_ascii_case("BEGIN") {
+            // The tree is built without recursion, but what reads it recurses
+            // per level, and no real calendar nests deeper than 3.
+            if open.len() >= MAX_NESTING {
+                return Err(IcalError {
+                    line,
+                    message: format!("components are nested deeper than {MAX_NESTING} levels"),
+                });
+            }
+            count += 1;
+            if count > MAX_COMPONENTS {
+                return Err(IcalError {
+                    line,
+                    message: format!("more than {MAX_COMPONENTS} components"),
+                });
+            }
+            open.push(Component {
+                name: property.value.trim(),
+                line,
+                properties: Vec::new(),
+                components: Vec::new(),
+            });
+        } else if property.name.eq_ignore_ascii_case("END") {
+            let value = property.value.trim();
+            let Some(done) = open.pop() else {
+                return Err(IcalError {
+                    line,
+                    message: format!("END:{value} without BEGIN"),
+                });
+            };
+            if !done.name.eq_ignore_ascii_case(value) {
+                return Err(IcalError {
+                    line,
+                    message: format!(
+                        "END:{value} closes BEGIN:{} of line {}",
+                        done.name.to_ascii_uppercase(),
+                        done.line
+                    ),
+                });
+            }
+            match open.last_mut() {
+                Some(parent) => parent.components.push(done),
+                None => top.push(done),
+            }
+        } else {
+            match open.last_mut() {
+                Some(component) => component.properties.push(property),
+                None => {
+                    return Err(IcalError {
+                        line,
+                        message: format!("{} outside of any component", property.name),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(unclosed) = open.pop() {
+        return Err(IcalError {
+            line: unclosed.line,
+            message: format!(
+                "BEGIN:{} is never closed",
+                unclosed.name.to_ascii_uppercase()
+            ),
+        });
+    }
+    Ok(top)
+}
+
+/// `NAME *(";" param) ":" value`; a quoted parameter value may hold `;:,`.
+fn content_line(text: &str, line: usize) -> Result<Property<'_>, IcalError> {
+    let bad = |what: &str| IcalError {
+        line,
+        message: format!("{:?} is not an iCalendar content line ({what})", clip(text)),
+    };
+    let name_end = text.find([';', ':']).ok_or_else(|| bad("NAME:VALUE"))?;
+    let name = &text[..name_end];
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(bad("bad property name"));
+    }
+    let mut params = Vec::new();
+    let mut rest = &text[name_end..];
+    while let Some(after) = rest.strip_prefix(';') {
+        // A parameter without '=' (sloppy exporters) is kept with no value.
+        let key_end = after.find(['=', ';', ':']).unwrap_or(after.len());
+        let key = &after[..key_end];
+        let value_start = if after[key_end..].starts_with('=') {
+            key_end + 1
+        } else {
+            key_end
+        };
+        let mut end = value_start;
+        let bytes = after.as_bytes();
+        let mut quoted = false;
+        while end < bytes.len() {
+            match bytes[end] {
+                b'"' => quoted = !quoted,
+                b';' | b':' if !quoted => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        if end >= bytes.len() {
+            return Err(IcalError {
+                line,
+                message: format!("{:?} has no ':' before its value", clip(text)),
+            });
+        }
+        params.push((key, &after[value_start..end]));
+        rest = &after[end..];
+    }
+    let value = rest.strip_prefix(':').ok_or_else(|| IcalError {
+        line,
+        message: format!("{:?} has no ':' before its value", clip(text)),
+    })?;
+    Ok(Property {
+        name,
+        params,
+        value,
+        line,
+    })
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(60).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<usize, IcalError> {
+        let lines = unfold(text)?;
+        components(&lines).map(|c| c.len())
+    }
+
+    #[test]
+    fn parameters_may_quote_colons() {
+        let text = "BEGIN:VEVENT\r\nATTENDEE;CN=\"Doe: Pat\";PARTSTAT=DECLINED:mailto:pat@example.com\r\nEND:VEVENT\r\n";
+        let lines = unfold(text).expect("unfolds");
+        let top = components(&lines).expect("reads");
+        let attendee = top[0].find("ATTENDEE").expect("attendee");
+        assert_eq!(attendee.param("CN"), Some("Doe: Pat"));
+        assert_eq!(attendee.param("partstat"), Some("DECLINED"));
+        assert_eq!(attendee.value, "mailto:pat@example.com");
+        assert_eq!(attendee.line, 2);
+    }
+
+    #[test]
+    fn folded_lines_join_and_keep_their_first_line() {
+        let text = "BEGIN:VEVENT\r\nSUMMARY:a long\r\n  title\r\nUID:x\r\nEND:VEVENT\r\n";
+        let lines = unfold(text).expect("unfolds");
+        let top = components(&lines).expect("reads");
+        assert_eq!(
+            top[0].find("SUMMARY").map(|p| p.value),
+            Some("a long title")
+        );
+        assert_eq!(top[0].find("UID").map(|p| p.line), Some(4));
+    }
+
+    #[test]
+    fn broken_structure_names_the_line() {
+        assert_eq!(read("BEGIN:A\r\nEND:B\r\n").map_err(|e| e.line), Err(2));
+        assert_eq!(read("BEGIN:A\r\n").map_err(|e| e.line), Err(1));
+        assert_eq!(read("END:A\r\n").map_err(|e| e.line), Err(1));
+        assert_eq!(
+            read("BEGIN:A\r\nX;Y=1:z\r\nnope\r\nEND:A\r\n").map_err(|e| e.line),
+            Err(3)
+        );
+        assert_eq!(read(" folded\r\n").map_err(|e| e.line), Err(1));
+        let deep = "BEGIN:A\r\n".repeat(100);
+        assert_eq!(read(&deep).map_err(|e| e.line), Err(9));
+    }
+}
