@@ -269,7 +269,14 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
     // Calendar writes and syncs in flight finish, or go back to the queue
     // for the next process instead of waiting out their lease.
     workers.shutdown(WORKER_GRACE).await;
-    store.close().await;
+    // Connections closed cleanly (SQLite checkpoints its WAL); a connection
+    // that never comes back must not keep the process alive.
+    if tokio::time::timeout(std::time::Duration::from_secs(3), store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections did not close in time");
+    }
     served.map_err(|e| format!("server error: {e}"))
 }
 

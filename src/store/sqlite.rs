@@ -63,6 +63,8 @@ impl SqliteStore {
         Ok(false)
     }
 
+    async fn before_close(&self) {}
+
     /// SQLite has no exclusion constraints; the write lock is the guarantee.
     fn is_overlap(_error: &sqlx::Error) -> bool {
         false
