@@ -356,3 +356,17 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
     }
     Ok(org.id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tour_is_next_week() {
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date");
+        // Tuesday → the coming Monday; Monday → a week later; Sunday → tomorrow.
+        assert_eq!(next_monday(day("2026-12-01")), day("2026-12-07"));
+        assert_eq!(next_monday(day("2026-12-07")), day("2026-12-14"));
+        assert_eq!(next_monday(day("2026-12-13")), day("2026-12-14"));
+    }
+}

@@ -99,10 +99,10 @@ impl FromRequestParts<AppState> for Admin {
         let now = (state.clock)();
         let now = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
         let since = now - chrono::Duration::seconds(LAST_USED_RESOLUTION_SECONDS);
-        if owner.last_used_at.is_none_or(|at| at < since) {
-            if let Err(error) = state.store.touch_api_key(&owner.key_id, now, since).await {
-                tracing::warn!(%error, "cannot record an API key's last use");
-            }
+        if owner.last_used_at.is_none_or(|at| at < since)
+            && let Err(error) = state.store.touch_api_key(&owner.key_id, now, since).await
+        {
+            tracing::warn!(%error, "cannot record an API key's last use");
         }
         Ok(Admin {
             organization_id: owner.organization_id,

@@ -74,10 +74,10 @@ impl PgStore {
                 }
             }
         });
-        if let Ok(mut slot) = self.listener.lock() {
-            if let Some(old) = slot.replace(task) {
-                old.abort();
-            }
+        if let Ok(mut slot) = self.listener.lock()
+            && let Some(old) = slot.replace(task)
+        {
+            old.abort();
         }
         Ok(true)
     }
