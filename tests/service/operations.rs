@@ -281,6 +281,10 @@ async fn database_errors_read_cleanly(backend: Backend) {
                 .expect_err("fails")
         }
     };
+    if backend == Backend::Postgres {
+        // What sqlx's own message carries, and users used to see.
+        assert!(error.to_string().contains(" at line "), "{error}");
+    }
     let text = kairos::store::StoreError::from(error).to_string();
     assert!(text.contains("no_such_table"), "{text}");
     assert!(text.starts_with("database: "), "{text}");
