@@ -318,6 +318,7 @@ fn print_demo(
 ) {
     println!("Kairos demo");
     println!("  admin API key:   {}", demo.api_key);
+    println!("  Ana's user id:   {}", demo.ana_id);
     println!("  OpenAPI:         {base}/api/v1/openapi.json");
     println!("  event types (public, no key needed):");
     for (user, event, title) in &demo.links {

@@ -93,7 +93,19 @@ fn create_private(path: &Path) -> std::io::Result<()> {
         .open(path)
     {
         Ok(_) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Made by an older Kairos, or by hand: say so rather than change it.
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    path = %path.display(),
+                    mode = format!("{:o}", mode & 0o777),
+                    "the database file is readable by other users; `chmod 600` it (and its -wal and -shm files)"
+                );
+            }
+            Ok(())
+        }
         Err(error) => Err(error),
     }
 }
