@@ -4,7 +4,7 @@ use crate::config::{LogFormat, Settings};
 use crate::engine::{self, instant::parse_rfc3339};
 use crate::http::{self, AppState};
 use crate::{scenario, store};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -22,18 +22,29 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the server (settings: kairos.toml, then KAIROS_* variables).
-    Serve,
+    Serve(Listen),
     /// Run the database migrations and exit.
     Migrate,
-    /// Run the server with demo data on the configured database (SQLite by default).
-    Demo,
+    /// Run the server with demo data on the configured database (SQLite by
+    /// default); it prints an admin key and the README's tour, ready to run.
+    Demo(Listen),
     /// Print a new key for KAIROS_SECRET_KEYS (encrypts calendar credentials at rest).
     Keygen {
         /// The key's id (put the new key first in KAIROS_SECRET_KEYS to rotate).
         #[arg(long, default_value = "k1")]
         id: String,
     },
-    /// Print the slots of a scenario file (format: shared/spec/availability.md).
+    /// Organizations: on a new database, create one, then an API key for it.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// API keys of organizations (the admin API also lists, makes and revokes them).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Print the slots of a scenario file (format: docs/availability-spec.md).
     Slots {
         /// The scenario JSON file.
         #[arg(long, value_name = "FILE")]
@@ -47,8 +58,58 @@ pub enum Command {
     },
 }
 
+/// Where to listen, overriding the settings.
+#[derive(Args, Debug, Default)]
+pub struct Listen {
+    /// The port (instead of KAIROS_PORT / `port`; 0 picks a free one).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// The address to listen on (instead of KAIROS_HOST / `host`).
+    #[arg(long, value_name = "ADDRESS")]
+    pub bind: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization; prints its id.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    /// List organizations: id, created, name.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key; prints the key, once (only its hash is kept).
+    Create {
+        /// The organization's id (`kairos org list`).
+        #[arg(long)]
+        org: String,
+        /// What the key is for.
+        #[arg(long)]
+        name: String,
+    },
+    /// List API keys (never the keys themselves): id, organization, name, prefix, created, last used, revoked.
+    List {
+        /// Only this organization's keys.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Revoke an API key: it answers 401 from now on.
+    Revoke {
+        /// The key's id (`kairos keys list`).
+        id: String,
+    },
+}
+
 /// Exit status for input the user must fix (a bad scenario or argument).
 const BAD_INPUT: u8 = 2;
+
+/// How long calendar writes and syncs in flight may take at shutdown before
+/// they are given back to the queue.
+const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
@@ -57,13 +118,15 @@ pub fn run(cli: Cli) -> ExitCode {
             explain,
             timings,
         } => slots(&scenario, explain.as_deref(), timings),
-        Command::Serve => service(Mode::Serve),
-        Command::Migrate => service(Mode::Migrate),
-        Command::Demo => service(Mode::Demo),
+        Command::Serve(listen) => service(Mode::Serve, &listen),
+        Command::Migrate => service(Mode::Migrate, &Listen::default()),
+        Command::Demo(listen) => service(Mode::Demo, &listen),
         Command::Keygen { id } => {
             println!("{id}:{}", crate::secrets::KeyRing::generate_key());
             ExitCode::SUCCESS
         }
+        Command::Org { command } => admin(Admin::Org(command)),
+        Command::Keys { command } => admin(Admin::Keys(command)),
     }
 }
 
@@ -74,24 +137,38 @@ enum Mode {
     Demo,
 }
 
-fn service(mode: Mode) -> ExitCode {
-    let settings = match Settings::load(Path::new("kairos.toml"), std::env::vars()) {
-        Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("error: configuration: {error}");
-            return ExitCode::from(BAD_INPUT);
-        }
-    };
-    init_tracing(settings.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+fn load_settings() -> Result<Settings, ExitCode> {
+    Settings::load(Path::new("kairos.toml"), std::env::vars()).map_err(|error| {
+        eprintln!("error: configuration: {error}");
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
+        .map_err(|error| {
             eprintln!("error: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+            ExitCode::FAILURE
+        })
+}
+
+fn service(mode: Mode, listen: &Listen) -> ExitCode {
+    let mut settings = match load_settings() {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    if let Some(port) = listen.port {
+        settings.port = port;
+    }
+    if let Some(bind) = &listen.bind {
+        settings.host.clone_from(bind);
+    }
+    init_tracing(settings.log_format);
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
     };
     match runtime.block_on(run_service(mode, settings)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -103,10 +180,15 @@ fn service(mode: Mode) -> ExitCode {
 }
 
 fn init_tracing(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    // Colours only for a person at a terminal: a log file or collector gets
+    // plain text (NO_COLOR turns them off at a terminal too).
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
@@ -114,7 +196,25 @@ fn init_tracing(format: LogFormat) {
     };
 }
 
+/// Takes the SQLite file's process lock (nothing for PostgreSQL) for a server
+/// or `migrate`; refuses when another process holds it.
+fn lock_database(mode: Mode, url: &str) -> Result<Option<store::ProcessLock>, String> {
+    match store::ProcessLock::acquire(url) {
+        Ok(lock) => Ok(lock),
+        Err(error @ store::LockError::Busy { .. }) if mode == Mode::Migrate => Err(format!(
+            "{error}: stop it before running migrations (a server applies them itself when it starts)"
+        )),
+        Err(error @ store::LockError::Busy { .. }) => Err(format!(
+            "{error}. An SQLite database serves one Kairos process (a second one would \
+             answer from stale caches); to run several, use PostgreSQL \
+             (KAIROS_DATABASE_URL=postgres://…)"
+        )),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
 async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
+    let _lock = lock_database(mode, settings.database_url.expose())?;
     let store = store::connect(settings.database_url.expose())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
@@ -139,7 +239,8 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
         let demo = crate::demo::seed(store.as_ref())
             .await
             .map_err(|e| format!("cannot create the demo data: {e}"))?;
-        print_demo(&base, &demo);
+        let times = crate::demo::tour_times(store.as_ref(), chrono::Utc::now()).await;
+        print_demo(&base, &demo, times);
     }
     tracing::info!(%local, backend = store.backend(), "Kairos is listening");
     println!("Kairos is listening on {base}");
@@ -161,17 +262,27 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
         // The demo runs on one's own machine, next to a local CalDAV server perhaps.
         providers.caldav_allow_private_networks = true;
     }
-    let state = AppState::new(store, base)
+    let state = AppState::new(store.clone(), base)
         .with_keys(keys)
         .with_providers(providers);
-    crate::workers::spawn(state.sync.clone());
     state
         .watch_changes()
         .await
         .map_err(|e| format!("cannot listen for changes: {e}"))?;
-    http::serve(listener, state)
+    let workers = crate::workers::spawn(state.sync.clone());
+    let served = http::serve(listener, state).await;
+    // Calendar writes and syncs in flight finish, or go back to the queue
+    // for the next process instead of waiting out their lease.
+    workers.shutdown(WORKER_GRACE).await;
+    // Connections closed cleanly (SQLite checkpoints its WAL); a connection
+    // that never comes back must not keep the process alive.
+    if tokio::time::timeout(std::time::Duration::from_secs(3), store.close())
         .await
-        .map_err(|e| format!("server error: {e}"))
+        .is_err()
+    {
+        tracing::warn!("database connections did not close in time");
+    }
+    served.map_err(|e| format!("server error: {e}"))
 }
 
 /// The demo's key ring, kept in `kairos-demo.keys` beside the database so a
@@ -207,12 +318,14 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-fn print_demo(base: &str, demo: &crate::demo::DemoData) {
-    let today = chrono::Utc::now().date_naive();
-    let start = today.succ_opt().unwrap_or(today);
-    let end = start + chrono::Days::new(7);
+fn print_demo(
+    base: &str,
+    demo: &crate::demo::DemoData,
+    times: Result<crate::demo::TourTimes, String>,
+) {
     println!("Kairos demo");
     println!("  admin API key:   {}", demo.api_key);
+    println!("  Ana's user id:   {}", demo.ana_id);
     println!("  OpenAPI:         {base}/api/v1/openapi.json");
     println!("  event types (public, no key needed):");
     for (user, event, title) in &demo.links {
@@ -221,14 +334,165 @@ fn print_demo(base: &str, demo: &crate::demo::DemoData) {
     println!(
         "  calendar credentials: sealed with KAIROS_SECRET_KEYS, else the key in kairos-demo.keys"
     );
-    println!("  slots for the next week:");
-    println!(
-        "    curl '{base}/api/v1/public/ana/intro/slots?start={start}T00:00:00Z&end={end}T00:00:00Z&timezone=Europe/Berlin'"
-    );
-    println!(
-        "  admin: curl -H 'Authorization: Bearer {}' {base}/api/v1/bookings",
-        demo.api_key
-    );
+    println!();
+    match times {
+        Ok(times) => {
+            println!("The tour (README.md explains each step): run these in another terminal.");
+            println!("----8<----");
+            print!(
+                "{}",
+                crate::demo::tour(base, demo, &times, &crate::domain::random_token(8))
+            );
+            println!("----8<----");
+        }
+        // Earlier tours booked every free time: the demo still serves.
+        Err(error) => println!("No tour this time ({error}); start on a new database for one."),
+    }
+}
+
+/// The organization and key commands: they work beside a running server
+/// (which has migrated the database); alone, they migrate first.
+enum Admin {
+    Org(OrgCommand),
+    Keys(KeysCommand),
+}
+
+/// An error of an admin command: the user's to fix (status 2) or not.
+enum Failure {
+    Input(String),
+    Other(String),
+}
+
+impl From<store::StoreError> for Failure {
+    fn from(error: store::StoreError) -> Self {
+        Failure::Other(error.to_string())
+    }
+}
+
+fn admin(command: Admin) -> ExitCode {
+    let settings = match load_settings() {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    match runtime.block_on(run_admin(command, settings.database_url.expose())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(BAD_INPUT)
+        }
+        Err(Failure::Other(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_admin(command: Admin, url: &str) -> Result<(), Failure> {
+    // A server holding the SQLite file has migrated it; otherwise migrate
+    // under the lock, so no server starts half-way.
+    let lock = match store::ProcessLock::acquire(url) {
+        Ok(lock) => Some(lock),
+        Err(store::LockError::Busy { .. }) => None,
+        Err(error) => return Err(Failure::Other(error.to_string())),
+    };
+    let store = store::connect(url)
+        .await
+        .map_err(|e| Failure::Other(format!("cannot open the database: {e}")))?;
+    if lock.is_some() {
+        store
+            .migrate()
+            .await
+            .map_err(|e| Failure::Other(format!("migrations failed: {e}")))?;
+    }
+    let result = match command {
+        Admin::Org(command) => org_command(store.as_ref(), command).await,
+        Admin::Keys(command) => keys_command(store.as_ref(), command).await,
+    };
+    store.close().await;
+    result
+}
+
+fn check_name(name: &str) -> Result<(), Failure> {
+    crate::domain::check_text("--name", name, 200, true).map_err(|e| Failure::Input(e.to_string()))
+}
+
+async fn org_command(store: &dyn store::Store, command: OrgCommand) -> Result<(), Failure> {
+    match command {
+        OrgCommand::Create { name } => {
+            check_name(&name)?;
+            let org = store.create_organization(name.trim()).await?;
+            println!("{}", org.id);
+            eprintln!(
+                "created organization {:?}; next, its first API key: kairos keys create --org {} --name admin",
+                org.name, org.id
+            );
+        }
+        OrgCommand::List => {
+            for org in store.organizations().await? {
+                println!("{}\t{}\t{}", org.id, stamp(Some(org.created_at)), org.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn keys_command(store: &dyn store::Store, command: KeysCommand) -> Result<(), Failure> {
+    match command {
+        KeysCommand::Create { org, name } => {
+            check_name(&name)?;
+            let key = crate::domain::NewApiKey::generate();
+            let made = match store.insert_api_key(&org, name.trim(), &key).await {
+                Err(store::StoreError::NotFound) => {
+                    return Err(Failure::Input(format!(
+                        "--org: no organization {org} (see `kairos org list`)"
+                    )));
+                }
+                other => other?,
+            };
+            println!("{}", key.secret);
+            eprintln!(
+                "created API key {} ({:?}) for organization {org}; it is shown only this once: \
+                 send it as `Authorization: Bearer <key>`",
+                made.id, made.name
+            );
+        }
+        KeysCommand::List { org } => {
+            println!("ID\tORGANIZATION\tNAME\tPREFIX\tCREATED\tLAST USED\tREVOKED");
+            for key in store.api_keys(org.as_deref()).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    key.id,
+                    key.organization_id,
+                    key.name,
+                    key.prefix.as_deref().unwrap_or("-"),
+                    stamp(Some(key.created_at)),
+                    stamp(key.last_used_at),
+                    stamp(key.revoked_at),
+                );
+            }
+        }
+        KeysCommand::Revoke { id } => match store.revoke_api_key(None, &id).await {
+            Ok(key) => println!("revoked {} ({:?})", key.id, key.name),
+            Err(store::StoreError::NotFound) => {
+                return Err(Failure::Input(format!(
+                    "no API key {id} (see `kairos keys list`)"
+                )));
+            }
+            Err(other) => return Err(other.into()),
+        },
+    }
+    Ok(())
+}
+
+fn stamp(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map_or_else(
+        || "-".to_string(),
+        |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
 }
 
 fn slots(path: &PathBuf, explain: Option<&str>, timings: bool) -> ExitCode {

@@ -198,6 +198,12 @@ impl Settings {
                 path,
                 message: e.to_string(),
             })?;
+            if let Some(url) = &layer.database_url {
+                crate::store::backend_of(url).map_err(|message| ConfigError::File {
+                    path: file.display().to_string(),
+                    message: format!("database_url: {message}"),
+                })?;
+            }
             if let Some(keys) = &layer.secret_keys {
                 crate::secrets::KeyRing::parse(keys).map_err(|e| ConfigError::File {
                     path: file.display().to_string(),
@@ -213,7 +219,10 @@ impl Settings {
                 message: message.to_string(),
             };
             match name.as_str() {
-                "KAIROS_DATABASE_URL" => layer.database_url = Some(value),
+                "KAIROS_DATABASE_URL" => {
+                    crate::store::backend_of(&value).map_err(|message| bad(&message))?;
+                    layer.database_url = Some(value);
+                }
                 "KAIROS_HOST" => layer.host = Some(value),
                 "KAIROS_PORT" => {
                     layer.port = Some(value.parse().map_err(|_| bad("not a port number"))?);
@@ -337,6 +346,23 @@ mod tests {
         let env = vec![("KAIROS_SECRET_KEYS".to_string(), "k1:short".to_string())];
         let error = Settings::load(&dir.join("missing.toml"), env).expect_err("bad keys");
         assert!(error.to_string().contains("KAIROS_SECRET_KEYS"), "{error}");
+        for (url, scheme) in [
+            ("mysql://root:hunter2@db/kairos", "\"mysql\""),
+            ("kairos.db", "no scheme"),
+        ] {
+            let env = vec![("KAIROS_DATABASE_URL".to_string(), url.to_string())];
+            let error = Settings::load(&dir.join("missing.toml"), env).expect_err(url);
+            let text = error.to_string();
+            assert!(text.starts_with("KAIROS_DATABASE_URL: "), "{text}");
+            assert!(
+                text.contains(scheme) && text.contains("sqlite://"),
+                "{text}"
+            );
+            assert!(!text.contains("hunter2"), "passwords stay out: {text}");
+        }
+        std::fs::write(&file, "database_url = \"mysql://db/kairos\"\n").expect("write");
+        let error = Settings::load(&file, Vec::new()).expect_err("mysql in the file");
+        assert!(error.to_string().contains("database_url: "), "{error}");
         let key = format!("k1:{}", crate::secrets::KeyRing::generate_key());
         let env = vec![("KAIROS_SECRET_KEYS".to_string(), key.clone())];
         let settings = Settings::load(&dir.join("missing.toml"), env).expect("good keys");

@@ -1,18 +1,23 @@
 //! Demo data: an organization, three hosts in different zones with working
 //! hours, an event type of every kind, and an admin API key.
 
+use crate::booking::{AvailabilityInputs, slots_for};
 use crate::domain::{
-    DateOverride, EventTypeHost, EventTypeInput, HoursRange, Kind, Location, Question,
-    QuestionKind, ScheduleInput, Slug, TimeZoneName, UserInput, WeeklyHours, hash_secret,
-    random_token,
+    DateOverride, EventTypeHost, EventTypeInput, HoursRange, Kind, Location, NewApiKey, Question,
+    QuestionKind, ScheduleInput, Slug, TimeZoneName, UserInput, WeeklyHours,
 };
+use crate::engine::{Instant, Interval};
 use crate::store::{Store, StoreError};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, SecondsFormat, Utc};
 
 /// What `kairos demo` prints.
 pub struct DemoData {
     pub api_key: String,
     /// `(user slug, event slug, title)` of every public event type.
     pub links: Vec<(String, String, String)>,
+    /// Ana's user id and her intro call's event type id (the tour uses them).
+    pub ana_id: String,
+    pub intro_id: String,
 }
 
 fn hours(ranges: &[(&str, &str)]) -> Vec<HoursRange> {
@@ -85,17 +90,170 @@ pub async fn seed(store: &dyn Store) -> Result<DemoData, StoreError> {
         Err(StoreError::NotFound) => create(store).await?,
         Err(other) => return Err(other),
     };
-    let api_key = format!("kairos_{}", random_token(32));
-    store
-        .create_api_key(&organization_id, "demo", &hash_secret(&api_key))
-        .await?;
-    let links = store
-        .event_types(&organization_id)
-        .await?
+    let key = NewApiKey::generate();
+    store.insert_api_key(&organization_id, "demo", &key).await?;
+    let api_key = key.secret;
+    let event_types = store.event_types(&organization_id).await?;
+    let intro_id = event_types
+        .iter()
+        .find(|et| et.input.slug.as_str() == "intro")
+        .map(|et| et.id.clone())
+        .ok_or(StoreError::NotFound)?;
+    let links = event_types
         .into_iter()
         .map(|et| ("ana".to_string(), et.input.slug.to_string(), et.input.title))
         .collect();
-    Ok(DemoData { api_key, links })
+    let ana_id = store.user_by_slug("ana").await?.id;
+    Ok(DemoData {
+        api_key,
+        links,
+        ana_id,
+        intro_id,
+    })
+}
+
+/// The dates and times the printed tour uses: next week (Monday to
+/// Saturday), and free starts of Ana's intro call in it, read from the store
+/// so they are bookable now (later than the notice, inside the booking
+/// window, not taken by an earlier tour on the same database).
+pub struct TourTimes {
+    pub monday: NaiveDate,
+    /// The booking: the first free start on Tuesday (or of the week).
+    pub book: DateTime<Utc>,
+    /// The reschedule: the first free start on a later day.
+    pub reschedule: DateTime<Utc>,
+    /// The poll's two options: free starts on the two days after that.
+    pub poll: [DateTime<Utc>; 2],
+}
+
+/// The Monday of next week (a week from today when today is a Monday).
+pub fn next_monday(today: NaiveDate) -> NaiveDate {
+    let ahead = 7 - u64::from(today.weekday().num_days_from_monday());
+    today + Days::new(ahead)
+}
+
+pub async fn tour_times(store: &dyn Store, now: DateTime<Utc>) -> Result<TourTimes, String> {
+    let monday = next_monday(now.date_naive());
+    let (event_type, owner) = store
+        .event_type_by_slugs("ana", "intro")
+        .await
+        .map_err(|e| e.to_string())?;
+    let inputs = AvailabilityInputs::load(store, event_type, owner)
+        .await
+        .map_err(|e| e.to_string())?;
+    let start = monday.and_time(NaiveTime::MIN).and_utc();
+    let range = Interval::new(
+        Instant::from_utc(start),
+        Instant::from_utc(start + chrono::Duration::days(5)),
+    );
+    let utc = TimeZoneName::parse("UTC").map_err(|e| e.to_string())?;
+    let (answer, _) = slots_for(store, &inputs, Instant::from_utc(now), range, &utc)
+        .await
+        .map_err(|e| e.to_string())?;
+    let free: Vec<DateTime<Utc>> = answer
+        .days
+        .iter()
+        .flat_map(|day| day.slots.iter().map(|slot| slot.start))
+        .collect();
+    let on_or_after = |day: NaiveDate| free.iter().copied().find(|s| s.date_naive() >= day);
+    let tuesday = monday + Days::new(1);
+    let book = on_or_after(tuesday)
+        .or_else(|| free.first().copied())
+        .ok_or("Ana has no free time next week")?;
+    let next_day = |after: DateTime<Utc>| on_or_after(after.date_naive() + Days::new(1));
+    let reschedule = next_day(book).ok_or("Ana has no free time after the tour's booking")?;
+    let first = next_day(reschedule).ok_or("no free time for the tour's poll")?;
+    let second = next_day(first).ok_or("no free time for the tour's poll")?;
+    Ok(TourTimes {
+        monday,
+        book,
+        reschedule,
+        poll: [first, second],
+    })
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The tour's commands with this demo's base URL, key, ids and times. They
+/// run as printed in a POSIX shell with curl; values the API hands out on the
+/// way (a booking's uid and manage token, a poll's id) are picked from its
+/// answers with `field`, so nothing needs copying by hand.
+pub fn tour(base: &str, demo: &DemoData, times: &TourTimes, run: &str) -> String {
+    let monday = times.monday;
+    let tuesday = monday + Days::new(1);
+    let saturday = monday + Days::new(5);
+    let link_time = (monday + Days::new(3))
+        .and_hms_opt(18, 0, 0)
+        .map(|t| rfc3339(t.and_utc()))
+        .unwrap_or_default();
+    let (book, reschedule) = (rfc3339(times.book), rfc3339(times.reschedule));
+    let (first, second) = (rfc3339(times.poll[0]), rfc3339(times.poll[1]));
+    let (key, ana, intro) = (&demo.api_key, &demo.ana_id, &demo.intro_id);
+    format!(
+        r#"B={base}
+KEY={key}
+# A JSON answer's first "name": "value" (POSIX tools only; no jq needed).
+field() {{ tr ',{{' '\n\n' | sed -n -E "s/^\"$1\":\"([^\"]*)\".*/\1/p" | head -n 1; }}
+
+# The intro call's page and its free times next week, shown in New York time.
+curl -s $B/api/v1/public/ana/intro; echo
+curl -s "$B/api/v1/public/ana/intro/slots?start={monday}T00:00:00Z&end={saturday}T00:00:00Z&timezone=America/New_York"; echo
+
+# Book one (the intro call asks for a company). Retrying with the same
+# Idempotency-Key returns the same booking (200) instead of a second one.
+BOOKED=$(curl -s -X POST $B/api/v1/public/ana/intro/bookings -H 'content-type: application/json' -H 'Idempotency-Key: tour-{run}' \
+  -d '{{"start":"{book}","invitee":{{"name":"Pat Doe","email":"pat@example.com","timezone":"America/New_York"}},"answers":{{"company":"Initech"}}}}')
+echo "$BOOKED"
+BOOKING=$(echo "$BOOKED" | field uid); TOKEN=$(echo "$BOOKED" | field manage_token)
+# The same time again, without the key: 409, it is taken.
+curl -s -X POST $B/api/v1/public/ana/intro/bookings -H 'content-type: application/json' \
+  -d '{{"start":"{book}","invitee":{{"name":"Sam Roe","email":"sam@example.com","timezone":"UTC"}},"answers":{{"company":"Hooli"}}}}'; echo
+
+# The invitee's manage link: view, reschedule (one transaction: new booking,
+# old one cancelled, linked both ways), cancel.
+curl -s "$B/api/v1/manage/$BOOKING?token=$TOKEN"; echo
+MOVED=$(curl -s -X POST "$B/api/v1/manage/$BOOKING/reschedule?token=$TOKEN" -H 'content-type: application/json' -d '{{"start":"{reschedule}"}}')
+echo "$MOVED"
+NEW_BOOKING=$(echo "$MOVED" | field uid); NEW_TOKEN=$(echo "$MOVED" | field manage_token)
+curl -s -X POST "$B/api/v1/manage/$NEW_BOOKING/cancel?token=$NEW_TOKEN" -H 'content-type: application/json' -d '{{"reason":"Found another time"}}'; echo
+
+# The admin side: bookings with filters, one booking with its history.
+curl -s -H "Authorization: Bearer $KEY" "$B/api/v1/bookings?status=cancelled"; echo
+curl -s -H "Authorization: Bearer $KEY" "$B/api/v1/bookings/$BOOKING"; echo
+
+# Team scheduling: the round robin spreads bookings over three hosts; each
+# booking says who got it and why ("assignment_reason").
+curl -s "$B/api/v1/public/ana/sales/slots?start={monday}T00:00:00Z&end={tuesday}T00:00:00Z&timezone=UTC"; echo
+
+# A meeting poll: proposed times, invited people vote on their personal page
+# (the "url" of each invitation), then you book the best option.
+POLLED=$(curl -s -H "Authorization: Bearer $KEY" -H 'content-type: application/json' $B/api/v1/polls \
+  -d '{{"host_id":"{ana}","title":"Kick-off","duration_minutes":30,"timezone":"Europe/Berlin","options":["{first}","{second}"],"participants":[{{"name":"Bo","email":"bo@example.com"}}]}}')
+echo "$POLLED"
+POLL=$(echo "$POLLED" | field id)
+curl -s -X POST -H "Authorization: Bearer $KEY" -H 'content-type: application/json' $B/api/v1/polls/$POLL/finalize -d '{{}}'; echo
+
+# A one-off link: hand-picked times for one invitee (outside working hours is fine).
+curl -s -H "Authorization: Bearer $KEY" -H 'content-type: application/json' $B/api/v1/links \
+  -d '{{"event_type_id":"{intro}","times":["{link_time}"]}}'; echo
+
+# API keys: list them (name, last use), make one for a script, revoke it.
+curl -s -H "Authorization: Bearer $KEY" $B/api/v1/api-keys; echo
+MADE=$(curl -s -H "Authorization: Bearer $KEY" -H 'content-type: application/json' $B/api/v1/api-keys -d '{{"name":"tour script"}}')
+echo "$MADE"
+curl -s -X DELETE -H "Authorization: Bearer $KEY" $B/api/v1/api-keys/$(echo "$MADE" | field id); echo
+
+# Calendar connections (none yet; README.md shows how to connect one) and
+# what happened after each booking (calendar writes), with attempts and errors.
+curl -s -H "Authorization: Bearer $KEY" $B/api/v1/connections; echo
+curl -s -H "Authorization: Bearer $KEY" "$B/api/v1/effects?status=failed"; echo
+
+# Everything else is in the OpenAPI document.
+curl -s $B/api/v1/openapi.json | head -c 300; echo
+"#
+    )
 }
 
 async fn create(store: &dyn Store) -> Result<String, StoreError> {
@@ -197,4 +355,18 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
         store.insert_event_type(&org.id, &input).await?;
     }
     Ok(org.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tour_is_next_week() {
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date");
+        // Tuesday → the coming Monday; Monday → a week later; Sunday → tomorrow.
+        assert_eq!(next_monday(day("2026-12-01")), day("2026-12-07"));
+        assert_eq!(next_monday(day("2026-12-07")), day("2026-12-14"));
+        assert_eq!(next_monday(day("2026-12-13")), day("2026-12-14"));
+    }
 }

@@ -416,3 +416,72 @@ fn bad_arguments_are_errors_not_panics() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--explain"));
 }
+
+#[test]
+fn slots_help_points_to_the_shipped_spec() {
+    let output = kairos(&["slots", "--help"]);
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("docs/availability-spec.md"), "{help}");
+    let spec = format!("{}/docs/availability-spec.md", env!("CARGO_MANIFEST_DIR"));
+    assert!(std::path::Path::new(&spec).is_file(), "{spec} is shipped");
+}
+
+/// `kairos` in a scratch folder with the database URL set.
+fn with_database(url: &str, args: &[&str]) -> (Output, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "kairos-cli-db-{}-{}",
+        std::process::id(),
+        fxhash(url)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_kairos"))
+        .args(args)
+        .current_dir(&dir)
+        .env("KAIROS_DATABASE_URL", url)
+        .output()
+        .expect("kairos runs");
+    (output, dir)
+}
+
+#[test]
+fn unknown_database_schemes_are_refused() {
+    for (url, said) in [
+        ("mysql://root:hunter2@db.example/kairos", "\"mysql\""),
+        ("kairos.db", "no scheme"),
+    ] {
+        let (output, dir) = with_database(url, &["migrate"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("KAIROS_DATABASE_URL") && stderr.contains(said),
+            "names the setting and the scheme: {stderr}"
+        );
+        assert!(
+            !stderr.contains("hunter2"),
+            "no password in errors: {stderr}"
+        );
+        let left: Vec<_> = std::fs::read_dir(&dir).expect("dir").collect();
+        assert!(left.is_empty(), "no SQLite file made of it: {left:?}");
+    }
+}
+
+/// PostgreSQL reports where in its own source an error was raised; that is
+/// no business of a Kairos user.
+#[test]
+fn database_errors_read_cleanly() {
+    let Ok(admin) = std::env::var("KAIROS_TEST_POSTGRES_URL") else {
+        eprintln!("KAIROS_TEST_POSTGRES_URL is not set: skipped");
+        return;
+    };
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    let url = format!("{base}/kairos_no_such_database_{}", std::process::id());
+    let (output, _) = with_database(&url, &["migrate"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(!stderr.contains(" at line "), "{stderr}");
+    assert!(!stderr.contains("error returned from database"), "{stderr}");
+}

@@ -99,3 +99,20 @@ fn shipped_copy_matches_the_shared_spec() {
         }
     }
 }
+
+/// `kairos slots --help` points to the spec shipped under docs/; it must be
+/// the shared one, word for word.
+#[test]
+fn shipped_spec_matches_the_shared_spec() {
+    let shipped = manifest_dir().join("docs/availability-spec.md");
+    let shipped = std::fs::read_to_string(&shipped).expect("docs/availability-spec.md is shipped");
+    let shared = manifest_dir().join("../shared/spec/availability.md");
+    if !shared.is_file() {
+        return;
+    }
+    let shared = std::fs::read_to_string(&shared).expect("shared spec");
+    assert!(
+        shipped == shared,
+        "docs/availability-spec.md is stale: copy ../shared/spec/availability.md over it"
+    );
+}

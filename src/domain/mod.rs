@@ -4,6 +4,7 @@
 //! They double as the API's JSON shapes (serde + OpenAPI schemas); each
 //! validation error names the field it is about.
 
+mod api_key;
 mod booking;
 mod connection;
 mod effect;
@@ -14,6 +15,7 @@ mod schedule;
 mod user;
 mod values;
 
+pub use api_key::*;
 pub use booking::*;
 pub use connection::*;
 pub use effect::*;

@@ -8,7 +8,9 @@ use crate::store::{ClaimedEffect, EffectOutcome, StoreError};
 use crate::sync::SyncService;
 use crate::sync::api::SyncError;
 use crate::sync::rest::backoff;
+use crate::workers::{Shutdown, finish_or_abandon};
 use chrono::{Duration as Span, Utc};
+use std::collections::HashSet;
 use std::time::Duration;
 
 /// Attempts before an effect is marked failed.
@@ -58,11 +60,32 @@ pub fn outcome(
 /// stamped by the database's transaction time, and leases and backoff are
 /// about real seconds.
 pub async fn run_due(service: &SyncService, limit: u32) -> Result<usize, StoreError> {
+    run_due_until(service, limit, &Shutdown::never()).await
+}
+
+/// [`run_due`] that stops taking effects at `shutdown`, and gives back the
+/// ones still running at its deadline (lease released, the attempt not
+/// counted) so they run again at once, here after a restart or in another
+/// process, instead of after [`LEASE`].
+pub async fn run_due_until(
+    service: &SyncService,
+    limit: u32,
+    shutdown: &Shutdown,
+) -> Result<usize, StoreError> {
+    if shutdown.requested() {
+        return Ok(0);
+    }
     let now = Utc::now();
-    let claimed = service.store.claim_effects(now, now + LEASE, limit).await?;
+    // Whole milliseconds: the lease is compared again on release, and
+    // databases keep less than nanoseconds.
+    let lease_until = chrono::DateTime::from_timestamp_millis((now + LEASE).timestamp_millis())
+        .unwrap_or(now + LEASE);
+    let claimed = service.store.claim_effects(now, lease_until, limit).await?;
     let count = claimed.len();
     let mut tasks = tokio::task::JoinSet::new();
+    let mut running = HashSet::new();
     for effect in claimed {
+        running.insert(effect.id.clone());
         let service = service.clone();
         tasks.spawn(async move {
             let result = carry_out(&service, &effect).await;
@@ -74,8 +97,16 @@ pub async fn run_due(service: &SyncService, limit: u32) -> Result<usize, StoreEr
                 // The lease runs out and another attempt follows: nothing is lost.
                 tracing::error!(effect = %effect.id, %error, "cannot record an effect's outcome");
             }
+            effect.id
         });
     }
-    while tasks.join_next().await.is_some() {}
+    for id in finish_or_abandon(tasks, running, shutdown).await {
+        match service.store.release_effect(&id, lease_until).await {
+            Ok(()) => tracing::info!(effect = %id, "shutting down: effect given back"),
+            Err(error) => {
+                tracing::warn!(effect = %id, %error, "cannot give back an effect; its lease will expire")
+            }
+        }
+    }
     Ok(count)
 }

@@ -28,6 +28,8 @@ pub struct ApiError {
     status: StatusCode,
     detail: String,
     field: Option<String>,
+    /// Seconds for a `Retry-After` header (503 while the database is away).
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -36,6 +38,7 @@ impl ApiError {
             status,
             detail: detail.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -65,6 +68,7 @@ impl ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             detail: detail.into(),
             field: Some(field.into()),
+            retry_after: None,
         }
     }
 
@@ -81,8 +85,24 @@ impl ApiError {
         )
     }
 
+    /// 503: the database cannot be reached (down, restarting, every
+    /// connection busy). Clients and load balancers may try again shortly.
+    pub fn unavailable(error: impl std::fmt::Display) -> Self {
+        tracing::warn!(%error, "database unavailable");
+        let mut api = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is unavailable; try again shortly",
+        );
+        api.retry_after = Some(RETRY_AFTER_SECONDS);
+        api
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    pub fn retry_after(&self) -> Option<u32> {
+        self.retry_after
     }
 
     pub fn detail(&self) -> &str {
@@ -100,12 +120,18 @@ impl IntoResponse for ApiError {
             field: self.field,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (
+        let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -124,8 +150,14 @@ impl From<ValidationError> for ApiError {
     }
 }
 
+/// What a 503 asks clients to wait: about the time a restarting database takes.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        if error.is_unavailable() {
+            return ApiError::unavailable(error);
+        }
         match error {
             StoreError::NotFound => ApiError::not_found("resource"),
             StoreError::Duplicate { field } => {

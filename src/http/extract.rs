@@ -87,15 +87,32 @@ impl FromRequestParts<AppState> for Admin {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be `Bearer <key>`")
             })?;
-        match state.store.api_key(&hash_secret(key)).await? {
-            Some((key_id, organization_id)) => Ok(Admin {
-                organization_id,
-                key_id,
-            }),
-            None => Err(ApiError::unauthorized("unknown API key")),
+        let owner = state
+            .store
+            .api_key(&hash_secret(key))
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("unknown API key"))?;
+        if owner.revoked {
+            return Err(ApiError::unauthorized("this API key was revoked"));
         }
+        // Last use to the minute: one write a minute per key, not one per request.
+        let now = (state.clock)();
+        let now = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+        let since = now - chrono::Duration::seconds(LAST_USED_RESOLUTION_SECONDS);
+        if owner.last_used_at.is_none_or(|at| at < since)
+            && let Err(error) = state.store.touch_api_key(&owner.key_id, now, since).await
+        {
+            tracing::warn!(%error, "cannot record an API key's last use");
+        }
+        Ok(Admin {
+            organization_id: owner.organization_id,
+            key_id: owner.key_id,
+        })
     }
 }
+
+/// How stale an API key's `last_used_at` may be.
+pub const LAST_USED_RESOLUTION_SECONDS: i64 = 60;
 
 /// serde_json ends messages with " at line L column C"; with the field named,
 /// the position only depends on how the client laid out its JSON.

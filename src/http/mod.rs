@@ -12,7 +12,7 @@ pub mod server;
 
 use crate::store::SharedStore;
 use crate::sync::SyncService;
-use api::{admin, availability, connections, links, manage, ops, polls, public};
+use api::{admin, availability, connections, keys, links, manage, ops, polls, public};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, Method, Request};
@@ -166,6 +166,8 @@ pub fn router(state: AppState) -> Router {
             "/busy-blocks/{id}",
             axum::routing::delete(admin::delete_busy_block),
         )
+        .route("/api-keys", get(keys::list).post(keys::create))
+        .route("/api-keys/{id}", axum::routing::delete(keys::revoke))
         .route("/bookings", get(admin::list_bookings))
         .route("/bookings/{uid}", get(admin::get_booking))
         .route("/bookings/{uid}/approve", post(admin::approve))

@@ -1,6 +1,6 @@
 //! The OpenAPI document, assembled from the handlers' annotations.
 
-use super::api::{admin, availability, connections, links, manage, polls, public};
+use super::api::{admin, availability, connections, keys, links, manage, polls, public};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -26,6 +26,7 @@ impl Modify for ApiKeyAuth {
         admin::create_event_type, admin::list_event_types, admin::get_event_type, admin::update_event_type, admin::delete_event_type,
         admin::fairness, admin::create_busy_block, admin::list_busy_blocks, admin::delete_busy_block, admin::list_bookings, admin::get_booking,
         admin::approve, admin::reject, admin::cancel, admin::no_show, admin::complete,
+        keys::list, keys::create, keys::revoke,
         availability::slots, availability::explain,
         public::event_type, public::slots, public::book,
         manage::view, manage::cancel, manage::reschedule,

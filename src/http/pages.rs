@@ -67,7 +67,14 @@ fn html_error(error: ApiError) -> Response {
         escape(status.canonical_reason().unwrap_or("Error")),
         escape(error.detail())
     );
-    (status, layout("Kairos", &body)).into_response()
+    let mut response = (status, layout("Kairos", &body)).into_response();
+    if let Some(seconds) = error.retry_after() {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(seconds),
+        );
+    }
+    response
 }
 
 fn encoded(text: &str) -> String {

@@ -64,6 +64,14 @@ pub trait CalendarStore: Send + Sync {
         lease_until: DateTime<Utc>,
         outcome: &SyncOutcome,
     ) -> Result<()>;
+    /// Gives back a connection claimed until `lease_until` whose sync was cut
+    /// short (shutdown): due again at `now` instead of after the lease.
+    async fn release_connection(
+        &self,
+        id: &str,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// Makes a connection due at `at` (a push notification, or a request),
     /// even while a sync of it is running.
     async fn request_sync(&self, id: &str, at: DateTime<Utc>) -> Result<()>;
@@ -434,6 +442,16 @@ macro_rules! calendar_store {
                 .fetch_all(self.pool())
                 .await?;
                 Ok(rows.into_iter().map(|(id,)| id).collect())
+            }
+
+            async fn release_connection(&self, id: &str, lease_until: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
+                sqlx::query("UPDATE calendar_connections SET lease_until = NULL, next_sync_at = $1 WHERE id = $2 AND lease_until = $3")
+                    .bind(now)
+                    .bind(id)
+                    .bind(lease_until)
+                    .execute(self.pool())
+                    .await?;
+                Ok(())
             }
 
             async fn apply_delta(&self, calendar_id: &str, delta: &CalendarDelta, now: DateTime<Utc>) -> Result<bool> {

@@ -24,6 +24,9 @@ pub trait EffectStore: Send + Sync {
         outcome: &EffectOutcome,
         now: DateTime<Utc>,
     ) -> Result<()>;
+    /// Gives back an effect claimed until `lease_until` that was not carried
+    /// out (shutdown): due again now, the interrupted attempt not counted.
+    async fn release_effect(&self, id: &str, lease_until: DateTime<Utc>) -> Result<()>;
     async fn effects(&self, organization_id: &str, filter: &EffectFilter) -> Result<Vec<Effect>>;
     /// How many effects there are of each kind and status (for /metrics).
     async fn effect_counts(&self) -> Result<Vec<(String, String, i64)>>;
@@ -133,6 +136,19 @@ macro_rules! effect_store {
                 .bind(error)
                 .bind(now)
                 .bind(id)
+                .execute(self.pool())
+                .await?;
+                Ok(())
+            }
+
+            async fn release_effect(&self, id: &str, lease_until: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "UPDATE effects SET lease_until = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+                     run_at = $1, updated_at = $1 WHERE id = $2 AND status = 'pending' AND lease_until = $3",
+                )
+                .bind(Utc::now())
+                .bind(id)
+                .bind(lease_until)
                 .execute(self.pool())
                 .await?;
                 Ok(())

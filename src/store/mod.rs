@@ -22,12 +22,13 @@ pub use calendars::CalendarStore;
 pub use effects::EffectStore;
 pub use postgres::PgStore;
 pub use records::*;
-pub use sqlite::SqliteStore;
+pub use sqlite::{LockError, ProcessLock, SqliteStore};
 
 use crate::domain::{
-    Booking, BookingStatus, EventType, EventTypeInput, Invited, Link, LinkInput, Participant, Poll,
-    PollInput, Schedule, ScheduleInput, StatusChange, User, UserInput, Vote,
+    ApiKey, Booking, BookingStatus, EventType, EventTypeInput, Invited, Link, LinkInput,
+    Participant, Poll, PollInput, Schedule, ScheduleInput, StatusChange, User, UserInput, Vote,
 };
+use crate::domain::{KeyOwner, NewApiKey};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -57,15 +58,86 @@ pub enum StoreError {
     /// The decision callback refused the booking for its own reason.
     #[error("{0}")]
     Refused(String),
-    #[error("database: {0}")]
+    #[error("database: {}", describe(.0))]
     Database(#[from] sqlx::Error),
-    #[error("migration: {0}")]
+    #[error("migration: {}", describe_migration(.0))]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    /// The database cannot be reached right now (down, restarting, locked,
+    /// every connection busy): the request may succeed later, and it is not
+    /// a bug of ours or of the caller's.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(error) => unavailable(error),
+            _ => false,
+        }
+    }
+}
+
+fn unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // 08: connection exception; 57P01-03: shutting down or starting
+                // up; 53300: too many connections.
+                let code = pg.code();
+                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+            } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // The primary result code: BUSY (locked by another process
+                // past the busy timeout), IOERR, FULL, CANTOPEN.
+                let primary = db
+                    .code()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .map(|c| c & 0xff);
+                matches!(primary, Some(5 | 10 | 13 | 14))
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A database error in plain words: the database's message and code, without
+/// sqlx's wrapper text or the PostgreSQL server's own source position that
+/// its `Display` appends ("… at line 948").
+pub fn describe(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(db) => match db.code() {
+            Some(code) => format!("{} (code {code})", db.message()),
+            None => db.message().to_string(),
+        },
+        sqlx::Error::PoolTimedOut => {
+            "no database connection became available in time (is the database up?)".to_string()
+        }
+        sqlx::Error::PoolClosed => "the database connections are closed".to_string(),
+        sqlx::Error::Io(error) => format!("cannot reach the database: {error}"),
+        sqlx::Error::Configuration(error) => format!("bad database URL: {error}"),
+        other => other.to_string(),
+    }
+}
+
+fn describe_migration(error: &sqlx::migrate::MigrateError) -> String {
+    use sqlx::migrate::MigrateError;
+    match error {
+        MigrateError::Execute(error) => describe(error),
+        MigrateError::ExecuteMigration(error, version) => {
+            format!("migration {version}: {}", describe(error))
+        }
+        other => other.to_string(),
+    }
+}
 
 /// Decides, inside the booking transaction, which hosts take the booking.
 /// It sees every time-holding booking and busy block of the candidate hosts
@@ -84,14 +156,33 @@ pub trait Store: CalendarStore + EffectStore + Send + Sync {
     async fn ping(&self) -> Result<()>;
 
     async fn create_organization(&self, name: &str) -> Result<Organization>;
+    async fn organizations(&self) -> Result<Vec<Organization>>;
+    /// A key by its hash only (no prefix kept); its id.
     async fn create_api_key(
         &self,
         organization_id: &str,
         name: &str,
         key_hash: &str,
     ) -> Result<String>;
-    /// `(key id, organization id)` of a key, by its hash.
-    async fn api_key(&self, key_hash: &str) -> Result<Option<(String, String)>>;
+    async fn insert_api_key(
+        &self,
+        organization_id: &str,
+        name: &str,
+        key: &NewApiKey,
+    ) -> Result<ApiKey>;
+    /// The organization's keys (every organization's with `None`), oldest first.
+    async fn api_keys(&self, organization_id: Option<&str>) -> Result<Vec<ApiKey>>;
+    /// Revokes a key (`organization_id` `None`: whichever it belongs to);
+    /// revoking twice keeps the first time.
+    async fn revoke_api_key(&self, organization_id: Option<&str>, id: &str) -> Result<ApiKey>;
+    /// Who a key belongs to, by its hash (revoked keys too, marked).
+    async fn api_key(&self, key_hash: &str) -> Result<Option<KeyOwner>>;
+    /// Records a key's use at `now` unless one was recorded after `since`
+    /// (several processes may race; the condition keeps it one write).
+    async fn touch_api_key(&self, id: &str, now: DateTime<Utc>, since: DateTime<Utc>)
+    -> Result<()>;
+    /// Closes the connections (at shutdown); later calls answer `PoolClosed`.
+    async fn close(&self);
 
     async fn insert_user(&self, organization_id: &str, input: &UserInput) -> Result<User>;
     async fn update_user(&self, organization_id: &str, id: &str, input: &UserInput)
@@ -256,11 +347,33 @@ pub enum Change {
 
 pub type ChangeHook = Arc<dyn Fn(Change) + Send + Sync>;
 
+/// Which database a URL names (`sqlite` or `postgres`), or why it names none.
+/// Only the scheme is quoted back: the rest may hold a password.
+pub fn backend_of(url: &str) -> std::result::Result<&'static str, String> {
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok("postgres")
+    } else if url.starts_with("sqlite:") {
+        Ok("sqlite")
+    } else {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        let named = if scheme.is_empty() || scheme.contains(['/', '\\', '.']) {
+            "has no scheme".to_string()
+        } else {
+            format!("has the unsupported scheme {scheme:?}")
+        };
+        Err(format!(
+            "the database URL {named}: use sqlite://PATH (embedded) or postgres://USER@HOST/DATABASE"
+        ))
+    }
+}
+
 /// Opens the store a database URL names (`sqlite:…` or `postgres:…`).
 pub async fn connect(url: &str) -> Result<SharedStore> {
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PgStore::connect(url).await?))
-    } else {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
+    match backend_of(url) {
+        Ok("postgres") => Ok(Arc::new(PgStore::connect(url).await?)),
+        Ok(_) => Ok(Arc::new(SqliteStore::connect(url).await?)),
+        Err(message) => Err(StoreError::Database(sqlx::Error::Configuration(
+            message.into(),
+        ))),
     }
 }

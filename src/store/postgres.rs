@@ -11,6 +11,9 @@ use std::time::Duration;
 
 pub struct PgStore {
     pool: PgPool,
+    /// The change listener's task: it holds a connection of the pool, which
+    /// must go back before the pool can close.
+    listener: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl PgStore {
@@ -21,7 +24,10 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            listener: std::sync::Mutex::new(None),
+        })
     }
 
     fn pool(&self) -> &PgPool {
@@ -53,7 +59,7 @@ impl PgStore {
     async fn watch(&self, hook: super::ChangeHook) -> Result<bool, super::StoreError> {
         let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
         listener.listen("kairos_changes").await?;
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             loop {
                 match listener.try_recv().await {
                     Ok(Some(_)) => hook(super::Change::Data),
@@ -68,7 +74,21 @@ impl PgStore {
                 }
             }
         });
+        if let Ok(mut slot) = self.listener.lock()
+            && let Some(old) = slot.replace(task)
+        {
+            old.abort();
+        }
         Ok(true)
+    }
+
+    /// Stops the change listener, giving its connection back.
+    async fn before_close(&self) {
+        let task = self.listener.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(task) = task {
+            task.abort();
+            let _ = task.await;
+        }
     }
 
     /// `23P01`: exclusion_violation, from `booking_hosts_no_overlap`.

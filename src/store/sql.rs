@@ -48,6 +48,34 @@ impl From<OrganizationRow> for Organization {
 }
 
 #[derive(sqlx::FromRow)]
+pub(super) struct ApiKeyRow {
+    id: String,
+    organization_id: String,
+    name: String,
+    prefix: Option<String>,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKeyRow> for crate::domain::ApiKey {
+    fn from(row: ApiKeyRow) -> Self {
+        crate::domain::ApiKey {
+            id: row.id,
+            organization_id: row.organization_id,
+            name: row.name,
+            prefix: row.prefix,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+pub(super) const API_KEY_COLUMNS: &str =
+    "id, organization_id, name, prefix, created_at, last_used_at, revoked_at";
+
+#[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
     id: String,
     organization_id: String,
@@ -669,6 +697,13 @@ macro_rules! sql_store {
                 Ok(row.into())
             }
 
+            async fn organizations(&self) -> Result<Vec<Organization>> {
+                let rows: Vec<OrganizationRow> = sqlx::query_as("SELECT id, name, created_at FROM organizations ORDER BY created_at, id")
+                    .fetch_all(self.pool())
+                    .await?;
+                Ok(rows.into_iter().map(Organization::from).collect())
+            }
+
             async fn create_api_key(&self, organization_id: &str, name: &str, key_hash: &str) -> Result<String> {
                 let id = new_id();
                 sqlx::query("INSERT INTO api_keys (id, organization_id, name, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -682,11 +717,78 @@ macro_rules! sql_store {
                 Ok(id)
             }
 
-            async fn api_key(&self, key_hash: &str) -> Result<Option<(String, String)>> {
-                Ok(sqlx::query_as("SELECT id, organization_id FROM api_keys WHERE key_hash = $1")
-                    .bind(key_hash)
-                    .fetch_optional(self.pool())
-                    .await?)
+            async fn insert_api_key(&self, organization_id: &str, name: &str, key: &NewApiKey) -> Result<ApiKey> {
+                let row: ApiKeyRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO api_keys (id, organization_id, name, key_hash, prefix, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING {API_KEY_COLUMNS}"
+                )))
+                .bind(new_id())
+                .bind(organization_id)
+                .bind(name)
+                .bind(&key.hash)
+                .bind(&key.prefix)
+                .bind(now())
+                .fetch_one(self.pool())
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+                    _ => StoreError::from(e),
+                })?;
+                Ok(row.into())
+            }
+
+            async fn api_keys(&self, organization_id: Option<&str>) -> Result<Vec<ApiKey>> {
+                let rows: Vec<ApiKeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE ($1 IS NULL OR organization_id = $1) \
+                     ORDER BY created_at, id"
+                )))
+                .bind(organization_id)
+                .fetch_all(self.pool())
+                .await?;
+                Ok(rows.into_iter().map(ApiKey::from).collect())
+            }
+
+            async fn revoke_api_key(&self, organization_id: Option<&str>, id: &str) -> Result<ApiKey> {
+                let row: Option<ApiKeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) \
+                     WHERE id = $2 AND ($3 IS NULL OR organization_id = $3) RETURNING {API_KEY_COLUMNS}"
+                )))
+                .bind(now())
+                .bind(id)
+                .bind(organization_id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.map(ApiKey::from).ok_or(StoreError::NotFound)
+            }
+
+            async fn api_key(&self, key_hash: &str) -> Result<Option<KeyOwner>> {
+                let row: Option<(String, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = sqlx::query_as(
+                    "SELECT id, organization_id, last_used_at, revoked_at FROM api_keys WHERE key_hash = $1",
+                )
+                .bind(key_hash)
+                .fetch_optional(self.pool())
+                .await?;
+                Ok(row.map(|(key_id, organization_id, last_used_at, revoked_at)| KeyOwner {
+                    key_id,
+                    organization_id,
+                    last_used_at,
+                    revoked: revoked_at.is_some(),
+                }))
+            }
+
+            async fn touch_api_key(&self, id: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<()> {
+                sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
+                    .bind(now)
+                    .bind(id)
+                    .bind(since)
+                    .execute(self.pool())
+                    .await?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.before_close().await;
+                self.pool().close().await;
             }
 
             async fn insert_user(&self, organization_id: &str, input: &UserInput) -> Result<User> {

@@ -16,6 +16,7 @@ use super::oauth::{TokenSource, connection_context};
 use super::rest::{RestClient, backoff};
 use crate::domain::Provider;
 use crate::store::{ConnectionAccess, SyncOutcome};
+use crate::workers::{Shutdown, finish_or_abandon};
 use chrono::Duration as Span;
 use std::sync::Arc;
 use std::time::Duration;
@@ -322,6 +323,20 @@ pub async fn run_one(
 /// Syncs every connection that is due (up to `limit`, a few at a time).
 /// Returns how many ran.
 pub async fn run_due(service: &SyncService, limit: u32) -> Result<usize, crate::store::StoreError> {
+    run_due_until(service, limit, &Shutdown::never()).await
+}
+
+/// [`run_due`] that stops taking connections at `shutdown` and gives back
+/// the syncs still running at its deadline (due again at once, not after
+/// [`LEASE`]).
+pub async fn run_due_until(
+    service: &SyncService,
+    limit: u32,
+    shutdown: &Shutdown,
+) -> Result<usize, crate::store::StoreError> {
+    if shutdown.requested() {
+        return Ok(0);
+    }
     let now = service.now();
     // Whole milliseconds: the value is compared again when the sync ends,
     // and databases keep less than nanoseconds.
@@ -333,12 +348,22 @@ pub async fn run_due(service: &SyncService, limit: u32) -> Result<usize, crate::
         .await?;
     let count = due.len();
     let mut tasks = tokio::task::JoinSet::new();
+    let running = due.iter().cloned().collect();
     for id in due {
         let service = service.clone();
         tasks.spawn(async move {
             let _ = run_one(&service, &id, lease_until).await;
+            id
         });
     }
-    while tasks.join_next().await.is_some() {}
+    for id in finish_or_abandon(tasks, running, shutdown).await {
+        if let Err(error) = service
+            .store
+            .release_connection(&id, lease_until, service.now())
+            .await
+        {
+            tracing::warn!(connection = %id, %error, "cannot give back a sync; its lease will expire");
+        }
+    }
     Ok(count)
 }

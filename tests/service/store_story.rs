@@ -65,7 +65,7 @@ async fn storage_story(backend: Backend) {
             .api_key(&hash_secret("secret"))
             .await
             .expect("lookup")
-            .map(|k| k.1),
+            .map(|k| k.organization_id),
         Some(org.id.clone())
     );
     assert_eq!(

@@ -319,8 +319,30 @@ pub async fn get_booking(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusNote {
-    /// Why (kept in the booking's history).
+    /// Why (kept in the booking's history), as the invitee's cancel takes it.
+    pub reason: Option<String>,
+    /// The former name of `reason`, still accepted.
+    #[schema(deprecated)]
     pub note: Option<String>,
+}
+
+impl StatusNote {
+    fn reason(self) -> Result<Option<String>, ApiError> {
+        let reason = match (self.reason, self.note) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::invalid(
+                    "note",
+                    "send only reason (note is its former name)",
+                ));
+            }
+            (Some(text), None) | (None, Some(text)) => Some(text),
+            (None, None) => None,
+        };
+        if let Some(text) = &reason {
+            crate::domain::check_text("reason", text, 2_000, false)?;
+        }
+        Ok(reason)
+    }
 }
 
 async fn act(
@@ -330,13 +352,14 @@ async fn act(
     body: StatusNote,
     action: AdminAction,
 ) -> Answer<Booking> {
+    let reason = body.reason()?;
     let booking = booking::change_status(
         state.store.as_ref(),
         &admin.organization_id,
         &uid,
         action,
         &admin.actor(),
-        body.note,
+        reason,
         (state.clock)(),
     )
     .await?;

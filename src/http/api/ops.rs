@@ -18,13 +18,19 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         Ok(()) => (
             StatusCode::OK,
             Json(json!({ "status": "ready", "database": state.store.backend() })),
-        ),
+        )
+            .into_response(),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
+                [(
+                    header::RETRY_AFTER,
+                    crate::http::error::RETRY_AFTER_SECONDS.to_string(),
+                )],
                 Json(json!({ "status": "unavailable", "database": state.store.backend() })),
             )
+                .into_response()
         }
     }
 }

@@ -1,0 +1,74 @@
+//! The organization's API keys: list, create (the secret shown once), revoke.
+
+use crate::domain::{ApiKey, ApiKeyInput, NewApiKey};
+use crate::http::AppState;
+use crate::http::error::{ApiError, Problem, missing};
+use crate::http::extract::{Admin, Body};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "admin",
+    responses((status = 200, description = "The organization's keys, revoked ones included", body = Vec<ApiKey>)),
+    security(("api_key" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    admin: Admin,
+) -> Result<Json<Vec<ApiKey>>, ApiError> {
+    Ok(Json(
+        state.store.api_keys(Some(&admin.organization_id)).await?,
+    ))
+}
+
+/// A new key: the only answer that shows its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyCreated {
+    #[serde(flatten)]
+    pub api_key: ApiKey,
+    /// The secret, for `Authorization: Bearer <key>`. Shown only now: Kairos keeps its hash.
+    pub key: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "admin", request_body = ApiKeyInput,
+    responses((status = 201, description = "Created", body = ApiKeyCreated),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    Body(input): Body<ApiKeyInput>,
+) -> Result<(StatusCode, Json<ApiKeyCreated>), ApiError> {
+    input.validate()?;
+    let key = NewApiKey::generate();
+    let api_key = state
+        .store
+        .insert_api_key(&admin.organization_id, input.name.trim(), &key)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ApiKeyCreated {
+            api_key,
+            key: key.secret,
+        }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "admin", params(("id" = String, Path, description = "The key's id")),
+    responses((status = 200, description = "Revoked: the key answers 401 from now on", body = ApiKey),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<ApiKey>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .revoke_api_key(Some(&admin.organization_id), &id)
+            .await
+            .map_err(missing("API key"))?,
+    ))
+}
