@@ -205,11 +205,17 @@ impl GoogleApi {
     }
 
     fn body(event: &EventBody, id: &str) -> Value {
-        let attendees: Vec<Value> = event
-            .attendees
-            .iter()
-            .map(|(name, email)| json!({"email": email, "displayName": name}))
-            .collect();
+        // The host (whose calendar it is, so Google makes them the
+        // organizer) attends and has accepted.
+        let (host_name, host_email) = &event.organizer;
+        let mut attendees = vec![json!({"email": host_email, "displayName": host_name,
+            "organizer": true, "responseStatus": "accepted"})];
+        attendees.extend(
+            event
+                .attendees
+                .iter()
+                .map(|(name, email)| json!({"email": email, "displayName": name})),
+        );
         let mut body = json!({
             "id": id,
             "summary": event.title,

@@ -154,7 +154,9 @@ async fn google_end_to_end(backend: Backend) {
         written["conferenceData"]["createRequest"]["conferenceSolutionKey"]["type"],
         "hangoutsMeet"
     );
-    assert_eq!(written["attendees"][0]["email"], "pat@example.com");
+    assert_eq!(written["attendees"][0]["email"], "ana@example.com");
+    assert_eq!(written["attendees"][0]["responseStatus"], "accepted");
+    assert_eq!(written["attendees"][1]["email"], "pat@example.com");
     // A retried write (the record lost in a crash) makes no second event.
     app.store
         .delete_booking_event(&uid, &ana)
@@ -210,9 +212,12 @@ async fn google_end_to_end(backend: Backend) {
     );
     assert!(free(&app).await.is_empty());
 
-    // Consenting again restores the same connection; disconnecting stops its channel.
+    // Consenting again restores the same connection, trusted again once the
+    // sync that follows has ended; disconnecting stops its channel.
     assert_eq!(connect(&app, &ana, "google").await, id);
     assert_eq!(connection(&app, &id).await["status"], "active");
+    assert!(free(&app).await.is_empty(), "not before the sync");
+    sync(&app).await;
     assert!(!free(&app).await.is_empty());
     let gone = app
         .admin(Method::DELETE, &format!("/api/v1/connections/{id}"), None)
