@@ -317,8 +317,7 @@ async fn google_outages_and_workers(backend: Backend) {
         .clone();
     assert_eq!(failed["status"], "failed", "{failed}");
 
-    // Reconnect, retry by hand: done, and the event exists.
-    assert_eq!(connect(&app, &ana, "google").await, id);
+    // Retried by hand while consent is still revoked: queued, and failed again.
     let retried = app
         .admin(
             Method::POST,
@@ -328,7 +327,14 @@ async fn google_outages_and_workers(backend: Backend) {
         .await;
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.json);
     assert_eq!(retried.json["status"], "pending");
-    effects(&app).await;
+    assert_eq!(effects(&app).await, 1);
+    assert_eq!(write_status(&app, &uid).await, "failed");
+
+    // Reconnecting runs the failed write again by itself: the event exists.
+    assert_eq!(connect(&app, &ana, "google").await, id);
+    assert_eq!(write_status(&app, &uid).await, "pending");
+    assert_eq!(effects(&app).await, 1);
+    assert_eq!(write_status(&app, &uid).await, "done");
     assert!(
         fake.find(PRIMARY, &kairos::sync::google::event_id(&uid))
             .is_some()
@@ -368,6 +374,14 @@ async fn google_outages_and_workers(backend: Backend) {
             .is_some()
     })
     .await;
+}
+
+/// The status of a booking's latest calendar write.
+async fn write_status(app: &App, uid: &str) -> serde_json::Value {
+    app.admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
+        .await
+        .json[0]["status"]
+        .clone()
 }
 
 /// Makes a pending effect due now (its backoff would take minutes).
