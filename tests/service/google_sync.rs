@@ -399,4 +399,76 @@ async fn due_now(app: &App, effect_id: &str) {
         .expect("reschedule");
 }
 
-on_both!(google_end_to_end, google_outages_and_workers);
+/// The host moves the meeting Kairos wrote from 10:00 to 16:00 (Berlin) in
+/// Google Calendar: 16:00 stops being offered, a second invitee cannot book
+/// it, and the booking says where its event went; moved back, all is as before.
+async fn google_host_edits_count(backend: Backend) {
+    let fake = GoogleFake::start().await;
+    let settings = fake.settings();
+    let Some((app, _base)) = served_app(backend, |p| p.google = settings).await else {
+        return;
+    };
+    let ana = host(&app).await;
+    let id = connect(&app, &ana, "google").await;
+    sync(&app).await;
+    let count = connection(&app, &id).await["event_count"].clone();
+    let (uid, _) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
+    effects(&app).await;
+    let event_id = kairos::sync::google::event_id(&uid);
+    let written = fake.find(PRIMARY, &event_id).expect("written");
+    let mut moved = written.clone();
+    moved["start"] =
+        json!({ "dateTime": "2026-06-01T16:00:00+02:00", "timeZone": "Europe/Berlin" });
+    moved["end"] = json!({ "dateTime": "2026-06-01T16:30:00+02:00", "timeZone": "Europe/Berlin" });
+    fake.store(PRIMARY, moved);
+    resync(&app, &id).await;
+    let slots = free(&app).await;
+    assert!(
+        !slots.contains(&"2026-06-01T14:00:00Z".to_string()),
+        "16:00 Berlin"
+    );
+    assert!(
+        !slots.contains(&"2026-06-01T08:00:00Z".to_string()),
+        "the booking"
+    );
+    let second = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(crate::helpers::booking(
+                "2026-06-01T14:00:00Z",
+                "sam@example.com",
+            )),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.json);
+    let booking = app
+        .admin(Method::GET, &format!("/api/v1/bookings/{uid}"), None)
+        .await
+        .json;
+    assert_eq!(
+        booking["calendar_event_changed"],
+        json!([{ "user_id": ana, "start": "2026-06-01T14:00:00Z", "end": "2026-06-01T14:30:00Z" }]),
+        "{booking}"
+    );
+    // Moved back as Kairos wrote it.
+    fake.store(PRIMARY, written);
+    resync(&app, &id).await;
+    assert!(
+        free(&app)
+            .await
+            .contains(&"2026-06-01T14:00:00Z".to_string())
+    );
+    let booking = app
+        .admin(Method::GET, &format!("/api/v1/bookings/{uid}"), None)
+        .await
+        .json;
+    assert!(booking.get("calendar_event_changed").is_none(), "{booking}");
+    assert_eq!(connection(&app, &id).await["event_count"], count);
+}
+
+on_both!(
+    google_end_to_end,
+    google_outages_and_workers,
+    google_host_edits_count
+);
