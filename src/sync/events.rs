@@ -231,6 +231,9 @@ pub fn booking_ical(event: &EventBody, resource_uid: &str, stamp: DateTime<Utc>)
     out
 }
 
+/// A span of time, `[start, end)`.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
+
 /// The busy time of an event Kairos wrote that lies outside its booking's
 /// time `held` (none: the booking holds no time), as a row of its own; `None`
 /// when the event holds nothing beyond the booking. Also returns the span of
@@ -238,9 +241,9 @@ pub fn booking_ical(event: &EventBody, resource_uid: &str, stamp: DateTime<Utc>)
 /// moved or stretched it.
 pub fn outside_booking(
     event: &SyncedEvent,
-    held: Option<(DateTime<Utc>, DateTime<Utc>)>,
-) -> (Option<SyncedEvent>, Option<(DateTime<Utc>, DateTime<Utc>)>) {
-    let busy: Vec<(DateTime<Utc>, DateTime<Utc>)> = match &event.ical {
+    held: Option<Span>,
+) -> (Option<SyncedEvent>, Option<Span>) {
+    let busy: Vec<Span> = match &event.ical {
         None => vec![(event.start, event.end)],
         Some(text) => match parse_calendar(text) {
             Ok(calendar) => {
