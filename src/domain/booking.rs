@@ -219,11 +219,20 @@ pub struct Booking {
     /// Hosts who changed this booking's event in their own calendar (moved
     /// it, made it longer), with the time it holds there. The booking keeps
     /// its time; the event's time beyond it counts as busy for that host.
-    /// Absent while every host's event matches the booking.
+    /// Absent while every host's event matches the booking, and on the
+    /// invitee's manage link (it tells of the host's calendar).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calendar_event_changed: Vec<CalendarEventChange>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Booking {
+    /// The booking as its invitee sees it: nothing of the hosts' calendars.
+    pub fn for_invitee(mut self) -> Booking {
+        self.calendar_event_changed.clear();
+        self
+    }
 }
 
 /// A booking's event as its host changed it in their calendar.

@@ -14,8 +14,9 @@ use chrono::{DateTime, Utc};
 pub trait CalendarStore: Send + Sync {
     /// Adds a connection, or renews the credentials of the same account
     /// (a reconnect), which makes it active and due for sync. Returns its id.
-    /// A connection that needed reconnecting is `awaiting_sync` until the
-    /// next sync ends: what it holds is from before the credentials failed.
+    /// A host stale before (needing reconnect, or never synced yet with a
+    /// failure) stays stale, `awaiting_sync`, until the next sync ends: what
+    /// the connection holds is from before the credentials failed.
     async fn upsert_connection(&self, new: &NewConnection, now: DateTime<Utc>) -> Result<String>;
     async fn connections(
         &self,
@@ -217,7 +218,8 @@ macro_rules! calendar_store {
                      credentials, status, failures, next_sync_at, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 0, $8, $8, $8) \
                      ON CONFLICT (user_id, provider, server_url, account) DO UPDATE SET \
-                     awaiting_sync = (calendar_connections.status = 'needs_reconnect' OR calendar_connections.awaiting_sync), \
+                     awaiting_sync = (calendar_connections.status = 'needs_reconnect' OR calendar_connections.awaiting_sync \
+                     OR (calendar_connections.last_synced_at IS NULL AND calendar_connections.failures > 0)), \
                      credentials = excluded.credentials, status = 'active', failures = 0, last_error = NULL, \
                      next_sync_at = excluded.next_sync_at, lease_until = NULL, updated_at = excluded.updated_at \
                      RETURNING id",
@@ -693,13 +695,16 @@ macro_rules! calendar_store {
             async fn requeue_writes(&self, connection_id: &str, now: DateTime<Utc>) -> Result<u64> {
                 // The bookings of the connection's host, and those with an
                 // event in one of its calendars (a host since replaced).
-                let of_connection = "effects.kind = 'calendar_write' AND effects.booking_id IN (\
+                let of_connection = |alias: &str| format!(
+                    "{alias}.kind = 'calendar_write' AND {alias}.booking_id IN (\
                      SELECT bh.booking_id FROM booking_hosts bh JOIN calendar_connections c ON c.user_id = bh.user_id WHERE c.id = $2 \
-                     UNION SELECT b.id FROM bookings b JOIN booking_events e ON e.booking_uid = b.uid WHERE e.connection_id = $2)";
+                     UNION SELECT b.id FROM bookings b JOIN booking_events e ON e.booking_uid = b.uid WHERE e.connection_id = $2)"
+                );
                 let mut tx = self.begin_write(&[]).await?;
                 let due = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "UPDATE effects SET run_at = $1, updated_at = $1 WHERE status = 'pending' \
-                     AND (lease_until IS NULL OR lease_until < $1) AND {of_connection}"
+                     AND (lease_until IS NULL OR lease_until < $1) AND {}",
+                    of_connection("effects")
                 )))
                 .bind(now)
                 .bind(connection_id)
@@ -709,17 +714,42 @@ macro_rules! calendar_store {
                 // failed one, where none is waiting.
                 let revived = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "UPDATE effects SET status = 'pending', run_at = $1, attempts = 0, updated_at = $1 \
-                     WHERE status = 'failed' AND {of_connection} AND NOT EXISTS (SELECT 1 FROM effects o \
+                     WHERE status = 'failed' AND {} AND NOT EXISTS (SELECT 1 FROM effects o \
                      WHERE o.booking_id = effects.booking_id AND o.kind = effects.kind AND o.id <> effects.id \
                      AND (o.status = 'pending' OR (o.status = 'failed' AND (o.created_at > effects.created_at \
-                     OR (o.created_at = effects.created_at AND o.id > effects.id)))))"
+                     OR (o.created_at = effects.created_at AND o.id > effects.id)))))",
+                    of_connection("effects")
                 )))
                 .bind(now)
                 .bind(connection_id)
                 .execute(&mut *tx)
                 .await?;
+                // A write running right now may still use the old credentials
+                // and fail after this: a new one waits behind it.
+                let running: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT r.organization_id, r.booking_id FROM effects r WHERE r.status = 'pending' \
+                     AND r.lease_until >= $1 AND {} AND NOT EXISTS (SELECT 1 FROM effects o \
+                     WHERE o.booking_id = r.booking_id AND o.kind = r.kind AND o.id <> r.id AND o.status = 'pending')",
+                    of_connection("r")
+                )))
+                .bind(now)
+                .bind(connection_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (organization_id, booking_id) in &running {
+                    sqlx::query(
+                        "INSERT INTO effects (id, organization_id, kind, booking_id, status, attempts, run_at, created_at, updated_at) \
+                         VALUES ($1, $2, 'calendar_write', $3, 'pending', 0, $4, $4, $4)",
+                    )
+                    .bind(new_id())
+                    .bind(organization_id)
+                    .bind(booking_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 tx.commit().await?;
-                Ok(due.rows_affected() + revived.rows_affected())
+                Ok(due.rows_affected() + revived.rows_affected() + running.len() as u64)
             }
 
             async fn booking_events(&self, booking_uid: &str) -> Result<Vec<BookingEvent>> {

@@ -629,6 +629,44 @@ async fn caldav_reconnect_reruns_writes(backend: Backend) {
         assert_eq!(listed.json[0]["status"], "done", "{}", listed.json);
     }
     assert_eq!(effects(&app).await, 0, "nothing runs twice");
+
+    // A write still running with the old password when the host reconnects
+    // fails after the reconnect: another one follows it.
+    password_changed(&app, &id).await;
+    resync(&app, &id).await;
+    let third = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/lenient/bookings",
+            Some(crate::helpers::booking(
+                "2026-06-03T08:00:00Z",
+                "kim@example.com",
+            )),
+        )
+        .await;
+    assert_eq!(third.status, StatusCode::CREATED, "{}", third.json);
+    let now = chrono::Utc::now();
+    let running = app
+        .store
+        .claim_effects(now, now + chrono::Duration::minutes(5), 10)
+        .await
+        .expect("claim");
+    assert_eq!(running.len(), 1);
+    connect_caldav(&app, &ana, server.url.as_str(), "right").await;
+    let refused = kairos::store::EffectOutcome::Failed {
+        error: "the server refused the credentials (HTTP 401)".to_string(),
+    };
+    app.store
+        .finish_effect(&running[0].id, &refused, chrono::Utc::now())
+        .await
+        .expect("finish");
+    assert_eq!(effects(&app).await, 1);
+    let own = own_events(&client, &work).await;
+    assert!(
+        own.iter()
+            .any(|(_, start)| start == "DTSTART:20260603T080000Z"),
+        "{own:?}"
+    );
 }
 
 /// The host moves the meeting Kairos wrote to 12:00 (Berlin) in their own
@@ -752,6 +790,17 @@ async fn caldav_host_changes_count(backend: Backend) {
         json!([{ "user_id": ana, "start": "2026-06-01T10:00:00Z", "end": "2026-06-01T10:30:00Z" }]),
         "{changed}"
     );
+    // The invitee's manage link tells nothing of the host's calendar.
+    let token = made.json["manage_token"].as_str().expect("token");
+    let managed = app
+        .public(
+            Method::GET,
+            &format!("/api/v1/manage/{uid}?token={token}"),
+            None,
+        )
+        .await;
+    assert_eq!(managed.status, StatusCode::OK, "{}", managed.json);
+    assert!(managed.json.get("calendar_event_changed").is_none());
 
     // Stretched to an hour at its own time: the second half hour is busy.
     client
@@ -818,11 +867,22 @@ async fn caldav_report_not_supported_falls_back(backend: Backend) {
     let (client, work) = server.work_calendar("ana", "x").await;
     let lunch = single("lunch", "20260601T100000Z", "20260601T110000Z", "");
     client.put(&work, "lunch.ics", &lunch).await.expect("put");
-    let refuse_all = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let proxy = no_sync_collection(server.url.clone(), refuse_all.clone()).await;
+    let mode = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(REPORTS_FAIL));
+    let proxy = no_sync_collection(server.url.clone(), mode.clone()).await;
+    let set = |m: u8| mode.store(m, std::sync::atomic::Ordering::SeqCst);
+    // The first sync fails for a while: nothing is known, no slots.
     let id = connect_caldav(&app, &ana, &proxy, "x").await;
     sync(&app).await;
+    assert_eq!(connection(&app, &id).await["status"], "retrying");
+    assert!(starts(&app).await.is_empty(), "never synced");
+    // Connecting again does not make the host trusted before a sync has run.
+    assert_eq!(connect_caldav(&app, &ana, &proxy, "x").await, id);
+    assert_eq!(connection(&app, &id).await["awaiting_sync"], true);
+    assert!(starts(&app).await.is_empty(), "still nothing known");
+    set(PASS);
+    sync(&app).await;
     let synced = connection(&app, &id).await;
+    assert_eq!(synced["awaiting_sync"], false, "{synced}");
     assert_eq!(synced["status"], "active", "{synced}");
     assert_eq!(synced["event_count"], 1, "{synced}");
     let token = app
@@ -852,25 +912,35 @@ async fn caldav_report_not_supported_falls_back(backend: Backend) {
     assert!(!free.contains(&"2026-06-01T14:00:00Z".to_string()));
     assert_eq!(connection(&app, &id).await["status"], "active");
     // A bare 403 is a refusal of the credentials.
-    refuse_all.store(true, std::sync::atomic::Ordering::SeqCst);
+    set(REFUSE_ALL);
     resync(&app, &id).await;
     assert_eq!(connection(&app, &id).await["status"], "needs_reconnect");
 }
 
+/// Modes of [`no_sync_collection`]: pass through; every REPORT answers 503;
+/// everything answers a bare 403.
+const PASS: u8 = 0;
+const REPORTS_FAIL: u8 = 1;
+const REFUSE_ALL: u8 = 2;
+
 /// A CalDAV server in front of `upstream` that lacks sync-collection: it
 /// answers that REPORT 403 with `DAV:supported-report`, and passes the rest
-/// through. While `refuse_all` is set it answers everything with a bare 403.
+/// through, unless `mode` says otherwise.
 async fn no_sync_collection(
     upstream: url::Url,
-    refuse_all: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    mode: std::sync::Arc<std::sync::atomic::AtomicU8>,
 ) -> String {
     use axum::response::IntoResponse;
     let http = reqwest::Client::new();
     let proxy = axum::Router::new().fallback(move |request: axum::extract::Request| {
-        let (http, upstream, refuse_all) = (http.clone(), upstream.clone(), refuse_all.clone());
+        let (http, upstream, mode) = (http.clone(), upstream.clone(), mode.clone());
         async move {
-            if refuse_all.load(std::sync::atomic::Ordering::SeqCst) {
+            let mode = mode.load(std::sync::atomic::Ordering::SeqCst);
+            if mode == REFUSE_ALL {
                 return StatusCode::FORBIDDEN.into_response();
+            }
+            if mode == REPORTS_FAIL && request.method().as_str() == "REPORT" {
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
             }
             let (parts, body) = request.into_parts();
             let body = axum::body::to_bytes(body, 10 << 20).await.expect("body");
