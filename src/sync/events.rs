@@ -231,6 +231,15 @@ pub fn booking_ical(event: &EventBody, resource_uid: &str, stamp: DateTime<Utc>)
     out
 }
 
+/// Whether an event repeats (RRULE or RDATE).
+fn recurs(calendar: &crate::engine::Calendar) -> bool {
+    calendar
+        .series
+        .iter()
+        .flat_map(|s| &s.masters)
+        .any(|m| m.rule.is_some() || !m.rdates.is_empty())
+}
+
 /// A span of time, `[start, end)`.
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
 
@@ -238,7 +247,8 @@ pub type Span = (DateTime<Utc>, DateTime<Utc>);
 /// time `held` (none: the booking holds no time), as a row of its own; `None`
 /// when the event holds nothing beyond the booking. Also returns the span of
 /// the event's busy time (`None`: it holds none), to tell whether the host
-/// moved or stretched it.
+/// moved or stretched it. One the host made recur is theirs, whole: its
+/// series may run for ever, so it is not taken apart (and no span is told).
 pub fn outside_booking(
     event: &SyncedEvent,
     held: Option<Span>,
@@ -246,6 +256,13 @@ pub fn outside_booking(
     let busy: Vec<Span> = match &event.ical {
         None => vec![(event.start, event.end)],
         Some(text) => match parse_calendar(text) {
+            Ok(calendar) if recurs(&calendar) => {
+                let whole = SyncedEvent {
+                    written_for: None,
+                    ..event.clone()
+                };
+                return (Some(whole), None);
+            }
             Ok(calendar) => {
                 let window =
                     Interval::new(Instant::from_utc(event.start), Instant::from_utc(event.end));
@@ -491,6 +508,16 @@ mod tests {
         let synced = from_ical("bk2.ics", &text, &[])
             .expect("parses")
             .expect("row");
+        let recurring = SyncedEvent {
+            ical: synced
+                .ical
+                .as_ref()
+                .map(|t| t.replace("STATUS:CONFIRMED", "RRULE:FREQ=DAILY\r\nSTATUS:CONFIRMED")),
+            ..synced.clone()
+        };
+        let (whole, span) = outside_booking(&recurring, held);
+        assert_eq!(span, None);
+        assert!(whole.is_some_and(|w| w.ical == recurring.ical && w.written_for.is_none()));
         let (row, span) = outside_booking(&synced, held);
         assert!(row.is_some());
         assert_eq!(
