@@ -209,7 +209,7 @@ impl GoogleApi {
         // organizer) attends and has accepted.
         let (host_name, host_email) = &event.organizer;
         let mut attendees = vec![json!({"email": host_email, "displayName": host_name,
-            "organizer": true, "responseStatus": "accepted"})];
+            "responseStatus": "accepted"})];
         attendees.extend(
             event
                 .attendees

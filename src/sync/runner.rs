@@ -17,7 +17,6 @@ use super::rest::{RestClient, backoff};
 use crate::domain::Provider;
 use crate::store::{ConnectionAccess, SyncOutcome};
 use chrono::Duration as Span;
-use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -229,7 +228,7 @@ struct HostChange {
     user_id: String,
     event_id: String,
     /// The event's busy span where it differs from the booking's time.
-    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    span: Option<super::events::Span>,
 }
 
 /// Events Kairos wrote for this host's bookings are not busy time of their
