@@ -193,13 +193,15 @@ pub fn booking_ical(event: &EventBody, resource_uid: &str, stamp: DateTime<Utc>)
         format!("DTSTART:{}", utc(event.start)),
         format!("DTEND:{}", utc(event.end)),
         format!("SUMMARY:{}", escape(&event.title)),
+        // SCHEDULE-AGENT=CLIENT (RFC 6638) throughout: the server sends no
+        // invitations or replies of its own, as sendUpdates=none at Google.
         format!(
-            "ORGANIZER;CN={}:mailto:{host_email}",
+            "ORGANIZER;CN={};SCHEDULE-AGENT=CLIENT:mailto:{host_email}",
             quoted_param(host_name)
         ),
         // The host, who set the time, has accepted it.
         format!(
-            "ATTENDEE;CN={};ROLE=CHAIR;PARTSTAT=ACCEPTED:mailto:{host_email}",
+            "ATTENDEE;CN={};ROLE=CHAIR;PARTSTAT=ACCEPTED;SCHEDULE-AGENT=CLIENT:mailto:{host_email}",
             quoted_param(host_name)
         ),
     ];
@@ -210,8 +212,6 @@ pub fn booking_ical(event: &EventBody, resource_uid: &str, stamp: DateTime<Utc>)
         lines.push(format!("LOCATION:{}", escape(location)));
     }
     for (name, email) in &event.attendees {
-        // SCHEDULE-AGENT=CLIENT (RFC 6638): the server sends no invitations
-        // of its own for it, as sendUpdates=none does at Google.
         lines.push(format!(
             "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;SCHEDULE-AGENT=CLIENT:mailto:{email}",
             quoted_param(name)
@@ -422,7 +422,9 @@ mod tests {
             description.ends_with("Topic: a\\\\b\\; c\\, d\\ne"),
             "{description}"
         );
-        assert!(lines.contains(&format!("ORGANIZER;CN=\"Ana 'A' Host\":mailto:{ME}")));
+        assert!(lines.contains(&format!(
+            "ORGANIZER;CN=\"Ana 'A' Host\";SCHEDULE-AGENT=CLIENT:mailto:{ME}"
+        )));
         assert!(
             lines.iter().any(|l| l
                 .starts_with("ATTENDEE;CN=\"Ana 'A' Host\";ROLE=CHAIR;PARTSTAT=ACCEPTED")
