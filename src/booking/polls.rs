@@ -236,7 +236,7 @@ pub async fn join(
     person: &Invited,
     now: DateTime<Utc>,
 ) -> Result<String, BookingError> {
-    crate::domain::check_text("name", &person.name, 200, true)?;
+    crate::domain::check_line("name", &person.name, 200, true)?;
     let (poll, _, _) = store.poll_by_open_token(&hash_secret(open_token)).await?;
     if !poll.accepts_votes(now) {
         return Err(closed(&poll));

@@ -1,6 +1,8 @@
 //! Bookings and what invitees send to make them.
 
-use super::{Email, Question, QuestionKind, TimeZoneName, ValidationError, check_text, invalid};
+use super::{
+    Email, Question, QuestionKind, TimeZoneName, ValidationError, check_line, check_text, invalid,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -89,7 +91,7 @@ pub struct BookingRequest {
 impl BookingRequest {
     /// Checks the invitee and the answers against the event type's questions.
     pub fn validate(&self, questions: &[Question]) -> Result<(), ValidationError> {
-        check_text("invitee.name", &self.invitee.name, 200, true)?;
+        check_line("invitee.name", &self.invitee.name, 200, true)?;
         for (field, value) in [
             ("utm.source", &self.utm.source),
             ("utm.medium", &self.utm.medium),
@@ -98,7 +100,7 @@ impl BookingRequest {
             ("utm.content", &self.utm.content),
         ] {
             if let Some(value) = value {
-                check_text(field, value, 500, false)?;
+                check_line(field, value, 500, false)?;
             }
         }
         for key in self.answers.keys() {
@@ -131,7 +133,7 @@ fn answer_fits(field: &str, q: &Question, answer: &Value) -> Result<(), Validati
             .ok_or_else(|| ValidationError::new(field, "must be a string"))
     };
     match q.kind {
-        QuestionKind::Text => check_text(field, text()?, 1_000, q.required),
+        QuestionKind::Text => check_line(field, text()?, 1_000, q.required),
         QuestionKind::LongText => check_text(field, text()?, 10_000, q.required),
         QuestionKind::Email => Email::parse(text()?)
             .map(|_| ())
@@ -214,8 +216,34 @@ pub struct Booking {
     /// Why the booking went to its host(s), for round robin and collective.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignment_reason: Option<String>,
+    /// Hosts who changed this booking's event in their own calendar (moved
+    /// it, made it longer), with the time it holds there. The booking keeps
+    /// its time; the event's time beyond it counts as busy for that host.
+    /// Absent while every host's event matches the booking, and on the
+    /// invitee's manage link (it tells of the host's calendar).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calendar_event_changed: Vec<CalendarEventChange>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Booking {
+    /// The booking as its invitee sees it: nothing of the hosts' calendars.
+    pub fn for_invitee(mut self) -> Booking {
+        self.calendar_event_changed.clear();
+        self
+    }
+}
+
+/// A booking's event as its host changed it in their calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CalendarEventChange {
+    /// The host whose calendar it is.
+    pub user_id: String,
+    /// When the event is in the host's calendar now (the span of its busy
+    /// time, should the host have made it recur).
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
 }
 
 /// One status change, for the booking's history.

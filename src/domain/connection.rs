@@ -1,7 +1,7 @@
 //! Calendar connections: a host's account at Google, Microsoft or a CalDAV
 //! server, the calendars in it, and which of them Kairos reads and writes.
 
-use super::{ValidationError, check_text, invalid};
+use super::{ValidationError, check_line, check_text, invalid};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -82,7 +82,7 @@ pub struct CaldavConnectInput {
 
 impl CaldavConnectInput {
     pub fn validate(&self) -> Result<url::Url, ValidationError> {
-        check_text("username", &self.username, 320, true)?;
+        check_line("username", &self.username, 320, true)?;
         check_text("password", &self.password, 1024, true)?;
         let Ok(url) = url::Url::parse(self.server_url.trim()) else {
             return invalid("server_url", "is not a URL");
@@ -173,6 +173,11 @@ pub struct Connection {
     pub next_sync_at: DateTime<Utc>,
     /// Synced events held, over all calendars.
     pub event_count: u64,
+    /// Reconnected after its credentials were refused, and not synced since:
+    /// what it holds may be out of date, so the host offers no slots (unless
+    /// an event type's `stale_calendar` is `use_last_sync`) until the sync
+    /// that follows the reconnect ends.
+    pub awaiting_sync: bool,
     pub calendars: Vec<ConnectedCalendar>,
     pub created_at: DateTime<Utc>,
 }

@@ -1,6 +1,6 @@
 //! Event types: what invitees book.
 
-use super::{Slug, TimeZoneName, ValidationError, check_text, invalid};
+use super::{Slug, TimeZoneName, ValidationError, check_line, check_text, invalid};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -236,7 +236,7 @@ const MAX_MINUTES: u32 = 366 * 24 * 60;
 impl EventTypeInput {
     /// Checks the rules that span fields; fills in the owner as sole host.
     pub fn validate(&mut self) -> Result<(), ValidationError> {
-        check_text("title", &self.title, 200, true)?;
+        check_line("title", &self.title, 200, true)?;
         check_text("description", &self.description, 10_000, false)?;
         if !(1..=1440).contains(&self.duration_minutes) {
             return invalid("duration_minutes", "must be 1..=1440");
@@ -314,12 +314,12 @@ impl EventTypeInput {
         }
         let mut ids = std::collections::HashSet::new();
         for (i, q) in self.questions.iter().enumerate() {
-            check_text(&format!("questions[{i}].label"), &q.label, 500, true)?;
+            check_line(&format!("questions[{i}].label"), &q.label, 500, true)?;
             if !ids.insert(q.id.as_str()) {
                 return invalid(format!("questions[{i}].id"), "is used twice");
             }
             for (j, option) in q.options.iter().enumerate() {
-                check_text(&format!("questions[{i}].options[{j}]"), option, 200, true)?;
+                check_line(&format!("questions[{i}].options[{j}]"), option, 200, true)?;
             }
             let choice = matches!(q.kind, QuestionKind::Select | QuestionKind::MultiSelect);
             if choice && q.options.is_empty() {
@@ -336,10 +336,10 @@ impl EventTypeInput {
             }
         }
         match &self.location {
-            Location::InPerson { address } => check_text("location.address", address, 500, true)?,
-            Location::Phone { number } => check_text("location.number", number, 50, true)?,
+            Location::InPerson { address } => check_line("location.address", address, 500, true)?,
+            Location::Phone { number } => check_line("location.number", number, 50, true)?,
             Location::Video { url } => {
-                check_text("location.url", url, 2_000, true)?;
+                check_line("location.url", url, 2_000, true)?;
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
                     return invalid("location.url", "must be an http(s) URL");
                 }

@@ -1,7 +1,7 @@
 //! Meeting polls: a host proposes times, participants vote, the host (or the
 //! deadline) settles on one.
 
-use super::{Email, Location, TimeZoneName, ValidationError, check_text, invalid};
+use super::{Email, Location, TimeZoneName, ValidationError, check_line, check_text, invalid};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -64,7 +64,7 @@ fn yes() -> bool {
 
 impl PollInput {
     pub fn validate(&mut self, now: DateTime<Utc>) -> Result<(), ValidationError> {
-        check_text("title", &self.title, 200, true)?;
+        check_line("title", &self.title, 200, true)?;
         check_text("description", &self.description, 10_000, false)?;
         if !(1..=1440).contains(&self.duration_minutes) {
             return invalid("duration_minutes", "must be 1..=1440");
@@ -108,7 +108,7 @@ impl PollInput {
         }
         let mut seen = std::collections::HashSet::new();
         for (i, p) in self.participants.iter().enumerate() {
-            check_text(&format!("participants[{i}].name"), &p.name, 200, true)?;
+            check_line(&format!("participants[{i}].name"), &p.name, 200, true)?;
             if !seen.insert(p.email.as_str().to_ascii_lowercase()) {
                 return invalid(format!("participants[{i}].email"), "is invited twice");
             }

@@ -149,7 +149,7 @@ pub struct ScheduleInput {
 
 impl ScheduleInput {
     pub fn validate(&self) -> Result<engine::Schedule, ValidationError> {
-        super::check_text("name", &self.name, 200, true)?;
+        super::check_line("name", &self.name, 200, true)?;
         engine_schedule("", self.timezone.zone(), &self.weekly, &self.overrides)
     }
 }

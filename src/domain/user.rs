@@ -1,6 +1,6 @@
 //! Users: the hosts people book.
 
-use super::{Email, Slug, TimeZoneName, ValidationError, check_text};
+use super::{Email, Slug, TimeZoneName, ValidationError, check_line};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +17,7 @@ pub struct UserInput {
 
 impl UserInput {
     pub fn validate(&self) -> Result<(), ValidationError> {
-        check_text("name", &self.name, 200, true)
+        check_line("name", &self.name, 200, true)
     }
 }
 

@@ -137,6 +137,25 @@ pub fn check_text(
     Ok(())
 }
 
+/// Checks a single-line text field (a name, a title, a label): like
+/// [`check_text`], and no control characters at all. A line break in a name
+/// would otherwise travel into calendar events, headers and page titles.
+pub fn check_line(
+    field: &str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> Result<(), ValidationError> {
+    check_text(field, value, max, required)?;
+    if value.chars().any(char::is_control) {
+        return super::invalid(
+            field,
+            "must be a single line: line breaks, tabs and other control characters are not allowed",
+        );
+    }
+    Ok(())
+}
+
 /// A new unique id (UUID v7: time-ordered, so indexes stay compact).
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

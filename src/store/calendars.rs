@@ -14,6 +14,9 @@ use chrono::{DateTime, Utc};
 pub trait CalendarStore: Send + Sync {
     /// Adds a connection, or renews the credentials of the same account
     /// (a reconnect), which makes it active and due for sync. Returns its id.
+    /// A host stale before (needing reconnect, or never synced yet with a
+    /// failure) stays stale, `awaiting_sync`, until the next sync ends: what
+    /// the connection holds is from before the credentials failed.
     async fn upsert_connection(&self, new: &NewConnection, now: DateTime<Utc>) -> Result<String>;
     async fn connections(
         &self,
@@ -93,8 +96,22 @@ pub trait CalendarStore: Send + Sync {
     async fn destination(&self, user_id: &str) -> Result<Option<(String, String)>>;
     /// How many connections are in each status (for /metrics).
     async fn connection_counts(&self) -> Result<Vec<(String, i64)>>;
-    /// Ids of every event Kairos wrote into this host's calendars.
-    async fn written_event_ids(&self, user_id: &str) -> Result<Vec<String>>;
+    /// Every event Kairos wrote into this host's calendars: `(event id, booking uid)`.
+    async fn written_events(&self, user_id: &str) -> Result<Vec<(String, String)>>;
+    /// Records what the host made of a written event in their calendar: its
+    /// busy span where that differs from the booking's time, else `None`.
+    /// Nothing happens if the record moved on (another event or booking).
+    async fn record_host_change(
+        &self,
+        booking_uid: &str,
+        user_id: &str,
+        event_id: &str,
+        change: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Result<()>;
+    /// Makes the calendar writes of this connection's host due again (after
+    /// a reconnect): pending ones now, and the last failed one of each
+    /// booking that has no pending one. Returns how many.
+    async fn requeue_writes(&self, connection_id: &str, now: DateTime<Utc>) -> Result<u64>;
     /// Events written for a booking (by its uid), one per host.
     async fn booking_events(&self, booking_uid: &str) -> Result<Vec<BookingEvent>>;
     async fn save_booking_event(&self, event: &BookingEvent) -> Result<()>;
@@ -120,10 +137,11 @@ pub(super) struct ConnectionRow {
     next_sync_at: DateTime<Utc>,
     created_at: DateTime<Utc>,
     event_count: i64,
+    awaiting_sync: bool,
 }
 
 pub(super) const CONNECTION_COLUMNS: &str = "c.id, c.user_id, c.provider, c.account, c.server_url, c.status, \
-     c.last_synced_at, c.last_error, CAST(c.failures AS BIGINT) AS failures, c.next_sync_at, c.created_at, \
+     c.last_synced_at, c.last_error, CAST(c.failures AS BIGINT) AS failures, c.next_sync_at, c.created_at, c.awaiting_sync, \
      (SELECT COUNT(*) FROM busy_blocks b JOIN connection_calendars k ON k.id = b.calendar_id \
       WHERE k.connection_id = c.id) AS event_count";
 
@@ -144,6 +162,7 @@ impl ConnectionRow {
             failures: u32::try_from(self.failures).unwrap_or(u32::MAX),
             next_sync_at: self.next_sync_at,
             event_count: u64::try_from(self.event_count).unwrap_or(0),
+            awaiting_sync: self.awaiting_sync,
             calendars,
             created_at: self.created_at,
         })
@@ -207,6 +226,8 @@ macro_rules! calendar_store {
                      credentials, status, failures, next_sync_at, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 0, $8, $8, $8) \
                      ON CONFLICT (user_id, provider, server_url, account) DO UPDATE SET \
+                     awaiting_sync = (calendar_connections.status = 'needs_reconnect' OR calendar_connections.awaiting_sync \
+                     OR (calendar_connections.last_synced_at IS NULL AND calendar_connections.failures > 0)), \
                      credentials = excluded.credentials, status = 'active', failures = 0, last_error = NULL, \
                      next_sync_at = excluded.next_sync_at, lease_until = NULL, updated_at = excluded.updated_at \
                      RETURNING id",
@@ -531,7 +552,8 @@ macro_rules! calendar_store {
                     SyncOutcome::Synced { at, next_at } => {
                         sqlx::query(sqlx::AssertSqlSafe(format!(
                             "UPDATE calendar_connections SET next_sync_at = {keep_request}, status = 'active', failures = 0, \
-                             last_error = NULL, last_synced_at = $2, lease_until = NULL, updated_at = $2 WHERE id = $3 AND lease_until = $4"
+                             last_error = NULL, last_synced_at = $2, lease_until = NULL, awaiting_sync = FALSE, updated_at = $2 \
+                             WHERE id = $3 AND lease_until = $4"
                         )))
                         .bind(next_at)
                         .bind(at)
@@ -660,12 +682,92 @@ macro_rules! calendar_store {
                     .await?)
             }
 
-            async fn written_event_ids(&self, user_id: &str) -> Result<Vec<String>> {
-                let rows: Vec<(String,)> = sqlx::query_as("SELECT event_id FROM booking_events WHERE user_id = $1")
+            async fn written_events(&self, user_id: &str) -> Result<Vec<(String, String)>> {
+                Ok(sqlx::query_as("SELECT event_id, booking_uid FROM booking_events WHERE user_id = $1")
                     .bind(user_id)
                     .fetch_all(self.pool())
+                    .await?)
+            }
+
+            async fn record_host_change(
+                &self,
+                booking_uid: &str,
+                user_id: &str,
+                event_id: &str,
+                change: Option<(DateTime<Utc>, DateTime<Utc>)>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "UPDATE booking_events SET host_start = $1, host_end = $2 \
+                     WHERE booking_uid = $3 AND user_id = $4 AND event_id = $5",
+                )
+                .bind(change.map(|c| c.0))
+                .bind(change.map(|c| c.1))
+                .bind(booking_uid)
+                .bind(user_id)
+                .bind(event_id)
+                .execute(self.pool())
+                .await?;
+                Ok(())
+            }
+
+            async fn requeue_writes(&self, connection_id: &str, now: DateTime<Utc>) -> Result<u64> {
+                // The bookings of the connection's host, and those with an
+                // event in one of its calendars (a host since replaced).
+                let of_connection = |alias: &str| format!(
+                    "{alias}.kind = 'calendar_write' AND {alias}.booking_id IN (\
+                     SELECT bh.booking_id FROM booking_hosts bh JOIN calendar_connections c ON c.user_id = bh.user_id WHERE c.id = $2 \
+                     UNION SELECT b.id FROM bookings b JOIN booking_events e ON e.booking_uid = b.uid WHERE e.connection_id = $2)"
+                );
+                let mut tx = self.begin_write(&[]).await?;
+                let due = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE effects SET run_at = $1, updated_at = $1 WHERE status = 'pending' \
+                     AND (lease_until IS NULL OR lease_until < $1) AND {}",
+                    of_connection("effects")
+                )))
+                .bind(now)
+                .bind(connection_id)
+                .execute(&mut *tx)
+                .await?;
+                // One effect per booking reconciles everything: the newest
+                // failed one, where none is waiting.
+                let revived = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE effects SET status = 'pending', run_at = $1, attempts = 0, updated_at = $1 \
+                     WHERE status = 'failed' AND {} AND NOT EXISTS (SELECT 1 FROM effects o \
+                     WHERE o.booking_id = effects.booking_id AND o.kind = effects.kind AND o.id <> effects.id \
+                     AND (o.status = 'pending' OR (o.status = 'failed' AND (o.created_at > effects.created_at \
+                     OR (o.created_at = effects.created_at AND o.id > effects.id)))))",
+                    of_connection("effects")
+                )))
+                .bind(now)
+                .bind(connection_id)
+                .execute(&mut *tx)
+                .await?;
+                // A write running right now may still use the old credentials
+                // and fail after this: a new one waits behind it.
+                let running: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT r.organization_id, r.booking_id FROM effects r WHERE r.status = 'pending' \
+                     AND r.lease_until >= $1 AND {} AND NOT EXISTS (SELECT 1 FROM effects o \
+                     WHERE o.booking_id = r.booking_id AND o.kind = r.kind AND o.id <> r.id AND o.status = 'pending')",
+                    of_connection("r")
+                )))
+                .bind(now)
+                .bind(connection_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (organization_id, booking_id) in &running {
+                    sqlx::query(
+                        "INSERT INTO effects (id, organization_id, kind, booking_id, status, attempts, run_at, created_at, updated_at) \
+                         VALUES ($1, $2, 'calendar_write', $3, 'pending', 0, $4, $4, $4)",
+                    )
+                    .bind(new_id())
+                    .bind(organization_id)
+                    .bind(booking_id)
+                    .bind(now)
+                    .execute(&mut *tx)
                     .await?;
-                Ok(rows.into_iter().map(|(id,)| id).collect())
+                }
+                tx.commit().await?;
+                Ok(due.rows_affected() + revived.rows_affected() + running.len() as u64)
             }
 
             async fn booking_events(&self, booking_uid: &str) -> Result<Vec<BookingEvent>> {
@@ -693,7 +795,7 @@ macro_rules! calendar_store {
                     "INSERT INTO booking_events (booking_uid, user_id, connection_id, calendar_external_id, event_id) \
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (booking_uid, user_id) DO UPDATE SET \
                      connection_id = excluded.connection_id, calendar_external_id = excluded.calendar_external_id, \
-                     event_id = excluded.event_id",
+                     event_id = excluded.event_id, host_start = NULL, host_end = NULL",
                 )
                 .bind(&event.booking_uid)
                 .bind(&event.user_id)
@@ -715,7 +817,7 @@ macro_rules! calendar_store {
             }
 
             async fn move_booking_event(&self, from_uid: &str, to_uid: &str, user_id: &str) -> Result<bool> {
-                let done = sqlx::query("UPDATE booking_events SET booking_uid = $1 WHERE booking_uid = $2 AND user_id = $3")
+                let done = sqlx::query("UPDATE booking_events SET booking_uid = $1, host_start = NULL, host_end = NULL WHERE booking_uid = $2 AND user_id = $3")
                     .bind(to_uid)
                     .bind(from_uid)
                     .bind(user_id)

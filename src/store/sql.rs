@@ -210,7 +210,7 @@ impl From<HostBookingRow> for HostBooking {
 #[derive(sqlx::FromRow)]
 pub(super) struct BookingRow {
     pub(super) id: String,
-    uid: String,
+    pub(super) uid: String,
     pub(super) organization_id: String,
     event_type_id: String,
     start_at: DateTime<Utc>,
@@ -280,6 +280,7 @@ impl BookingRow {
                 Some(text) => from_json("bookings.attendees", text)?,
                 None => Vec::new(),
             },
+            calendar_event_changed: Vec::new(),
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -442,12 +443,40 @@ macro_rules! sql_store {
             async fn bookings_with_hosts(&self, rows: Vec<BookingRow>) -> Result<Vec<Booking>> {
                 let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
                 let mut hosts = self.booking_hosts(self.pool(), &ids).await?;
+                let mut changed = self.calendar_event_changes(&rows).await?;
                 rows.into_iter()
                     .map(|row| {
                         let h = hosts.remove(&row.id).unwrap_or_default();
-                        row.into_booking(h)
+                        let mut booking = row.into_booking(h)?;
+                        booking.calendar_event_changed = changed.remove(&booking.uid).unwrap_or_default();
+                        Ok(booking)
                     })
                     .collect()
+            }
+
+            /// Events of these bookings their hosts changed, by booking uid.
+            async fn calendar_event_changes(
+                &self,
+                rows: &[BookingRow],
+            ) -> Result<std::collections::HashMap<String, Vec<CalendarEventChange>>> {
+                let mut map: std::collections::HashMap<String, Vec<CalendarEventChange>> = std::collections::HashMap::new();
+                for chunk in rows.chunks($crate::store::calendars::BATCH) {
+                    let mut query = QueryBuilder::<$db>::new(
+                        "SELECT booking_uid, user_id, host_start, host_end FROM booking_events \
+                         WHERE host_start IS NOT NULL AND host_end IS NOT NULL AND booking_uid IN (",
+                    );
+                    let mut list = query.separated(", ");
+                    for row in chunk {
+                        list.push_bind(row.uid.clone());
+                    }
+                    query.push(") ORDER BY booking_uid, user_id");
+                    let found: Vec<(String, String, DateTime<Utc>, DateTime<Utc>)> =
+                        query.build_query_as().fetch_all(self.pool()).await?;
+                    for (uid, user_id, start, end) in found {
+                        map.entry(uid).or_default().push(CalendarEventChange { user_id, start, end });
+                    }
+                }
+                Ok(map)
             }
 
             async fn event_type_hosts_write(
@@ -654,7 +683,7 @@ macro_rules! sql_store {
                 snapshot.busy = rows.into_iter().map(BusyBlock::from).collect();
                 let mut query = QueryBuilder::<$db>::new(
                     "SELECT DISTINCT user_id FROM calendar_connections WHERE (status = 'needs_reconnect' \
-                     OR (last_synced_at IS NULL AND failures > 0)) AND user_id IN (",
+                     OR awaiting_sync OR (last_synced_at IS NULL AND failures > 0)) AND user_id IN (",
                 );
                 let mut list = query.separated(", ");
                 for h in hosts {
@@ -1308,6 +1337,7 @@ macro_rules! sql_store {
                     rescheduled_to: None,
                     attendees,
                     assignment_reason: reason,
+                    calendar_event_changed: Vec::new(),
                     created_at: at,
                     updated_at: at,
                 })

@@ -105,6 +105,9 @@ pub struct EventBody {
     pub location: Option<String>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// The host whose calendar it is, as `(name, email)`: the organizer,
+    /// and an attendee who accepted.
+    pub organizer: (String, String),
     /// The invitee and other attendees: `(name, email)`.
     pub attendees: Vec<(String, String)>,
     /// Ask the provider for a video meeting (Google Meet, Microsoft Teams).

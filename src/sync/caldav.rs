@@ -18,6 +18,19 @@ pub enum CaldavError {
     /// RFC 6578: the sync token expired; a full resync is needed.
     #[error("the sync token is no longer valid")]
     SyncTokenInvalid,
+    /// The server does not offer a REPORT (RFC 3253 `DAV:supported-report`
+    /// precondition, 405 or 501): sync-collection falls back to ETags.
+    #[error("the server does not support this report (HTTP {0})")]
+    Unsupported(u16),
+    /// A request refused for a reason the answer names (a 403 carrying a
+    /// `DAV:error` precondition such as `need-privileges`): not a password
+    /// problem.
+    #[error("HTTP {status} from {url}: precondition {condition} failed")]
+    Precondition {
+        status: u16,
+        url: String,
+        condition: String,
+    },
     #[error("HTTP {status} from {url}")]
     Status { status: u16, url: String },
     #[error("the server's answer is not what CalDAV promises: {0}")]
@@ -147,18 +160,7 @@ impl CaldavClient {
         let status = response.status();
         let text = response.text().await?;
         if !status.is_success() {
-            // RFC 6578 §3.2: an invalid token is a 403/409 with <valid-sync-token/>;
-            // any other 401/403 means the credentials no longer work.
-            if text.contains("valid-sync-token") {
-                return Err(CaldavError::SyncTokenInvalid);
-            }
-            if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                return Err(CaldavError::Unauthorized(status.as_u16()));
-            }
-            return Err(CaldavError::Status {
-                status: status.as_u16(),
-                url: url.to_string(),
-            });
+            return Err(refusal(status, &text, &url));
         }
         Ok((text, url))
     }
@@ -356,7 +358,7 @@ impl CaldavClient {
             .body(ical.to_string())
             .send()
             .await?;
-        outcome(response.status(), &url, false)
+        outcome(response, &url, false).await
     }
 
     /// Removes the event at `name`; a missing one is already removed.
@@ -368,7 +370,7 @@ impl CaldavClient {
             .basic_auth(&self.user, Some(&self.password))
             .send()
             .await?;
-        outcome(response.status(), &url, true)
+        outcome(response, &url, true).await
     }
 
     /// Makes a calendar collection (for setting up servers and tests).
@@ -383,18 +385,60 @@ impl CaldavClient {
     }
 }
 
-/// The result of a write: success (or, for a delete, already gone), refused
-/// credentials, or another failure.
-fn outcome(status: StatusCode, url: &Url, gone_is_done: bool) -> Result<(), CaldavError> {
-    match status {
-        s if s.is_success() || (gone_is_done && s == StatusCode::NOT_FOUND) => Ok(()),
-        s if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN => {
-            Err(CaldavError::Unauthorized(s.as_u16()))
+/// The result of a write: success (or, for a delete, already gone), or why not.
+async fn outcome(
+    response: reqwest::Response,
+    url: &Url,
+    gone_is_done: bool,
+) -> Result<(), CaldavError> {
+    let status = response.status();
+    if status.is_success() || (gone_is_done && status == StatusCode::NOT_FOUND) {
+        return Ok(());
+    }
+    let text = response.text().await.unwrap_or_default();
+    Err(refusal(status, &text, url))
+}
+
+/// The precondition a `DAV:error` answer names (RFC 4918 §16), if any.
+fn precondition(body: &str) -> Option<String> {
+    let doc = Document::parse(body).ok()?;
+    let root = doc.root_element();
+    if !root.has_tag_name((DAV, "error")) {
+        return None;
+    }
+    let first = root.children().find(Node::is_element)?;
+    Some(first.tag_name().name().to_string())
+}
+
+/// What a failed answer means. Only a 401, or a 403 that names no
+/// precondition, says the credentials no longer work: a 403 naming one
+/// (`supported-report`, `need-privileges`, `valid-calendar-data`…) refuses
+/// this request, not the password.
+fn refusal(status: StatusCode, body: &str, url: &Url) -> CaldavError {
+    // RFC 6578 §3.2: an invalid token is a 403/409 with <valid-sync-token/>.
+    let condition = precondition(body);
+    if condition.as_deref() == Some("valid-sync-token") || body.contains("valid-sync-token") {
+        return CaldavError::SyncTokenInvalid;
+    }
+    match (status, condition) {
+        (StatusCode::UNAUTHORIZED, _) | (StatusCode::FORBIDDEN, None) => {
+            CaldavError::Unauthorized(status.as_u16())
         }
-        s => Err(CaldavError::Status {
-            status: s.as_u16(),
+        (StatusCode::FORBIDDEN, Some(c)) if c == "supported-report" => {
+            CaldavError::Unsupported(status.as_u16())
+        }
+        (StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_IMPLEMENTED, _) => {
+            CaldavError::Unsupported(status.as_u16())
+        }
+        (status, Some(condition)) => CaldavError::Precondition {
+            status: status.as_u16(),
             url: url.to_string(),
-        }),
+            condition,
+        },
+        (status, None) => CaldavError::Status {
+            status: status.as_u16(),
+            url: url.to_string(),
+        },
     }
 }
 
@@ -585,7 +629,9 @@ impl super::api::CalendarApi for CaldavApi {
                 delta.token = Some(changes.token);
                 Ok(delta)
             }
-            // Servers without sync-collection: compare ETags instead.
+            // Servers without sync-collection: compare ETags instead (in
+            // full, even where a token was held: it cannot be followed).
+            Err(CaldavError::Unsupported(_)) => self.etag_changes(&url, None).await,
             Err(CaldavError::Status { status, .. }) if token.is_none() && status < 500 => {
                 self.etag_changes(&url, None).await
             }
@@ -603,11 +649,8 @@ impl super::api::CalendarApi for CaldavApi {
         let name = existing.map_or_else(|| Self::resource_name(&event.booking_uid), str::to_string);
         // A moved event keeps the UID it was created with: servers refuse a
         // resource whose UID changes.
-        let mut event = event.clone();
-        if let Some(first) = name.strip_suffix(".ics") {
-            event.booking_uid = first.to_string();
-        }
-        let ical = super::events::booking_ical(&event, chrono::Utc::now());
+        let first = name.strip_suffix(".ics").unwrap_or(&event.booking_uid);
+        let ical = super::events::booking_ical(event, first, chrono::Utc::now());
         self.client.put(&url, &name, &ical).await?;
         Ok(name)
     }
@@ -619,5 +662,48 @@ impl super::api::CalendarApi for CaldavApi {
     ) -> Result<(), super::api::SyncError> {
         let url = Self::calendar_url(calendar)?;
         Ok(self.client.delete(&url, event_id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_refused_credentials_need_reconnecting() {
+        let url: Url = "https://dav.example/cal/".parse().expect("url");
+        let error = |status: u16, body: &str| {
+            super::super::api::SyncError::from(refusal(
+                StatusCode::from_u16(status).expect("status"),
+                body,
+                &url,
+            ))
+        };
+        let unauthorized = |e| matches!(e, super::super::api::SyncError::Unauthorized(_));
+        assert!(unauthorized(error(401, "")));
+        assert!(unauthorized(error(403, "Forbidden")));
+        let unsupported =
+            r#"<?xml version="1.0"?><D:error xmlns:D="DAV:"><D:supported-report/></D:error>"#;
+        assert!(matches!(
+            refusal(StatusCode::FORBIDDEN, unsupported, &url),
+            CaldavError::Unsupported(403)
+        ));
+        assert!(matches!(
+            refusal(StatusCode::METHOD_NOT_ALLOWED, "", &url),
+            CaldavError::Unsupported(405)
+        ));
+        // Other preconditions refuse the request, not the password.
+        let privileges =
+            r#"<error xmlns="DAV:"><need-privileges><resource/></need-privileges></error>"#;
+        let refused = error(403, privileges);
+        assert!(
+            matches!(&refused, super::super::api::SyncError::Permanent(t) if t.contains("need-privileges")),
+            "{refused:?}"
+        );
+        let token = r#"<d:error xmlns:d="DAV:"><d:valid-sync-token/></d:error>"#;
+        assert!(matches!(
+            refusal(StatusCode::FORBIDDEN, token, &url),
+            CaldavError::SyncTokenInvalid
+        ));
     }
 }

@@ -11,8 +11,8 @@ use super::oauth::{OAuthClient, TokenSource, seal_context};
 use super::rest::RestClient;
 use super::runner::{self, OpenApi};
 use crate::domain::{
-    CaldavConnectInput, CalendarChoice, Connection, OAuthStartInput, Provider, ValidationError,
-    hash_secret,
+    CaldavConnectInput, CalendarChoice, Connection, ConnectionStatus, OAuthStartInput, Provider,
+    ValidationError, hash_secret,
 };
 use crate::store::{NewConnection, OAuthState, StoreError};
 use chrono::Duration;
@@ -33,6 +33,9 @@ pub enum ConnectError {
         field: &'static str,
         error: SyncError,
     },
+    /// The request cannot be carried out in the connection's state.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -126,9 +129,22 @@ async fn finish_connect(
 ) -> Result<Connection, ConnectError> {
     let id = service.store.upsert_connection(new, service.now()).await?;
     service.store.save_calendars(&id, calendars).await?;
-    // A reconnect makes the host's slots trustworthy again.
+    // A reconnect changes the host's slots: none from the old data
+    // (`awaiting_sync`) until the sync that follows at once has ended.
     (service.on_change)();
     service.wake.notify_one();
+    // Writes that failed (or wait in backoff) while the credentials were
+    // refused run again now: a cancelled meeting leaves the host's calendar,
+    // a booking made meanwhile reaches it. The effects queue runs on the
+    // wall clock.
+    let requeued = service
+        .store
+        .requeue_writes(&id, chrono::Utc::now())
+        .await?;
+    if requeued > 0 {
+        tracing::info!(connection = %id, requeued, "calendar writes queued again after a connect");
+        service.wake_effects.notify_one();
+    }
     Ok(service.store.connection(&new.organization_id, &id).await?)
 }
 
@@ -206,6 +222,7 @@ pub async fn finish_oauth(
         failures: 0,
         next_sync_at: service.now(),
         event_count: 0,
+        awaiting_sync: false,
         calendars: Vec::new(),
         created_at: service.now(),
     };
@@ -315,12 +332,22 @@ pub async fn connection(
 }
 
 /// Makes a connection due now (a host who just changed their calendar).
+/// One whose credentials were refused is not synced until it is connected
+/// again, so asking would promise a sync that never comes.
 pub async fn sync_now(
     service: &SyncService,
     organization_id: &str,
     id: &str,
 ) -> Result<Connection, ConnectError> {
-    connection(service, organization_id, id).await?;
+    let known = connection(service, organization_id, id).await?;
+    if known.status == ConnectionStatus::NeedsReconnect {
+        return Err(ConnectError::Conflict(format!(
+            "the {} account {:?} needs reconnecting (the provider refused its credentials); \
+             connect it again and it syncs at once",
+            known.provider.as_str(),
+            known.account
+        )));
+    }
     service.store.request_sync(id, service.now()).await?;
     service.wake.notify_one();
     connection(service, organization_id, id).await

@@ -180,6 +180,11 @@ fn vevent(
     lines: Vec<String>,
     written_for: Option<String>,
 ) -> Option<Reading> {
+    // Each line is one content line: a line break inside one (an id or a
+    // recurrence rule) would add lines of its own to the stored text.
+    if lines.iter().any(|l| l.chars().any(char::is_control)) {
+        return None;
+    }
     let text = format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         lines.join("\r\n")
@@ -205,11 +210,17 @@ impl GoogleApi {
     }
 
     fn body(event: &EventBody, id: &str) -> Value {
-        let attendees: Vec<Value> = event
-            .attendees
-            .iter()
-            .map(|(name, email)| json!({"email": email, "displayName": name}))
-            .collect();
+        // The host (whose calendar it is, so Google makes them the
+        // organizer) attends and has accepted.
+        let (host_name, host_email) = &event.organizer;
+        let mut attendees = vec![json!({"email": host_email, "displayName": host_name,
+            "responseStatus": "accepted"})];
+        attendees.extend(
+            event
+                .attendees
+                .iter()
+                .map(|(name, email)| json!({"email": email, "displayName": name})),
+        );
         let mut body = json!({
             "id": id,
             "summary": event.title,
@@ -436,6 +447,13 @@ mod tests {
             "originalStartTime": { "dateTime": "2026-06-08T10:00:00+02:00" } });
         assert!(
             matches!(read_event(&cancelled), Some(Reading::Busy(row)) if row.ical.as_deref().is_some_and(|t| t.contains("STATUS:CANCELLED")))
+        );
+        let smuggled = json!({ "id": "s", "status": "confirmed",
+            "recurrence": ["RRULE:FREQ=DAILY\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:x"],
+            "start": { "dateTime": "2026-06-01T10:00:00Z" }, "end": { "dateTime": "2026-06-01T11:00:00Z" } });
+        assert!(
+            read_event(&smuggled).is_none(),
+            "not read, so skipped with a warning"
         );
         let free = json!({ "id": "f", "status": "confirmed", "transparency": "transparent",
             "start": { "dateTime": "2026-06-01T10:00:00Z" }, "end": { "dateTime": "2026-06-01T11:00:00Z" } });

@@ -152,7 +152,7 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
         .map_err(store_error)?;
     let written = service
         .store
-        .written_event_ids(&access.connection.user_id)
+        .written_events(&access.connection.user_id)
         .await
         .map_err(store_error)?;
     let mut report = SyncReport::default();
@@ -188,13 +188,26 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
             }
         };
         let mut delta = delta;
-        drop_own_events(service, &access.connection.user_id, &written, &mut delta).await?;
+        let host_changes =
+            own_events(service, &access.connection.user_id, &written, &mut delta).await?;
         let applied = service
             .store
             .apply_delta(calendar_id, &delta, service.now())
             .await
             .map_err(store_error)?;
         if applied {
+            for change in &host_changes {
+                service
+                    .store
+                    .record_host_change(
+                        &change.booking_uid,
+                        &change.user_id,
+                        &change.event_id,
+                        change.span,
+                    )
+                    .await
+                    .map_err(store_error)?;
+            }
             report.calendars += 1;
             report.upserts += delta.upserts.len();
             report.removed += delta.removed.len();
@@ -210,45 +223,84 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
     }
 }
 
+/// What the host made of an event Kairos wrote (to record on the booking).
+struct HostChange {
+    booking_uid: String,
+    user_id: String,
+    event_id: String,
+    /// The event's busy span where it differs from the booking's time.
+    span: Option<super::events::Span>,
+}
+
 /// Events Kairos wrote for this host's bookings are not busy time of their
-/// own: the booking already holds it (counting it again would eat group seats
-/// and buffers). Ours are those whose id Kairos recorded when writing them
-/// (`written`), and those naming a booking of this store that holds this
-/// host (a write whose record is not in yet).
-async fn drop_own_events(
+/// own where they match the booking: it already holds that time (counting it
+/// again would eat group seats and buffers). What the host changed in their
+/// calendar is theirs, though: a meeting moved to 12:00 or made longer there
+/// makes 12:00, or the extra time, busy. Ours are those whose id Kairos
+/// recorded when writing them (`written`: event id, booking uid), and those
+/// naming a booking of this store that holds this host (a write whose
+/// record is not in yet). Returns the changes to record for recorded ones.
+async fn own_events(
     service: &SyncService,
     user_id: &str,
-    written: &[String],
+    written: &[(String, String)],
     delta: &mut crate::store::CalendarDelta,
-) -> Result<(), SyncError> {
-    let mut own = Vec::new();
-    for event in &delta.upserts {
+) -> Result<Vec<HostChange>, SyncError> {
+    let mut dropped = Vec::new();
+    let mut changes = Vec::new();
+    for event in &mut delta.upserts {
         // CalDAV ids are resource names; the synced id is their full href.
-        let recorded = written.iter().any(|id| {
+        let recorded = written.iter().find(|(id, _)| {
             event.external_id == *id
                 || event
                     .external_id
                     .strip_suffix(id.as_str())
                     .is_some_and(|head| head.ends_with('/'))
         });
-        if recorded {
-            own.push(event.external_id.clone());
-            continue;
-        }
-        let Some(uid) = &event.written_for else {
+        let Some(uid) = recorded
+            .map(|(_, uid)| uid.clone())
+            .or_else(|| event.written_for.clone())
+        else {
             continue;
         };
-        match service.store.booking(uid).await {
-            Ok(stored) if stored.booking.hosts.iter().any(|h| h == user_id) => {
-                own.push(event.external_id.clone());
+        let booking = match service.store.booking(&uid).await {
+            Ok(stored) => stored.booking,
+            Err(crate::store::StoreError::NotFound) if recorded.is_none() => continue,
+            Err(crate::store::StoreError::NotFound) => {
+                dropped.push(event.external_id.clone());
+                continue;
             }
-            Ok(_) | Err(crate::store::StoreError::NotFound) => {}
             Err(e) => return Err(SyncError::Temporary(format!("store: {e}"))),
+        };
+        let holds_host = booking.hosts.iter().any(|h| h == user_id);
+        if recorded.is_none() && !holds_host {
+            // Another deployment's event, or a forged claim: busy like any.
+            continue;
+        }
+        // A booking that no longer holds time (cancelled) has its event
+        // removed by its write; until then it is not counted.
+        if !(holds_host && booking.status.holds_time()) {
+            dropped.push(event.external_id.clone());
+            continue;
+        }
+        let held = (booking.start, booking.end);
+        let (outside, span) = super::events::outside_booking(event, Some(held));
+        if let Some((id, _)) = recorded {
+            changes.push(HostChange {
+                booking_uid: uid.clone(),
+                user_id: user_id.to_string(),
+                event_id: id.clone(),
+                span: span.filter(|s| *s != held),
+            });
+        }
+        match outside {
+            Some(row) => *event = row,
+            None => dropped.push(event.external_id.clone()),
         }
     }
-    delta.upserts.retain(|e| !own.contains(&e.external_id));
-    delta.removed.extend(own);
-    Ok(())
+    delta.upserts.retain(|e| !dropped.contains(&e.external_id));
+    delta.removed.extend(dropped);
+    Ok(changes)
 }
 
 /// The next attempt after `failures` failures in a row.
@@ -309,12 +361,21 @@ pub async fn run_one(
     if let Err(error) = service.store.finish_sync(id, lease_until, &outcome).await {
         tracing::error!(connection = id, %error, "cannot record the sync outcome");
     }
-    if let SyncOutcome::Failed {
-        needs_reconnect: true,
-        ..
-    } = outcome
-    {
-        // Its host's slots change (no slots from stale data).
+    // Whether the host's data counts as stale may have changed with this
+    // outcome (see `Snapshot::stale_hosts`): cached slots must go, even when
+    // the sync itself brought nothing new.
+    let never_synced = connection
+        .as_ref()
+        .is_some_and(|c| c.last_synced_at.is_none());
+    let staleness_changes = match &outcome {
+        SyncOutcome::Synced { .. } => {
+            never_synced || connection.as_ref().is_some_and(|c| c.awaiting_sync)
+        }
+        SyncOutcome::Failed {
+            needs_reconnect, ..
+        } => *needs_reconnect || never_synced,
+    };
+    if staleness_changes {
         (service.on_change)();
     }
     result

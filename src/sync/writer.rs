@@ -20,8 +20,30 @@ fn store_error(e: StoreError) -> SyncError {
     SyncError::Temporary(format!("store: {e}"))
 }
 
-/// The event a booking shows as in a host's calendar.
-pub fn event_body(booking: &Booking, event_type: &EventType, host_zone: &str) -> EventBody {
+/// How an answer reads in the event's description.
+fn answer_text(answer: &serde_json::Value) -> String {
+    match answer {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Bool(true) => "yes".to_string(),
+        serde_json::Value::Bool(false) => "no".to_string(),
+        serde_json::Value::Array(items) => {
+            items.iter().map(answer_text).collect::<Vec<_>>().join(", ")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The host whose calendar receives an event: `(name, email, zone)`.
+pub struct EventHost {
+    pub name: String,
+    pub email: String,
+    pub zone: String,
+}
+
+/// The event a booking shows as in a host's calendar. Answers are listed
+/// under their questions' labels, in the event type's order (an answer to a
+/// question removed since keeps its id).
+pub fn event_body(booking: &Booking, event_type: &EventType, host: &EventHost) -> EventBody {
     let input = &event_type.input;
     let mut description = String::new();
     if !input.description.is_empty() {
@@ -34,12 +56,20 @@ pub fn event_body(booking: &Booking, event_type: &EventType, host_zone: &str) ->
         booking.invitee.email.as_str(),
         booking.invitee.timezone.as_str()
     ));
-    for (question, answer) in &booking.answers {
-        let answer = match answer {
-            serde_json::Value::String(text) => text.clone(),
-            other => other.to_string(),
-        };
-        description.push_str(&format!("{question}: {answer}\n"));
+    let asked = input
+        .questions
+        .iter()
+        .filter_map(|q| Some((q.label.as_str(), booking.answers.get(q.id.as_str())?)));
+    let unknown = booking
+        .answers
+        .iter()
+        .filter(|(id, _)| !input.questions.iter().any(|q| q.id.as_str() == id.as_str()))
+        .map(|(id, answer)| (id.as_str(), answer));
+    for (label, answer) in asked.chain(unknown) {
+        if answer.is_null() {
+            continue;
+        }
+        description.push_str(&format!("{label}: {}\n", answer_text(answer)));
     }
     description.push_str(&format!(
         "\nBooking {} (scheduled with Kairos)",
@@ -69,9 +99,10 @@ pub fn event_body(booking: &Booking, event_type: &EventType, host_zone: &str) ->
         location,
         start: booking.start,
         end: booking.end,
+        organizer: (host.name.clone(), host.email.clone()),
         attendees,
         video,
-        timezone: host_zone.to_string(),
+        timezone: host.zone.clone(),
     }
 }
 
@@ -206,12 +237,18 @@ pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncE
         .await
         .map_err(store_error)?;
     for host in hosts {
-        let zone = store
-            .user(&stored.organization_id, host)
-            .await
-            .map(|u| u.input.timezone.as_str().to_string())
-            .unwrap_or_else(|_| "UTC".to_string());
-        let body = event_body(booking, &event_type, &zone);
+        let user = match store.user(&stored.organization_id, host).await {
+            Ok(user) => user,
+            // A host removed since has no calendar here any more.
+            Err(StoreError::NotFound) => continue,
+            Err(e) => return Err(store_error(e)),
+        };
+        let host_details = EventHost {
+            name: user.input.name.clone(),
+            email: user.input.email.as_str().to_string(),
+            zone: user.input.timezone.as_str().to_string(),
+        };
+        let body = event_body(booking, &event_type, &host_details);
         // An event already written stays in its calendar (even if the host
         // chose another destination since) and is updated there.
         let (connection_id, calendar, existing) = match written.get(host) {

@@ -39,6 +39,40 @@ async fn own_events(client: &CaldavClient, calendar: &url::Url) -> Vec<(String, 
     own
 }
 
+/// The stored password no longer works (as if changed at the server).
+async fn password_changed(app: &App, id: &str) {
+    let access = app.store.connection_access(id).await.expect("access");
+    let context = kairos::sync::oauth::connection_context(&access.connection);
+    let wrong = app
+        .sync
+        .keys
+        .as_ref()
+        .expect("keys")
+        .seal(r#"{"kind":"password","password":"old"}"#, &context)
+        .expect("seal");
+    app.store.set_credentials(id, &wrong).await.expect("set");
+}
+
+/// The text of our one event in the calendar, unfolded, lines ending in LF
+/// (XML answers normalize line ends).
+async fn own_text(client: &CaldavClient, calendar: &url::Url) -> String {
+    let mut texts: Vec<String> = client
+        .events(calendar)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|r| r.ical.contains("X-KAIROS-BOOKING"))
+        .map(|r| {
+            r.ical
+                .replace("\r\n", "\n")
+                .replace("\n ", "")
+                .replace("\n\t", "")
+        })
+        .collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    texts.remove(0)
+}
+
 async fn caldav_sync_end_to_end(backend: Backend) {
     let Some(server) = radicale_with_passwords().await else {
         return;
@@ -177,6 +211,14 @@ async fn caldav_sync_end_to_end(backend: Backend) {
         own,
         vec![(href.clone(), "DTSTART:20260601T090000Z".to_string())]
     );
+    // The moved event keeps its UID (servers refuse a changed one) but names
+    // the booking it stands for now.
+    let moved_text = own_text(&client, &work).await;
+    assert!(
+        moved_text.contains(&format!("\nX-KAIROS-BOOKING:{new_uid}\n")),
+        "{moved_text}"
+    );
+    assert!(moved_text.contains(&format!("\nUID:{uid}@kairos.booking\n")));
     // Running the effect again changes nothing (idempotent).
     let again = app.store.booking(&new_uid).await.expect("booking");
     assert_eq!(again.booking.status.as_str(), "accepted");
@@ -211,16 +253,7 @@ async fn caldav_sync_end_to_end(backend: Backend) {
 
     // The password is changed at the server: the connection needs reconnecting,
     // and the host offers nothing from stale data.
-    let access = app.store.connection_access(&id).await.expect("access");
-    let context = kairos::sync::oauth::connection_context(&access.connection);
-    let wrong = app
-        .sync
-        .keys
-        .as_ref()
-        .expect("keys")
-        .seal(r#"{"kind":"password","password":"old"}"#, &context)
-        .expect("seal");
-    app.store.set_credentials(&id, &wrong).await.expect("set");
+    password_changed(&app, &id).await;
     resync(&app, &id).await;
     let broken = connection(&app, &id).await;
     assert_eq!(broken["status"], "needs_reconnect", "{broken}");
@@ -291,7 +324,26 @@ async fn caldav_sync_end_to_end(backend: Backend) {
         .finish_sync(&id, lease, &late)
         .await
         .expect("finish");
-    assert_eq!(connection(&app, &id).await["status"], "active");
+    let reconnected = connection(&app, &id).await;
+    assert_eq!(reconnected["status"], "active");
+    // What the connection holds is from before the password failed: no slots
+    // from it until a sync after the reconnect has ended. A sync that began
+    // before the reconnect does not count, even if it ends well.
+    assert_eq!(reconnected["awaiting_sync"], true, "{reconnected}");
+    assert!(starts(&app).await.is_empty(), "no slots from the old data");
+    let early = kairos::store::SyncOutcome::Synced {
+        at: now,
+        next_at: now,
+    };
+    app.store
+        .finish_sync(&id, lease, &early)
+        .await
+        .expect("finish");
+    assert_eq!(connection(&app, &id).await["awaiting_sync"], true);
+    assert!(starts(&app).await.is_empty());
+    sync(&app).await;
+    let synced = connection(&app, &id).await;
+    assert_eq!(synced["awaiting_sync"], false, "{synced}");
     assert!(!starts(&app).await.is_empty());
 
     // Unchecking the calendar drops its busy time; disconnecting drops the rest.
@@ -459,9 +511,516 @@ async fn private_caldav_servers_refused(backend: Backend) {
     }
 }
 
+/// Connects Ana's CalDAV account at `server_url`; returns the connection id.
+async fn connect_caldav(app: &App, ana: &str, server_url: &str, password: &str) -> String {
+    let made = app
+        .admin(
+            Method::POST,
+            "/api/v1/connections/caldav",
+            Some(json!({ "user_id": ana, "server_url": server_url, "username": "ana", "password": password })),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
+    made.json["id"].as_str().expect("id").to_string()
+}
+
+/// Writes that failed while the password was refused run again once the
+/// host reconnects: the cancelled meeting leaves their calendar, and a
+/// booking made meanwhile (through a `use_last_sync` event type) reaches it.
+/// Meanwhile "sync now" says to reconnect instead of promising a sync.
+async fn caldav_reconnect_reruns_writes(backend: Backend) {
+    let Some(server) = radicale_with_passwords().await else {
+        return;
+    };
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let ana = host(&app).await;
+    app.event_type(
+        json!({ "owner_id": ana, "slug": "lenient", "title": "Lenient", "kind": "one_on_one",
+        "duration_minutes": 30, "stale_calendar": "use_last_sync" }),
+    )
+    .await;
+    let (client, work) = server.work_calendar("ana", "right").await;
+    let id = connect_caldav(&app, &ana, server.url.as_str(), "right").await;
+    sync(&app).await;
+    let (uid, token) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
+    assert_eq!(effects(&app).await, 1);
+    assert_eq!(own_events(&client, &work).await.len(), 1);
+
+    password_changed(&app, &id).await;
+    resync(&app, &id).await;
+    assert_eq!(connection(&app, &id).await["status"], "needs_reconnect");
+    let asked = app
+        .admin(
+            Method::POST,
+            &format!("/api/v1/connections/{id}/sync"),
+            None,
+        )
+        .await;
+    assert_problem(&asked, StatusCode::CONFLICT, None);
+    assert!(
+        asked.json["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("reconnect")),
+        "{}",
+        asked.json
+    );
+
+    // The meeting is cancelled and another booked; neither write gets through.
+    let cancelled = app
+        .public(
+            Method::POST,
+            &format!("/api/v1/manage/{uid}/cancel?token={token}"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
+    let lenient = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/lenient/bookings",
+            Some(crate::helpers::booking(
+                "2026-06-02T08:00:00Z",
+                "sam@example.com",
+            )),
+        )
+        .await;
+    assert_eq!(lenient.status, StatusCode::CREATED, "{}", lenient.json);
+    let second = lenient.json["uid"].as_str().expect("uid").to_string();
+    assert_eq!(effects(&app).await, 2);
+    let failed = app
+        .admin(Method::GET, "/api/v1/effects?status=failed", None)
+        .await;
+    assert_eq!(
+        failed.json.as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        failed.json
+    );
+    let own = own_events(&client, &work).await;
+    assert_eq!(
+        own.iter()
+            .map(|(_, start)| start.as_str())
+            .collect::<Vec<_>>(),
+        ["DTSTART:20260601T080000Z"],
+        "the cancelled meeting is still there"
+    );
+
+    // Reconnecting runs both again.
+    connect_caldav(&app, &ana, server.url.as_str(), "right").await;
+    assert_eq!(effects(&app).await, 2);
+    let own = own_events(&client, &work).await;
+    assert_eq!(
+        own.iter()
+            .map(|(_, start)| start.as_str())
+            .collect::<Vec<_>>(),
+        ["DTSTART:20260602T080000Z"],
+        "the cancelled meeting left, the new one arrived"
+    );
+    for booking in [&uid, &second] {
+        let listed = app
+            .admin(
+                Method::GET,
+                &format!("/api/v1/effects?booking={booking}"),
+                None,
+            )
+            .await;
+        assert_eq!(listed.json[0]["status"], "done", "{}", listed.json);
+    }
+    assert_eq!(effects(&app).await, 0, "nothing runs twice");
+
+    // A write still running with the old password when the host reconnects
+    // fails after the reconnect: another one follows it.
+    password_changed(&app, &id).await;
+    resync(&app, &id).await;
+    let third = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/lenient/bookings",
+            Some(crate::helpers::booking(
+                "2026-06-03T08:00:00Z",
+                "kim@example.com",
+            )),
+        )
+        .await;
+    assert_eq!(third.status, StatusCode::CREATED, "{}", third.json);
+    let now = chrono::Utc::now();
+    let running = app
+        .store
+        .claim_effects(now, now + chrono::Duration::minutes(5), 10)
+        .await
+        .expect("claim");
+    assert_eq!(running.len(), 1);
+    connect_caldav(&app, &ana, server.url.as_str(), "right").await;
+    let refused = kairos::store::EffectOutcome::Failed {
+        error: "the server refused the credentials (HTTP 401)".to_string(),
+    };
+    app.store
+        .finish_effect(&running[0].id, &refused, chrono::Utc::now())
+        .await
+        .expect("finish");
+    assert_eq!(effects(&app).await, 1);
+    let own = own_events(&client, &work).await;
+    assert!(
+        own.iter()
+            .any(|(_, start)| start == "DTSTART:20260603T080000Z"),
+        "{own:?}"
+    );
+}
+
+/// The host moves the meeting Kairos wrote to 12:00 (Berlin) in their own
+/// calendar: 12:00 is no longer offered and cannot be booked, the booking
+/// says its event was changed and to when; stretched, the extra half hour is
+/// busy; put back, all is as before. The event names its organizer (the
+/// host, who attends) and lists answers under their questions' labels.
+async fn caldav_host_changes_count(backend: Backend) {
+    let Some(server) = crate::radicale::radicale().await else {
+        return;
+    };
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let ana = host(&app).await;
+    app.event_type(json!({ "owner_id": ana, "slug": "asks", "title": "Asks", "kind": "one_on_one",
+        "duration_minutes": 30, "questions": [
+            { "id": "topic", "label": "What shall we discuss?", "kind": "long_text" },
+            { "id": "size", "label": "Team size", "kind": "select", "options": ["1-10", "11+"] } ] }))
+        .await;
+    let (client, work) = server.work_calendar("ana", "x").await;
+    let id = connect_caldav(&app, &ana, server.url.as_str(), "x").await;
+    sync(&app).await;
+    let name = "Zoë \"Z\" Ünal, Ph.D.; Ångström-Łukasiewicz-Øresund-Þórsdóttir";
+    let made = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/asks/bookings",
+            Some(json!({ "start": "2026-06-01T08:00:00Z",
+                "invitee": { "name": name, "email": "zoe@example.com", "timezone": "Europe/Berlin" },
+                "answers": { "topic": "Budget; plans, and\r\nnext steps \\ more", "size": "11+" } })),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
+    let uid = made.json["uid"].as_str().expect("uid").to_string();
+    assert_eq!(effects(&app).await, 1);
+    let text = own_text(&client, &work).await;
+    assert!(
+        text.lines().any(|l| l.starts_with("ORGANIZER;CN=")
+            && l.contains("ANA")
+            && l.ends_with(":mailto:ana@example.com")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("ATTENDEE")
+            && l.contains("PARTSTAT=ACCEPTED")
+            && l.ends_with("mailto:ana@example.com")),
+        "the host attends: {text}"
+    );
+    assert!(
+        text.contains("What shall we discuss?: Budget\\; plans\\, and\\nnext steps \\\\ more\\n"),
+        "{text}"
+    );
+    assert!(text.contains("Team size: 11+"), "{text}");
+    assert!(!text.contains("topic:"), "{text}");
+    assert!(
+        text.contains("Ångström-Łukasiewicz-Øresund-Þórsdóttir"),
+        "{text}"
+    );
+    // Synced back, the event is ours and matches: nothing changes.
+    resync(&app, &id).await;
+    assert_eq!(connection(&app, &id).await["event_count"], 0);
+    assert!(
+        booking_json(&app, &uid)
+            .await
+            .get("calendar_event_changed")
+            .is_none()
+    );
+
+    // The host moves it from 10:00 to 12:00 Berlin.
+    let resource = client
+        .events(&work)
+        .await
+        .expect("events")
+        .into_iter()
+        .find(|r| r.ical.contains("X-KAIROS-BOOKING"))
+        .expect("ours");
+    let name_of = resource.href.rsplit('/').next().expect("name").to_string();
+    let at = |start: &str, end: &str| {
+        resource
+            .ical
+            .replace("DTSTART:20260601T080000Z", start)
+            .replace("DTEND:20260601T083000Z", end)
+    };
+    client
+        .put(
+            &work,
+            &name_of,
+            &at(
+                "DTSTART;TZID=Europe/Berlin:20260601T120000",
+                "DTEND;TZID=Europe/Berlin:20260601T123000",
+            ),
+        )
+        .await
+        .expect("moved");
+    resync(&app, &id).await;
+    let free = starts(&app).await;
+    assert!(
+        !free.contains(&"2026-06-01T10:00:00Z".to_string()),
+        "12:00 Berlin is busy"
+    );
+    assert!(
+        !free.contains(&"2026-06-01T08:00:00Z".to_string()),
+        "the booking still holds"
+    );
+    assert!(free.contains(&"2026-06-01T09:00:00Z".to_string()));
+    let taken = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(crate::helpers::booking(
+                "2026-06-01T10:00:00Z",
+                "sam@example.com",
+            )),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.json);
+    let changed = booking_json(&app, &uid).await;
+    assert_eq!(
+        changed["calendar_event_changed"],
+        json!([{ "user_id": ana, "start": "2026-06-01T10:00:00Z", "end": "2026-06-01T10:30:00Z" }]),
+        "{changed}"
+    );
+    // The invitee's manage link tells nothing of the host's calendar.
+    let token = made.json["manage_token"].as_str().expect("token");
+    let managed = app
+        .public(
+            Method::GET,
+            &format!("/api/v1/manage/{uid}?token={token}"),
+            None,
+        )
+        .await;
+    assert_eq!(managed.status, StatusCode::OK, "{}", managed.json);
+    assert!(managed.json.get("calendar_event_changed").is_none());
+
+    // Stretched to an hour at its own time: the second half hour is busy.
+    client
+        .put(
+            &work,
+            &name_of,
+            &at("DTSTART:20260601T080000Z", "DTEND:20260601T090000Z"),
+        )
+        .await
+        .expect("longer");
+    resync(&app, &id).await;
+    let free = starts(&app).await;
+    assert!(
+        free.contains(&"2026-06-01T10:00:00Z".to_string()),
+        "12:00 is free again"
+    );
+    assert!(
+        !free.contains(&"2026-06-01T08:30:00Z".to_string()),
+        "the extra half hour"
+    );
+    assert_eq!(
+        booking_json(&app, &uid).await["calendar_event_changed"][0]["end"],
+        "2026-06-01T09:00:00Z"
+    );
+
+    // Put back as Kairos wrote it: as before.
+    client
+        .put(&work, &name_of, &resource.ical)
+        .await
+        .expect("restored");
+    resync(&app, &id).await;
+    assert!(
+        starts(&app)
+            .await
+            .contains(&"2026-06-01T08:30:00Z".to_string())
+    );
+    assert!(
+        booking_json(&app, &uid)
+            .await
+            .get("calendar_event_changed")
+            .is_none()
+    );
+    assert_eq!(connection(&app, &id).await["event_count"], 0);
+}
+
+async fn booking_json(app: &App, uid: &str) -> serde_json::Value {
+    app.admin(Method::GET, &format!("/api/v1/bookings/{uid}"), None)
+        .await
+        .json
+}
+
+/// A server that answers sync-collection with 403 and the standard
+/// `DAV:supported-report` precondition ("report not supported") is synced by
+/// comparing ETags, like one answering 405: the password is fine. A 403
+/// without a precondition still means refused credentials.
+async fn caldav_report_not_supported_falls_back(backend: Backend) {
+    let Some(server) = crate::radicale::radicale().await else {
+        return;
+    };
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let ana = host(&app).await;
+    let (client, work) = server.work_calendar("ana", "x").await;
+    let lunch = single("lunch", "20260601T100000Z", "20260601T110000Z", "");
+    client.put(&work, "lunch.ics", &lunch).await.expect("put");
+    let mode = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(REPORTS_FAIL));
+    let proxy = no_sync_collection(server.url.clone(), mode.clone()).await;
+    let set = |m: u8| mode.store(m, std::sync::atomic::Ordering::SeqCst);
+    // The first sync fails for a while: nothing is known, no slots.
+    let id = connect_caldav(&app, &ana, &proxy, "x").await;
+    sync(&app).await;
+    assert_eq!(connection(&app, &id).await["status"], "retrying");
+    assert!(starts(&app).await.is_empty(), "never synced");
+    // Connecting again does not make the host trusted before a sync has run.
+    assert_eq!(connect_caldav(&app, &ana, &proxy, "x").await, id);
+    assert_eq!(connection(&app, &id).await["awaiting_sync"], true);
+    assert!(starts(&app).await.is_empty(), "still nothing known");
+    set(PASS);
+    sync(&app).await;
+    let synced = connection(&app, &id).await;
+    assert_eq!(synced["awaiting_sync"], false, "{synced}");
+    assert_eq!(synced["status"], "active", "{synced}");
+    assert_eq!(synced["event_count"], 1, "{synced}");
+    let token = app
+        .store
+        .connection_access(&id)
+        .await
+        .expect("access")
+        .sync_tokens;
+    assert!(
+        token[0]
+            .1
+            .as_deref()
+            .is_some_and(|t| t.starts_with("etags:")),
+        "{token:?}"
+    );
+    assert!(
+        !starts(&app)
+            .await
+            .contains(&"2026-06-01T10:00:00Z".to_string())
+    );
+    // Changes arrive through the ETag comparison.
+    let later = single("lunch", "20260601T140000Z", "20260601T150000Z", "");
+    client.put(&work, "lunch.ics", &later).await.expect("put");
+    resync(&app, &id).await;
+    let free = starts(&app).await;
+    assert!(free.contains(&"2026-06-01T10:00:00Z".to_string()));
+    assert!(!free.contains(&"2026-06-01T14:00:00Z".to_string()));
+    assert_eq!(connection(&app, &id).await["status"], "active");
+    // A bare 403 is a refusal of the credentials.
+    set(REFUSE_ALL);
+    resync(&app, &id).await;
+    assert_eq!(connection(&app, &id).await["status"], "needs_reconnect");
+}
+
+/// Modes of [`no_sync_collection`]: pass through; every REPORT answers 503;
+/// everything answers a bare 403.
+const PASS: u8 = 0;
+const REPORTS_FAIL: u8 = 1;
+const REFUSE_ALL: u8 = 2;
+
+/// A CalDAV server in front of `upstream` that lacks sync-collection: it
+/// answers that REPORT 403 with `DAV:supported-report`, and passes the rest
+/// through, unless `mode` says otherwise.
+async fn no_sync_collection(
+    upstream: url::Url,
+    mode: std::sync::Arc<std::sync::atomic::AtomicU8>,
+) -> String {
+    use axum::response::IntoResponse;
+    let http = reqwest::Client::new();
+    let proxy = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let (http, upstream, mode) = (http.clone(), upstream.clone(), mode.clone());
+        async move {
+            let mode = mode.load(std::sync::atomic::Ordering::SeqCst);
+            if mode == REFUSE_ALL {
+                return StatusCode::FORBIDDEN.into_response();
+            }
+            if mode == REPORTS_FAIL && request.method().as_str() == "REPORT" {
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, 10 << 20).await.expect("body");
+            if parts.method.as_str() == "REPORT"
+                && String::from_utf8_lossy(&body).contains("sync-collection")
+            {
+                let refusal = r#"<?xml version="1.0" encoding="utf-8"?><D:error xmlns:D="DAV:"><D:supported-report/></D:error>"#;
+                return (
+                    StatusCode::FORBIDDEN,
+                    [("content-type", "application/xml; charset=utf-8")],
+                    refusal,
+                )
+                    .into_response();
+            }
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let url = upstream.join(path).expect("url");
+            let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).expect("method");
+            let mut forwarded = http.request(method, url).body(body.to_vec());
+            for name in ["authorization", "depth", "content-type"] {
+                if let Some(value) = parts.headers.get(name) {
+                    forwarded = forwarded.header(name, value.as_bytes());
+                }
+            }
+            let answer = forwarded.send().await.expect("upstream");
+            let status = StatusCode::from_u16(answer.status().as_u16()).expect("status");
+            let bytes = answer.bytes().await.expect("upstream body");
+            (status, [("content-type", "application/xml; charset=utf-8")], bytes.to_vec()).into_response()
+        }
+    });
+    format!("{}/", crate::fakes::serve(proxy).await)
+}
+
+/// Single-line fields refuse line breaks and other control characters (they
+/// would travel raw into calendar events), naming the field.
+async fn names_are_single_lines(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    host(&app).await;
+    for name in ["Pat\nX-EVIL:1", "Pat\r\nDoe", "Pat\tDoe", "Pat\u{1b}[31m"] {
+        let made = app
+            .public(
+                Method::POST,
+                "/api/v1/public/ana/intro/bookings",
+                Some(json!({ "start": "2026-06-01T08:00:00Z",
+                    "invitee": { "name": name, "email": "pat@example.com", "timezone": "UTC" } })),
+            )
+            .await;
+        assert_problem(
+            &made,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invitee.name"),
+        );
+    }
+    let user = app
+        .admin(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({ "slug": "bo", "name": "Bo\nBar", "email": "bo@example.com", "timezone": "UTC" })),
+        )
+        .await;
+    assert_problem(&user, StatusCode::UNPROCESSABLE_ENTITY, Some("name"));
+    let ok = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(json!({ "start": "2026-06-01T08:00:00Z",
+                "invitee": { "name": "Zoë Ünal, Ph.D.", "email": "pat@example.com", "timezone": "UTC" } })),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.json);
+}
+
 on_both!(
     private_caldav_servers_refused,
     caldav_sync_end_to_end,
     connecting_needs_keys,
-    collective_writes_every_host
+    collective_writes_every_host,
+    caldav_reconnect_reruns_writes,
+    caldav_host_changes_count,
+    caldav_report_not_supported_falls_back,
+    names_are_single_lines
 );

@@ -154,7 +154,9 @@ async fn google_end_to_end(backend: Backend) {
         written["conferenceData"]["createRequest"]["conferenceSolutionKey"]["type"],
         "hangoutsMeet"
     );
-    assert_eq!(written["attendees"][0]["email"], "pat@example.com");
+    assert_eq!(written["attendees"][0]["email"], "ana@example.com");
+    assert_eq!(written["attendees"][0]["responseStatus"], "accepted");
+    assert_eq!(written["attendees"][1]["email"], "pat@example.com");
     // A retried write (the record lost in a crash) makes no second event.
     app.store
         .delete_booking_event(&uid, &ana)
@@ -210,9 +212,12 @@ async fn google_end_to_end(backend: Backend) {
     );
     assert!(free(&app).await.is_empty());
 
-    // Consenting again restores the same connection; disconnecting stops its channel.
+    // Consenting again restores the same connection, trusted again once the
+    // sync that follows has ended; disconnecting stops its channel.
     assert_eq!(connect(&app, &ana, "google").await, id);
     assert_eq!(connection(&app, &id).await["status"], "active");
+    assert!(free(&app).await.is_empty(), "not before the sync");
+    sync(&app).await;
     assert!(!free(&app).await.is_empty());
     let gone = app
         .admin(Method::DELETE, &format!("/api/v1/connections/{id}"), None)
@@ -312,8 +317,7 @@ async fn google_outages_and_workers(backend: Backend) {
         .clone();
     assert_eq!(failed["status"], "failed", "{failed}");
 
-    // Reconnect, retry by hand: done, and the event exists.
-    assert_eq!(connect(&app, &ana, "google").await, id);
+    // Retried by hand while consent is still revoked: queued, and failed again.
     let retried = app
         .admin(
             Method::POST,
@@ -323,7 +327,14 @@ async fn google_outages_and_workers(backend: Backend) {
         .await;
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.json);
     assert_eq!(retried.json["status"], "pending");
-    effects(&app).await;
+    assert_eq!(effects(&app).await, 1);
+    assert_eq!(write_status(&app, &uid).await, "failed");
+
+    // Reconnecting runs the failed write again by itself: the event exists.
+    assert_eq!(connect(&app, &ana, "google").await, id);
+    assert_eq!(write_status(&app, &uid).await, "pending");
+    assert_eq!(effects(&app).await, 1);
+    assert_eq!(write_status(&app, &uid).await, "done");
     assert!(
         fake.find(PRIMARY, &kairos::sync::google::event_id(&uid))
             .is_some()
@@ -365,6 +376,14 @@ async fn google_outages_and_workers(backend: Backend) {
     .await;
 }
 
+/// The status of a booking's latest calendar write.
+async fn write_status(app: &App, uid: &str) -> serde_json::Value {
+    app.admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
+        .await
+        .json[0]["status"]
+        .clone()
+}
+
 /// Makes a pending effect due now (its backoff would take minutes).
 async fn due_now(app: &App, effect_id: &str) {
     app.store
@@ -380,4 +399,76 @@ async fn due_now(app: &App, effect_id: &str) {
         .expect("reschedule");
 }
 
-on_both!(google_end_to_end, google_outages_and_workers);
+/// The host moves the meeting Kairos wrote from 10:00 to 16:00 (Berlin) in
+/// Google Calendar: 16:00 stops being offered, a second invitee cannot book
+/// it, and the booking says where its event went; moved back, all is as before.
+async fn google_host_edits_count(backend: Backend) {
+    let fake = GoogleFake::start().await;
+    let settings = fake.settings();
+    let Some((app, _base)) = served_app(backend, |p| p.google = settings).await else {
+        return;
+    };
+    let ana = host(&app).await;
+    let id = connect(&app, &ana, "google").await;
+    sync(&app).await;
+    let count = connection(&app, &id).await["event_count"].clone();
+    let (uid, _) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
+    effects(&app).await;
+    let event_id = kairos::sync::google::event_id(&uid);
+    let written = fake.find(PRIMARY, &event_id).expect("written");
+    let mut moved = written.clone();
+    moved["start"] =
+        json!({ "dateTime": "2026-06-01T16:00:00+02:00", "timeZone": "Europe/Berlin" });
+    moved["end"] = json!({ "dateTime": "2026-06-01T16:30:00+02:00", "timeZone": "Europe/Berlin" });
+    fake.store(PRIMARY, moved);
+    resync(&app, &id).await;
+    let slots = free(&app).await;
+    assert!(
+        !slots.contains(&"2026-06-01T14:00:00Z".to_string()),
+        "16:00 Berlin"
+    );
+    assert!(
+        !slots.contains(&"2026-06-01T08:00:00Z".to_string()),
+        "the booking"
+    );
+    let second = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(crate::helpers::booking(
+                "2026-06-01T14:00:00Z",
+                "sam@example.com",
+            )),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.json);
+    let booking = app
+        .admin(Method::GET, &format!("/api/v1/bookings/{uid}"), None)
+        .await
+        .json;
+    assert_eq!(
+        booking["calendar_event_changed"],
+        json!([{ "user_id": ana, "start": "2026-06-01T14:00:00Z", "end": "2026-06-01T14:30:00Z" }]),
+        "{booking}"
+    );
+    // Moved back as Kairos wrote it.
+    fake.store(PRIMARY, written);
+    resync(&app, &id).await;
+    assert!(
+        free(&app)
+            .await
+            .contains(&"2026-06-01T14:00:00Z".to_string())
+    );
+    let booking = app
+        .admin(Method::GET, &format!("/api/v1/bookings/{uid}"), None)
+        .await
+        .json;
+    assert!(booking.get("calendar_event_changed").is_none(), "{booking}");
+    assert_eq!(connection(&app, &id).await["event_count"], count);
+}
+
+on_both!(
+    google_end_to_end,
+    google_outages_and_workers,
+    google_host_edits_count
+);

@@ -158,4 +158,52 @@ async fn microsoft_end_to_end(backend: Backend) {
     assert!(fake.world.lock().expect("world").subscriptions.is_empty());
 }
 
-on_both!(microsoft_end_to_end);
+/// The host makes the meeting Kairos wrote an hour long in Outlook: the
+/// extra half hour is busy and the booking says so.
+async fn microsoft_host_edits_count(backend: Backend) {
+    let fake = GraphFake::start().await;
+    let settings = fake.settings();
+    let Some((app, _base)) = served_app(backend, |p| p.microsoft = settings).await else {
+        return;
+    };
+    let ana = host(&app).await;
+    let id = connect(&app, &ana, "microsoft").await;
+    sync(&app).await;
+    let count = connection(&app, &id).await["event_count"].clone();
+    let (uid, _) = book(&app, "2026-06-04T08:00:00Z", "pat@example.com").await;
+    effects(&app).await;
+    let transaction = kairos::sync::microsoft::transaction_id(&uid);
+    let written = fake
+        .live(DEFAULT)
+        .into_iter()
+        .find(|e| e["transactionId"] == transaction.as_str())
+        .expect("written");
+    let event_id = written["id"].as_str().expect("id").to_string();
+    resync(&app, &id).await;
+    assert_eq!(
+        connection(&app, &id).await["event_count"],
+        count,
+        "ours, as written"
+    );
+    let mut longer = written.clone();
+    longer["end"] = json!({ "dateTime": "2026-06-04T09:00:00.0000000", "timeZone": "UTC" });
+    fake.store(DEFAULT, &event_id, Some(longer));
+    resync(&app, &id).await;
+    let slots = free(&app).await;
+    assert!(
+        !slots.contains(&"2026-06-04T08:30:00Z".to_string()),
+        "the extra half hour"
+    );
+    assert!(slots.contains(&"2026-06-04T09:00:00Z".to_string()));
+    let booking = app
+        .admin(Method::GET, &format!("/api/v1/bookings/{uid}"), None)
+        .await
+        .json;
+    assert_eq!(
+        booking["calendar_event_changed"],
+        json!([{ "user_id": ana, "start": "2026-06-04T08:00:00Z", "end": "2026-06-04T09:00:00Z" }]),
+        "{booking}"
+    );
+}
+
+on_both!(microsoft_end_to_end, microsoft_host_edits_count);

@@ -21,6 +21,7 @@ impl From<ConnectError> for ApiError {
             ConnectError::Invalid(e) => e.into(),
             ConnectError::NotFound(what) => ApiError::not_found(what),
             ConnectError::Store(e) => e.into(),
+            ConnectError::Conflict(message) => ApiError::conflict(message),
             ConnectError::Provider { field, error } => {
                 let detail = error.to_string();
                 let api = match error {
@@ -139,7 +140,9 @@ pub async fn choose(
 }
 
 #[utoipa::path(post, path = "/api/v1/connections/{id}/sync", tag = "calendars", params(("id" = String, Path)),
-    responses((status = 202, description = "A sync follows within seconds", body = Connection)),
+    responses((status = 202, description = "A sync follows within seconds", body = Connection),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The connection needs reconnecting first: no sync runs until then", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn sync_now(
     State(state): State<AppState>,

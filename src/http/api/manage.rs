@@ -30,7 +30,9 @@ pub async fn view(
     Query(token): Query<Token>,
 ) -> Result<Json<Booking>, ApiError> {
     Ok(Json(
-        booking::view(state.store.as_ref(), &uid, &token.token).await?,
+        booking::view(state.store.as_ref(), &uid, &token.token)
+            .await?
+            .for_invitee(),
     ))
 }
 
@@ -59,7 +61,7 @@ pub async fn cancel(
         (state.clock)(),
     )
     .await?;
-    Ok(Json(booking))
+    Ok(Json(booking.for_invitee()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
