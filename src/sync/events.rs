@@ -327,7 +327,14 @@ pub fn outside_booking(
                 let window =
                     Interval::new(Instant::from_utc(event.start), Instant::from_utc(event.end));
                 let mut occurrences = Vec::new();
-                calendar.busy(&Zone::UTC, window, &mut occurrences);
+                // A series over budget counts busy over its span (returned
+                // as an occurrence), so nothing here is silently free.
+                calendar.busy(
+                    &Zone::UTC,
+                    window,
+                    &mut occurrences,
+                    &mut crate::engine::limits::Budget::for_query(),
+                );
                 occurrences
                     .iter()
                     .map(|o| (o.interval.start.to_utc(), o.interval.end.to_utc()))
@@ -544,7 +551,12 @@ mod tests {
         let calendar = parse_calendar(row.ical.as_deref().expect("ical")).expect("parses");
         let mut busy = Vec::new();
         let window = Interval::new(Instant::from_utc(row.start), Instant::from_utc(row.end));
-        calendar.busy(&Zone::UTC, window, &mut busy);
+        calendar.busy(
+            &Zone::UTC,
+            window,
+            &mut busy,
+            &mut crate::engine::limits::Budget::for_query(),
+        );
         let busy: Vec<(String, String)> = busy
             .iter()
             .map(|o| (o.interval.start.rfc3339(), o.interval.end.rfc3339()))
