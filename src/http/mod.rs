@@ -157,6 +157,7 @@ pub fn router(state: AppState) -> Router {
                 .delete(admin::delete_event_type),
         )
         .route("/event-types/{id}/fairness", get(admin::fairness))
+        .route("/event-types/{id}/explain", get(admin::explain))
         .route(
             "/busy-blocks",
             post(admin::create_busy_block).get(admin::list_busy_blocks),

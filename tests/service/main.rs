@@ -18,6 +18,7 @@ mod microsoft_sync;
 mod multi_process;
 mod polls;
 mod radicale;
+mod refusals;
 mod snapshots;
 mod spec_over_http;
 mod store_story;
