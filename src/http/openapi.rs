@@ -121,7 +121,25 @@ fn own_response_schemas(document: &mut Value) {
 /// Answers every operation of a kind can give, documented once here rather
 /// than on each annotation: 401 where an API key is needed, 400 (malformed
 /// JSON) and 422 where a body is read, 422 where query parameters are read.
+/// Each refers to a shared response under `components/responses`.
 fn document_common_problems(document: &mut Value) {
+    let shared = [
+        ("MalformedJson", "Malformed JSON"),
+        ("Unauthorized", "No API key, or an unknown one"),
+        ("InvalidField", "Invalid field"),
+    ];
+    if let Some(components) = document
+        .get_mut("components")
+        .and_then(Value::as_object_mut)
+    {
+        let responses = components.entry("responses").or_insert_with(|| json!({}));
+        for (name, description) in shared {
+            responses[name] = json!({
+                "description": description,
+                "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+            });
+        }
+    }
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -145,39 +163,24 @@ fn document_common_problems(document: &mut Value) {
             else {
                 continue;
             };
-            let mut add = |status: &str, description: &str| {
+            let mut add = |status: &str, name: &str| {
                 responses
                     .entry(status.to_string())
-                    .or_insert_with(|| problem(description));
+                    .or_insert_with(|| json!({ "$ref": format!("#/components/responses/{name}") }));
             };
             if has_body {
-                add("400", "Malformed JSON");
+                add("400", "MalformedJson");
             }
             if secured {
-                add("401", "No API key, or an unknown one");
+                add("401", "Unauthorized");
             }
             if has_body || has_query {
-                add("422", "Invalid field");
+                add("422", "InvalidField");
             }
-        }
-        // Sorted by status, as the annotations list them.
-        for operation in item.values_mut() {
-            if let Some(responses) = operation
-                .get_mut("responses")
-                .and_then(Value::as_object_mut)
-            {
-                let mut sorted: Vec<(String, Value)> =
-                    std::mem::take(responses).into_iter().collect();
-                sorted.sort_by(|a, b| a.0.cmp(&b.0));
-                responses.extend(sorted);
-            }
+            // Sorted by status, as the annotations list them.
+            let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            responses.extend(sorted);
         }
     }
-}
-
-fn problem(description: &str) -> Value {
-    json!({
-        "description": description,
-        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-    })
 }

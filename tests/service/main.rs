@@ -16,6 +16,7 @@ mod google_sync;
 mod links;
 mod microsoft_sync;
 mod multi_process;
+mod openapi_conformance;
 mod polls;
 mod radicale;
 mod refusals;

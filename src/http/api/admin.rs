@@ -126,7 +126,9 @@ crud!(
 );
 
 #[utoipa::path(post, path = "/api/v1/busy-blocks", tag = "admin", request_body = BusyBlockInput,
-    responses((status = 201, description = "Created", body = BusyBlock), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+    responses((status = 201, description = "Created", body = BusyBlock),
+        (status = 409, description = "The host already has a block with this source and external_id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn create_busy_block(
     State(state): State<AppState>,
     admin: Admin,
@@ -211,7 +213,6 @@ pub struct ExplainAt {
 #[utoipa::path(get, path = "/api/v1/event-types/{id}/explain", tag = "admin", operation_id = "explain_event_type",
     params(("id" = String, Path, description = "Its id"), ExplainAt),
     responses((status = 200, description = "Why the start is or is not offered: the engine's reasons per host (as POST /api/v1/availability/explain gives them for a scenario); host ids are user ids", body = Object),
-        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
