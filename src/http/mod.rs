@@ -208,7 +208,14 @@ pub fn router(state: AppState) -> Router {
         .route("/effects", get(connections::effects))
         .route("/effects/{id}/retry", post(connections::retry_effect))
         .route("/openapi.json", get(ops::openapi))
-        .fallback(|| async { error::ApiError::not_found("endpoint") });
+        .fallback(|| async { error::ApiError::not_found("endpoint") })
+        // axum answers a known path with an unknown method with an empty 405.
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "this endpoint does not take that method",
+            )
+        });
     Router::new()
         .nest("/api/v1", api)
         .route("/polls/join/{token}", get(pages::join_page).post(pages::join_submit))

@@ -182,6 +182,11 @@ async fn rejections_name_their_field(backend: Backend) {
         assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, Some(field));
         assert_eq!(refused.json["detail"], "is required");
     }
+    // A method an endpoint does not take.
+    let patched = app
+        .admin(Method::PATCH, "/api/v1/users", Some(json!({})))
+        .await;
+    assert_problem(&patched, StatusCode::METHOD_NOT_ALLOWED, None);
     // Too large: problem+json on every endpoint that reads a body, and a page
     // for the poll forms.
     let huge = format!("{{\"x\":\"{}\"}}", "a".repeat(3 << 20));
