@@ -180,21 +180,16 @@ fn backticked<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// serde's messages with Rust's words for what was expected replaced by JSON's.
 pub(crate) fn plain_message(message: &str) -> String {
-    // "invalid type: map, expected struct Invitee" → "must be an object, not an object"
+    // "invalid type: string \"x\", expected struct Invitee" → "must be an object, not the string \"x\""
     if let Some((found, expected)) = message
         .strip_prefix("invalid type: ")
         .or_else(|| message.strip_prefix("invalid value: "))
         .and_then(|rest| rest.split_once(", expected "))
     {
-        let found = match found {
-            "map" => "an object",
-            "sequence" => "a list",
-            "unit value" | "null" => "null",
-            other => other,
-        };
         return without_rust_paths(&format!(
-            "must be {}, not {found}",
-            plain_expectation(expected)
+            "must be {}, not {}",
+            plain_expectation(expected),
+            plain_found(found)
         ));
     }
     let Some(at) = message.find("expected ") else {
@@ -205,7 +200,38 @@ pub(crate) fn plain_message(message: &str) -> String {
     without_rust_paths(&format!("{head}{plain}"))
 }
 
+/// serde's description of what it found ("integer `5`", "map") in JSON's words.
+fn plain_found(found: &str) -> String {
+    let quoted = |prefix: &str| {
+        found
+            .strip_prefix(prefix)
+            .map(|rest| rest.trim_matches('`').to_string())
+    };
+    match found {
+        "map" => "an object".to_string(),
+        "sequence" => "a list".to_string(),
+        "unit value" | "null" => "null".to_string(),
+        _ => {
+            if let Some(number) = quoted("integer ").or_else(|| quoted("floating point ")) {
+                format!("the number {number}")
+            } else if let Some(value) = quoted("boolean ") {
+                value
+            } else if found.starts_with("string ") {
+                format!("the {found}")
+            } else {
+                found.to_string()
+            }
+        }
+    }
+}
+
 fn plain_expectation(expected: &str) -> String {
+    if let Some(size) = expected
+        .strip_prefix("a tuple of size ")
+        .or_else(|| expected.strip_prefix("tuple of size "))
+    {
+        return format!("a list of {size} items");
+    }
     let word = |prefix: &str| expected.starts_with(prefix);
     let described = if word("struct ") || word("struct variant ") || word("a map") || word("map") {
         "an object"
@@ -215,8 +241,6 @@ fn plain_expectation(expected: &str) -> String {
         "one of the allowed values"
     } else if word("tuple struct ") || word("unit struct ") || word("newtype struct ") {
         "a value of another shape"
-    } else if word("a tuple of size ") || word("tuple of ") {
-        "a list of that many items"
     } else if word("a sequence") || word("sequence") {
         "a list"
     } else if ["u8", "u16", "u32", "u64", "usize"].contains(&expected) {
@@ -251,4 +275,53 @@ fn without_rust_paths(message: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_message;
+
+    #[test]
+    fn messages_speak_json_not_rust() {
+        for (serde, plain) in [
+            (
+                "invalid type: map, expected a string",
+                "must be a string, not an object",
+            ),
+            (
+                "invalid type: string \"x\", expected struct Invitee",
+                "must be an object, not the string \"x\"",
+            ),
+            (
+                "invalid type: sequence, expected struct BookingRequest",
+                "must be an object, not a list",
+            ),
+            (
+                "invalid value: integer `-1`, expected u32",
+                "must be a whole number, zero or more, not the number -1",
+            ),
+            (
+                "invalid type: boolean `true`, expected i32",
+                "must be a whole number, not true",
+            ),
+            (
+                "invalid length 1, expected a tuple of size 2",
+                "invalid length 1, expected a list of 2 items",
+            ),
+            (
+                "invalid type: null, expected internally tagged enum Location",
+                "must be an object with a `kind`, not null",
+            ),
+            (
+                "unknown variant `weird`, expected one of `one_on_one`, `group`",
+                "unknown variant `weird`, expected one of `one_on_one`, `group`",
+            ),
+            (
+                "no variant of `kairos::domain::Kind` fits",
+                "no variant of `Kind` fits",
+            ),
+        ] {
+            assert_eq!(plain_message(serde), plain, "{serde}");
+        }
+    }
 }

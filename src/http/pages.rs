@@ -9,10 +9,9 @@ use crate::booking::polls::{self, ParticipantView};
 use crate::domain::{Ballot, Invited, TimeZoneName, Vote};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -49,10 +48,26 @@ fn layout(title: &str, body: &str) -> Html<String> {
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default)]
 pub struct PageQuery {
     pub timezone: Option<String>,
     pub saved: Option<String>,
+}
+
+impl PageQuery {
+    /// Read leniently (a person's address bar, not an API client): unknown
+    /// parameters are ignored and a repeated one counts once, its last value.
+    fn parse(raw: Option<&str>) -> Self {
+        let mut query = PageQuery::default();
+        for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+            match name.as_ref() {
+                "timezone" => query.timezone = Some(value.into_owned()),
+                "saved" => query.saved = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        query
+    }
 }
 
 /// A meeting's time as people read it, zone named:
@@ -296,8 +311,9 @@ fn zone_for(query: &PageQuery, view: &ParticipantView) -> Shown {
 pub async fn poll_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    Query(query): Query<PageQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
+    let query = PageQuery::parse(raw.as_deref());
     show(state, token, query).await.unwrap_or_else(html_error)
 }
 
@@ -320,9 +336,10 @@ async fn show(state: AppState, token: String, query: PageQuery) -> Result<Respon
 pub async fn poll_submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    Query(query): Query<PageQuery>,
+    RawQuery(raw): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let query = PageQuery::parse(raw.as_deref());
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return html_error(body_rejection(rejection)),

@@ -471,6 +471,36 @@ async fn poll_pages(backend: Backend) {
             assert!(html.contains("value=\"gil@@example.com\""), "{html}");
         }
     }
+    // Too large a form, or a repeated parameter: still pages.
+    let huge = send(
+        &app.router,
+        Method::POST,
+        &format!("/polls/join/{open_token}"),
+        Some(format!("name={}", "a".repeat(3 << 20))),
+        &[],
+    )
+    .await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        huge.json.as_str().unwrap_or_default().contains("2 MB"),
+        "{}",
+        huge.json
+    );
+    let repeated = app
+        .public(
+            Method::GET,
+            &format!("/polls/{token}?timezone=UTC&timezone=Asia/Tokyo"),
+            None,
+        )
+        .await;
+    assert_eq!(repeated.status, StatusCode::OK);
+    assert!(
+        repeated
+            .json
+            .as_str()
+            .unwrap_or_default()
+            .contains("(Asia/Tokyo)")
+    );
     let unknown = app.public(Method::GET, "/polls/nosuchtoken", None).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
