@@ -120,13 +120,15 @@ fn own_response_schemas(document: &mut Value) {
 
 /// Answers every operation of a kind can give, documented once here rather
 /// than on each annotation: 401 where an API key is needed, 400 (malformed
-/// JSON) and 422 where a body is read, 422 where query parameters are read.
+/// JSON) and 422 where a body is read, 422 where query parameters are read,
+/// 404 where the path names something (which may not exist).
 /// Each refers to a shared response under `components/responses`.
 fn document_common_problems(document: &mut Value) {
     let shared = [
         ("MalformedJson", "Malformed JSON"),
         ("Unauthorized", "No API key, or an unknown one"),
         ("InvalidField", "Invalid field"),
+        ("NotFound", "Not found"),
     ];
     if let Some(components) = document
         .get_mut("components")
@@ -153,10 +155,13 @@ fn document_common_problems(document: &mut Value) {
                 .and_then(Value::as_array)
                 .is_some_and(|s| s.iter().any(|r| r.get("api_key").is_some()));
             let has_body = operation.get("requestBody").is_some();
-            let has_query = operation
-                .get("parameters")
-                .and_then(Value::as_array)
-                .is_some_and(|p| p.iter().any(|p| p["in"] == "query"));
+            let parameters_in = |place: &str| {
+                operation
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .is_some_and(|p| p.iter().any(|p| p["in"] == place))
+            };
+            let (has_query, has_path) = (parameters_in("query"), parameters_in("path"));
             let Some(responses) = operation
                 .get_mut("responses")
                 .and_then(Value::as_object_mut)
@@ -173,6 +178,9 @@ fn document_common_problems(document: &mut Value) {
             }
             if secured {
                 add("401", "Unauthorized");
+            }
+            if has_path {
+                add("404", "NotFound");
             }
             if has_body || has_query {
                 add("422", "InvalidField");
