@@ -282,6 +282,22 @@ pub async fn slots_for(
     ))
 }
 
+/// Why `start` is or is not a slot of the event type, from what the store
+/// holds now: the engine's explanation and the query it explains (for names).
+pub async fn explain_at(
+    store: StoreRef<'_>,
+    inputs: &AvailabilityInputs,
+    now: Instant,
+    start: Instant,
+) -> Result<(engine::Query, engine::Explanation), BookingError> {
+    let range = Interval::new(start, start.plus_seconds(1));
+    let (from, to) = inputs.window(range);
+    let snapshot = store.snapshot(&inputs.host_ids(), from, to).await?;
+    let query = inputs.query(now, range, &snapshot);
+    let explanation = engine::explain(&query, start);
+    Ok((query, explanation))
+}
+
 /// Start times with their local date and time in `zone`, grouped by local date.
 pub(crate) fn by_local_date(
     starts: impl Iterator<Item = (Instant, Option<u32>)>,

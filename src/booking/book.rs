@@ -7,6 +7,7 @@ use crate::domain::{
 };
 use crate::engine::assignment;
 use crate::engine::{self, Instant, Interval};
+use crate::secrets::{open_for_client, seal_for_client};
 use crate::store::{Decision, NewBooking, PoolHistory, PoolRequest, Snapshot, StoreError};
 
 /// A booking and, when it was just made, the secret of its manage link (shown once).
@@ -189,6 +190,100 @@ pub(crate) fn check_start(inputs: &AvailabilityInputs, start: Instant) -> Result
     Ok(())
 }
 
+/// Refuses a start that was never bookable, whatever anyone else booked:
+/// in the past, inside the minimum notice, beyond the booking window, or
+/// outside the hosts' working hours. The engine's explanation against empty
+/// calendars gives exactly those rules; a start refused only once bookings
+/// and busy time count (inside the transaction) was taken meanwhile.
+pub(crate) async fn check_bookable(
+    store: StoreRef<'_>,
+    inputs: &AvailabilityInputs,
+    now: Instant,
+    start: Instant,
+) -> Result<(), BookingError> {
+    let query = inputs.query(
+        now,
+        Interval::new(start, start.plus_seconds(1)),
+        &Snapshot::default(),
+    );
+    let explanation = engine::explain(&query, start);
+    if explanation.slot {
+        return Ok(());
+    }
+    let at = start.rfc3339();
+    let input = &inputs.event_type.input;
+    // Rules of the event type are the same for every host.
+    let common = explanation
+        .hosts
+        .first()
+        .map_or(&[][..], |h| &h.reasons[..]);
+    if start < now {
+        return Err(BookingError::NotBookable(format!("{at} is in the past")));
+    }
+    for reason in common {
+        match reason {
+            engine::Reason::MinNotice { earliest } => {
+                return Err(BookingError::NotBookable(format!(
+                    "{at} is inside the {} minimum notice (the earliest start now is {})",
+                    span(input.min_notice_minutes),
+                    earliest.rfc3339()
+                )));
+            }
+            engine::Reason::BookingWindow { last_date } => {
+                return Err(BookingError::NotBookable(format!(
+                    "{at} is beyond the {}-day booking window (the last bookable day is {last_date})",
+                    input.max_days_ahead.unwrap_or_default()
+                )));
+            }
+            _ => {}
+        }
+    }
+    let outside: Vec<&str> = explanation
+        .hosts
+        .iter()
+        .filter(|h| {
+            h.reasons
+                .iter()
+                .any(|r| matches!(r, engine::Reason::OutsideAvailability { .. }))
+        })
+        .map(|h| query.hosts[h.host].id.as_str())
+        .collect();
+    if outside.is_empty() {
+        // Refused for a reason other than the rules above (none today): say so plainly.
+        return Err(BookingError::NotBookable(format!(
+            "{at} is not one of this event type's available times"
+        )));
+    }
+    let mut names = Vec::new();
+    for id in outside {
+        let name = match store.user(&inputs.owner.organization_id, id).await {
+            Ok(user) => user.input.name,
+            Err(StoreError::NotFound) => id.to_string(),
+            Err(other) => return Err(other.into()),
+        };
+        names.push(name);
+    }
+    let whose = match names.as_slice() {
+        [one] => format!("{one}'s working hours"),
+        [init @ .., last] => format!("the working hours of {} and {last}", init.join(", ")),
+        [] => "working hours".to_string(),
+    };
+    Err(BookingError::NotBookable(format!(
+        "{at} is outside {whose}"
+    )))
+}
+
+/// "4-hour", "30-minute", "2-day": a minimum notice as people say it.
+fn span(minutes: u32) -> String {
+    if minutes > 0 && minutes.is_multiple_of(1440) {
+        format!("{}-day", minutes / 1440)
+    } else if minutes > 0 && minutes.is_multiple_of(60) {
+        format!("{}-hour", minutes / 60)
+    } else {
+        format!("{minutes}-minute")
+    }
+}
+
 /// Books `request` on the event type, or returns the booking an earlier
 /// request with the same idempotency key made.
 pub async fn book(
@@ -213,16 +308,23 @@ pub async fn book(
     }
     let start = Instant::from_utc(request.start);
     check_start(inputs, start)?;
+    check_bookable(store, inputs, now, start).await?;
     let token = random_token(32);
     let mut new = new_booking(
         inputs,
         request,
         start,
         &token,
-        idempotency_key.map(str::to_string),
+        idempotency_key.map(stored_key),
         None,
     );
     new.request_hash = fingerprint.clone();
+    if let Some(key) = idempotency_key {
+        new.manage_token_sealed = Some(
+            seal_for_client(key, &token, &replay_context(&event_type.id))
+                .map_err(|e| BookingError::Internal(format!("sealing the manage token: {e}")))?,
+        );
+    }
     new.pool = pool_request(inputs, now, start);
     let decision = |snapshot: &Snapshot| decide(inputs, now, start, snapshot, None);
     match store.book(&new, &decision).await {
@@ -255,8 +357,19 @@ fn request_fingerprint(request: &BookingRequest) -> String {
     hash_secret(&serde_json::to_string(request).unwrap_or_default())
 }
 
+/// How an `Idempotency-Key` is stored: hashed, since the key itself opens
+/// the sealed manage token. (The sealing key is derived under another label.)
+fn stored_key(key: &str) -> String {
+    hash_secret(&format!("kairos idempotency key\0{key}"))
+}
+
+fn replay_context(event_type_id: &str) -> String {
+    format!("booking-replay:{event_type_id}")
+}
+
 /// The booking an earlier request with this key made, if any; the key must
 /// come with the same request, or a guessed key would reveal someone's booking.
+/// The replay carries the manage token the first answer had, opened with the key.
 async fn replay(
     store: StoreRef<'_>,
     event_type_id: &str,
@@ -264,13 +377,28 @@ async fn replay(
     fingerprint: Option<&str>,
 ) -> Result<Option<Booked>, BookingError> {
     let Some(key) = key else { return Ok(None) };
-    match store.booking_by_idempotency_key(event_type_id, key).await? {
+    let mut found = store
+        .booking_by_idempotency_key(event_type_id, &stored_key(key))
+        .await?;
+    if found.is_none() {
+        // Bookings made before keys were stored hashed (they have no sealed token).
+        found = store.booking_by_idempotency_key(event_type_id, key).await?;
+    }
+    match found {
         None => Ok(None),
-        Some((booking, stored)) if stored.as_deref() == fingerprint => Ok(Some(Booked {
-            booking,
-            manage_token: None,
-            replayed: true,
-        })),
+        Some(keyed) if keyed.request_hash.as_deref() == fingerprint => {
+            let manage_token = keyed
+                .manage_token_sealed
+                .as_deref()
+                .map(|sealed| open_for_client(key, sealed, &replay_context(event_type_id)))
+                .transpose()
+                .map_err(|e| BookingError::Internal(format!("opening the manage token: {e}")))?;
+            Ok(Some(Booked {
+                booking: keyed.booking,
+                manage_token,
+                replayed: true,
+            }))
+        }
         Some(_) => Err(ValidationError::new(
             "Idempotency-Key",
             "was already used for a different booking request",
@@ -308,6 +436,7 @@ pub(crate) fn new_booking(
         manage_token_hash: hash_secret(token),
         idempotency_key,
         request_hash: None,
+        manage_token_sealed: None,
         shared_slot: event_type.input.kind == Kind::Group,
         replaces,
         pool: None,

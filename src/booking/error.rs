@@ -13,6 +13,9 @@ pub enum BookingError {
     /// The time cannot be booked (taken meanwhile, or never free); the reasons say why.
     #[error("that time is no longer available")]
     Unavailable(Vec<Reason>),
+    /// The time was never bookable (past, notice, window, working hours): which rule says so.
+    #[error("{0}")]
+    NotBookable(String),
     /// The booking is over (cancelled, rejected, rescheduled): its links are gone.
     #[error("this booking is {0}")]
     Gone(String),

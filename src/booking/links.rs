@@ -168,8 +168,15 @@ pub async fn book(
         if !open.link.input.times.contains(&request.start) {
             return Err(ValidationError::new("start", "is not one of this link's times").into());
         }
+        if start <= now {
+            return Err(BookingError::NotBookable(format!(
+                "{} is in the past",
+                start.rfc3339()
+            )));
+        }
     } else {
         check_start(inputs, start)?;
+        super::book::check_bookable(store, inputs, now, start).await?;
     }
     let token = random_token(32);
     let mut new = new_booking(inputs, request, start, &token, None, None);

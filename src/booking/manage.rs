@@ -2,9 +2,11 @@
 //! reschedule), an admin with an API key (approve, reject, no-show, completed).
 
 use super::availability::AvailabilityInputs;
-use super::book::{Booked, check_start, decide, new_booking, pool_request};
+use super::book::{Booked, check_bookable, check_start, decide, new_booking, pool_request};
 use super::{BookingError, StoreRef};
-use crate::domain::{Booking, BookingRequest, BookingStatus, hash_secret, random_token};
+use crate::domain::{
+    Booking, BookingRequest, BookingStatus, EventType, User, hash_secret, random_token,
+};
 use crate::engine::Instant;
 use crate::store::{Snapshot, StatusUpdate, StoreError, StoredBooking};
 use chrono::{DateTime, Utc};
@@ -44,9 +46,40 @@ fn still_active(booking: &Booking) -> Result<(), BookingError> {
     }
 }
 
-/// What a manage link shows.
-pub async fn view(store: StoreRef<'_>, uid: &str, token: &str) -> Result<Booking, BookingError> {
-    Ok(by_token(store, uid, token).await?.booking)
+/// A row that may be gone (deleted since the booking) as `None`.
+fn present<T>(result: Result<T, StoreError>) -> Result<Option<T>, BookingError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// What a manage link shows: the booking and what it is a booking of.
+#[derive(Debug, Clone)]
+pub struct ManageView {
+    pub booking: Booking,
+    /// Absent only if the event type is gone.
+    pub event_type: Option<EventType>,
+    /// The booking's hosts that still exist, in the booking's order.
+    pub hosts: Vec<User>,
+}
+
+pub async fn view(store: StoreRef<'_>, uid: &str, token: &str) -> Result<ManageView, BookingError> {
+    let stored = by_token(store, uid, token).await?;
+    let org = &stored.organization_id;
+    let event_type = present(store.event_type(org, &stored.booking.event_type_id).await)?;
+    let mut hosts = Vec::new();
+    for id in &stored.booking.hosts {
+        if let Some(user) = present(store.user(org, id).await)? {
+            hosts.push(user);
+        }
+    }
+    Ok(ManageView {
+        booking: stored.booking,
+        event_type,
+        hosts,
+    })
 }
 
 pub async fn cancel(
@@ -105,6 +138,7 @@ pub async fn reschedule(
     let inputs = AvailabilityInputs::load(store, event_type, owner).await?;
     let start = Instant::from_utc(start);
     check_start(&inputs, start)?;
+    check_bookable(store, &inputs, now, start).await?;
     let request = BookingRequest {
         start: start.to_utc(),
         invitee: old.invitee.clone(),

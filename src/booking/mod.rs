@@ -11,7 +11,9 @@ pub mod links;
 mod manage;
 pub mod polls;
 
-pub use availability::{AvailabilityInputs, DaySlots, PublicSlot, SlotsAnswer, slots_for};
+pub use availability::{
+    AvailabilityInputs, DaySlots, PublicSlot, SlotsAnswer, explain_at, slots_for,
+};
 pub use book::{Booked, book};
 pub use error::BookingError;
 pub use manage::{AdminAction, cancel, change_status, reschedule, view};

@@ -55,6 +55,46 @@ pub enum Location {
     ProviderVideo,
 }
 
+impl Location {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Location::Unspecified => "unspecified",
+            Location::InPerson { .. } => "in_person",
+            Location::Phone { .. } => "phone",
+            Location::Video { .. } => "video",
+            Location::ProviderVideo => "provider_video",
+        }
+    }
+
+    /// What anyone may see before booking: an address to decide whether to
+    /// come, but not the meeting link or the phone number, which only an
+    /// invitee gets (a public video room would let strangers walk in).
+    pub fn public(&self) -> PublicLocation {
+        let label = match self {
+            Location::Unspecified => "To be agreed".to_string(),
+            Location::InPerson { address } => address.clone(),
+            Location::Phone { .. } => "Phone call (the number comes with the booking)".to_string(),
+            Location::Video { .. } => "Video call (the link comes with the booking)".to_string(),
+            Location::ProviderVideo => {
+                "Video call (the link comes with the invitation)".to_string()
+            }
+        };
+        PublicLocation {
+            kind: self.kind(),
+            label,
+        }
+    }
+}
+
+/// Where the meeting happens, as a public booking page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PublicLocation {
+    /// `unspecified`, `in_person`, `phone`, `video` or `provider_video`.
+    pub kind: &'static str,
+    /// The address in person; otherwise a description without the link or number.
+    pub label: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {

@@ -63,24 +63,107 @@ fn check_slug(value: &str) -> Result<(), String> {
     }
 }
 
+/// An address as RFC 5321/5322 `addr-spec` in its dot-atom form: the bare
+/// address people type, not a display name (`Pat <pat@x.org>`), and not the
+/// quoted-string or address-literal forms that only confuse mail systems.
+/// Non-ASCII local parts (RFC 6531) and internationalized domains are fine.
 fn check_email(value: &str) -> Result<(), String> {
-    let bad = || Err(format!("{value:?} is not an email address"));
-    if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return bad();
+    email_problem(value).map_or(Ok(()), |why| {
+        Err(format!("{value:?} is not an email address: {why}"))
+    })
+}
+
+fn email_problem(value: &str) -> Option<String> {
+    if value.len() > 254 {
+        return Some("it is longer than 254 characters".to_string());
     }
-    match value.rsplit_once('@') {
-        Some((local, domain))
-            if !local.is_empty()
-                && !domain.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@') =>
-        {
-            Ok(())
+    let Some((local, domain)) = value.split_once('@') else {
+        return Some("it has no @".to_string());
+    };
+    if domain.contains('@') {
+        return Some("it has more than one @".to_string());
+    }
+    local_part_problem(local).or_else(|| domain_problem(domain))
+}
+
+/// RFC 5322 `atext`, extended to non-ASCII characters by RFC 6531.
+fn is_atext(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || "!#$%&'*+-/=?^_`{|}~".contains(c)
+        || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
+}
+
+fn local_part_problem(local: &str) -> Option<String> {
+    if local.is_empty() {
+        return Some("nothing before the @".to_string());
+    }
+    if local.len() > 64 {
+        return Some("the part before the @ is longer than 64 characters".to_string());
+    }
+    if local.split('.').any(str::is_empty) {
+        return Some(
+            "the part before the @ has a dot at its start or end, or two dots in a row".to_string(),
+        );
+    }
+    local
+        .chars()
+        .find(|&c| c != '.' && !is_atext(c))
+        .map(|c| format!("{c:?} is not allowed before the @"))
+}
+
+fn domain_problem(domain: &str) -> Option<String> {
+    if domain.is_empty() {
+        return Some("nothing after the @".to_string());
+    }
+    if domain.starts_with('[') {
+        return Some("address literals such as [192.0.2.1] are not accepted".to_string());
+    }
+    // ASCII is letters, digits, '-' and '.'; anything else (not even the
+    // %-escapes a URL parser would decode) is not part of a mail domain.
+    if let Some(c) = domain
+        .chars()
+        .find(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+    {
+        return Some(format!("{c:?} is not allowed in the domain"));
+    }
+    // Internationalized names become their ASCII (punycode) form; the DNS
+    // rules for labels are then checked on that.
+    let ascii = match url::Host::parse(domain) {
+        Ok(url::Host::Domain(ascii)) => ascii,
+        Ok(_) => return Some("the domain is an IP address, not a name".to_string()),
+        Err(_) => return Some(format!("the domain {domain:?} is not a valid name")),
+    };
+    if ascii.len() > 253 {
+        return Some("the domain is longer than 253 characters".to_string());
+    }
+    let labels: Vec<&str> = ascii.split('.').collect();
+    if labels.len() < 2 {
+        return Some(format!(
+            "the domain {domain:?} has no dot (such as example.com)"
+        ));
+    }
+    for label in &labels {
+        let ok = (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !ok {
+            return Some(format!(
+                "the domain {domain:?} has an invalid part {label:?} (each part between dots is 1 to 63 letters, digits or '-', not starting or ending with '-')"
+            ));
         }
-        _ => bad(),
     }
+    if labels
+        .last()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Some(format!(
+            "the domain {domain:?} ends in a number, not a name"
+        ));
+    }
+    None
 }
 
 fn check_zone(value: &str) -> Result<(), String> {
@@ -204,6 +287,59 @@ mod tests {
         for bad in ["ana", "ana@", "@x.com", "a b@x.com", "ana@x", "ana@.com"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn emails_are_addr_specs() {
+        for good in [
+            "pat@example.com",
+            "pat.doe+tag@mail.example.co.uk",
+            "o'brien@example.ie",
+            "x_y-z!#$%&*/=?^`{|}~@example.com",
+            "pat@xn--mnchen-3ya.de",
+            "pat@münchen.de",
+            "jörg@example.de",
+            "PAT@EXAMPLE.COM",
+            "a@b-c.example",
+        ] {
+            assert!(
+                Email::parse(good).is_ok(),
+                "{good}: {:?}",
+                Email::parse(good)
+            );
+        }
+        for bad in [
+            "pat@@example.com",
+            "pat@example..com",
+            "a,b@example.com",
+            "Pat <pat@example.com>",
+            "<pat@example.com>",
+            "\"pat\"@example.com",
+            "pat.@example.com",
+            ".pat@example.com",
+            "pa..t@example.com",
+            "pat@-example.com",
+            "pat@example-.com",
+            "pat@exa_mple.com",
+            "pat@example.com..",
+            "pat@example.com.",
+            "pat@exa%6Dple.com",
+            "pat@exa\u{0}mple.com",
+            "pat@[192.0.2.1]",
+            "pat@192.0.2.1",
+            "pat@example.123",
+            "pat@example",
+            "pat(comment)@example.com",
+            "pat;x@example.com",
+            "pat@exa mple.com",
+            "pat\u{0}@example.com",
+            &format!("{}@example.com", "a".repeat(65)),
+            &format!("pat@{}.com", "a".repeat(64)),
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        let message = Email::parse("a,b@example.com").expect_err("comma");
+        assert!(message.contains("','"), "{message}");
         assert!(TimeZoneName::parse("Asia/Kathmandu").is_ok());
         assert!(TimeZoneName::parse("Mars/Base").is_err());
         let parsed: Result<Slug, _> = serde_json::from_str("\"Bad Slug\"");

@@ -108,6 +108,11 @@ impl ApiError {
     pub fn detail(&self) -> &str {
         &self.detail
     }
+
+    /// The request field at fault, if the error names one.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref().filter(|f| !f.is_empty())
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -117,7 +122,8 @@ impl IntoResponse for ApiError {
             title: self.status.canonical_reason().unwrap_or("Error"),
             status: self.status.as_u16(),
             detail: self.detail,
-            field: self.field,
+            // An error about the whole body names no field (never `""`).
+            field: self.field.filter(|f| !f.is_empty()),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (
@@ -195,6 +201,7 @@ impl From<BookingError> for ApiError {
         match error {
             BookingError::Invalid(e) => e.into(),
             BookingError::NotFound => ApiError::not_found("booking"),
+            BookingError::NotBookable(message) => ApiError::invalid("start", message),
             BookingError::Unavailable(_) => {
                 ApiError::conflict("that time is no longer available").with_field("start")
             }

@@ -18,10 +18,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+        let RawBody(bytes) = RawBody::from_request(request, state).await?;
         parse_json(&bytes).map(Body)
+    }
+}
+
+/// The body's bytes, with a problem+json answer when they cannot be read
+/// (over the size limit: 413), unlike axum's plain-text rejection.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        Bytes::from_request(request, state)
+            .await
+            .map(RawBody)
+            .map_err(body_rejection)
+    }
+}
+
+pub(crate) fn body_rejection(error: axum::extract::rejection::BytesRejection) -> ApiError {
+    let status = error.status();
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(status, "the request body is larger than the 2 MB limit")
+    } else {
+        ApiError::new(
+            status,
+            format!("the request body could not be read: {}", error.body_text()),
+        )
     }
 }
 
@@ -29,14 +54,24 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
         return Err(ApiError::bad_request(format!("malformed JSON: {error}")));
     }
+    // Every request body of this API is an object; serde would also take a
+    // struct as a list of its fields in order, which only confuses.
+    let found = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => None,
+        Some(b'[') => Some("a list"),
+        Some(b'"') => Some("a string"),
+        Some(b't' | b'f') => Some("true or false"),
+        Some(b'n') => Some("null"),
+        _ => Some("a number"),
+    };
+    if let Some(found) = found {
+        return Err(ApiError::invalid(
+            "",
+            format!("must be an object, not {found}"),
+        ));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let field = error.path().to_string();
-        ApiError::invalid(
-            if field == "." { String::new() } else { field },
-            without_position(&error.into_inner().to_string()),
-        )
-    })
+    serde_path_to_error::deserialize(deserializer).map_err(field_error)
 }
 
 /// A query string, with the same field-naming errors (422).
@@ -51,10 +86,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
             serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer)
             .map(Query)
-            .map_err(|error| {
-                let field = error.path().to_string();
-                ApiError::invalid(field, error.into_inner().to_string())
-            })
+            .map_err(field_error)
     }
 }
 
@@ -126,8 +158,187 @@ fn without_position(message: &str) -> String {
 /// A form body (`application/x-www-form-urlencoded`) into `T`, naming the field at fault.
 pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let field = error.path().to_string();
-        ApiError::invalid(field, error.into_inner().to_string())
-    })
+    serde_path_to_error::deserialize(deserializer).map_err(field_error)
+}
+
+/// A deserialization error as a 422 naming the field in plain words. serde
+/// reports a missing field at its parent (path `.` or `invitee`) and names
+/// the field only in its message; its messages also name Rust types
+/// ("expected struct BookingRequest"), which mean nothing to a client.
+fn field_error<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> ApiError {
+    let path = error.path().to_string();
+    let message = without_position(&error.into_inner().to_string());
+    let join = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(name) = backticked(&message, "missing field ") {
+        return ApiError::invalid(join(name), "is required");
+    }
+    let field = if path == "." {
+        String::new()
+    } else {
+        path.clone()
+    };
+    ApiError::invalid(field, plain_message(&message))
+}
+
+/// The name in "missing field `start`".
+fn backticked<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message
+        .strip_prefix(prefix)?
+        .strip_prefix('`')?
+        .split_once('`')
+        .map(|(name, _)| name)
+}
+
+/// serde's messages with Rust's words for what was expected replaced by JSON's.
+pub(crate) fn plain_message(message: &str) -> String {
+    // "invalid type: string \"x\", expected struct Invitee" → "must be an object, not the string \"x\""
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        return without_rust_paths(&format!(
+            "must be {}, not {}",
+            plain_expectation(expected),
+            plain_found(found)
+        ));
+    }
+    let Some(at) = message.find("expected ") else {
+        return without_rust_paths(message);
+    };
+    let (head, expected) = message.split_at(at + "expected ".len());
+    let plain = plain_expectation(expected);
+    without_rust_paths(&format!("{head}{plain}"))
+}
+
+/// serde's description of what it found ("integer `5`", "map") in JSON's words.
+fn plain_found(found: &str) -> String {
+    let quoted = |prefix: &str| {
+        found
+            .strip_prefix(prefix)
+            .map(|rest| rest.trim_matches('`').to_string())
+    };
+    match found {
+        "map" => "an object".to_string(),
+        "sequence" => "a list".to_string(),
+        "unit value" | "null" => "null".to_string(),
+        _ => {
+            if let Some(number) = quoted("integer ").or_else(|| quoted("floating point ")) {
+                format!("the number {number}")
+            } else if let Some(value) = quoted("boolean ") {
+                value
+            } else if found.starts_with("string ") {
+                format!("the {found}")
+            } else {
+                found.to_string()
+            }
+        }
+    }
+}
+
+fn plain_expectation(expected: &str) -> String {
+    if let Some(size) = expected
+        .strip_prefix("a tuple of size ")
+        .or_else(|| expected.strip_prefix("tuple of size "))
+    {
+        return format!("a list of {size} items");
+    }
+    let word = |prefix: &str| expected.starts_with(prefix);
+    let described = if word("struct ") || word("struct variant ") || word("a map") || word("map") {
+        "an object"
+    } else if word("internally tagged enum") || word("adjacently tagged enum") {
+        "an object with a `kind`"
+    } else if word("enum ") || word("variant identifier") {
+        "one of the allowed values"
+    } else if word("tuple struct ") || word("unit struct ") || word("newtype struct ") {
+        "a value of another shape"
+    } else if word("a sequence") || word("sequence") {
+        "a list"
+    } else if ["u8", "u16", "u32", "u64", "usize"].contains(&expected) {
+        "a whole number, zero or more"
+    } else if ["i8", "i16", "i32", "i64", "isize"].contains(&expected) {
+        "a whole number"
+    } else if expected == "f32" || expected == "f64" {
+        "a number"
+    } else if word("a borrowed string") || word("a string") || word("string") {
+        "a string"
+    } else if word("a boolean") || word("bool") {
+        "true or false"
+    } else {
+        return expected.to_string();
+    };
+    described.to_string()
+}
+
+/// Drops module paths (`kairos::domain::Kind` → `Kind`) a message may carry.
+fn without_rust_paths(message: &str) -> String {
+    message
+        .split(' ')
+        .map(|word| match word.rfind("::") {
+            Some(at) => {
+                let lead = word.len()
+                    - word
+                        .trim_start_matches(|c: char| !c.is_alphanumeric())
+                        .len();
+                format!("{}{}", &word[..lead], &word[at + 2..])
+            }
+            None => word.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_message;
+
+    #[test]
+    fn messages_speak_json_not_rust() {
+        for (serde, plain) in [
+            (
+                "invalid type: map, expected a string",
+                "must be a string, not an object",
+            ),
+            (
+                "invalid type: string \"x\", expected struct Invitee",
+                "must be an object, not the string \"x\"",
+            ),
+            (
+                "invalid type: sequence, expected struct BookingRequest",
+                "must be an object, not a list",
+            ),
+            (
+                "invalid value: integer `-1`, expected u32",
+                "must be a whole number, zero or more, not the number -1",
+            ),
+            (
+                "invalid type: boolean `true`, expected i32",
+                "must be a whole number, not true",
+            ),
+            (
+                "invalid length 1, expected a tuple of size 2",
+                "invalid length 1, expected a list of 2 items",
+            ),
+            (
+                "invalid type: null, expected internally tagged enum Location",
+                "must be an object with a `kind`, not null",
+            ),
+            (
+                "unknown variant `weird`, expected one of `one_on_one`, `group`",
+                "unknown variant `weird`, expected one of `one_on_one`, `group`",
+            ),
+            (
+                "no variant of `kairos::domain::Kind` fits",
+                "no variant of `Kind` fits",
+            ),
+        ] {
+            assert_eq!(plain_message(serde), plain, "{serde}");
+        }
+    }
 }

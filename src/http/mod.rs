@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> Router {
                 .delete(admin::delete_event_type),
         )
         .route("/event-types/{id}/fairness", get(admin::fairness))
+        .route("/event-types/{id}/explain", get(admin::explain))
         .route(
             "/busy-blocks",
             post(admin::create_busy_block).get(admin::list_busy_blocks),
@@ -210,7 +211,14 @@ pub fn router(state: AppState) -> Router {
         .route("/effects", get(connections::effects))
         .route("/effects/{id}/retry", post(connections::retry_effect))
         .route("/openapi.json", get(ops::openapi))
-        .fallback(|| async { error::ApiError::not_found("endpoint") });
+        .fallback(|| async { error::ApiError::not_found("endpoint") })
+        // axum answers a known path with an unknown method with an empty 405.
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "this endpoint does not take that method",
+            )
+        });
     Router::new()
         .nest("/api/v1", api)
         .route("/polls/join/{token}", get(pages::join_page).post(pages::join_submit))

@@ -255,12 +255,13 @@ pub trait Store: CalendarStore + EffectStore + Send + Sync {
     /// transaction and links the two (reschedule).
     async fn book(&self, new: &NewBooking, decide: Decide<'_>) -> Result<Booking>;
     async fn booking(&self, uid: &str) -> Result<StoredBooking>;
-    /// The booking an idempotency key made, with the fingerprint of its request.
+    /// The booking an idempotency key (as stored: its hash) made, with the
+    /// fingerprint of its request and its sealed manage token.
     async fn booking_by_idempotency_key(
         &self,
         event_type_id: &str,
         key: &str,
-    ) -> Result<Option<(Booking, Option<String>)>>;
+    ) -> Result<Option<KeyedBooking>>;
     async fn bookings(&self, organization_id: &str, filter: &BookingFilter)
     -> Result<Vec<Booking>>;
     async fn history(&self, uid: &str) -> Result<Vec<StatusChange>>;

@@ -122,9 +122,14 @@ pub struct NewBooking {
     pub answers: Map<String, Value>,
     pub utm: Utm,
     pub manage_token_hash: String,
+    /// The hash of the request's `Idempotency-Key` (the key itself is the
+    /// client's secret: it opens `manage_token_sealed`).
     pub idempotency_key: Option<String>,
     /// Fingerprint of the request an idempotency key was first used with.
     pub request_hash: Option<String>,
+    /// The manage token sealed under the idempotency key, so a replay can
+    /// answer with the manage link the first answer carried.
+    pub manage_token_sealed: Option<String>,
     /// Group seats share one slot key so they may overlap each other.
     pub shared_slot: bool,
     /// Reschedule: the booking (uid) this one replaces, cancelled in the same transaction.
@@ -138,6 +143,17 @@ pub struct NewBooking {
     /// Everyone else attending (a finalized poll's participants).
     pub attendees: Vec<crate::domain::Attendee>,
     pub actor: String,
+}
+
+/// The booking an idempotency key made, with what a replay needs.
+#[derive(Debug, Clone)]
+pub struct KeyedBooking {
+    pub booking: crate::domain::Booking,
+    /// Fingerprint of the first request.
+    pub request_hash: Option<String>,
+    /// The manage token sealed under the idempotency key (absent for
+    /// bookings made before replays carried it).
+    pub manage_token_sealed: Option<String>,
 }
 
 /// A booking with what only the server may see.

@@ -1258,8 +1258,9 @@ macro_rules! sql_store {
                 sqlx::query(
                     "INSERT INTO bookings (id, uid, organization_id, event_type_id, start_at, end_at, status, \
                      invitee_name, invitee_email, invitee_timezone, answers, utm, rescheduled_from, \
-                     manage_token_hash, idempotency_key, created_at, updated_at, request_hash, assignment_reason, attendees) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                     manage_token_hash, idempotency_key, created_at, updated_at, request_hash, assignment_reason, attendees, \
+                     manage_token_sealed) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
                 )
                 .bind(&id)
                 .bind(&uid)
@@ -1281,6 +1282,7 @@ macro_rules! sql_store {
                 .bind(&new.request_hash)
                 .bind(&reason)
                 .bind(if attendees.is_empty() { None } else { Some(json(&attendees)?) })
+                .bind(&new.manage_token_sealed)
                 .execute(&mut *tx)
                 .await
                 .map_err(unique_as("idempotency_key"))?;
@@ -1355,19 +1357,21 @@ macro_rules! sql_store {
                 Ok(StoredBooking { booking, organization_id, manage_token_hash })
             }
 
-            async fn booking_by_idempotency_key(&self, event_type_id: &str, key: &str) -> Result<Option<(Booking, Option<String>)>> {
+            async fn booking_by_idempotency_key(&self, event_type_id: &str, key: &str) -> Result<Option<KeyedBooking>> {
                 let row: Option<BookingRow> = sqlx::query_as(select_bookings!("WHERE event_type_id = $1 AND idempotency_key = $2"))
                     .bind(event_type_id)
                     .bind(key)
                     .fetch_optional(self.pool())
                     .await?;
                 let Some(row) = row else { return Ok(None) };
-                let hash: Option<(Option<String>,)> = sqlx::query_as("SELECT request_hash FROM bookings WHERE id = $1")
-                    .bind(&row.id)
-                    .fetch_optional(self.pool())
-                    .await?;
+                let extra: Option<(Option<String>, Option<String>)> =
+                    sqlx::query_as("SELECT request_hash, manage_token_sealed FROM bookings WHERE id = $1")
+                        .bind(&row.id)
+                        .fetch_optional(self.pool())
+                        .await?;
+                let (request_hash, manage_token_sealed) = extra.unwrap_or_default();
                 let booking = self.bookings_with_hosts(vec![row]).await?.pop().ok_or(StoreError::NotFound)?;
-                Ok(Some((booking, hash.and_then(|h| h.0))))
+                Ok(Some(KeyedBooking { booking, request_hash, manage_token_sealed }))
             }
 
             async fn bookings(&self, organization_id: &str, filter: &BookingFilter) -> Result<Vec<Booking>> {

@@ -13,6 +13,7 @@ async fn setup(backend: Backend) -> Option<(App, String, String)> {
         .event_type(json!({
             "owner_id": ana, "slug": "intro", "title": "Intro call", "kind": "one_on_one",
             "duration_minutes": 30, "buffer_after_minutes": 15,
+            "location": { "kind": "video", "url": "https://meet.example.com/ana-intro" },
             "questions": [
                 { "id": "company", "label": "Company", "kind": "text", "required": true },
                 { "id": "size", "label": "Team size", "kind": "select", "options": ["1-10", "11-50"] },
@@ -58,6 +59,12 @@ async fn public_booking_flow(backend: Backend) {
     assert_eq!(page.json["title"], "Intro call");
     assert_eq!(page.json["timezone"], "Europe/Berlin");
     assert_eq!(page.json["questions"].as_array().map(Vec::len), Some(4));
+    // The meeting link is for invitees, not for anyone who opens the page.
+    assert_eq!(
+        page.json["location"],
+        json!({ "kind": "video", "label": "Video call (the link comes with the booking)" })
+    );
+    assert!(!page.json.to_string().contains("meet.example.com"));
 
     // Berlin 09:00–17:00 on Monday 2026-06-01 = 07:00–15:00Z; 30 minutes + 15 after.
     let slots = app.public(Method::GET, SLOTS, None).await;
@@ -103,7 +110,9 @@ async fn public_booking_flow(backend: Backend) {
             .ends_with(&format!("/api/v1/manage/{uid}?token={token}"))
     );
 
-    // The retried POST returns the same booking, without a second one or the secret.
+    // The retried POST returns the same booking, without a second one, and
+    // with the manage link: a client whose first answer was lost can still
+    // manage its booking.
     let again = app
         .send(
             Method::POST,
@@ -114,7 +123,8 @@ async fn public_booking_flow(backend: Backend) {
         .await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.json);
     assert_eq!(again.json["uid"], uid.as_str());
-    assert!(again.json.get("manage_token").is_none());
+    assert_eq!(again.json["manage_token"], token.as_str(), "{}", again.json);
+    assert_eq!(again.json["manage_url"], made.json["manage_url"]);
     assert_eq!(
         again
             .headers
@@ -153,6 +163,16 @@ async fn public_booking_flow(backend: Backend) {
         .await;
     assert_eq!(view.status, StatusCode::OK);
     assert_eq!(view.json["uid"], uid.as_str());
+    // The invitee sees what they booked: title, host, and where.
+    assert_eq!(view.json["meeting"]["title"], "Intro call", "{}", view.json);
+    assert_eq!(view.json["meeting"]["duration_minutes"], 30);
+    assert_eq!(view.json["meeting"]["hosts"][0]["name"], "ANA");
+    assert_eq!(view.json["meeting"]["hosts"][0]["id"], ana.as_str());
+    assert_eq!(view.json["meeting"]["location"]["kind"], "video");
+    assert_eq!(
+        view.json["meeting"]["location"]["url"],
+        "https://meet.example.com/ana-intro"
+    );
     let wrong = app
         .public(
             Method::GET,
@@ -164,7 +184,7 @@ async fn public_booking_flow(backend: Backend) {
     let no_token = app
         .public(Method::GET, &format!("/api/v1/manage/{uid}"), None)
         .await;
-    assert_problem(&no_token, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert_problem(&no_token, StatusCode::UNPROCESSABLE_ENTITY, Some("token"));
 
     let moved = app
         .public(
@@ -343,14 +363,25 @@ async fn booking_errors(backend: Backend) {
         let response = app.public(Method::POST, url, Some(body)).await;
         assert_problem(&response, StatusCode::UNPROCESSABLE_ENTITY, Some(field));
     }
-    // Not a slot: outside hours, in the past, on a Saturday.
-    for start in [
-        "2026-06-01T05:00:00Z",
-        "2026-05-01T09:00:00Z",
-        "2026-06-06T09:00:00Z",
+    // Never bookable: 422 on `start`, saying which rule refuses it (not
+    // "no longer available", which is for times someone else just took).
+    for (start, says) in [
+        (
+            "2026-06-01T05:00:00Z",
+            "2026-06-01T05:00:00Z is outside ANA's working hours",
+        ),
+        (
+            "2026-05-01T09:00:00Z",
+            "2026-05-01T09:00:00Z is in the past",
+        ),
+        (
+            "2026-06-06T09:00:00Z",
+            "2026-06-06T09:00:00Z is outside ANA's working hours",
+        ),
     ] {
         let response = app.public(Method::POST, url, Some(request(start))).await;
-        assert_problem(&response, StatusCode::CONFLICT, Some("start"));
+        assert_problem(&response, StatusCode::UNPROCESSABLE_ENTITY, Some("start"));
+        assert_eq!(response.json["detail"], says, "{}", response.json);
     }
     // Unknown user or event type: 404.
     let missing = app

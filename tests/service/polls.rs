@@ -330,8 +330,8 @@ async fn poll_pages(backend: Backend) {
     assert!(html.contains("Eve &lt;img src=x&gt;"), "escaped name");
     assert!(!html.contains("<img src=x>"));
     assert!(
-        html.contains("Mon 01 Jun 2026, 05:00"),
-        "09:00Z in New York"
+        html.contains("Mon 1 Jun 2026, 05:00–06:00 (America/New_York)"),
+        "09:00Z in New York, zone named: {html}"
     );
     assert!(html.contains("name=\"viewport\""), "usable on a phone");
     // Voting through the form, then the page shows the votes.
@@ -359,14 +359,54 @@ async fn poll_pages(backend: Backend) {
         &[],
     )
     .await;
-    // Pages answer errors as pages, in words.
+    // Pages answer errors as pages, in words, with the form and what was
+    // entered still there.
     assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = incomplete.json.as_str().unwrap_or_default();
+    assert!(html.contains("choose yes, if need be or no"), "{html}");
+    assert!(html.contains("<form method=\"post\">"), "{html}");
+    let kept = send(
+        &app.router,
+        Method::POST,
+        &format!("/polls/{token}?timezone=UTC"),
+        Some("vote_0=no&vote_2=yes&comment=Maybe+%3Cb%3E".to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(kept.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = kept.json.as_str().unwrap_or_default();
     assert!(
-        incomplete
-            .json
-            .as_str()
-            .unwrap_or_default()
-            .contains("choose yes, if need be or no")
+        html.contains("name=\"vote_0\" value=\"no\" required checked"),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"vote_2\" value=\"yes\" required checked"),
+        "{html}"
+    );
+    assert!(html.contains("Maybe &lt;b&gt;</textarea>"), "{html}");
+    // The error sits with the option it is about.
+    let option = html
+        .find("Mon 1 Jun 2026, 12:00–13:00 (UTC)")
+        .expect("option 1");
+    let error = html.find("choose yes, if need be or no").expect("error");
+    let next = html
+        .find("Tue 2 Jun 2026, 09:00–10:00 (UTC)")
+        .expect("option 2");
+    assert!(option < error && error < next, "{html}");
+    // An unknown zone is said so, and the poll's zone is used instead.
+    let unknown_zone = app
+        .public(
+            Method::GET,
+            &format!("/polls/{token}?timezone=Mars/Base"),
+            None,
+        )
+        .await;
+    assert_eq!(unknown_zone.status, StatusCode::OK);
+    let html = unknown_zone.json.as_str().unwrap_or_default();
+    assert!(html.contains("“Mars/Base” is not a time zone"), "{html}");
+    assert!(
+        html.contains("Mon 1 Jun 2026, 11:00–12:00 (Europe/Berlin)"),
+        "{html}"
     );
     // The open link's page and form.
     let open_token = created.json["open_url"]
@@ -394,6 +434,73 @@ async fn poll_pages(backend: Backend) {
     )
     .await;
     assert_eq!(joined.status, StatusCode::SEE_OTHER);
+    // A refused join comes back as the form, error beside the field, values kept.
+    for (form, field_error) in [
+        (
+            "name=Gil&email=gil%40%40example.com",
+            "is not an email address",
+        ),
+        ("name=+&email=gil%40example.com", "must not be empty"),
+        ("name=Gil", "is required"),
+        (
+            "name=Fay+Again&email=fay%40example.com",
+            "is already in this poll",
+        ),
+    ] {
+        let refused = send(
+            &app.router,
+            Method::POST,
+            &format!("/polls/join/{open_token}"),
+            Some(form.to_string()),
+            &[],
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{form}");
+        assert_eq!(
+            refused
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("text/html; charset=utf-8")
+        );
+        let html = refused.json.as_str().unwrap_or_default();
+        assert!(html.contains(field_error), "{form}: {html}");
+        assert!(html.contains("<form method=\"post\">"), "{html}");
+        if form.starts_with("name=Gil&") {
+            assert!(html.contains("value=\"Gil\""), "{html}");
+            assert!(html.contains("value=\"gil@@example.com\""), "{html}");
+        }
+    }
+    // Too large a form, or a repeated parameter: still pages.
+    let huge = send(
+        &app.router,
+        Method::POST,
+        &format!("/polls/join/{open_token}"),
+        Some(format!("name={}", "a".repeat(3 << 20))),
+        &[],
+    )
+    .await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        huge.json.as_str().unwrap_or_default().contains("2 MB"),
+        "{}",
+        huge.json
+    );
+    let repeated = app
+        .public(
+            Method::GET,
+            &format!("/polls/{token}?timezone=UTC&timezone=Asia/Tokyo"),
+            None,
+        )
+        .await;
+    assert_eq!(repeated.status, StatusCode::OK);
+    assert!(
+        repeated
+            .json
+            .as_str()
+            .unwrap_or_default()
+            .contains("(Asia/Tokyo)")
+    );
     let unknown = app.public(Method::GET, "/polls/nosuchtoken", None).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }

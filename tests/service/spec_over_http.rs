@@ -162,6 +162,7 @@ async fn insert_bookings(
                 utm: Utm::default(),
                 manage_token_hash: hash_secret("t"),
                 idempotency_key: None,
+                manage_token_sealed: None,
                 request_hash: None,
                 shared_slot: scenario["event_type"]["kind"] == "group",
                 replaces: None,

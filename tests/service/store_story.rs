@@ -39,6 +39,7 @@ fn new_booking(org: &str, event_type: &str, host: &str, start: &str, minutes: i6
         utm: Utm::default(),
         manage_token_hash: hash_secret("token"),
         idempotency_key: None,
+        manage_token_sealed: None,
         request_hash: None,
         shared_slot: false,
         replaces: None,
@@ -244,7 +245,7 @@ async fn storage_story(backend: Backend) {
             .booking_by_idempotency_key(&intro.id, "k-1")
             .await
             .expect("by key")
-            .map(|b| b.0.uid),
+            .map(|b| b.booking.uid),
         Some(made.uid.clone())
     );
 

@@ -126,7 +126,9 @@ crud!(
 );
 
 #[utoipa::path(post, path = "/api/v1/busy-blocks", tag = "admin", request_body = BusyBlockInput,
-    responses((status = 201, description = "Created", body = BusyBlock), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+    responses((status = 201, description = "Created", body = BusyBlock),
+        (status = 409, description = "The host already has a block with this source and external_id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn create_busy_block(
     State(state): State<AppState>,
     admin: Admin,
@@ -227,6 +229,51 @@ pub async fn fairness(
     Ok(Json(
         crate::booking::fairness::report(state.store.as_ref(), &event_type, from, to).await?,
     ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainAt {
+    /// The start time to explain (RFC 3339).
+    pub start: chrono::DateTime<chrono::Utc>,
+}
+
+#[utoipa::path(get, path = "/api/v1/event-types/{id}/explain", tag = "admin", operation_id = "explain_event_type",
+    params(("id" = String, Path, description = "Its id"), ExplainAt),
+    responses((status = 200, description = "Why the start is or is not offered: the engine's reasons per host (as POST /api/v1/availability/explain gives them for a scenario); host ids are user ids", body = Object),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn explain(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    Query(at): Query<ExplainAt>,
+) -> Answer<serde_json::Value> {
+    let event_type = state
+        .store
+        .event_type(&admin.organization_id, &id)
+        .await
+        .map_err(missing("event type"))?;
+    let owner = state
+        .store
+        .user(&admin.organization_id, &event_type.input.owner_id)
+        .await?;
+    let inputs =
+        crate::booking::AvailabilityInputs::load(state.store.as_ref(), event_type, owner).await?;
+    let now = crate::engine::Instant::from_utc((state.clock)());
+    let (query, explanation) = crate::booking::explain_at(
+        state.store.as_ref(),
+        &inputs,
+        now,
+        crate::engine::Instant::from_utc(at.start),
+    )
+    .await?;
+    Ok(Json(crate::scenario::explanation_json(
+        &query,
+        &explanation,
+    )))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -4,10 +4,9 @@
 use crate::engine::{self, instant::parse_rfc3339};
 use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{Admin, Query};
+use crate::http::extract::{Admin, Query, RawBody};
 use crate::scenario::{explanation_json, parse_scenario, slots_json, strict_slots};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -28,7 +27,7 @@ fn scenario(body: &[u8]) -> Result<engine::Query, ApiError> {
 pub async fn slots(
     _admin: Admin,
     State(_state): State<AppState>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let body = body.to_vec();
     off_the_workers(move || {
@@ -68,7 +67,7 @@ pub async fn explain(
     _admin: Admin,
     State(_state): State<AppState>,
     Query(params): Query<ExplainParams>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let start = parse_rfc3339(&params.start)
         .ok_or_else(|| ApiError::invalid("start", "is not an RFC 3339 instant with an offset"))?;

@@ -2,7 +2,7 @@
 
 use super::public::created;
 use crate::booking;
-use crate::domain::Booking;
+use crate::domain::{Booking, Location};
 use crate::engine::Instant;
 use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -22,18 +22,64 @@ pub struct Token {
     pub token: String,
 }
 
+/// One's own booking with what it is: the meeting's title, hosts and place.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ManagedBooking {
+    #[serde(flatten)]
+    pub booking: Booking,
+    pub meeting: Meeting,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Meeting {
+    pub title: String,
+    pub description: String,
+    pub duration_minutes: u32,
+    /// With its link or number: the invitee booked.
+    pub location: Location,
+    pub hosts: Vec<MeetingHost>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingHost {
+    pub id: String,
+    pub name: String,
+    pub timezone: String,
+}
+
 #[utoipa::path(get, path = "/api/v1/manage/{uid}", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token),
-    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = ManagedBooking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
 pub async fn view(
     State(state): State<AppState>,
     Path(uid): Path<String>,
     Query(token): Query<Token>,
-) -> Result<Json<Booking>, ApiError> {
-    Ok(Json(
-        booking::view(state.store.as_ref(), &uid, &token.token)
-            .await?
-            .for_invitee(),
-    ))
+) -> Result<Json<ManagedBooking>, ApiError> {
+    let view = booking::view(state.store.as_ref(), &uid, &token.token).await?;
+    let (title, description, location) = match view.event_type {
+        Some(event_type) => (
+            event_type.input.title,
+            event_type.input.description,
+            event_type.input.location,
+        ),
+        None => (String::new(), String::new(), Location::Unspecified),
+    };
+    let booking = view.booking.for_invitee();
+    let meeting = Meeting {
+        title,
+        description,
+        duration_minutes: u32::try_from((booking.end - booking.start).num_minutes()).unwrap_or(0),
+        location,
+        hosts: view
+            .hosts
+            .into_iter()
+            .map(|user| MeetingHost {
+                id: user.id,
+                name: user.input.name,
+                timezone: user.input.timezone.to_string(),
+            })
+            .collect(),
+    };
+    Ok(Json(ManagedBooking { booking, meeting }))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -1,7 +1,7 @@
 //! Public endpoints an invitee's page calls: no key, addressed by slugs.
 
 use crate::booking::{self, AvailabilityInputs, SlotsAnswer};
-use crate::domain::{Booking, BookingRequest, Kind, Location, Question, TimeZoneName};
+use crate::domain::{Booking, BookingRequest, Kind, PublicLocation, Question, TimeZoneName};
 use crate::engine::{Instant, Interval};
 use crate::http::AppState;
 use crate::http::error::{ApiError, Problem, missing};
@@ -66,7 +66,8 @@ pub struct PublicEventType {
     pub timezone: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seats: Option<u32>,
-    pub location: Location,
+    /// The kind of place; the video link or phone number only comes with a booking.
+    pub location: PublicLocation,
     pub questions: Vec<Question>,
     pub requires_approval: bool,
     pub owner: PublicHost,
@@ -96,7 +97,7 @@ pub(crate) fn describe(inputs: &AvailabilityInputs) -> PublicEventType {
         duration_minutes: input.duration_minutes,
         timezone: zone,
         seats: input.seats,
-        location: input.location.clone(),
+        location: input.location.public(),
         questions: input.questions.clone(),
         requires_approval: input.requires_approval,
         owner: PublicHost {
@@ -180,8 +181,8 @@ fn json_response(body: Bytes) -> Response {
 pub struct BookingCreated {
     #[serde(flatten)]
     pub booking: Booking,
-    /// Send it as `?token=` to the manage endpoints; absent when an
-    /// `Idempotency-Key` replayed an earlier booking.
+    /// Send it as `?token=` to the manage endpoints. An `Idempotency-Key`
+    /// replay carries it too (absent only for bookings made before replays did).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
