@@ -385,3 +385,21 @@ async fn problems() {
         &known,
     );
 }
+
+/// Code generators and validators need every operation named once.
+#[test]
+fn operation_ids_are_unique() {
+    let document = kairos::http::openapi::document();
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, operations) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            let Some(id) = operation["operationId"].as_str() else {
+                continue;
+            };
+            if let Some(other) = seen.insert(id.to_string(), format!("{method} {path}")) {
+                panic!("operationId {id:?} names both {other} and {method} {path}");
+            }
+        }
+    }
+    assert!(seen.len() > 40, "{} operations", seen.len());
+}

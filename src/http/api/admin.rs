@@ -424,7 +424,7 @@ pub async fn approve(
     act(state, admin, uid, body, AdminAction::Approve).await
 }
 
-#[utoipa::path(post, path = "/api/v1/bookings/{uid}/cancel", tag = "admin", params(("uid" = String, Path, description = "The booking's public id")), request_body = StatusNote,
+#[utoipa::path(post, path = "/api/v1/bookings/{uid}/cancel", operation_id = "cancel_booking", tag = "admin", params(("uid" = String, Path, description = "The booking's public id")), request_body = StatusNote,
     responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 pub async fn cancel(
     State(state): State<AppState>,

@@ -54,7 +54,7 @@ pub struct ConnectionFilter {
     pub user_id: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/connections", tag = "calendars", params(ConnectionFilter),
+#[utoipa::path(get, path = "/api/v1/connections", operation_id = "list_connections", tag = "calendars", params(ConnectionFilter),
     responses((status = 200, description = "OK", body = Vec<Connection>)), security(("api_key" = [])))]
 pub async fn list(
     State(state): State<AppState>,

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "admin",
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "admin", operation_id = "list_api_keys",
     responses((status = 200, description = "The organization's keys, revoked ones included", body = Vec<ApiKey>)),
     security(("api_key" = [])))]
 pub async fn list(
@@ -31,7 +31,7 @@ pub struct ApiKeyCreated {
     pub key: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "admin", request_body = ApiKeyInput,
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "admin", operation_id = "create_api_key", request_body = ApiKeyInput,
     responses((status = 201, description = "Created", body = ApiKeyCreated),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
@@ -55,7 +55,7 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "admin", params(("id" = String, Path, description = "The key's id")),
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "admin", operation_id = "revoke_api_key", params(("id" = String, Path, description = "The key's id")),
     responses((status = 200, description = "Revoked: the key answers 401 from now on", body = ApiKey),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]

@@ -25,7 +25,7 @@ pub struct LinkCreated {
     pub url: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/links", tag = "admin", request_body = LinkInput,
+#[utoipa::path(post, path = "/api/v1/links", operation_id = "create_link", tag = "admin", request_body = LinkInput,
     responses((status = 201, description = "Created", body = LinkCreated),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
@@ -45,7 +45,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(LinkCreated { link, token, url })))
 }
 
-#[utoipa::path(get, path = "/api/v1/links", tag = "admin",
+#[utoipa::path(get, path = "/api/v1/links", operation_id = "list_links", tag = "admin",
     responses((status = 200, description = "OK", body = Vec<Link>)), security(("api_key" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -110,7 +110,7 @@ pub async fn show(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/links/{link}/slots", tag = "public", params(("link" = String, Path, description = "The link's token"), SlotsParams),
+#[utoipa::path(get, path = "/api/v1/links/{link}/slots", operation_id = "link_slots", tag = "public", params(("link" = String, Path, description = "The link's token"), SlotsParams),
     responses((status = 200, description = "OK", body = SlotsAnswer),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Used, expired or revoked", body = Problem, content_type = "application/problem+json"),
@@ -132,7 +132,7 @@ pub async fn slots(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/links/{link}/bookings", tag = "public", params(("link" = String, Path, description = "The link's token")),
+#[utoipa::path(post, path = "/api/v1/links/{link}/bookings", operation_id = "book_from_link", tag = "public", params(("link" = String, Path, description = "The link's token")),
     request_body = BookingRequest,
     responses((status = 201, description = "Created", body = super::public::BookingCreated),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),

@@ -88,7 +88,7 @@ pub struct CancelRequest {
     pub reason: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/manage/{uid}/cancel", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token), request_body = CancelRequest,
+#[utoipa::path(post, path = "/api/v1/manage/{uid}/cancel", operation_id = "cancel_by_invitee", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token), request_body = CancelRequest,
     responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"), (status = 410, description = "Gone", body = Problem, content_type = "application/problem+json")))]
 pub async fn cancel(
     State(state): State<AppState>,

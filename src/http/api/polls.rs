@@ -31,7 +31,7 @@ pub struct PollCreated {
     pub invitations: Vec<Invitation>,
 }
 
-#[utoipa::path(post, path = "/api/v1/polls", tag = "polls", request_body = PollInput,
+#[utoipa::path(post, path = "/api/v1/polls", operation_id = "create_poll", tag = "polls", request_body = PollInput,
     responses((status = 201, description = "Created", body = PollCreated),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]

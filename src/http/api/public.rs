@@ -137,7 +137,7 @@ impl SlotsParams {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/public/{user}/{event}/slots", tag = "public", params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug"), SlotsParams),
+#[utoipa::path(get, path = "/api/v1/public/{user}/{event}/slots", operation_id = "slots", tag = "public", params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug"), SlotsParams),
     responses((status = 200, description = "OK", body = SlotsAnswer), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
 pub async fn slots(
     State(state): State<AppState>,
@@ -221,7 +221,7 @@ pub(crate) fn created(state: &AppState, booked: booking::Booked) -> Response {
     response
 }
 
-#[utoipa::path(post, path = "/api/v1/public/{user}/{event}/bookings", tag = "public", request_body = BookingRequest,
+#[utoipa::path(post, path = "/api/v1/public/{user}/{event}/bookings", operation_id = "book", tag = "public", request_body = BookingRequest,
     params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the same booking")),
     responses((status = 201, description = "Created", body = BookingCreated), (status = 200, description = "Replayed by Idempotency-Key", body = BookingCreated),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
