@@ -7,6 +7,7 @@ use crate::engine::{
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
@@ -39,11 +40,12 @@ fn fail<T>(field: impl Into<String>, message: impl Into<String>) -> Result<T, Sc
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawScenario {
+struct RawScenario<'a> {
     now: String,
     range: RawRange,
     event_type: RawEventType,
-    hosts: Vec<RawHost>,
+    #[serde(borrow)]
+    hosts: Vec<RawHost<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -71,15 +73,15 @@ struct RawEventType {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawHost {
+struct RawHost<'a> {
     id: String,
     schedule: RawSchedule,
-    #[serde(default)]
-    busy: Vec<RawBusy>,
+    #[serde(default, borrow)]
+    busy: Vec<RawBusy<'a>>,
     #[serde(default)]
     events: Vec<String>,
-    #[serde(default)]
-    bookings: Vec<RawBooking>,
+    #[serde(default, borrow)]
+    bookings: Vec<RawBooking<'a>>,
 }
 
 type RawRanges = Vec<(String, String)>;
@@ -115,15 +117,18 @@ struct RawOverride {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawBusy {
-    start: String,
-    end: String,
+struct RawBusy<'a> {
+    #[serde(borrow)]
+    start: Cow<'a, str>,
+    #[serde(borrow)]
+    end: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawBooking {
-    start: String,
+struct RawBooking<'a> {
+    #[serde(borrow)]
+    start: Cow<'a, str>,
     #[serde(default)]
     hosts: Vec<String>,
     status: String,
@@ -147,8 +152,20 @@ pub fn parse_scenario(text: &str) -> Result<Query, ScenarioError> {
             ),
         );
     }
+    // The fast path reads without tracking where it is; only a document that
+    // fails is read again, by the slower reader that names the field.
+    let raw: RawScenario = match serde_json::from_str(text) {
+        Ok(raw) => raw,
+        Err(_) => return Err(located_error(text)),
+    };
+    build(raw)
+}
+
+/// The error of a document that does not deserialize, with the path of the
+/// field at fault.
+fn located_error(text: &str) -> ScenarioError {
     let deserializer = &mut serde_json::Deserializer::from_str(text);
-    let raw: RawScenario = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    match serde_path_to_error::deserialize::<_, RawScenario>(deserializer).map_err(|e| {
         let field = e.path().to_string();
         let inner = e.into_inner();
         ScenarioError {
@@ -159,15 +176,26 @@ pub fn parse_scenario(text: &str) -> Result<Query, ScenarioError> {
             },
             message: inner.to_string(),
         }
-    })?;
-    build(raw)
+    }) {
+        Err(error) => error,
+        Ok(_) => ScenarioError {
+            field: String::new(),
+            message: "the document could not be read".to_string(),
+        },
+    }
 }
 
 fn instant(field: &str, text: &str) -> Result<Instant, ScenarioError> {
+    instant_at(text, || field.to_string())
+}
+
+/// [`instant`] for the many busy entries and bookings: the field's path is
+/// only spelled out when there is an error to name it in.
+fn instant_at(text: &str, field: impl FnOnce() -> String) -> Result<Instant, ScenarioError> {
     match crate::engine::instant::parse_rfc3339(text) {
         Some(at) => Ok(at),
         None => fail(
-            field,
+            field(),
             format!(
                 "{text:?} is not an RFC 3339 instant with an offset (e.g. 2026-03-02T14:00:00Z)"
             ),
@@ -449,8 +477,8 @@ fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioEr
         .iter()
         .enumerate()
         .map(|(j, b)| {
-            let start = instant(&at(&format!("busy[{j}].start")), &b.start)?;
-            let end = instant(&at(&format!("busy[{j}].end")), &b.end)?;
+            let start = instant_at(&b.start, || at(&format!("busy[{j}].start")))?;
+            let end = instant_at(&b.end, || at(&format!("busy[{j}].end")))?;
             if end < start {
                 return fail(at(&format!("busy[{j}].end")), "is before start");
             }
@@ -470,15 +498,15 @@ fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioEr
         .iter()
         .enumerate()
         .map(|(j, b)| {
-            let field = at(&format!("bookings[{j}]"));
-            let start = instant(&format!("{field}.start"), &b.start)?;
+            let field = || at(&format!("bookings[{j}]"));
+            let start = instant_at(&b.start, || format!("{}.start", field()))?;
             let status = match b.status.as_str() {
                 "accepted" => BookingStatus::Accepted,
                 "pending" => BookingStatus::Pending,
                 "cancelled" => BookingStatus::Cancelled,
                 other => {
                     return fail(
-                        format!("{field}.status"),
+                        format!("{}.status", field()),
                         format!(
                             "unknown status {other:?} (expected accepted, pending or cancelled)"
                         ),
@@ -488,7 +516,7 @@ fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioEr
             for (k, id) in b.hosts.iter().enumerate() {
                 if !ids.contains(id.as_str()) {
                     return fail(
-                        format!("{field}.hosts[{k}]"),
+                        format!("{}.hosts[{k}]", field()),
                         format!("unknown host {id:?}"),
                     );
                 }

@@ -3,6 +3,7 @@
 //! its own fresh database).
 
 mod helpers;
+mod hostile;
 
 mod admin_api;
 mod binary;
