@@ -7,12 +7,12 @@
 
 use super::calendar::{Calendar, EventComponent, EventTime, Length, RDate, Series};
 use super::civil::Zone;
-use super::ical_lines::{Component, Property, components, unfold};
+use super::ical_lines::{self, Component, Property, components, unfold};
 use super::limits::{MAX_DATE_LIST, MAX_EVENT_DAYS};
 use super::recurrence::Recurrence;
 use super::vtimezone::{CustomZone, Observance, parse_utc_offset};
 use super::zones;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -134,9 +134,9 @@ impl Reader {
             .is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
             || (value.len() == 8 && !value.contains('T'));
         if is_date {
-            return NaiveDate::parse_from_str(value, "%Y%m%d")
-                .map(EventTime::Date)
-                .map_err(|_| self.error(property, format!("{value:?} is not a DATE (YYYYMMDD)")));
+            return ical_lines::date(value).map(EventTime::Date).ok_or_else(|| {
+                self.error(property, format!("{value:?} is not a DATE (YYYYMMDD)"))
+            });
         }
         let bad = || {
             self.error(
@@ -145,10 +145,10 @@ impl Reader {
             )
         };
         if let Some(utc) = value.strip_suffix(['Z', 'z']) {
-            let local = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S").map_err(|_| bad())?;
+            let local = ical_lines::date_time(utc).ok_or_else(bad)?;
             return Ok(EventTime::Zoned(local, Zone::UTC));
         }
-        let local = NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S").map_err(|_| bad())?;
+        let local = ical_lines::date_time(value).ok_or_else(bad)?;
         Ok(match self.zone(property, custom)? {
             Some(zone) => EventTime::Zoned(local, zone),
             None => EventTime::Floating(local),

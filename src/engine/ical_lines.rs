@@ -223,6 +223,39 @@ fn content_line(text: &str, line: usize) -> Result<Property<'_>, IcalError> {
     })
 }
 
+/// A DATE value, `YYYYMMDD`, read by hand: thousands of them per calendar,
+/// and a fixed-width form needs no format interpreter.
+pub fn date(value: &str) -> Option<chrono::NaiveDate> {
+    let b = value.as_bytes();
+    if b.len() != 8 {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(digits(&b[0..4])?).ok()?,
+        digits(&b[4..6])?,
+        digits(&b[6..8])?,
+    )
+}
+
+/// A local DATE-TIME value, `YYYYMMDDTHHMMSS` (no `Z`; the caller strips it).
+/// A leap second (`60`) is read as the last second of its minute.
+pub fn date_time(value: &str) -> Option<chrono::NaiveDateTime> {
+    let b = value.as_bytes();
+    if b.len() != 15 || !matches!(b[8], b'T' | b't') {
+        return None;
+    }
+    let second = digits(&b[13..15])?;
+    date(&value[..8])?
+        .and_hms_opt(digits(&b[9..11])?, digits(&b[11..13])?, second.min(59))
+        .filter(|_| second <= 60)
+}
+
+fn digits(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
 fn clip(text: &str) -> String {
     text.chars().take(60).collect()
 }
@@ -234,6 +267,43 @@ mod tests {
     fn read(text: &str) -> Result<usize, IcalError> {
         let lines = unfold(text)?;
         components(&lines).map(|c| c.len())
+    }
+
+    #[test]
+    fn dates_and_times_read_by_hand() {
+        use chrono::{NaiveDate, NaiveDateTime};
+        for text in ["20261201", "00010101", "99991231", "20240229"] {
+            assert_eq!(
+                date(text),
+                NaiveDate::parse_from_str(text, "%Y%m%d").ok(),
+                "{text}"
+            );
+        }
+        for text in [
+            "20261301",
+            "20230229",
+            "2026120",
+            "2026120a",
+            "+2026120",
+            "202612011",
+        ] {
+            assert_eq!(date(text), None, "{text}");
+        }
+        for text in ["20261201T093000", "20261201t235959", "00010101T000000"] {
+            assert_eq!(
+                date_time(text),
+                NaiveDateTime::parse_from_str(&text.to_uppercase(), "%Y%m%dT%H%M%S").ok(),
+                "{text}"
+            );
+        }
+        for text in [
+            "20261201T240000",
+            "20261201T096000",
+            "20261201 093000",
+            "20261201T0930",
+        ] {
+            assert_eq!(date_time(text), None, "{text}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! closed-form path that jumps straight to the queried window instead of
 //! iterating from `DTSTART`; tests check both paths agree.
 
+use super::ical_lines::{date, date_time};
 use super::limits::{Budget, Exceeded};
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Weekday};
 use rrule::{Frequency, RRule, RRuleSet, Unvalidated, Validated};
@@ -83,19 +84,13 @@ fn bit(day: Weekday) -> u8 {
 /// Parses the date or date-time form of `UNTIL`.
 fn parse_until(value: &str) -> Result<Until, String> {
     let bad = || format!("UNTIL value {value:?} is not a DATE or DATE-TIME");
-    if let Some(utc) = value.strip_suffix('Z').or_else(|| value.strip_suffix('z')) {
-        return NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
-            .map(Until::Utc)
-            .map_err(|_| bad());
+    if let Some(utc) = value.strip_suffix(['Z', 'z']) {
+        return date_time(utc).map(Until::Utc).ok_or_else(bad);
     }
     if value.len() == 8 {
-        return NaiveDate::parse_from_str(value, "%Y%m%d")
-            .map(Until::Date)
-            .map_err(|_| bad());
+        return date(value).map(Until::Date).ok_or_else(bad);
     }
-    NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S")
-        .map(Until::Local)
-        .map_err(|_| bad())
+    date_time(value).map(Until::Local).ok_or_else(bad)
 }
 
 impl Recurrence {
@@ -112,11 +107,17 @@ impl Recurrence {
             week_start: Weekday::Mon,
         });
         let mut freq_seen = false;
+        let mut seen: Vec<String> = Vec::new();
         for part in value.trim().split(';').filter(|p| !p.is_empty()) {
             let (key, val) = part
                 .split_once('=')
                 .ok_or_else(|| format!("RRULE part {part:?} is not NAME=VALUE"))?;
             let key = key.trim().to_ascii_uppercase();
+            // RFC 5545: each rule part at most once.
+            if seen.contains(&key) {
+                return Err(format!("RRULE names {key} more than once"));
+            }
+            seen.push(key.clone());
             match key.as_str() {
                 "UNTIL" => {
                     until = Some(parse_until(val.trim())?);
@@ -126,7 +127,11 @@ impl Recurrence {
                     count = Some(
                         val.trim()
                             .parse::<u32>()
-                            .map_err(|_| format!("COUNT value {val:?} is not a number"))?,
+                            .ok()
+                            .filter(|n| *n > 0)
+                            .ok_or_else(|| {
+                                format!("COUNT value {val:?} is not a positive integer")
+                            })?,
                     );
                 }
                 "FREQ" => {
@@ -157,7 +162,9 @@ impl Recurrence {
                     }
                 }
                 "WKST" => {
-                    if let (Some(s), Some(day)) = (simple.as_mut(), weekday_code(val.trim())) {
+                    let day = weekday_code(val.trim())
+                        .ok_or_else(|| format!("WKST value {val:?} is not a weekday (MO to SU)"))?;
+                    if let Some(s) = simple.as_mut() {
                         s.week_start = day;
                     }
                 }
@@ -184,15 +191,9 @@ impl Recurrence {
         if count.is_some() && until.is_some() {
             return Err("RRULE has both COUNT and UNTIL".to_string());
         }
-        // Always let the rrule crate validate, so both paths accept the same rules.
-        let parsed: RRule<Unvalidated> = rest
-            .join(";")
-            .parse()
-            .map_err(|e: rrule::RRuleError| format!("RRULE {value:?}: {e}"))?;
-        let start = rrule::Tz::UTC.from_utc_datetime(&dtstart);
-        let validated: RRule<Validated> = parsed
-            .validate(start)
-            .map_err(|e| format!("RRULE {value:?}: {e}"))?;
+        // A simple rule is fully checked above (every part it may hold);
+        // the rest is the rrule crate's to parse and validate. Tests check the
+        // crate accepts every simple rule we do.
         let shape = match simple {
             Some(mut s) => {
                 if s.weekly && s.weekdays == 0 {
@@ -200,7 +201,17 @@ impl Recurrence {
                 }
                 Shape::Simple(s)
             }
-            None => Shape::General(Box::new(validated)),
+            None => {
+                let parsed: RRule<Unvalidated> = rest
+                    .join(";")
+                    .parse()
+                    .map_err(|e: rrule::RRuleError| format!("RRULE {value:?}: {e}"))?;
+                let start = rrule::Tz::UTC.from_utc_datetime(&dtstart);
+                let validated: RRule<Validated> = parsed
+                    .validate(start)
+                    .map_err(|e| format!("RRULE {value:?}: {e}"))?;
+                Shape::General(Box::new(validated))
+            }
         };
         Ok(Recurrence {
             dtstart,
@@ -521,5 +532,11 @@ mod tests {
         assert!(Recurrence::parse("FREQ=SOMETIMES", start).is_err());
         assert!(Recurrence::parse("FREQ=DAILY;COUNT=2;UNTIL=20250101", start).is_err());
         assert!(Recurrence::parse("FREQ=DAILY;UNTIL=soon", start).is_err());
+        // Simple rules skip the crate's validation, so ours must be complete.
+        assert!(Recurrence::parse("FREQ=DAILY;FREQ=WEEKLY", start).is_err());
+        assert!(Recurrence::parse("FREQ=WEEKLY;WKST=XX", start).is_err());
+        assert!(Recurrence::parse("FREQ=DAILY;COUNT=0", start).is_err());
+        assert!(Recurrence::parse("FREQ=DAILY;INTERVAL=0", start).is_err());
+        assert!(Recurrence::parse("FREQ=WEEKLY;BYDAY=XX", start).is_err());
     }
 }
