@@ -495,7 +495,7 @@ fn stamp(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
     )
 }
 
-fn slots(path: &PathBuf, explain: Option<&str>, timings: bool) -> ExitCode {
+fn slots(path: &Path, explain: Option<&str>, timings: bool) -> ExitCode {
     let fail = |message: String| {
         eprintln!("error: {message}");
         ExitCode::from(BAD_INPUT)

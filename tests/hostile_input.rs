@@ -212,7 +212,8 @@ fn synced_runaway_events_leave_the_host_without_slots_and_say_so() {
         "DURATION:PT1S",
         "RRULE:FREQ=SECONDLY",
     ]);
-    let query = parse_scenario(&scenario(&[secondly.clone()]).to_string()).expect("valid scenario");
+    let query = parse_scenario(&scenario(std::slice::from_ref(&secondly)).to_string())
+        .expect("valid scenario");
     let found = search(&query);
     assert!(found.slots.is_empty(), "{:?}", found.slots);
     assert_eq!(found.unreadable.len(), 1);

@@ -631,8 +631,8 @@ mod tests {
         text.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
         assert!(from_ical("deep.ics", &text, &[]).is_err());
         let busy = unreadable_bounds("deep.ics", &text).expect("has dates");
-        assert!(busy.start.to_rfc3339() <= "2026-12-01T10:00:00+00:00".to_string());
-        assert!(busy.end.to_rfc3339() >= "2026-12-01T11:00:00+00:00".to_string());
+        assert!(busy.start.to_rfc3339().as_str() <= "2026-12-01T10:00:00+00:00");
+        assert!(busy.end.to_rfc3339().as_str() >= "2026-12-01T11:00:00+00:00");
         assert_eq!(busy.ical, None);
         // A rule without UNTIL that cannot be read makes it endless.
         let endless = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20261201T100000Z\r\nDURATION:PT9999999999999999S\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
