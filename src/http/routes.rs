@@ -17,7 +17,7 @@ use axum::http::{HeaderName, Method};
 use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 use utoipa::openapi::RefOr;
-use utoipa::openapi::path::{Operation, Paths};
+use utoipa::openapi::path::Paths;
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa_axum::router::UtoipaMethodRouter;
@@ -124,17 +124,21 @@ impl Routes {
     /// document says so on the operation.
     pub fn admin(mut self, (schemas, mut paths, method_router): Registration) -> Self {
         for item in paths.paths.values_mut() {
-            for operation in [
+            let operations = [
                 &mut item.get,
                 &mut item.put,
                 &mut item.post,
                 &mut item.delete,
+                &mut item.options,
+                &mut item.head,
                 &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                secured(operation);
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                operation.security = Some(vec![SecurityRequirement::new(
+                    "api_key",
+                    Vec::<String>::new(),
+                )]);
             }
         }
         let group = std::mem::take(&mut self.admin);
@@ -156,17 +160,11 @@ impl Routes {
     }
 }
 
-fn secured(operation: &mut Operation) {
-    operation.security = Some(vec![SecurityRequirement::new(
-        "api_key",
-        Vec::<String>::new(),
-    )]);
-}
-
 /// CORS for the public group: booking widgets embedded on other sites call
 /// it from the browser. Any origin, no credentials (nothing there needs a
-/// cookie or a key); the other groups answer no preflight, so a browser
-/// never sends them a cross-site request carrying a key or a token.
+/// cookie or a key). The other groups answer no preflight and send no CORS
+/// headers: a page on another site can neither send them an API key nor
+/// read their answers.
 pub fn public_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
