@@ -221,7 +221,12 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
 
 async fn shutdown_signal() {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            // Not a reason to stop serving at once (this future would end
+            // now): keep running until SIGTERM.
+            tracing::warn!(%error, "cannot listen for ctrl-c; stop with SIGTERM");
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let terminate = async {

@@ -55,7 +55,10 @@ fn build() -> Value {
         .get_or_insert_with(Default::default)
         .schemas
         .extend(routes.schemas);
-    let mut document = serde_json::to_value(openapi).unwrap_or_default();
+    let mut document = serde_json::to_value(openapi).unwrap_or_else(|error| {
+        tracing::error!(%error, "cannot serialize the OpenAPI document");
+        Value::Null
+    });
     own_response_schemas(&mut document);
     problem_bodies(&mut document);
     document_common_problems(&mut document);
