@@ -1,13 +1,16 @@
 //! Extractors: JSON bodies with field-naming errors, query strings likewise,
-//! and the admin's API key.
+//! and the admin's API key (checked by a layer over the admin routes).
 
 use super::AppState;
 use super::error::ApiError;
 use crate::domain::hash_secret;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 use serde::de::DeserializeOwned;
 
 /// A JSON body. Malformed JSON is a 400; JSON that does not fit the type is a
@@ -103,44 +106,65 @@ impl Admin {
     }
 }
 
-impl FromRequestParts<AppState> for Admin {
+/// Handlers of the admin routes take the caller from here. It only reads
+/// what [`require_api_key`] left in the request: the key is checked by the
+/// admin group's layer, not by each handler, so a handler cannot forget it.
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            ApiError::unauthorized("send an API key: Authorization: Bearer <key>")
-        })?;
-        let key = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized("the Authorization header must be `Bearer <key>`")
-            })?;
-        let owner = state
-            .store
-            .api_key(&hash_secret(key))
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("unknown API key"))?;
-        if owner.revoked {
-            return Err(ApiError::unauthorized("this API key was revoked"));
-        }
-        // Last use to the minute: one write a minute per key, not one per request.
-        let now = (state.clock)();
-        let now = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-        let since = now - chrono::Duration::seconds(LAST_USED_RESOLUTION_SECONDS);
-        if owner.last_used_at.is_none_or(|at| at < since)
-            && let Err(error) = state.store.touch_api_key(&owner.key_id, now, since).await
-        {
-            tracing::warn!(%error, "cannot record an API key's last use");
-        }
-        Ok(Admin {
-            organization_id: owner.organization_id,
-            key_id: owner.key_id,
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        // Absent only if a handler taking `Admin` was registered outside the
+        // admin group: refuse rather than serve it unauthenticated.
+        parts.extensions.get::<Admin>().cloned().ok_or_else(|| {
+            ApiError::internal("an admin handler is registered outside the admin routes")
         })
     }
+}
+
+/// Middleware of the admin routes: a known, unrevoked API key, or 401.
+/// The caller is left in the request's extensions for [`Admin`].
+pub async fn require_api_key(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let admin = authenticate(request.headers(), &state).await?;
+    request.extensions_mut().insert(admin);
+    Ok(next.run(request).await)
+}
+
+async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Admin, ApiError> {
+    let header = headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("send an API key: Authorization: Bearer <key>"))?;
+    let key = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <key>`"))?;
+    let owner = state
+        .store
+        .api_key(&hash_secret(key))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("unknown API key"))?;
+    if owner.revoked {
+        return Err(ApiError::unauthorized("this API key was revoked"));
+    }
+    // Last use to the minute: one write a minute per key, not one per request.
+    let now = (state.clock)();
+    let now = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+    let since = now - chrono::Duration::seconds(LAST_USED_RESOLUTION_SECONDS);
+    if owner.last_used_at.is_none_or(|at| at < since)
+        && let Err(error) = state.store.touch_api_key(&owner.key_id, now, since).await
+    {
+        tracing::warn!(%error, "cannot record an API key's last use");
+    }
+    Ok(Admin {
+        organization_id: owner.organization_id,
+        key_id: owner.key_id,
+    })
 }
 
 /// How stale an API key's `last_used_at` may be.
@@ -296,7 +320,26 @@ fn without_rust_paths(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::plain_message;
+    use super::{Admin, plain_message};
+    use axum::extract::FromRequestParts;
+
+    /// A handler taking `Admin` outside the admin group fails closed.
+    #[tokio::test]
+    async fn admin_is_only_what_the_layer_left() {
+        let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+        let refused = Admin::from_request_parts(&mut parts, &()).await;
+        assert_eq!(
+            refused.map(|a| a.key_id).map_err(|e| e.status()),
+            Err(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+        );
+        let admin = Admin {
+            organization_id: "org".to_string(),
+            key_id: "key".to_string(),
+        };
+        parts.extensions.insert(admin);
+        let found = Admin::from_request_parts(&mut parts, &()).await;
+        assert_eq!(found.map(|a| a.actor()).ok(), Some("admin:key".to_string()));
+    }
 
     #[test]
     fn messages_speak_json_not_rust() {

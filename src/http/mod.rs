@@ -8,11 +8,12 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod routes;
 pub mod server;
 
 use crate::store::SharedStore;
 use crate::sync::SyncService;
-use api::{admin, availability, connections, keys, links, manage, ops, polls, public};
+use api::{connections, ops};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, Method, Request};
@@ -129,98 +130,30 @@ async fn invalidate_on_write(
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/users", post(admin::create_user).get(admin::list_users))
-        .route(
-            "/users/{id}",
-            get(admin::get_user)
-                .put(admin::update_user)
-                .delete(admin::delete_user),
-        )
-        .route(
-            "/schedules",
-            post(admin::create_schedule).get(admin::list_schedules),
-        )
-        .route(
-            "/schedules/{id}",
-            get(admin::get_schedule)
-                .put(admin::update_schedule)
-                .delete(admin::delete_schedule),
-        )
-        .route(
-            "/event-types",
-            post(admin::create_event_type).get(admin::list_event_types),
-        )
-        .route(
-            "/event-types/{id}",
-            get(admin::get_event_type)
-                .put(admin::update_event_type)
-                .delete(admin::delete_event_type),
-        )
-        .route("/event-types/{id}/fairness", get(admin::fairness))
-        .route("/event-types/{id}/explain", get(admin::explain))
-        .route(
-            "/busy-blocks",
-            post(admin::create_busy_block).get(admin::list_busy_blocks),
-        )
-        .route(
-            "/busy-blocks/{id}",
-            axum::routing::delete(admin::delete_busy_block),
-        )
-        .route("/api-keys", get(keys::list).post(keys::create))
-        .route("/api-keys/{id}", axum::routing::delete(keys::revoke))
-        .route("/bookings", get(admin::list_bookings))
-        .route("/bookings/{uid}", get(admin::get_booking))
-        .route("/bookings/{uid}/approve", post(admin::approve))
-        .route("/bookings/{uid}/reject", post(admin::reject))
-        .route("/bookings/{uid}/cancel", post(admin::cancel))
-        .route("/bookings/{uid}/no-show", post(admin::no_show))
-        .route("/bookings/{uid}/complete", post(admin::complete))
-        .route("/availability/slots", post(availability::slots))
-        .route("/availability/explain", post(availability::explain))
-        .route("/public/{user}/{event}", get(public::event_type))
-        .route("/public/{user}/{event}/slots", get(public::slots))
-        .route("/public/{user}/{event}/bookings", post(public::book))
-        .route("/manage/{uid}", get(manage::view))
-        .route("/manage/{uid}/cancel", post(manage::cancel))
-        .route("/manage/{uid}/reschedule", post(manage::reschedule))
-        .route("/links", post(links::create).get(links::list))
-        // One path parameter name for both sides: the admin revokes by id,
-        // an invitee opens by token.
-        .route("/links/{link}", get(links::show).delete(links::revoke))
-        .route("/links/{link}/slots", get(links::slots))
-        .route("/links/{link}/bookings", post(links::book))
-        .route("/polls", post(polls::create))
-        .route("/polls/{id}", get(polls::detail))
-        .route("/polls/{id}/finalize", post(polls::finalize))
-        .route("/polls/{id}/close", post(polls::close))
-        .route("/poll-votes/{token}", get(polls::mine).put(polls::vote))
-        .route("/poll-join/{token}", post(polls::join))
-        .route("/connections", get(connections::list))
-        .route("/connections/caldav", post(connections::connect_caldav))
-        .route("/connections/oauth", post(connections::start_oauth))
-        .route(
-            "/connections/{id}",
-            get(connections::get).delete(connections::disconnect),
-        )
-        .route(
-            "/connections/{id}/calendars",
-            axum::routing::put(connections::choose),
-        )
-        .route("/connections/{id}/sync", post(connections::sync_now))
-        .route("/effects", get(connections::effects))
-        .route("/effects/{id}/retry", post(connections::retry_effect))
-        .route("/openapi.json", get(ops::openapi))
-        .fallback(|| async { error::ApiError::not_found("endpoint") })
-        // axum answers a known path with an unknown method with an empty 405.
-        .method_not_allowed_fallback(|| async {
-            error::ApiError::new(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "this endpoint does not take that method",
-            )
-        });
-    Router::new()
-        .nest("/api/v1", api)
+    let routes = routes::table();
+    // Only after this fallback: a layer wraps a method router's fallback too,
+    // so the public group's CORS layer also answers preflight (OPTIONS).
+    let public = routes
+        .public
+        .method_not_allowed_fallback(wrong_method)
+        .layer(routes::public_cors());
+    let admin = routes
+        .admin
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            extract::require_api_key,
+        ));
+    let api = routes
+        .token
+        .merge(admin)
+        .route("/api/v1/openapi.json", get(ops::openapi))
+        .method_not_allowed_fallback(wrong_method)
+        .merge(public)
+        .nest(
+            "/api/v1",
+            Router::new().fallback(|| async { error::ApiError::not_found("endpoint") }),
+        );
+    api
         .route("/polls/join/{token}", get(pages::join_page).post(pages::join_submit))
         .route("/polls/{token}", get(pages::poll_page).post(pages::poll_submit))
         .route(crate::sync::oauth::CALLBACK_PATH, get(connections::oauth_callback))
@@ -252,6 +185,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// axum answers a known path with an unknown method with an empty 405.
+async fn wrong_method() -> error::ApiError {
+    error::ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "this endpoint does not take that method",
+    )
+}
+
 /// A path fit for logs: segments that look like secrets (24 or more letters
 /// and digits, the shape of our tokens) become `…`.
 fn redacted(path: &str) -> String {
@@ -280,7 +221,12 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
 
 async fn shutdown_signal() {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            // Not a reason to stop serving at once (this future would end
+            // now): keep running until SIGTERM.
+            tracing::warn!(%error, "cannot listen for ctrl-c; stop with SIGTERM");
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let terminate = async {

@@ -1,7 +1,9 @@
-//! The OpenAPI document, assembled from the handlers' annotations.
+//! The OpenAPI document, assembled from the route table and the handlers'
+//! annotations.
 
-use super::api::{admin, availability, connections, keys, links, manage, polls, public};
+use super::error::Problem;
 use serde_json::{Map, Value, json};
+use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -17,26 +19,14 @@ impl Modify for ApiKeyAuth {
     }
 }
 
+/// What the document says besides its operations, which come from the
+/// route table (`http::routes`).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kairos API", description = "Scheduling with exact availability."),
     modifiers(&ApiKeyAuth),
-    paths(
-        admin::create_user, admin::list_users, admin::get_user, admin::update_user, admin::delete_user,
-        admin::create_schedule, admin::list_schedules, admin::get_schedule, admin::update_schedule, admin::delete_schedule,
-        admin::create_event_type, admin::list_event_types, admin::get_event_type, admin::update_event_type, admin::delete_event_type,
-        admin::fairness, admin::explain, admin::create_busy_block, admin::list_busy_blocks, admin::delete_busy_block, admin::list_bookings, admin::get_booking,
-        admin::approve, admin::reject, admin::cancel, admin::no_show, admin::complete,
-        keys::list, keys::create, keys::revoke,
-        availability::slots, availability::explain,
-        public::event_type, public::slots, public::book,
-        manage::view, manage::cancel, manage::reschedule,
-        links::create, links::list, links::revoke, links::show, links::slots, links::book,
-        polls::create, polls::detail, polls::finalize, polls::close, polls::mine, polls::vote, polls::join,
-        connections::list, connections::connect_caldav, connections::start_oauth, connections::get,
-        connections::choose, connections::sync_now, connections::disconnect,
-        connections::effects, connections::retry_effect,
-    ),
+    // The body of every problem answer (see `problem_bodies`).
+    components(schemas(Problem)),
     tags(
         (name = "admin", description = "Needs an API key: Authorization: Bearer <key>"),
         (name = "public", description = "Booking pages: no key"),
@@ -47,14 +37,67 @@ impl Modify for ApiKeyAuth {
 )]
 struct ApiDoc;
 
-/// The OpenAPI document as served, with two corrections utoipa's
-/// annotations cannot express (see [`own_response_schemas`] and
+/// The OpenAPI document as served: the route table's operations, with
+/// corrections utoipa's annotations cannot express (see
+/// [`own_response_schemas`], [`problem_bodies`] and
 /// [`document_common_problems`]).
 pub fn document() -> Value {
-    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    static DOCUMENT: LazyLock<Value> = LazyLock::new(build);
+    DOCUMENT.clone()
+}
+
+fn build() -> Value {
+    let routes = super::routes::table();
+    let mut openapi = ApiDoc::openapi();
+    openapi.paths = routes.paths;
+    openapi
+        .components
+        .get_or_insert_with(Default::default)
+        .schemas
+        .extend(routes.schemas);
+    let mut document = serde_json::to_value(openapi).unwrap_or_else(|error| {
+        tracing::error!(%error, "cannot serialize the OpenAPI document");
+        Value::Null
+    });
     own_response_schemas(&mut document);
+    problem_bodies(&mut document);
     document_common_problems(&mut document);
     document
+}
+
+/// Every failure answers a problem document (`http::error`), so an
+/// annotation gives a 4xx or 5xx answer its status and description only;
+/// the body is declared here, once.
+fn problem_bodies(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let operations = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    for operation in operations {
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (status, response) in responses.iter_mut() {
+            let failure = status.starts_with('4') || status.starts_with('5');
+            if let Some(response) = response.as_object_mut()
+                && failure
+                && !response.contains_key("content")
+                && !response.contains_key("$ref")
+            {
+                response.insert("content".to_string(), problem_content());
+            }
+        }
+    }
+}
+
+fn problem_content() -> Value {
+    json!({ "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } })
 }
 
 /// A stored resource is its input plus server fields (`#[serde(flatten)]`),
@@ -139,7 +182,7 @@ fn document_common_problems(document: &mut Value) {
         for (name, description) in shared {
             responses[name] = json!({
                 "description": description,
-                "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                "content": problem_content(),
             });
         }
     }

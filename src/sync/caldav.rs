@@ -5,7 +5,6 @@
 
 use reqwest::{Client, Method, StatusCode, Url};
 use roxmltree::{Document, Node};
-use std::time::Duration;
 
 const DAV: &str = "DAV:";
 const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
@@ -96,9 +95,7 @@ impl CaldavClient {
     fn build(user: &str, password: &str, public_only: bool) -> Result<Self, CaldavError> {
         // Redirects are followed by `request`, keeping the method: the
         // HTTP client would turn a redirected PROPFIND into a GET.
-        let mut builder = Client::builder()
-            .timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::none());
+        let mut builder = super::http_client().redirect(reqwest::redirect::Policy::none());
         if public_only {
             builder = builder.dns_resolver(std::sync::Arc::new(super::network::PublicOnly));
         }

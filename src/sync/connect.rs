@@ -234,7 +234,7 @@ pub async fn finish_oauth(
     let (account, calendars) = match pending.provider {
         Provider::Google => {
             let api = GoogleApi::new(RestClient::new(
-                service.http.clone(),
+                service.http().map_err(provider("code"))?.clone(),
                 &service.providers.google.api_url,
                 tokens,
             ));
@@ -249,7 +249,7 @@ pub async fn finish_oauth(
         _ => {
             let api = GraphApi::new(
                 RestClient::new(
-                    service.http.clone(),
+                    service.http().map_err(provider("code"))?.clone(),
                     &service.providers.microsoft.api_url,
                     tokens,
                 ),

@@ -73,9 +73,8 @@ impl OAuthClient {
             client = client.set_client_secret(ClientSecret::new(secret.expose().to_string()));
         }
         // The token endpoint must not be followed through redirects (RFC 6749 §10).
-        let http = reqwest::Client::builder()
+        let http = super::http_client()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| SyncError::from_http(&e))?;
         Ok(OAuthClient {

@@ -103,7 +103,7 @@ pub async fn open(service: &SyncService, access: &ConnectionAccess) -> Result<Op
                 Provider::Google => &service.providers.google.api_url,
                 _ => &service.providers.microsoft.api_url,
             };
-            let rest = RestClient::new(service.http.clone(), base, tokens);
+            let rest = RestClient::new(service.http()?.clone(), base, tokens);
             Ok(match provider {
                 Provider::Google => OpenApi::Google(GoogleApi::new(rest)),
                 _ => OpenApi::Microsoft(GraphApi::new(rest, service.now())),

@@ -22,6 +22,7 @@ mod operations;
 mod polls;
 mod radicale;
 mod refusals;
+mod routes;
 mod snapshots;
 mod spec_over_http;
 mod store_story;

@@ -7,7 +7,7 @@ use crate::domain::{
 };
 use crate::engine::ical::parse_calendar;
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem, missing};
+use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Admin, Body, Query};
 use crate::store::{BookingFilter, BusyBlock, BusyBlockInput};
 use axum::Json;
@@ -53,9 +53,7 @@ macro_rules! crud {
     ) => {
         #[utoipa::path(post, path = $collection, tag = "admin", request_body = $input,
             responses((status = 201, description = "Created", body = $output),
-                (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-            security(("api_key" = [])))]
+                (status = 409, description = "Conflict")))]
         pub async fn $create(State(state): State<AppState>, admin: Admin, Body(mut input): Body<$input>) -> Created<$output> {
             input.check()?;
             let created = state.store.$insert(&admin.organization_id, &input).await?;
@@ -63,25 +61,20 @@ macro_rules! crud {
         }
 
         #[utoipa::path(get, path = $collection, tag = "admin",
-            responses((status = 200, description = "OK", body = Vec<$output>)), security(("api_key" = [])))]
+            responses((status = 200, description = "OK", body = Vec<$output>)))]
         pub async fn $list(State(state): State<AppState>, admin: Admin) -> Answer<Vec<$output>> {
             Ok(Json(state.store.$all(&admin.organization_id).await?))
         }
 
         #[utoipa::path(get, path = $item, tag = "admin", params(("id" = String, Path, description = "Its id")),
-            responses((status = 200, description = "OK", body = $output),
-                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
-            security(("api_key" = [])))]
+            responses((status = 200, description = "OK", body = $output)))]
         pub async fn $get(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> Answer<$output> {
             Ok(Json(state.store.$one(&admin.organization_id, &id).await.map_err(missing($what))?))
         }
 
         #[utoipa::path(put, path = $item, tag = "admin", params(("id" = String, Path, description = "Its id")), request_body = $input,
             responses((status = 200, description = "OK", body = $output),
-                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-                (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-            security(("api_key" = [])))]
+                (status = 409, description = "Conflict")))]
         pub async fn $update(
             State(state): State<AppState>,
             admin: Admin,
@@ -95,9 +88,7 @@ macro_rules! crud {
 
         #[utoipa::path(delete, path = $item, tag = "admin", params(("id" = String, Path, description = "Its id")),
             responses((status = 204, description = "Deleted"),
-                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-                (status = 409, description = "Still in use", body = Problem, content_type = "application/problem+json")),
-            security(("api_key" = [])))]
+                (status = 409, description = "Still in use")))]
         pub async fn $delete(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
             state.store.$remove(&admin.organization_id, &id).await.map_err(missing($what))?;
             Ok(StatusCode::NO_CONTENT)
@@ -127,8 +118,7 @@ crud!(
 
 #[utoipa::path(post, path = "/api/v1/busy-blocks", tag = "admin", request_body = BusyBlockInput,
     responses((status = 201, description = "Created", body = BusyBlock),
-        (status = 409, description = "The host already has a block with this source and external_id", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+        (status = 409, description = "The host already has a block with this source and external_id")))]
 pub async fn create_busy_block(
     State(state): State<AppState>,
     admin: Admin,
@@ -192,9 +182,7 @@ pub struct Period {
 
 #[utoipa::path(get, path = "/api/v1/event-types/{id}/fairness", tag = "admin",
     params(("id" = String, Path, description = "Its id"), Period),
-    responses((status = 200, description = "OK", body = crate::booking::fairness::FairnessReport),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = crate::booking::fairness::FairnessReport)))]
 pub async fn fairness(
     State(state): State<AppState>,
     admin: Admin,
@@ -241,10 +229,7 @@ pub struct ExplainAt {
 
 #[utoipa::path(get, path = "/api/v1/event-types/{id}/explain", tag = "admin", operation_id = "explain_event_type",
     params(("id" = String, Path, description = "Its id"), ExplainAt),
-    responses((status = 200, description = "Why the start is or is not offered: the engine's reasons per host (as POST /api/v1/availability/explain gives them for a scenario); host ids are user ids", body = Object),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 200, description = "Why the start is or is not offered: the engine's reasons per host (as POST /api/v1/availability/explain gives them for a scenario); host ids are user ids", body = Object)))]
 pub async fn explain(
     State(state): State<AppState>,
     admin: Admin,
@@ -285,7 +270,7 @@ pub struct BusyFilter {
 }
 
 #[utoipa::path(get, path = "/api/v1/busy-blocks", tag = "admin", params(BusyFilter),
-    responses((status = 200, description = "OK", body = Vec<BusyBlock>)), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Vec<BusyBlock>)))]
 pub async fn list_busy_blocks(
     State(state): State<AppState>,
     admin: Admin,
@@ -300,8 +285,7 @@ pub async fn list_busy_blocks(
 }
 
 #[utoipa::path(delete, path = "/api/v1/busy-blocks/{id}", tag = "admin", params(("id" = String, Path, description = "Its id")),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 204, description = "Deleted")))]
 pub async fn delete_busy_block(
     State(state): State<AppState>,
     admin: Admin,
@@ -316,7 +300,7 @@ pub async fn delete_busy_block(
 }
 
 #[utoipa::path(get, path = "/api/v1/bookings", tag = "admin", params(BookingFilter),
-    responses((status = 200, description = "OK", body = Vec<Booking>), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Vec<Booking>)))]
 pub async fn list_bookings(
     State(state): State<AppState>,
     admin: Admin,
@@ -339,7 +323,7 @@ pub struct BookingDetail {
 }
 
 #[utoipa::path(get, path = "/api/v1/bookings/{uid}", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin",
-    responses((status = 200, description = "OK", body = BookingDetail), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = BookingDetail)))]
 pub async fn get_booking(
     State(state): State<AppState>,
     admin: Admin,
@@ -414,7 +398,7 @@ async fn act(
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/approve", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
-    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict")))]
 pub async fn approve(
     State(state): State<AppState>,
     admin: Admin,
@@ -425,7 +409,7 @@ pub async fn approve(
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/cancel", operation_id = "cancel_booking", tag = "admin", params(("uid" = String, Path, description = "The booking's public id")), request_body = StatusNote,
-    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict")))]
 pub async fn cancel(
     State(state): State<AppState>,
     admin: Admin,
@@ -436,7 +420,7 @@ pub async fn cancel(
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/reject", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
-    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict")))]
 pub async fn reject(
     State(state): State<AppState>,
     admin: Admin,
@@ -447,7 +431,7 @@ pub async fn reject(
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/no-show", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
-    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict")))]
 pub async fn no_show(
     State(state): State<AppState>,
     admin: Admin,
@@ -458,7 +442,7 @@ pub async fn no_show(
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/complete", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
-    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict")))]
 pub async fn complete(
     State(state): State<AppState>,
     admin: Admin,

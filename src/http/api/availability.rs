@@ -3,7 +3,7 @@
 
 use crate::engine::{self, instant::parse_rfc3339};
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::http::extract::{Admin, Query, RawBody};
 use crate::scenario::{explanation_json, parse_scenario, slots_json, strict_slots};
 use axum::Json;
@@ -22,8 +22,7 @@ fn scenario(body: &[u8]) -> Result<engine::Query, ApiError> {
 
 #[utoipa::path(post, path = "/api/v1/availability/slots", tag = "admin", operation_id = "scenario_slots",
     request_body(content = Object, description = "A scenario (shared/spec/availability.md)"),
-    responses((status = 200, description = "OK", body = Object), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Object), (status = 400, description = "Malformed request")))]
 pub async fn slots(
     _admin: Admin,
     State(_state): State<AppState>,
@@ -61,8 +60,7 @@ pub struct ExplainParams {
 
 #[utoipa::path(post, path = "/api/v1/availability/explain", tag = "admin", operation_id = "scenario_explain", params(ExplainParams),
     request_body(content = Object, description = "A scenario (shared/spec/availability.md)"),
-    responses((status = 200, description = "OK", body = Object), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Object), (status = 400, description = "Malformed request")))]
 pub async fn explain(
     _admin: Admin,
     State(_state): State<AppState>,

@@ -3,7 +3,7 @@
 
 use crate::domain::{CaldavConnectInput, CalendarChoice, Connection, Effect, OAuthStartInput};
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem, missing};
+use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Admin, Body, Query};
 use crate::store::EffectFilter;
 use crate::sync::api::SyncError;
@@ -55,7 +55,7 @@ pub struct ConnectionFilter {
 }
 
 #[utoipa::path(get, path = "/api/v1/connections", operation_id = "list_connections", tag = "calendars", params(ConnectionFilter),
-    responses((status = 200, description = "OK", body = Vec<Connection>)), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Vec<Connection>)))]
 pub async fn list(
     State(state): State<AppState>,
     admin: Admin,
@@ -71,10 +71,9 @@ pub async fn list(
 
 #[utoipa::path(post, path = "/api/v1/connections/caldav", tag = "calendars", request_body = CaldavConnectInput,
     responses((status = 201, description = "Connected; the first sync follows at once", body = Connection),
-        (status = 422, description = "Invalid field, or the server refused the credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "The server could not be reached", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "KAIROS_SECRET_KEYS is not set", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+        (status = 422, description = "Invalid field, or the server refused the credentials"),
+        (status = 502, description = "The server could not be reached"),
+        (status = 503, description = "KAIROS_SECRET_KEYS is not set")))]
 pub async fn connect_caldav(
     State(state): State<AppState>,
     admin: Admin,
@@ -92,9 +91,7 @@ pub struct OAuthStarted {
 
 #[utoipa::path(post, path = "/api/v1/connections/oauth", tag = "calendars", request_body = OAuthStartInput,
     responses((status = 201, description = "Send the host's browser to authorization_url", body = OAuthStarted),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The provider's OAuth client or KAIROS_SECRET_KEYS is not configured", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+        (status = 503, description = "The provider's OAuth client or KAIROS_SECRET_KEYS is not configured")))]
 pub async fn start_oauth(
     State(state): State<AppState>,
     admin: Admin,
@@ -110,9 +107,7 @@ pub async fn start_oauth(
 }
 
 #[utoipa::path(get, path = "/api/v1/connections/{id}", tag = "calendars", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = Connection),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Connection)))]
 pub async fn get(
     State(state): State<AppState>,
     admin: Admin,
@@ -125,9 +120,7 @@ pub async fn get(
 
 #[utoipa::path(put, path = "/api/v1/connections/{id}/calendars", tag = "calendars", params(("id" = String, Path)),
     request_body = CalendarChoice,
-    responses((status = 200, description = "Chosen", body = Connection),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 200, description = "Chosen", body = Connection)))]
 pub async fn choose(
     State(state): State<AppState>,
     admin: Admin,
@@ -141,9 +134,7 @@ pub async fn choose(
 
 #[utoipa::path(post, path = "/api/v1/connections/{id}/sync", tag = "calendars", params(("id" = String, Path)),
     responses((status = 202, description = "A sync follows within seconds", body = Connection),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The connection needs reconnecting first: no sync runs until then", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+        (status = 409, description = "The connection needs reconnecting first: no sync runs until then")))]
 pub async fn sync_now(
     State(state): State<AppState>,
     admin: Admin,
@@ -154,9 +145,7 @@ pub async fn sync_now(
 }
 
 #[utoipa::path(delete, path = "/api/v1/connections/{id}", tag = "calendars", params(("id" = String, Path)),
-    responses((status = 204, description = "Disconnected; its synced busy time is gone"),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 204, description = "Disconnected; its synced busy time is gone")))]
 pub async fn disconnect(
     State(state): State<AppState>,
     admin: Admin,
@@ -299,7 +288,7 @@ pub async fn microsoft_push(
 }
 
 #[utoipa::path(get, path = "/api/v1/effects", tag = "admin", params(EffectFilter),
-    responses((status = 200, description = "Newest first", body = Vec<Effect>)), security(("api_key" = [])))]
+    responses((status = 200, description = "Newest first", body = Vec<Effect>)))]
 pub async fn effects(
     State(state): State<AppState>,
     admin: Admin,
@@ -312,8 +301,7 @@ pub async fn effects(
 
 #[utoipa::path(post, path = "/api/v1/effects/{id}/retry", tag = "admin", params(("id" = String, Path)),
     responses((status = 200, description = "Queued again, due now", body = Effect),
-        (status = 409, description = "Not failed", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+        (status = 409, description = "Not failed")))]
 pub async fn retry_effect(
     State(state): State<AppState>,
     admin: Admin,

@@ -6,7 +6,7 @@ use crate::booking::{AvailabilityInputs, SlotsAnswer};
 use crate::domain::{BookingRequest, Link, LinkInput};
 use crate::engine::{Instant, Interval};
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem, missing};
+use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Admin, Body, Query};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -26,9 +26,7 @@ pub struct LinkCreated {
 }
 
 #[utoipa::path(post, path = "/api/v1/links", operation_id = "create_link", tag = "admin", request_body = LinkInput,
-    responses((status = 201, description = "Created", body = LinkCreated),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 201, description = "Created", body = LinkCreated)))]
 pub async fn create(
     State(state): State<AppState>,
     admin: Admin,
@@ -46,7 +44,7 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/links", operation_id = "list_links", tag = "admin",
-    responses((status = 200, description = "OK", body = Vec<Link>)), security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = Vec<Link>)))]
 pub async fn list(
     State(state): State<AppState>,
     admin: Admin,
@@ -55,9 +53,7 @@ pub async fn list(
 }
 
 #[utoipa::path(delete, path = "/api/v1/links/{link}", tag = "admin", params(("link" = String, Path, description = "The link's id")),
-    responses((status = 200, description = "Revoked", body = Link),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 200, description = "Revoked", body = Link)))]
 pub async fn revoke(
     State(state): State<AppState>,
     admin: Admin,
@@ -95,8 +91,7 @@ async fn open(state: &AppState, token: &str) -> Result<links::OpenLink, ApiError
 
 #[utoipa::path(get, path = "/api/v1/links/{link}", tag = "public", params(("link" = String, Path, description = "The link's token")),
     responses((status = 200, description = "OK", body = PublicLink),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Used, expired or revoked", body = Problem, content_type = "application/problem+json")))]
+        (status = 410, description = "Used, expired or revoked")))]
 pub async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -112,9 +107,7 @@ pub async fn show(
 
 #[utoipa::path(get, path = "/api/v1/links/{link}/slots", operation_id = "link_slots", tag = "public", params(("link" = String, Path, description = "The link's token"), SlotsParams),
     responses((status = 200, description = "OK", body = SlotsAnswer),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Used, expired or revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
+        (status = 410, description = "Used, expired or revoked")))]
 pub async fn slots(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -135,10 +128,8 @@ pub async fn slots(
 #[utoipa::path(post, path = "/api/v1/links/{link}/bookings", operation_id = "book_from_link", tag = "public", params(("link" = String, Path, description = "The link's token")),
     request_body = BookingRequest,
     responses((status = 201, description = "Created", body = super::public::BookingCreated),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Used, expired or revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Conflict"),
+        (status = 410, description = "Used, expired or revoked")))]
 pub async fn book(
     State(state): State<AppState>,
     Path(token): Path<String>,

@@ -5,7 +5,7 @@ use crate::booking;
 use crate::domain::{Booking, Location};
 use crate::engine::Instant;
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::http::extract::{Body, Query};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -48,7 +48,7 @@ pub struct MeetingHost {
 }
 
 #[utoipa::path(get, path = "/api/v1/manage/{uid}", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token),
-    responses((status = 200, description = "OK", body = ManagedBooking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = ManagedBooking)))]
 pub async fn view(
     State(state): State<AppState>,
     Path(uid): Path<String>,
@@ -89,7 +89,7 @@ pub struct CancelRequest {
 }
 
 #[utoipa::path(post, path = "/api/v1/manage/{uid}/cancel", operation_id = "cancel_by_invitee", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token), request_body = CancelRequest,
-    responses((status = 200, description = "OK", body = Booking), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"), (status = 410, description = "Gone", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict"), (status = 410, description = "Gone")))]
 pub async fn cancel(
     State(state): State<AppState>,
     Path(uid): Path<String>,
@@ -117,8 +117,8 @@ pub struct RescheduleRequest {
 }
 
 #[utoipa::path(post, path = "/api/v1/manage/{uid}/reschedule", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token), request_body = RescheduleRequest,
-    responses((status = 201, description = "Created", body = super::public::BookingCreated), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Gone", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = super::public::BookingCreated), (status = 409, description = "Conflict"),
+        (status = 410, description = "Gone")))]
 pub async fn reschedule(
     State(state): State<AppState>,
     Path(uid): Path<String>,

@@ -5,7 +5,7 @@ use crate::booking::polls;
 use crate::domain::{Ballot, Booking, Invited, OptionResult, Participant, Poll, PollInput, rank};
 use crate::engine::Instant;
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem, missing};
+use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Admin, Body};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -32,9 +32,7 @@ pub struct PollCreated {
 }
 
 #[utoipa::path(post, path = "/api/v1/polls", operation_id = "create_poll", tag = "polls", request_body = PollInput,
-    responses((status = 201, description = "Created", body = PollCreated),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 201, description = "Created", body = PollCreated)))]
 pub async fn create(
     State(state): State<AppState>,
     admin: Admin,
@@ -76,9 +74,7 @@ pub struct PollDetail {
 }
 
 #[utoipa::path(get, path = "/api/v1/polls/{id}", tag = "polls", params(("id" = String, Path, description = "Its id")),
-    responses((status = 200, description = "OK", body = PollDetail),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+    responses((status = 200, description = "OK", body = PollDetail)))]
 pub async fn detail(
     State(state): State<AppState>,
     admin: Admin,
@@ -114,10 +110,7 @@ pub struct Finalized {
 #[utoipa::path(post, path = "/api/v1/polls/{id}/finalize", tag = "polls", params(("id" = String, Path, description = "Its id")),
     request_body = Finalize,
     responses((status = 200, description = "Booked", body = Finalized),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Closed, or the host is not free then", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+        (status = 409, description = "Closed, or the host is not free then")))]
 pub async fn finalize(
     State(state): State<AppState>,
     admin: Admin,
@@ -143,9 +136,7 @@ pub async fn finalize(
 
 #[utoipa::path(post, path = "/api/v1/polls/{id}/close", tag = "polls", params(("id" = String, Path, description = "Its id")),
     responses((status = 200, description = "Closed", body = Poll),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already closed", body = Problem, content_type = "application/problem+json")),
-    security(("api_key" = [])))]
+        (status = 409, description = "Already closed")))]
 pub async fn close(
     State(state): State<AppState>,
     admin: Admin,
@@ -235,8 +226,7 @@ pub(crate) fn participant_error(error: crate::booking::BookingError) -> ApiError
 }
 
 #[utoipa::path(get, path = "/api/v1/poll-votes/{token}", tag = "polls", params(("token" = String, Path, description = "The participant's token")),
-    responses((status = 200, description = "OK", body = ParticipantPage),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = ParticipantPage)))]
 pub async fn mine(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -252,9 +242,7 @@ pub async fn mine(
 #[utoipa::path(put, path = "/api/v1/poll-votes/{token}", tag = "polls", params(("token" = String, Path, description = "The participant's token")),
     request_body = Ballot,
     responses((status = 200, description = "Saved", body = ParticipantPage),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The poll is closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
+        (status = 410, description = "The poll is closed")))]
 pub async fn vote(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -276,9 +264,7 @@ pub struct Joined {
 #[utoipa::path(post, path = "/api/v1/poll-join/{token}", tag = "polls", params(("token" = String, Path, description = "The poll's open-link token")),
     request_body = Invited,
     responses((status = 201, description = "Joined", body = Joined),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The poll is closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
+        (status = 410, description = "The poll is closed")))]
 pub async fn join(
     State(state): State<AppState>,
     Path(token): Path<String>,

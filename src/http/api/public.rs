@@ -4,7 +4,7 @@ use crate::booking::{self, AvailabilityInputs, SlotsAnswer};
 use crate::domain::{Booking, BookingRequest, Kind, PublicLocation, Question, TimeZoneName};
 use crate::engine::{Instant, Interval};
 use crate::http::AppState;
-use crate::http::error::{ApiError, Problem, missing};
+use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Body, Query};
 use axum::Json;
 use axum::body::Bytes;
@@ -74,7 +74,7 @@ pub struct PublicEventType {
 }
 
 #[utoipa::path(get, path = "/api/v1/public/{user}/{event}", params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug")), tag = "public",
-    responses((status = 200, description = "OK", body = PublicEventType), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = PublicEventType)))]
 pub async fn event_type(
     State(state): State<AppState>,
     Path((user, event)): Path<(String, String)>,
@@ -138,7 +138,7 @@ impl SlotsParams {
 }
 
 #[utoipa::path(get, path = "/api/v1/public/{user}/{event}/slots", operation_id = "slots", tag = "public", params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug"), SlotsParams),
-    responses((status = 200, description = "OK", body = SlotsAnswer), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = SlotsAnswer)))]
 pub async fn slots(
     State(state): State<AppState>,
     Path((user, event)): Path<(String, String)>,
@@ -223,8 +223,7 @@ pub(crate) fn created(state: &AppState, booked: booking::Booked) -> Response {
 
 #[utoipa::path(post, path = "/api/v1/public/{user}/{event}/bookings", operation_id = "book", tag = "public", request_body = BookingRequest,
     params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the same booking")),
-    responses((status = 201, description = "Created", body = BookingCreated), (status = 200, description = "Replayed by Idempotency-Key", body = BookingCreated),
-        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = BookingCreated), (status = 200, description = "Replayed by Idempotency-Key", body = BookingCreated), (status = 409, description = "Conflict")))]
 pub async fn book(
     State(state): State<AppState>,
     Path((user, event)): Path<(String, String)>,
