@@ -115,6 +115,12 @@ impl Budget {
         }
     }
 
+    /// Half of this budget, for one of two threads sharing a query.
+    pub fn halved(mut self) -> Self {
+        self.left /= 2;
+        self
+    }
+
     /// Takes `n` steps; fails once the budget is spent.
     pub fn spend(&mut self, n: u64) -> Result<(), Exceeded> {
         if let Some(why) = self.exhausted {

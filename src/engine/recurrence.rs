@@ -107,18 +107,21 @@ impl Recurrence {
             week_start: Weekday::Mon,
         });
         let mut freq_seen = false;
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
         for part in value.trim().split(';').filter(|p| !p.is_empty()) {
             let (key, val) = part
                 .split_once('=')
                 .ok_or_else(|| format!("RRULE part {part:?} is not NAME=VALUE"))?;
-            let key = key.trim().to_ascii_uppercase();
+            let key = key.trim();
             // RFC 5545: each rule part at most once.
-            if seen.contains(&key) {
-                return Err(format!("RRULE names {key} more than once"));
+            if seen.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                return Err(format!(
+                    "RRULE names {} more than once",
+                    key.to_ascii_uppercase()
+                ));
             }
-            seen.push(key.clone());
-            match key.as_str() {
+            seen.push(key);
+            match upper(key, &mut [0; 10]) {
                 "UNTIL" => {
                     until = Some(parse_until(val.trim())?);
                     continue;
@@ -136,7 +139,7 @@ impl Recurrence {
                 }
                 "FREQ" => {
                     freq_seen = true;
-                    match val.trim().to_ascii_uppercase().as_str() {
+                    match upper(val.trim(), &mut [0; 10]) {
                         "DAILY" => {}
                         "WEEKLY" => {
                             if let Some(s) = simple.as_mut() {
@@ -345,6 +348,12 @@ impl Recurrence {
             let Some(week0) = first.checked_sub_days(Days::new(u64::from(back))) else {
                 return Ok(());
             };
+            let offsets: Vec<i64> = (0..7)
+                .filter(|&offset| {
+                    add_days(week0, offset)
+                        .is_some_and(|date| rule.weekdays & bit(date.weekday()) != 0)
+                })
+                .collect();
             let mut period = skip_to(7, week0);
             if period > 0 {
                 // The first week counts only the days from DTSTART on.
@@ -363,11 +372,12 @@ impl Recurrence {
                 if week > hi.date() {
                     return Ok(());
                 }
-                for offset in 0..7 {
+                // Only the rule's weekdays, in week order (from WKST).
+                for &offset in &offsets {
                     let Some(date) = add_days(week, offset) else {
                         return Ok(());
                     };
-                    if !matches(date) || date < first {
+                    if date < first {
                         continue;
                     }
                     if !emit(date, &mut emitted, out) {
@@ -444,6 +454,18 @@ fn period(rule: &RRule<Validated>) -> Period {
         Frequency::Monthly => Period::Months(interval as u32),
         Frequency::Yearly => Period::Months(12 * interval as u32),
     }
+}
+
+/// `text` in upper case in `buffer` without allocating (rule names and
+/// values are short); longer text comes back as an empty string, which
+/// matches no known name.
+fn upper<'b>(text: &str, buffer: &'b mut [u8; 10]) -> &'b str {
+    let Some(target) = buffer.get_mut(..text.len()) else {
+        return "";
+    };
+    target.copy_from_slice(text.as_bytes());
+    target.make_ascii_uppercase();
+    std::str::from_utf8(target).unwrap_or("")
 }
 
 fn add_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {

@@ -158,6 +158,41 @@ impl Timeline {
     }
 }
 
+/// Each host's timeline, in `order`. A big team's are built on two threads
+/// (each with half the query's budget, so the answer does not depend on how
+/// the work was split), since expanding their calendars is most of the work.
+fn timelines(query: &Query, order: &[usize], unreadable: &mut Vec<Unreadable>) -> Vec<Timeline> {
+    const PARALLEL_FROM: usize = 8;
+    let build = |hosts: &[usize], budget: &mut Budget| {
+        let mut noted = Vec::new();
+        let built: Vec<Timeline> = hosts
+            .iter()
+            .map(|&i| Timeline::build(query, i, budget, &mut noted))
+            .collect();
+        (built, noted)
+    };
+    if order.len() < PARALLEL_FROM {
+        let (built, noted) = build(order, &mut Budget::for_query());
+        unreadable.extend(noted);
+        return built;
+    }
+    let (first, second) = order.split_at(order.len() / 2);
+    let (mut a, b) = std::thread::scope(|scope| {
+        let b = scope.spawn(|| build(second, &mut Budget::for_query().halved()));
+        let a = build(first, &mut Budget::for_query().halved());
+        (a, b.join())
+    });
+    let b = b.unwrap_or_else(|_| {
+        // A thread cannot panic here (the engine does not), but if it did the
+        // answer must still be whole: build the rest on this thread.
+        build(second, &mut Budget::for_query().halved())
+    });
+    a.0.extend(b.0);
+    unreadable.extend(a.1);
+    unreadable.extend(b.1);
+    a.0
+}
+
 /// Candidates that pass the checks shared by every host: range, notice, window.
 pub(crate) fn open_candidates(query: &Query) -> Vec<Candidate> {
     let et = &query.event_type;
@@ -202,12 +237,8 @@ fn search_slots(query: &Query, search: &mut Search) -> Vec<Slot> {
         return Vec::new();
     }
     let order = query.hosts_by_id();
-    let mut budget = Budget::for_query();
     let began = std::time::Instant::now();
-    let timelines: Vec<Timeline> = order
-        .iter()
-        .map(|&i| Timeline::build(query, i, &mut budget, &mut search.unreadable))
-        .collect();
+    let timelines = timelines(query, &order, &mut search.unreadable);
     search.expand_time = began.elapsed();
     let free: Vec<Vec<bool>> = timelines.iter().map(|t| t.free_at(query, &list)).collect();
     let needed = match et.kind {
