@@ -74,9 +74,10 @@ impl PgStore {
                 }
             }
         });
-        if let Ok(mut slot) = self.listener.lock()
-            && let Some(old) = slot.replace(task)
-        {
+        // A panic elsewhere while holding the slot leaves it usable: the
+        // handle must be kept, or the task would run on, detached.
+        let old = self.listener_slot().replace(task);
+        if let Some(old) = old {
             old.abort();
         }
         Ok(true)
@@ -84,11 +85,23 @@ impl PgStore {
 
     /// Stops the change listener, giving its connection back.
     async fn before_close(&self) {
-        let task = self.listener.lock().ok().and_then(|mut slot| slot.take());
+        let task = self.listener_slot().take();
         if let Some(task) = task {
             task.abort();
-            let _ = task.await;
+            match task.await {
+                Err(error) if error.is_panic() => {
+                    tracing::error!(%error, "the change listener had panicked");
+                }
+                // Cancelled by the abort above, as asked.
+                _ => {}
+            }
         }
+    }
+
+    fn listener_slot(&self) -> std::sync::MutexGuard<'_, Option<tokio::task::JoinHandle<()>>> {
+        self.listener
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// `23P01`: exclusion_violation, from `booking_hosts_no_overlap`.
@@ -97,6 +110,16 @@ impl PgStore {
     }
 }
 
-super::sql::sql_store!(PgStore, Postgres, "postgres");
-super::calendars::calendar_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
-super::effects::effect_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
+// What the shared SQL (`sql/`) needs of this database.
+type Db = Postgres;
+type Backend = PgStore;
+const BACKEND: &str = "postgres";
+/// A claim's row-locking clause: workers in several processes skip the
+/// rows another one is taking instead of waiting for them.
+const SKIP_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
+
+// The same module tree is compiled for SQLite in sqlite.rs: each copy sees
+// its own `Db`, which is the point.
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/mod.rs"]
+mod sql;

@@ -161,9 +161,15 @@ impl ProcessLock {
                 .and_then(|text| text.trim().parse().ok());
             return Err(LockError::Busy { database, pid });
         }
-        // Who holds it, for the message another process prints.
-        let _ = file.set_len(0);
-        let _ = std::io::Write::write_all(&mut &file, std::process::id().to_string().as_bytes());
+        // Who holds it, for the message another process prints; without it
+        // that message only lacks the pid, so a failure is worth a warning.
+        let pid = std::process::id().to_string();
+        if let Err(error) = file
+            .set_len(0)
+            .and_then(|()| std::io::Write::write_all(&mut &file, pid.as_bytes()))
+        {
+            tracing::warn!(path = %path.display(), %error, "cannot write our pid into the lock file");
+        }
         Ok(Some(ProcessLock { _file: file, path }))
     }
 }
@@ -200,6 +206,15 @@ fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
     }
 }
 
-super::sql::sql_store!(SqliteStore, Sqlite, "sqlite");
-super::calendars::calendar_store!(SqliteStore, Sqlite, "");
-super::effects::effect_store!(SqliteStore, Sqlite, "");
+// What the shared SQL (`sql/`) needs of this database.
+type Db = Sqlite;
+type Backend = SqliteStore;
+const BACKEND: &str = "sqlite";
+/// A claim's row-locking clause: SQLite has one writer at a time, so none.
+const SKIP_LOCKED: &str = "";
+
+// The same module tree is compiled for PostgreSQL in postgres.rs: each copy
+// sees its own `Db`, which is the point.
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/mod.rs"]
+mod sql;

@@ -85,7 +85,7 @@ async fn storage_story(backend: Backend) {
     ));
     assert!(matches!(
         store.user(&other.id, &ana.id).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound("user"))
     ));
     let renamed = store
         .update_user(&org.id, &ana.id, &user("ana-s", "Europe/Berlin"))
@@ -144,7 +144,7 @@ async fn storage_story(backend: Backend) {
     );
     assert!(matches!(
         store.event_type(&other.id, &intro.id).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound("event type"))
     ));
 
     // Busy blocks are found by overlap.
