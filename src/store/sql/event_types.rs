@@ -1,6 +1,6 @@
 //! Event types (their definition stored as JSON text) and their host pools.
 
-use super::{Pool, Result, StoreError, Tx, from_json, in_use, json, now, touched, unique_as};
+use super::{Pool, Result, StoreError, Tx, from_json, in_use, json, now, sql, touched, unique_as};
 use crate::domain::{EventType, EventTypeInput, User, new_id};
 use chrono::{DateTime, Utc};
 
@@ -11,6 +11,8 @@ struct EventTypeRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
+
+const EVENT_TYPE_COLUMNS: &str = "id, body, created_at, updated_at";
 
 impl EventTypeRow {
     fn into_event_type(self) -> Result<EventType> {
@@ -33,11 +35,11 @@ pub(super) async fn insert(
     let at = now();
     let id = new_id();
     let mut tx = pool.begin().await?;
-    let row: EventTypeRow = sqlx::query_as(
+    let row: EventTypeRow = sqlx::query_as(sql(format!(
         "INSERT INTO event_types (id, organization_id, owner_id, slug, body, created_at, \
          updated_at, schedule_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         RETURNING id, body, created_at, updated_at",
-    )
+         RETURNING {EVENT_TYPE_COLUMNS}"
+    )))
     .bind(&id)
     .bind(organization_id)
     .bind(&input.owner_id)
@@ -62,11 +64,11 @@ pub(super) async fn update(
 ) -> Result<EventType> {
     check_refs(pool, organization_id, input).await?;
     let mut tx = pool.begin().await?;
-    let row: Option<EventTypeRow> = sqlx::query_as(
+    let row: Option<EventTypeRow> = sqlx::query_as(sql(format!(
         "UPDATE event_types SET owner_id = $1, slug = $2, body = $3, updated_at = $4, \
          schedule_id = $7 WHERE id = $5 AND organization_id = $6 \
-         RETURNING id, body, created_at, updated_at",
-    )
+         RETURNING {EVENT_TYPE_COLUMNS}"
+    )))
     .bind(&input.owner_id)
     .bind(input.slug.as_str())
     .bind(json(input)?)
@@ -84,10 +86,10 @@ pub(super) async fn update(
 }
 
 pub(super) async fn list(pool: &Pool, organization_id: &str) -> Result<Vec<EventType>> {
-    let rows: Vec<EventTypeRow> = sqlx::query_as(
-        "SELECT id, body, created_at, updated_at FROM event_types WHERE organization_id = $1 \
-         ORDER BY created_at, id",
-    )
+    let rows: Vec<EventTypeRow> = sqlx::query_as(sql(format!(
+        "SELECT {EVENT_TYPE_COLUMNS} FROM event_types WHERE organization_id = $1 \
+         ORDER BY created_at, id"
+    )))
     .bind(organization_id)
     .fetch_all(pool)
     .await?;
@@ -97,10 +99,9 @@ pub(super) async fn list(pool: &Pool, organization_id: &str) -> Result<Vec<Event
 }
 
 pub(super) async fn get(pool: &Pool, organization_id: &str, id: &str) -> Result<EventType> {
-    let row: Option<EventTypeRow> = sqlx::query_as(
-        "SELECT id, body, created_at, updated_at FROM event_types \
-         WHERE id = $1 AND organization_id = $2",
-    )
+    let row: Option<EventTypeRow> = sqlx::query_as(sql(format!(
+        "SELECT {EVENT_TYPE_COLUMNS} FROM event_types WHERE id = $1 AND organization_id = $2"
+    )))
     .bind(id)
     .bind(organization_id)
     .fetch_optional(pool)
@@ -117,10 +118,9 @@ pub(super) async fn by_slugs(
     event_slug: &str,
 ) -> Result<(EventType, User)> {
     let owner = super::users::by_slug(pool, user_slug).await?;
-    let row: Option<EventTypeRow> = sqlx::query_as(
-        "SELECT id, body, created_at, updated_at FROM event_types \
-         WHERE owner_id = $1 AND slug = $2",
-    )
+    let row: Option<EventTypeRow> = sqlx::query_as(sql(format!(
+        "SELECT {EVENT_TYPE_COLUMNS} FROM event_types WHERE owner_id = $1 AND slug = $2"
+    )))
     .bind(&owner.id)
     .bind(event_slug)
     .fetch_optional(pool)
