@@ -365,7 +365,8 @@ pub fn backend_of(url: &str) -> std::result::Result<&'static str, String> {
             format!("has the unsupported scheme {scheme:?}")
         };
         Err(format!(
-            "the database URL {named}: use sqlite://PATH (embedded) or postgres://USER@HOST/DATABASE"
+            "the database URL {named}: use sqlite://PATH (embedded) \
+             or postgres://USER@HOST/DATABASE"
         ))
     }
 }

@@ -101,7 +101,8 @@ fn create_private(path: &Path) -> std::io::Result<()> {
                 tracing::warn!(
                     path = %path.display(),
                     mode = format!("{:o}", mode & 0o777),
-                    "the database file is readable by other users; `chmod 600` it (and its -wal and -shm files)"
+                    "the database file is readable by other users; \
+                     `chmod 600` it (and its -wal and -shm files)"
                 );
             }
             Ok(())
@@ -128,7 +129,11 @@ pub struct ProcessLock {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another process holds it (its pid, when it wrote one).
-    #[error("{} is in use by another Kairos process{}", .database.display(), .pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    #[error(
+        "{} is in use by another Kairos process{}",
+        .database.display(),
+        .pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
     Busy { database: PathBuf, pid: Option<u32> },
     #[error("cannot lock {}: {source}", .path.display())]
     Io {
@@ -168,7 +173,11 @@ impl ProcessLock {
             .set_len(0)
             .and_then(|()| std::io::Write::write_all(&mut &file, pid.as_bytes()))
         {
-            tracing::warn!(path = %path.display(), %error, "cannot write our pid into the lock file");
+            tracing::warn!(
+                path = %path.display(),
+                %error,
+                "cannot write our pid into the lock file"
+            );
         }
         Ok(Some(ProcessLock { _file: file, path }))
     }
