@@ -12,9 +12,9 @@
 //! Queries are plain SQL both accept (`$n` parameters, `RETURNING`,
 //! `ON CONFLICT`). Each aggregate's file holds its rows, column lists and
 //! queries as functions over a pool or a connection, so a transaction can
-//! compose steps of several aggregates (as `book.rs` does); the trait
-//! implementations (`store.rs`, `calendar_store.rs`, `effects.rs`) only
-//! delegate.
+//! compose steps of several aggregates (as `book.rs` does). `store.rs` and
+//! `calendar_store.rs` implement the traits by delegating to them; the
+//! effects queue, one aggregate, implements its trait in `effects.rs`.
 
 mod book;
 mod booking_events;
