@@ -12,6 +12,7 @@
 //!   forgot the lock (group seats share a `slot_key` and may overlap).
 
 mod calendars;
+mod dialect;
 mod effects;
 mod postgres;
 mod records;

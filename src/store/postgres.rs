@@ -30,6 +30,20 @@ impl PgStore {
         })
     }
 
+    fn listener_slot(&self) -> std::sync::MutexGuard<'_, Option<tokio::task::JoinHandle<()>>> {
+        self.listener
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl super::dialect::Dialect for PgStore {
+    type Db = Postgres;
+    const NAME: &'static str = "postgres";
+    /// Workers in several processes skip the rows another one is taking
+    /// instead of waiting for them.
+    const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
+
     fn pool(&self) -> &PgPool {
         &self.pool
     }
@@ -98,28 +112,17 @@ impl PgStore {
         }
     }
 
-    fn listener_slot(&self) -> std::sync::MutexGuard<'_, Option<tokio::task::JoinHandle<()>>> {
-        self.listener
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// `23P01`: exclusion_violation, from `booking_hosts_no_overlap`.
     fn is_overlap(error: &sqlx::Error) -> bool {
         matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("23P01"))
     }
 }
 
-// What the shared SQL (`sql/`) needs of this database.
-type Db = Postgres;
+/// The store the shared SQL (`sql/`) implements the traits for.
 type Backend = PgStore;
-const BACKEND: &str = "postgres";
-/// A claim's row-locking clause: workers in several processes skip the
-/// rows another one is taking instead of waiting for them.
-const SKIP_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
 
 // The same module tree is compiled for SQLite in sqlite.rs: each copy sees
-// its own `Db`, which is the point.
+// its own `Backend`, which is the point.
 #[allow(clippy::duplicate_mod)]
 #[path = "sql/mod.rs"]
 mod sql;

@@ -43,6 +43,13 @@ impl SqliteStore {
             .await?;
         Ok(SqliteStore { pool })
     }
+}
+
+impl super::dialect::Dialect for SqliteStore {
+    type Db = Sqlite;
+    const NAME: &'static str = "sqlite";
+    /// SQLite has one writer at a time: claims need no row locks.
+    const SKIP_LOCKED: &'static str = "";
 
     fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -215,15 +222,11 @@ fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
     }
 }
 
-// What the shared SQL (`sql/`) needs of this database.
-type Db = Sqlite;
+/// The store the shared SQL (`sql/`) implements the traits for.
 type Backend = SqliteStore;
-const BACKEND: &str = "sqlite";
-/// A claim's row-locking clause: SQLite has one writer at a time, so none.
-const SKIP_LOCKED: &str = "";
 
 // The same module tree is compiled for PostgreSQL in postgres.rs: each copy
-// sees its own `Db`, which is the point.
+// sees its own `Backend`, which is the point.
 #[allow(clippy::duplicate_mod)]
 #[path = "sql/mod.rs"]
 mod sql;

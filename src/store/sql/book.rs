@@ -4,6 +4,7 @@
 //! use case's decision, inserts, queues the calendar writes and commits.
 //! Returning early drops the transaction, which rolls it back.
 
+use super::Dialect as _;
 use super::{Backend, Result, bookings, effects, links, now, polls, snapshot};
 use crate::domain::{Booking, EffectKind, new_booking_uid, new_id};
 use crate::store::{Decide, Decision, NewBooking, group_slot_key};

@@ -1,6 +1,7 @@
 //! Bookings: their rows, host rows and history; reading them back, and the
 //! steps a booking transaction is made of (`book.rs` composes them).
 
+use super::Dialect as _;
 use super::{Conn, Db, Pool, Result, StoreError, Tx, from_json, json, now, parsed, sql};
 use crate::domain::{
     Attendee, Booking, BookingStatus, Email, Invitee, StatusChange, TimeZoneName, new_id,

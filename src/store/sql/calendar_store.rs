@@ -1,5 +1,6 @@
 //! [`CalendarStore`] for this backend: each method is one aggregate's function.
 
+use super::Dialect as _;
 use super::{Backend, Result, booking_events, connections, effects, oauth_states, sync};
 use crate::domain::{CalendarChoice, Connection};
 use crate::store::{

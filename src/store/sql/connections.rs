@@ -1,6 +1,7 @@
 //! Calendar connections (sealed credentials per host account) and their
 //! calendars: which count for conflicts, which receives bookings.
 
+use super::Dialect as _;
 use super::{Backend, Db, Pool, Result, StoreError, push_list, sql, touched};
 use crate::domain::{
     CalendarChoice, ConnectedCalendar, Connection, ConnectionStatus, Provider, PushState, new_id,

@@ -3,6 +3,7 @@
 //! visible through the API. On PostgreSQL several workers share it
 //! (`SKIP_LOCKED`).
 
+use super::Dialect as _;
 use super::{Backend, Conn, Db, Result, SKIP_LOCKED, StoreError, Tx, sql};
 use crate::domain::{Effect, EffectKind, EffectStatus, new_id};
 use crate::store::{ClaimedEffect, EffectFilter, EffectOutcome, EffectStore};

@@ -1,13 +1,8 @@
 //! The SQL both databases share, as ordinary modules compiled once per
-//! backend: `sqlite.rs` and `postgres.rs` each include this tree through
-//! `#[path]`, after defining what it needs of them:
-//!
-//! - `Db` (the sqlx database) and `Backend` (the store type);
-//! - `BACKEND` (its name) and `SKIP_LOCKED` (the row-locking clause of a
-//!   worker's claim, empty where one writer at a time needs none);
-//! - on `Backend`: `pool()`, `migrator()`, `begin_write(hosts)` (the write
-//!   transaction and its locks), `is_overlap(error)` (how the database reports
-//!   two bookings of a host overlapping), `watch(hook)` and `before_close()`.
+//! backend: `sqlite.rs` and `postgres.rs` each name their store type
+//! `Backend`, implement [`Dialect`] for it (the database type, the write
+//! transaction and its locks, how an overlap is reported, change
+//! notifications) and include this tree through `#[path]`.
 //!
 //! Queries are plain SQL both accept (`$n` parameters, `RETURNING`,
 //! `ON CONFLICT`). Each aggregate's file holds its rows, column lists and
@@ -35,11 +30,15 @@ mod store;
 mod sync;
 mod users;
 
-use super::{BACKEND, Backend, Db, SKIP_LOCKED};
+use super::Backend;
+use crate::store::dialect::Dialect;
 use crate::store::{Result, StoreError};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
+type Db = <Backend as Dialect>::Db;
+const BACKEND: &str = <Backend as Dialect>::NAME;
+const SKIP_LOCKED: &str = <Backend as Dialect>::SKIP_LOCKED;
 type Pool = sqlx::Pool<Db>;
 /// One connection, or an open transaction (`&mut *tx`).
 type Conn = <Db as sqlx::Database>::Connection;

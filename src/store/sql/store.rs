@@ -1,5 +1,6 @@
 //! [`Store`] for this backend: each method is one aggregate's function.
 
+use super::Dialect as _;
 use super::{BACKEND, Backend, Result};
 use super::{book, bookings, busy_blocks, event_types, idempotency, links, organizations};
 use super::{polls, schedules, snapshot, users};

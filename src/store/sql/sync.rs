@@ -2,6 +2,7 @@
 //! storing what a sync found (under the host's lock), recording how it
 //! ended, and push channels.
 
+use super::Dialect as _;
 use super::{BATCH, Backend, Db, Pool, Result, SKIP_LOCKED, push_list, sql};
 use crate::domain::new_id;
 use crate::store::{CalendarDelta, PushChannel, SyncOutcome};
