@@ -2,7 +2,7 @@
 //! steps a booking transaction is made of (`book.rs` composes them).
 
 use super::Dialect as _;
-use super::{Conn, Db, Pool, Result, StoreError, Tx, from_json, json, now, parsed, sql};
+use super::{Conn, Db, Pool, Result, StoreError, from_json, json, now, parsed, sql};
 use crate::domain::{
     Attendee, Booking, BookingStatus, Email, Invitee, StatusChange, TimeZoneName, new_id,
 };
@@ -390,11 +390,11 @@ fn overlap(error: sqlx::Error) -> StoreError {
     }
 }
 
-/// Moves a booking from one of `from` to `change.to` in a write transaction
-/// (SQLite: `BEGIN IMMEDIATE`, so a concurrent writer makes us wait rather
-/// than fail), recording who did it and queueing its calendar write.
+/// Moves a booking from one of `from` to `change.to`, recording who did it
+/// and queueing its calendar write; inside a write transaction (SQLite:
+/// `BEGIN IMMEDIATE`, so a concurrent writer makes us wait rather than fail).
 pub(super) async fn change_status(
-    mut tx: Tx<'_>,
+    conn: &mut Conn,
     uid: &str,
     from: &[BookingStatus],
     change: &StatusUpdate,
@@ -402,7 +402,7 @@ pub(super) async fn change_status(
     let row: Option<(String, String, String)> =
         sqlx::query_as("SELECT id, status, organization_id FROM bookings WHERE uid = $1")
             .bind(uid)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
     let (id, current, organization_id) = row.ok_or(StoreError::NotFound("booking"))?;
     let current = status(&current)?;
@@ -423,7 +423,7 @@ pub(super) async fn change_status(
     .bind(now())
     .bind(&id)
     .bind(current.as_str())
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::WrongStatus("changed meanwhile".to_string()));
@@ -431,13 +431,12 @@ pub(super) async fn change_status(
     sqlx::query("UPDATE booking_hosts SET active = $1 WHERE booking_id = $2")
         .bind(change.to.holds_time())
         .bind(&id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
         .map_err(overlap)?;
     let note = change.note.as_deref();
-    write_history(&mut tx, &id, Some(current), change.to, &change.actor, note).await?;
+    write_history(conn, &id, Some(current), change.to, &change.actor, note).await?;
     let write = crate::domain::EffectKind::CalendarWrite;
-    super::effects::enqueue(&mut tx, &organization_id, &id, write, now()).await?;
-    tx.commit().await?;
+    super::effects::enqueue(conn, &organization_id, &id, write, now()).await?;
     Ok(())
 }

@@ -145,8 +145,10 @@ impl CalendarStore for Backend {
     }
 
     async fn requeue_writes(&self, connection_id: &str, now: DateTime<Utc>) -> Result<u64> {
-        let tx = self.begin_write(&[]).await?;
-        effects::requeue_writes(tx, connection_id, now).await
+        let mut tx = self.begin_write(&[]).await?;
+        let requeued = effects::requeue_writes(&mut tx, connection_id, now).await?;
+        tx.commit().await?;
+        Ok(requeued)
     }
 
     async fn booking_events(&self, booking_uid: &str) -> Result<Vec<BookingEvent>> {

@@ -4,7 +4,7 @@
 //! (`SKIP_LOCKED`).
 
 use super::Dialect as _;
-use super::{Backend, Conn, Db, Result, SKIP_LOCKED, StoreError, Tx, sql};
+use super::{Backend, Conn, Db, Result, SKIP_LOCKED, StoreError, sql};
 use crate::domain::{Effect, EffectKind, EffectStatus, new_id};
 use crate::store::{ClaimedEffect, EffectFilter, EffectOutcome, EffectStore};
 use chrono::{DateTime, Utc};
@@ -82,9 +82,9 @@ pub(super) async fn enqueue(
 }
 
 /// Makes the calendar writes of a connection's host due again (after a
-/// reconnect), in a write transaction; how many.
+/// reconnect), inside a write transaction; how many.
 pub(super) async fn requeue_writes(
-    mut tx: Tx<'_>,
+    conn: &mut Conn,
     connection_id: &str,
     now: DateTime<Utc>,
 ) -> Result<u64> {
@@ -106,7 +106,7 @@ pub(super) async fn requeue_writes(
     )))
     .bind(now)
     .bind(connection_id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     // One effect per booking reconciles everything: the newest failed one,
     // where none is waiting.
@@ -121,7 +121,7 @@ pub(super) async fn requeue_writes(
     )))
     .bind(now)
     .bind(connection_id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     // A write running right now may still use the old credentials and fail
     // after this: a new one waits behind it.
@@ -134,7 +134,7 @@ pub(super) async fn requeue_writes(
     )))
     .bind(now)
     .bind(connection_id)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
     for (organization_id, booking_id) in &running {
         sqlx::query(
@@ -146,10 +146,9 @@ pub(super) async fn requeue_writes(
         .bind(organization_id)
         .bind(booking_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
-    tx.commit().await?;
     Ok(due.rows_affected() + revived.rows_affected() + running.len() as u64)
 }
 

@@ -1,6 +1,8 @@
 //! Event types (their definition stored as JSON text) and their host pools.
 
-use super::{Pool, Result, StoreError, Tx, from_json, in_use, json, now, sql, touched, unique_as};
+use super::{
+    Conn, Pool, Result, StoreError, from_json, in_use, json, now, sql, touched, unique_as,
+};
 use crate::domain::{EventType, EventTypeInput, User, new_id};
 use chrono::{DateTime, Utc};
 
@@ -163,16 +165,16 @@ pub(super) async fn pool_joined(
         .collect())
 }
 
-async fn write_hosts(tx: &mut Tx<'_>, id: &str, input: &EventTypeInput) -> Result<()> {
+async fn write_hosts(conn: &mut Conn, id: &str, input: &EventTypeInput) -> Result<()> {
     // Hosts who stay keep the moment they joined (fair share counts from it).
     let joined: Vec<(String, Option<DateTime<Utc>>)> =
         sqlx::query_as("SELECT user_id, joined_at FROM event_type_hosts WHERE event_type_id = $1")
             .bind(id)
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *conn)
             .await?;
     sqlx::query("DELETE FROM event_type_hosts WHERE event_type_id = $1")
         .bind(id)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     let at = now();
     for (i, host) in input.hosts.iter().enumerate() {
@@ -190,7 +192,7 @@ async fn write_hosts(tx: &mut Tx<'_>, id: &str, input: &EventTypeInput) -> Resul
         .bind(host.priority)
         .bind(host.weight)
         .bind(since)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Duplicate {

@@ -42,7 +42,6 @@ const SKIP_LOCKED: &str = <Backend as Dialect>::SKIP_LOCKED;
 type Pool = sqlx::Pool<Db>;
 /// One connection, or an open transaction (`&mut *tx`).
 type Conn = <Db as sqlx::Database>::Connection;
-type Tx<'a> = sqlx::Transaction<'a, Db>;
 
 /// SQL put together from constants (column lists) or a dialect clause; the
 /// parts are ours, never input.

@@ -2,7 +2,7 @@
 //! booking's transaction.
 
 use super::users;
-use super::{Conn, Pool, Result, StoreError, Tx, from_json, json, now, parsed, sql};
+use super::{Conn, Pool, Result, StoreError, from_json, json, now, parsed, sql};
 use crate::domain::{Email, Invited, Participant, Poll, PollInput, PollStatus, Vote, new_id};
 use chrono::{DateTime, Utc};
 
@@ -207,12 +207,12 @@ pub(super) async fn join(
     row.into_participant()
 }
 
-/// Records a participant's votes while the poll is open, in a write
+/// Records a participant's votes while the poll is open, inside a write
 /// transaction. The poll row is touched first: on PostgreSQL that locks it
 /// against a concurrent finalize (which updates the same row); on SQLite
 /// the write transaction does the same.
 pub(super) async fn save_ballot(
-    mut tx: Tx<'_>,
+    conn: &mut Conn,
     participant_id: &str,
     votes: &[Option<Vote>],
     comment: Option<&str>,
@@ -222,7 +222,7 @@ pub(super) async fn save_ballot(
          AND id = (SELECT poll_id FROM poll_participants WHERE id = $1)",
     )
     .bind(participant_id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if open.rows_affected() == 0 {
         return Err(StoreError::WrongStatus("closed".to_string()));
@@ -235,9 +235,8 @@ pub(super) async fn save_ballot(
     .bind(comment)
     .bind(now())
     .bind(participant_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
-    tx.commit().await?;
     row.into_participant()
 }
 

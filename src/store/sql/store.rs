@@ -330,8 +330,10 @@ impl Store for Backend {
         votes: &[Option<Vote>],
         comment: Option<&str>,
     ) -> Result<Participant> {
-        let tx = self.begin_write(&[]).await?;
-        polls::save_ballot(tx, participant_id, votes, comment).await
+        let mut tx = self.begin_write(&[]).await?;
+        let saved = polls::save_ballot(&mut tx, participant_id, votes, comment).await?;
+        tx.commit().await?;
+        Ok(saved)
     }
 
     async fn close_poll(&self, poll_id: &str) -> Result<()> {
@@ -357,8 +359,9 @@ impl Store for Backend {
         from: &[BookingStatus],
         change: &StatusUpdate,
     ) -> Result<Booking> {
-        let tx = self.begin_write(&[]).await?;
-        bookings::change_status(tx, uid, from, change).await?;
+        let mut tx = self.begin_write(&[]).await?;
+        bookings::change_status(&mut tx, uid, from, change).await?;
+        tx.commit().await?;
         Ok(bookings::get(self.pool(), uid).await?.booking)
     }
 }
