@@ -446,7 +446,7 @@ async fn keys_command(store: &dyn store::Store, command: KeysCommand) -> Result<
             check_name(&name)?;
             let key = crate::domain::NewApiKey::generate();
             let made = match store.insert_api_key(&org, name.trim(), &key).await {
-                Err(store::StoreError::NotFound) => {
+                Err(store::StoreError::NotFound(_)) => {
                     return Err(Failure::Input(format!(
                         "--org: no organization {org} (see `kairos org list`)"
                     )));
@@ -477,7 +477,7 @@ async fn keys_command(store: &dyn store::Store, command: KeysCommand) -> Result<
         }
         KeysCommand::Revoke { id } => match store.revoke_api_key(None, &id).await {
             Ok(key) => println!("revoked {} ({:?})", key.id, key.name),
-            Err(store::StoreError::NotFound) => {
+            Err(store::StoreError::NotFound(_)) => {
                 return Err(Failure::Input(format!(
                     "no API key {id} (see `kairos keys list`)"
                 )));

@@ -87,7 +87,7 @@ fn event_type(
 pub async fn seed(store: &dyn Store) -> Result<DemoData, StoreError> {
     let organization_id = match store.user_by_slug("ana").await {
         Ok(ana) => ana.organization_id,
-        Err(StoreError::NotFound) => create(store).await?,
+        Err(StoreError::NotFound(_)) => create(store).await?,
         Err(other) => return Err(other),
     };
     let key = NewApiKey::generate();
@@ -98,7 +98,7 @@ pub async fn seed(store: &dyn Store) -> Result<DemoData, StoreError> {
         .iter()
         .find(|et| et.input.slug.as_str() == "intro")
         .map(|et| et.id.clone())
-        .ok_or(StoreError::NotFound)?;
+        .ok_or(StoreError::NotFound("event type"))?;
     let links = event_types
         .into_iter()
         .map(|et| ("ana".to_string(), et.input.slug.to_string(), et.input.title))

@@ -258,7 +258,7 @@ pub(crate) async fn check_bookable(
     for id in outside {
         let name = match store.user(&inputs.owner.organization_id, id).await {
             Ok(user) => user.input.name,
-            Err(StoreError::NotFound) => id.to_string(),
+            Err(StoreError::NotFound(_)) => id.to_string(),
             Err(other) => return Err(other.into()),
         };
         names.push(name);

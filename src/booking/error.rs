@@ -8,8 +8,9 @@ use crate::store::StoreError;
 pub enum BookingError {
     #[error("{0}")]
     Invalid(#[from] ValidationError),
-    #[error("not found")]
-    NotFound,
+    /// What was missing ("booking", "event type", …).
+    #[error("no such {0}")]
+    NotFound(&'static str),
     /// The time cannot be booked (taken meanwhile, or never free); the reasons say why.
     #[error("that time is no longer available")]
     Unavailable(Vec<Reason>),
@@ -35,7 +36,7 @@ pub enum BookingError {
 impl From<StoreError> for BookingError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::NotFound => BookingError::NotFound,
+            StoreError::NotFound(what) => BookingError::NotFound(what),
             StoreError::SlotTaken => BookingError::Unavailable(Vec::new()),
             StoreError::LinkGone(state) => BookingError::LinkGone(state),
             other => BookingError::Store(other),

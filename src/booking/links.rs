@@ -57,7 +57,7 @@ pub async fn create(
         .event_type(organization_id, &input.event_type_id)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound => {
+            StoreError::NotFound(_) => {
                 ValidationError::new("event_type_id", "no such event type").into()
             }
             other => BookingError::from(other),

@@ -18,7 +18,7 @@ async fn by_token(
     token: &str,
 ) -> Result<StoredBooking, BookingError> {
     if !crate::domain::looks_like_token(uid) {
-        return Err(BookingError::NotFound);
+        return Err(BookingError::NotFound("booking"));
     }
     let stored = store.booking(uid).await?;
     // Compare hashes, not secrets: equal-length hex, and no early exit on the secret.
@@ -31,7 +31,7 @@ async fn by_token(
             == 0;
     if !same {
         // Don't tell a guesser the booking exists.
-        return Err(BookingError::NotFound);
+        return Err(BookingError::NotFound("booking"));
     }
     Ok(stored)
 }
@@ -50,7 +50,7 @@ fn still_active(booking: &Booking) -> Result<(), BookingError> {
 fn present<T>(result: Result<T, StoreError>) -> Result<Option<T>, BookingError> {
     match result {
         Ok(found) => Ok(Some(found)),
-        Err(StoreError::NotFound) => Ok(None),
+        Err(StoreError::NotFound(_)) => Ok(None),
         Err(other) => Err(other.into()),
     }
 }
@@ -194,11 +194,11 @@ pub async fn change_status(
     now: DateTime<Utc>,
 ) -> Result<Booking, BookingError> {
     if !crate::domain::looks_like_token(uid) {
-        return Err(BookingError::NotFound);
+        return Err(BookingError::NotFound("booking"));
     }
     let stored = store.booking(uid).await?;
     if stored.organization_id != organization_id {
-        return Err(BookingError::NotFound);
+        return Err(BookingError::NotFound("booking"));
     }
     use BookingStatus::{Accepted, Cancelled, Completed, NoShow, Pending, Rejected};
     let (from, to): (&[BookingStatus], BookingStatus) = match action {

@@ -132,7 +132,7 @@ pub async fn create(
         .user(organization_id, &input.host_id)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound => invalid("host_id", "no such user"),
+            StoreError::NotFound(_) => invalid("host_id", "no such user"),
             other => other.into(),
         })?;
     let definition = event_type_for(&input)?;
@@ -346,9 +346,10 @@ async fn book_option(
             .filter(|p| p.votes.get(option).copied().flatten() != Some(Vote::No))
             .collect();
         let Some((first, rest)) = coming.split_first() else {
-            return Err(StoreError::Refused(
-                "option: every participant voted no on it".to_string(),
-            ));
+            return Err(StoreError::Refused {
+                field: "option".to_string(),
+                message: "every participant voted no on it".to_string(),
+            });
         };
         Ok(Decision {
             hosts: inputs.host_ids(),
@@ -372,7 +373,7 @@ async fn book_option(
         StoreError::WrongStatus(_) => {
             BookingError::Conflict("the poll is already finalized".to_string())
         }
-        StoreError::Refused(message) => BookingError::Conflict(message),
+        refused @ StoreError::Refused { .. } => BookingError::Conflict(refused.to_string()),
         other => other.into(),
     })
 }

@@ -141,11 +141,12 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Maps a store's "not found" to a 404 that names what was missing (the
-/// generic conversion cannot know), and any other store error as usual.
+/// Maps a store's "not found" to a 404 naming `what` the request asked for
+/// (the store names the row it missed, which may be another: the owner of
+/// an event type looked up by slugs), and any other store error as usual.
 pub fn missing(what: &'static str) -> impl Fn(StoreError) -> ApiError {
     move |error| match error {
-        StoreError::NotFound => ApiError::not_found(what),
+        StoreError::NotFound(_) => ApiError::not_found(what),
         other => other.into(),
     }
 }
@@ -165,7 +166,7 @@ impl From<StoreError> for ApiError {
             return ApiError::unavailable(error);
         }
         match error {
-            StoreError::NotFound => ApiError::not_found("resource"),
+            StoreError::NotFound(what) => ApiError::not_found(what),
             StoreError::Duplicate { field } => {
                 ApiError::conflict(format!("{field} is already taken")).with_field(field)
             }
@@ -176,11 +177,8 @@ impl From<StoreError> for ApiError {
             StoreError::WrongStatus(status) => {
                 ApiError::conflict(format!("the booking is {status}"))
             }
-            // The store refuses references to rows of other organizations as "field: message".
-            StoreError::Refused(message) => match message.split_once(": ") {
-                Some((field, detail)) => ApiError::invalid(field, detail),
-                None => ApiError::invalid("", message),
-            },
+            // A reference to a row of another organization, or none.
+            StoreError::Refused { field, message } => ApiError::invalid(field, message),
             // SQLSTATE class 22, data exception (e.g. a character PostgreSQL
             // cannot store): the input's fault, not ours.
             StoreError::Database(sqlx::Error::Database(db))
@@ -200,7 +198,7 @@ impl From<BookingError> for ApiError {
     fn from(error: BookingError) -> Self {
         match error {
             BookingError::Invalid(e) => e.into(),
-            BookingError::NotFound => ApiError::not_found("booking"),
+            BookingError::NotFound(what) => ApiError::not_found(what),
             BookingError::NotBookable(message) => ApiError::invalid("start", message),
             BookingError::Unavailable(_) => {
                 ApiError::conflict("that time is no longer available").with_field("start")

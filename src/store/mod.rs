@@ -2,8 +2,8 @@
 //! default) and PostgreSQL (several stateless Kairos processes over one
 //! database). The same story test runs against both.
 //!
-//! Both implementations come from one body of SQL (`sql.rs`, instantiated per
-//! database by a macro); only transactions and locking differ:
+//! Both implementations come from one module tree of SQL (`sql/`, compiled
+//! once per database); only transactions and locking differ:
 //! - SQLite: every booking write is a `BEGIN IMMEDIATE` transaction, so the
 //!   check "is the host still free" and the insert see no other writer.
 //! - PostgreSQL: per-host advisory transaction locks serialize bookings of the
@@ -12,10 +12,10 @@
 //!   forgot the lock (group seats share a `slot_key` and may overlap).
 
 mod calendars;
+mod dialect;
 mod effects;
 mod postgres;
 mod records;
-mod sql;
 mod sqlite;
 
 pub use calendars::CalendarStore;
@@ -35,8 +35,9 @@ use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("not found")]
-    NotFound,
+    /// No such row; what it would have been ("booking", "event type", …).
+    #[error("no such {0}")]
+    NotFound(&'static str),
     /// A uniqueness rule: which field.
     #[error("{field} is already taken")]
     Duplicate { field: String },
@@ -55,9 +56,11 @@ pub enum StoreError {
     /// A change the row's state does not allow (other than a booking status).
     #[error("{0}")]
     Conflict(String),
-    /// The decision callback refused the booking for its own reason.
-    #[error("{0}")]
-    Refused(String),
+    /// The input names something the store refuses (a user of another
+    /// organization, a schedule of none of the hosts), or the decision
+    /// callback refused the booking for its own reason: which field, and why.
+    #[error("{field}: {message}")]
+    Refused { field: String, message: String },
     #[error("database: {}", describe(.0))]
     Database(#[from] sqlx::Error),
     #[error("migration: {}", describe_migration(.0))]
@@ -363,7 +366,8 @@ pub fn backend_of(url: &str) -> std::result::Result<&'static str, String> {
             format!("has the unsupported scheme {scheme:?}")
         };
         Err(format!(
-            "the database URL {named}: use sqlite://PATH (embedded) or postgres://USER@HOST/DATABASE"
+            "the database URL {named}: use sqlite://PATH (embedded) \
+             or postgres://USER@HOST/DATABASE"
         ))
     }
 }

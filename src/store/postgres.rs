@@ -30,6 +30,20 @@ impl PgStore {
         })
     }
 
+    fn listener_slot(&self) -> std::sync::MutexGuard<'_, Option<tokio::task::JoinHandle<()>>> {
+        self.listener
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl super::dialect::Dialect for PgStore {
+    type Db = Postgres;
+    const NAME: &'static str = "postgres";
+    /// Workers in several processes skip the rows another one is taking
+    /// instead of waiting for them.
+    const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
+
     fn pool(&self) -> &PgPool {
         &self.pool
     }
@@ -74,9 +88,10 @@ impl PgStore {
                 }
             }
         });
-        if let Ok(mut slot) = self.listener.lock()
-            && let Some(old) = slot.replace(task)
-        {
+        // A panic elsewhere while holding the slot leaves it usable: the
+        // handle must be kept, or the task would run on, detached.
+        let old = self.listener_slot().replace(task);
+        if let Some(old) = old {
             old.abort();
         }
         Ok(true)
@@ -84,10 +99,16 @@ impl PgStore {
 
     /// Stops the change listener, giving its connection back.
     async fn before_close(&self) {
-        let task = self.listener.lock().ok().and_then(|mut slot| slot.take());
+        let task = self.listener_slot().take();
         if let Some(task) = task {
             task.abort();
-            let _ = task.await;
+            match task.await {
+                Err(error) if error.is_panic() => {
+                    tracing::error!(%error, "the change listener had panicked");
+                }
+                // Cancelled by the abort above, as asked.
+                _ => {}
+            }
         }
     }
 
@@ -97,6 +118,11 @@ impl PgStore {
     }
 }
 
-super::sql::sql_store!(PgStore, Postgres, "postgres");
-super::calendars::calendar_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
-super::effects::effect_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
+/// The store the shared SQL (`sql/`) implements the traits for.
+type Backend = PgStore;
+
+// The same module tree is compiled for SQLite in sqlite.rs: each copy sees
+// its own `Backend`, which is the point.
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/mod.rs"]
+mod sql;

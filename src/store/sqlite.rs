@@ -43,6 +43,13 @@ impl SqliteStore {
             .await?;
         Ok(SqliteStore { pool })
     }
+}
+
+impl super::dialect::Dialect for SqliteStore {
+    type Db = Sqlite;
+    const NAME: &'static str = "sqlite";
+    /// SQLite has one writer at a time: claims need no row locks.
+    const SKIP_LOCKED: &'static str = "";
 
     fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -101,7 +108,8 @@ fn create_private(path: &Path) -> std::io::Result<()> {
                 tracing::warn!(
                     path = %path.display(),
                     mode = format!("{:o}", mode & 0o777),
-                    "the database file is readable by other users; `chmod 600` it (and its -wal and -shm files)"
+                    "the database file is readable by other users; \
+                     `chmod 600` it (and its -wal and -shm files)"
                 );
             }
             Ok(())
@@ -128,7 +136,11 @@ pub struct ProcessLock {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another process holds it (its pid, when it wrote one).
-    #[error("{} is in use by another Kairos process{}", .database.display(), .pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    #[error(
+        "{} is in use by another Kairos process{}",
+        .database.display(),
+        .pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
     Busy { database: PathBuf, pid: Option<u32> },
     #[error("cannot lock {}: {source}", .path.display())]
     Io {
@@ -161,9 +173,19 @@ impl ProcessLock {
                 .and_then(|text| text.trim().parse().ok());
             return Err(LockError::Busy { database, pid });
         }
-        // Who holds it, for the message another process prints.
-        let _ = file.set_len(0);
-        let _ = std::io::Write::write_all(&mut &file, std::process::id().to_string().as_bytes());
+        // Who holds it, for the message another process prints; without it
+        // that message only lacks the pid, so a failure is worth a warning.
+        let pid = std::process::id().to_string();
+        if let Err(error) = file
+            .set_len(0)
+            .and_then(|()| std::io::Write::write_all(&mut &file, pid.as_bytes()))
+        {
+            tracing::warn!(
+                path = %path.display(),
+                %error,
+                "cannot write our pid into the lock file"
+            );
+        }
         Ok(Some(ProcessLock { _file: file, path }))
     }
 }
@@ -200,6 +222,11 @@ fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
     }
 }
 
-super::sql::sql_store!(SqliteStore, Sqlite, "sqlite");
-super::calendars::calendar_store!(SqliteStore, Sqlite, "");
-super::effects::effect_store!(SqliteStore, Sqlite, "");
+/// The store the shared SQL (`sql/`) implements the traits for.
+type Backend = SqliteStore;
+
+// The same module tree is compiled for PostgreSQL in postgres.rs: each copy
+// sees its own `Backend`, which is the point.
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/mod.rs"]
+mod sql;

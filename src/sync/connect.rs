@@ -65,7 +65,7 @@ async fn check_user(
 ) -> Result<(), ConnectError> {
     match service.store.user(organization_id, user_id).await {
         Ok(_) => Ok(()),
-        Err(StoreError::NotFound) => Err(ValidationError::new("user_id", "no such user").into()),
+        Err(StoreError::NotFound(_)) => Err(ValidationError::new("user_id", "no such user").into()),
         Err(e) => Err(e.into()),
     }
 }
@@ -326,7 +326,7 @@ pub async fn connection(
         .connection(organization_id, id)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound => ConnectError::NotFound("connection"),
+            StoreError::NotFound(what) => ConnectError::NotFound(what),
             other => other.into(),
         })
 }

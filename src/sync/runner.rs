@@ -265,8 +265,8 @@ async fn own_events(
         };
         let booking = match service.store.booking(&uid).await {
             Ok(stored) => stored.booking,
-            Err(crate::store::StoreError::NotFound) if recorded.is_none() => continue,
-            Err(crate::store::StoreError::NotFound) => {
+            Err(crate::store::StoreError::NotFound(_)) if recorded.is_none() => continue,
+            Err(crate::store::StoreError::NotFound(_)) => {
                 dropped.push(event.external_id.clone());
                 continue;
             }

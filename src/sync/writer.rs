@@ -240,7 +240,7 @@ pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncE
         let user = match store.user(&stored.organization_id, host).await {
             Ok(user) => user,
             // A host removed since has no calendar here any more.
-            Err(StoreError::NotFound) => continue,
+            Err(StoreError::NotFound(_)) => continue,
             Err(e) => return Err(store_error(e)),
         };
         let host_details = EventHost {

@@ -85,7 +85,7 @@ async fn storage_story(backend: Backend) {
     ));
     assert!(matches!(
         store.user(&other.id, &ana.id).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound("user"))
     ));
     let renamed = store
         .update_user(&org.id, &ana.id, &user("ana-s", "Europe/Berlin"))
@@ -144,7 +144,7 @@ async fn storage_story(backend: Backend) {
     );
     assert!(matches!(
         store.event_type(&other.id, &intro.id).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound("event type"))
     ));
 
     // Busy blocks are found by overlap.
@@ -383,7 +383,119 @@ async fn overlap_guard(backend: Backend) {
     }
 }
 
-on_both!(storage_story, overlap_guard);
+/// Every store error says what it is about: a missing row names its kind
+/// (and the HTTP answer and the use cases' error keep that name), and a
+/// refused reference names its field without a message to parse.
+async fn errors_name_their_subject(backend: Backend) {
+    use kairos::booking::BookingError;
+    use kairos::http::error::ApiError;
+    let Some(store) = fresh_store(backend).await else {
+        return;
+    };
+    let org = store.create_organization("Acme").await.expect("org");
+    let other = store.create_organization("Other").await.expect("org");
+    let stranger = store
+        .insert_user(&other.id, &user("stranger", "UTC"))
+        .await
+        .expect("stranger");
+    let nobody = "0190aaaa-0000-7000-8000-000000000000";
+    let missing: Vec<(&str, StoreError)> = vec![
+        ("user", store.user(&org.id, nobody).await.expect_err("user")),
+        (
+            "schedule",
+            store.schedule(&org.id, nobody).await.expect_err("schedule"),
+        ),
+        (
+            "event type",
+            store
+                .delete_event_type(&org.id, nobody)
+                .await
+                .expect_err("event type"),
+        ),
+        (
+            "busy block",
+            store
+                .delete_busy_block(&org.id, nobody)
+                .await
+                .expect_err("busy block"),
+        ),
+        (
+            "link",
+            store.revoke_link(&org.id, nobody).await.expect_err("link"),
+        ),
+        ("poll", store.poll(&org.id, nobody).await.expect_err("poll")),
+        (
+            "booking",
+            store.booking("nosuchbooking").await.expect_err("booking"),
+        ),
+        (
+            "connection",
+            store
+                .connection(&org.id, nobody)
+                .await
+                .expect_err("connection"),
+        ),
+        (
+            "effect",
+            store
+                .retry_effect(&org.id, nobody, Utc::now())
+                .await
+                .expect_err("effect"),
+        ),
+        (
+            "API key",
+            store
+                .revoke_api_key(Some(&org.id), nobody)
+                .await
+                .expect_err("key"),
+        ),
+    ];
+    for (what, error) in missing {
+        assert!(
+            matches!(error, StoreError::NotFound(named) if named == what),
+            "{what}: {error:?}"
+        );
+        let problem = ApiError::from(StoreError::NotFound(what));
+        assert_eq!(problem.status().as_u16(), 404);
+        assert_eq!(problem.detail(), format!("no such {what}"));
+        let problem = ApiError::from(BookingError::from(error));
+        assert_eq!(
+            problem.detail(),
+            format!("no such {what}"),
+            "through a use case"
+        );
+    }
+
+    // A reference to another organization's user is refused on its field.
+    let schedule: ScheduleInput = serde_json::from_value(json!({
+        "user_id": stranger.id, "name": "Hours", "timezone": "UTC"
+    }))
+    .expect("schedule");
+    let refused = store
+        .insert_schedule(&org.id, &schedule)
+        .await
+        .expect_err("another organization's user");
+    let StoreError::Refused { field, message } = &refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(field, "user_id");
+    assert_eq!(message, &format!("no such user {:?}", stranger.id));
+    let problem = ApiError::from(refused);
+    assert_eq!(problem.status().as_u16(), 422);
+    assert_eq!(problem.field(), Some("user_id"));
+    assert_eq!(problem.detail(), format!("no such user {:?}", stranger.id));
+    // A message of its own with ": " in it stays whole.
+    let problem = ApiError::from(StoreError::Refused {
+        field: "option".to_string(),
+        message: "everyone said: no".to_string(),
+    });
+    assert_eq!(
+        (problem.field(), problem.detail()),
+        (Some("option"), "everyone said: no")
+    );
+}
+
+on_both!(storage_story, overlap_guard, errors_name_their_subject);
 
 /// The decision that gives the booking to `host`.
 fn only(host: &str) -> Decision {

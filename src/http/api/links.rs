@@ -84,7 +84,7 @@ async fn open(state: &AppState, token: &str) -> Result<links::OpenLink, ApiError
     links::open(state.store.as_ref(), token, (state.clock)())
         .await
         .map_err(|e| match e {
-            crate::booking::BookingError::NotFound => ApiError::not_found("link"),
+            crate::booking::BookingError::NotFound(_) => ApiError::not_found("link"),
             other => other.into(),
         })
 }

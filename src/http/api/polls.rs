@@ -127,7 +127,7 @@ pub async fn finalize(
     )
     .await
     .map_err(|e| match e {
-        crate::booking::BookingError::NotFound => ApiError::not_found("poll"),
+        crate::booking::BookingError::NotFound(_) => ApiError::not_found("poll"),
         other => other.into(),
     })?;
     state.metrics.booking_created();
@@ -217,7 +217,7 @@ pub(crate) fn token_ok(token: &str) -> Result<(), ApiError> {
 
 pub(crate) fn participant_error(error: crate::booking::BookingError) -> ApiError {
     match error {
-        crate::booking::BookingError::NotFound => ApiError::not_found("poll"),
+        crate::booking::BookingError::NotFound(_) => ApiError::not_found("poll"),
         crate::booking::BookingError::Gone(what) => {
             ApiError::gone(format!("this is {what}; votes can no longer change"))
         }
