@@ -543,6 +543,10 @@ fn slots(path: &Path, explain: Option<&str>, timings: bool) -> ExitCode {
             }
         }
     }
+    // The process ends here: freeing a big scenario piece by piece would
+    // only make the user wait for what the OS reclaims at once.
+    std::mem::forget(query);
+    std::mem::forget(text);
     if timings {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         eprintln!(

@@ -86,27 +86,50 @@ fn utc_seconds(b: &[u8]) -> Option<Instant> {
             c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
         })
     };
-    let date = chrono::NaiveDate::from_ymd_opt(
-        i32::try_from(number(0..4)?).ok()?,
-        number(5..7)?,
-        number(8..10)?,
-    )?;
-    // chrono reads a leap second (`:60`) as the second before it; so do we.
+    let (year, month, day) = (i64::from(number(0..4)?), number(5..7)?, number(8..10)?);
     let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    if hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
-    let midnight = date.and_hms_opt(0, 0, 0)?;
-    Some(
-        Instant::from_naive_utc(midnight).plus_seconds(
-            i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59)),
-        ),
-    )
+    // chrono reads a leap second (`:60`) as the second before it; so do we.
+    let seconds = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59));
+    Some(Instant(
+        days_from_civil(year, month, day) * 86_400 + seconds,
+    ))
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`), without building chrono values.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
 
     /// The direct reading agrees with chrono's on every form it takes, and
     /// leaves every other form to chrono.
@@ -139,5 +162,18 @@ mod tests {
             parse_rfc3339("2026-03-02T15:00:00+01:00"),
             parse_rfc3339("2026-03-02T14:00:00Z")
         );
+        // Every 13th day and hour from 1600 to 2400, leap years included.
+        let mut at = chrono::NaiveDate::from_ymd_opt(1600, 1, 1)
+            .and_then(|d| d.and_hms_opt(7, 8, 9))
+            .expect("valid");
+        while at.year() < 2400 {
+            let text = at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            assert_eq!(
+                utc_seconds(text.as_bytes()),
+                Some(Instant(at.and_utc().timestamp())),
+                "{text}"
+            );
+            at += chrono::Duration::hours(13 * 24 + 13);
+        }
     }
 }
