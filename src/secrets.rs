@@ -92,23 +92,8 @@ impl KeyRing {
     /// Encrypts `plaintext` for `context` under the current key.
     pub fn seal(&self, plaintext: &str, context: &str) -> Result<String, SecretError> {
         let (id, cipher) = self.keys.first().ok_or(SecretError::Corrupt)?;
-        let mut nonce = [0u8; 12];
-        rand::rng().fill_bytes(&mut nonce);
-        let aad = format!("{VERSION}.{id}.{context}");
-        let sealed = cipher
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: plaintext.as_bytes(),
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| SecretError::Corrupt)?;
-        Ok(format!(
-            "{VERSION}.{id}.{}.{}",
-            B64.encode(nonce),
-            B64.encode(sealed)
-        ))
+        let sealed = encrypt(cipher, plaintext, &format!("{VERSION}.{id}.{context}"))?;
+        Ok(format!("{VERSION}.{id}.{sealed}"))
     }
 
     /// Decrypts a value sealed for `context` under any configured key.
@@ -128,23 +113,7 @@ impl KeyRing {
             .iter()
             .find(|(known, _)| known == id)
             .ok_or_else(|| SecretError::UnknownKey(id.to_string()))?;
-        let nonce: [u8; 12] = B64
-            .decode(nonce)
-            .ok()
-            .and_then(|n| n.try_into().ok())
-            .ok_or(SecretError::Corrupt)?;
-        let body = B64.decode(body).map_err(|_| SecretError::Corrupt)?;
-        let aad = format!("{VERSION}.{id}.{context}");
-        let plain = cipher
-            .decrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: &body,
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| SecretError::Corrupt)?;
-        String::from_utf8(plain).map_err(|_| SecretError::Corrupt)
+        decrypt(cipher, nonce, body, &format!("{VERSION}.{id}.{context}"))
     }
 
     /// Was `sealed` made under an older key (re-seal it with `seal`)?
@@ -168,23 +137,8 @@ pub fn seal_for_client(
     context: &str,
 ) -> Result<String, SecretError> {
     let cipher = client_cipher(secret)?;
-    let mut nonce = [0u8; 12];
-    rand::rng().fill_bytes(&mut nonce);
-    let aad = format!("{CLIENT_VERSION}.{context}");
-    let sealed = cipher
-        .encrypt(
-            &Nonce::from(nonce),
-            Payload {
-                msg: plaintext.as_bytes(),
-                aad: aad.as_bytes(),
-            },
-        )
-        .map_err(|_| SecretError::Corrupt)?;
-    Ok(format!(
-        "{CLIENT_VERSION}.{}.{}",
-        B64.encode(nonce),
-        B64.encode(sealed)
-    ))
+    let sealed = encrypt(&cipher, plaintext, &format!("{CLIENT_VERSION}.{context}"))?;
+    Ok(format!("{CLIENT_VERSION}.{sealed}"))
 }
 
 /// Opens a value of [`seal_for_client`] with the client's secret.
@@ -195,14 +149,40 @@ pub fn open_for_client(secret: &str, sealed: &str, context: &str) -> Result<Stri
     else {
         return Err(SecretError::Corrupt);
     };
+    decrypt(
+        &client_cipher(secret)?,
+        nonce,
+        body,
+        &format!("{CLIENT_VERSION}.{context}"),
+    )
+}
+
+/// `nonce.body` (both base64) of `plaintext` sealed with a fresh nonce, the
+/// associated data `aad` binding it to its use.
+fn encrypt(cipher: &Aes256Gcm, plaintext: &str, aad: &str) -> Result<String, SecretError> {
+    let mut nonce = [0u8; 12];
+    rand::rng().fill_bytes(&mut nonce);
+    let sealed = cipher
+        .encrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: plaintext.as_bytes(),
+                aad: aad.as_bytes(),
+            },
+        )
+        .map_err(|_| SecretError::Corrupt)?;
+    Ok(format!("{}.{}", B64.encode(nonce), B64.encode(sealed)))
+}
+
+/// The plaintext of [`encrypt`]'s parts, if `aad` is the one it was sealed with.
+fn decrypt(cipher: &Aes256Gcm, nonce: &str, body: &str, aad: &str) -> Result<String, SecretError> {
     let nonce: [u8; 12] = B64
         .decode(nonce)
         .ok()
         .and_then(|n| n.try_into().ok())
         .ok_or(SecretError::Corrupt)?;
     let body = B64.decode(body).map_err(|_| SecretError::Corrupt)?;
-    let aad = format!("{CLIENT_VERSION}.{context}");
-    let plain = client_cipher(secret)?
+    let plain = cipher
         .decrypt(
             &Nonce::from(nonce),
             Payload {
