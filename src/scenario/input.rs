@@ -48,6 +48,18 @@ struct RawScenario<'a> {
     hosts: Vec<RawHost<'a>>,
 }
 
+/// The scenario with each host still JSON text, so hosts (nearly all of a big
+/// document) can be read on two threads.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShell<'a> {
+    now: String,
+    range: RawRange,
+    event_type: RawEventType,
+    #[serde(borrow)]
+    hosts: Vec<&'a serde_json::value::RawValue>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRange {
@@ -154,11 +166,42 @@ pub fn parse_scenario(text: &str) -> Result<Query, ScenarioError> {
     }
     // The fast path reads without tracking where it is; only a document that
     // fails is read again, by the slower reader that names the field.
-    let raw: RawScenario = match serde_json::from_str(text) {
-        Ok(raw) => raw,
-        Err(_) => return Err(located_error(text)),
+    let shell: RawShell = serde_json::from_str(text).map_err(|_| located_error(text))?;
+    let hosts = in_two(&shell.hosts, |_, host| serde_json::from_str(host.get()))
+        .into_iter()
+        .collect::<Result<Vec<RawHost>, _>>()
+        .map_err(|_| located_error(text))?;
+    build(RawScenario {
+        now: shell.now,
+        range: shell.range,
+        event_type: shell.event_type,
+        hosts,
+    })
+}
+
+/// `work` over `items`, in order; on two threads when there are enough items
+/// to be worth one (big teams: thousands of busy entries and events).
+fn in_two<T: Sync, R: Send>(items: &[T], work: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+    const PARALLEL_FROM: usize = 8;
+    if items.len() < PARALLEL_FROM {
+        return items.iter().enumerate().map(|(i, t)| work(i, t)).collect();
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    let offset = first.len();
+    let run = |part: &[T], offset: usize| -> Vec<R> {
+        part.iter()
+            .enumerate()
+            .map(|(i, t)| work(offset + i, t))
+            .collect()
     };
-    build(raw)
+    let (mut done, rest) = std::thread::scope(|scope| {
+        let rest = scope.spawn(|| run(second, offset));
+        (run(first, 0), rest.join())
+    });
+    // A panic cannot happen here (the readers return errors), but if one
+    // did, the answer would still be whole: redo that half on this thread.
+    done.extend(rest.unwrap_or_else(|_| run(second, offset)));
+    done
 }
 
 /// The error of a document that does not deserialize, with the path of the
@@ -278,37 +321,10 @@ fn build(raw: RawScenario) -> Result<Query, ScenarioError> {
     })
 }
 
-/// Reads the hosts; a big team's (thousands of calendar events to parse) on
-/// two threads, each taking every other host, so the first error in host
-/// order is still the one reported.
+/// Reads the hosts (on two threads for a big team); the first error in
+/// host order is the one reported.
 fn hosts(raw: &[RawHost], ids: &HashSet<&str>) -> Result<Vec<Host>, ScenarioError> {
-    const PARALLEL_FROM: usize = 8;
-    if raw.len() < PARALLEL_FROM {
-        return raw
-            .iter()
-            .enumerate()
-            .map(|(i, h)| host(i, h, ids))
-            .collect();
-    }
-    let read = |parity: usize| -> Vec<(usize, Result<Host, ScenarioError>)> {
-        raw.iter()
-            .enumerate()
-            .skip(parity)
-            .step_by(2)
-            .map(|(i, h)| (i, host(i, h, ids)))
-            .collect()
-    };
-    let (even, odd) = std::thread::scope(|scope| {
-        let odd = scope.spawn(|| read(1));
-        (read(0), odd.join())
-    });
-    let odd = odd.map_err(|_| ScenarioError {
-        field: "hosts".to_string(),
-        message: "reading the hosts failed".to_string(),
-    })?;
-    let mut all: Vec<(usize, Result<Host, ScenarioError>)> = even.into_iter().chain(odd).collect();
-    all.sort_unstable_by_key(|(i, _)| *i);
-    all.into_iter().map(|(_, host)| host).collect()
+    in_two(raw, |i, h| host(i, h, ids)).into_iter().collect()
 }
 
 fn event_type(raw: &RawEventType, hosts: &[RawHost]) -> Result<EventType, ScenarioError> {
