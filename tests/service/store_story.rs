@@ -24,6 +24,7 @@ fn invitee() -> Invitee {
 fn new_booking(org: &str, event_type: &str, host: &str, start: &str, minutes: i64) -> NewBooking {
     let start = at(start);
     NewBooking {
+        uid: new_booking_uid(),
         organization_id: org.to_string(),
         event_type_id: event_type.to_string(),
         candidate_hosts: vec![host.to_string()],
@@ -48,6 +49,7 @@ fn new_booking(org: &str, event_type: &str, host: &str, start: &str, minutes: i6
         finalizes_poll: None,
         attendees: Vec::new(),
         actor: "invitee".to_string(),
+        effects: Vec::new(),
     }
 }
 
@@ -275,6 +277,7 @@ async fn storage_story(backend: Backend) {
         actor: "invitee".into(),
         note: None,
         cancel_reason: Some("sick".into()),
+        effects: Vec::new(),
     };
     let cancelled = store
         .change_status(&new.uid, &[BookingStatus::Accepted], &update)
