@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+/// How long an effect of a kind this process does not know waits.
+const UNKNOWN_KIND_WAIT: Duration = Duration::from_secs(300);
 
 type Running<'a> = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send + 'a>>;
 type Handler = for<'a> fn(&'a str, &'a JobContext<'a>) -> Running<'a>;
@@ -45,11 +49,13 @@ impl Registry {
         let effect = ctx.effect;
         match self.handlers.get(effect.kind.as_str()) {
             Some(handler) => handler(&effect.payload, ctx).await,
-            // Another process (a newer version) may know it: not ours to drop.
-            None => Err(JobError::GiveUp(format!(
-                "no handler for effects of kind {:?}",
-                effect.kind
-            ))),
+            // A newer version (another process, or this one after an
+            // upgrade) may know it: not ours to drop. Retried, failed in the
+            // end like any effect that keeps failing.
+            None => Err(JobError::Retry {
+                reason: format!("no handler for effects of kind {:?}", effect.kind),
+                after: Some(UNKNOWN_KIND_WAIT),
+            }),
         }
     }
 }

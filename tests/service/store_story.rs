@@ -7,11 +7,11 @@ use kairos::domain::*;
 use kairos::store::*;
 use serde_json::json;
 
-fn at(text: &str) -> DateTime<Utc> {
+pub(crate) fn at(text: &str) -> DateTime<Utc> {
     text.parse().expect("instant")
 }
 
-fn user(slug: &str, tz: &str) -> UserInput {
+pub(crate) fn user(slug: &str, tz: &str) -> UserInput {
     serde_json::from_value(json!({ "slug": slug, "name": slug, "email": format!("{slug}@example.com"), "timezone": tz }))
         .expect("user")
 }
@@ -21,7 +21,13 @@ fn invitee() -> Invitee {
         .expect("invitee")
 }
 
-fn new_booking(org: &str, event_type: &str, host: &str, start: &str, minutes: i64) -> NewBooking {
+pub(crate) fn new_booking(
+    org: &str,
+    event_type: &str,
+    host: &str,
+    start: &str,
+    minutes: i64,
+) -> NewBooking {
     let start = at(start);
     NewBooking {
         uid: new_booking_uid(),
