@@ -53,3 +53,46 @@ impl From<SyncError> for JobError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn sync_errors_say_whether_to_retry() {
+        let wait = Some(Duration::from_secs(90));
+        assert_eq!(
+            JobError::from(SyncError::RateLimited { retry_after: wait }),
+            JobError::Retry {
+                reason: "rate limited by the provider".to_string(),
+                after: wait
+            }
+        );
+        assert!(matches!(
+            JobError::from(SyncError::Temporary("timeout".to_string())),
+            JobError::Retry { after: None, .. }
+        ));
+        assert!(matches!(
+            JobError::from(SyncError::Unauthorized("invalid_grant".to_string())),
+            JobError::NeedsReconnect(_)
+        ));
+        assert!(matches!(
+            JobError::from(SyncError::Permanent("400".to_string())),
+            JobError::GiveUp(_)
+        ));
+    }
+
+    #[test]
+    fn a_write_is_about_its_booking_and_merges() {
+        let effect = CalendarWrite::of("bk1").effect();
+        assert_eq!(effect.kind, "calendar_write");
+        assert_eq!(effect.subject, Some(Subject::Booking("bk1".to_string())));
+        assert_eq!(effect.merge, Merge::LatestState);
+        assert_eq!(
+            effect.payload, r#"{"booking":"bk1"}"#,
+            "the migration writes this shape"
+        );
+        assert_eq!(effect.dedupe_key, None);
+    }
+}

@@ -204,3 +204,46 @@ async fn carry_out(ctx: &Context, registry: &Registry, effect: ClaimedEffect) ->
         outcome,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> chrono::DateTime<Utc> {
+        text.parse().expect("instant")
+    }
+
+    #[test]
+    fn retries_wait_at_least_as_long_as_asked_and_stop_at_the_last_attempt() {
+        let now = at("2026-06-01T00:00:00Z");
+        let asked = JobError::Retry {
+            reason: "busy".to_string(),
+            after: Some(Duration::from_secs(7200)),
+        };
+        match outcome(Err(asked.clone()), 1, now) {
+            EffectOutcome::Retry { at, error } => {
+                assert!(at >= now + Span::hours(2));
+                assert_eq!(error, "busy");
+            }
+            other => panic!("{other:?}"),
+        }
+        match outcome(Err(JobError::retry("busy")), 1, now) {
+            EffectOutcome::Retry { at, .. } => assert!(at > now && at < now + Span::hours(2)),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            outcome(Err(asked), MAX_ATTEMPTS, now),
+            EffectOutcome::Failed { .. }
+        ));
+        for final_error in [
+            JobError::GiveUp("refused".to_string()),
+            JobError::NeedsReconnect("refused".to_string()),
+        ] {
+            assert!(matches!(
+                outcome(Err(final_error), 1, now),
+                EffectOutcome::Failed { error } if error == "refused"
+            ));
+        }
+        assert!(matches!(outcome(Ok(()), 1, now), EffectOutcome::Done));
+    }
+}
