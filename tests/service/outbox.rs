@@ -119,6 +119,14 @@ async fn events_run_each_once(backend: Backend) {
         .enqueue_effects(&org, &[charge().effect()])
         .await
         .expect("enqueue");
+    // A subject of another organization is no subject of this one.
+    let other = app.store.create_organization("Other").await.expect("org");
+    assert!(matches!(
+        app.store
+            .enqueue_effects(&other.id, &[about("foreign").effect()])
+            .await,
+        Err(kairos::store::StoreError::NotFound("booking"))
+    ));
 
     let registry = standard().register::<Noted>();
     let ran = drain_with(&app.sync, &registry).await.expect("drain");

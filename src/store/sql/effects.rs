@@ -50,14 +50,16 @@ impl EffectRow {
     }
 }
 
-/// The row id of an effect's subject.
-async fn subject_id(conn: &mut Conn, subject: &Subject) -> Result<String> {
+/// The row id of an effect's subject, which must be the organization's.
+async fn subject_id(conn: &mut Conn, organization_id: &str, subject: &Subject) -> Result<String> {
     match subject {
         Subject::Booking(uid) => {
-            let row: Option<(String,)> = sqlx::query_as("SELECT id FROM bookings WHERE uid = $1")
-                .bind(uid)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let row: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM bookings WHERE uid = $1 AND organization_id = $2")
+                    .bind(uid)
+                    .bind(organization_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
             Ok(row.ok_or(StoreError::NotFound("booking"))?.0)
         }
     }
@@ -75,7 +77,7 @@ pub(super) async fn enqueue(
     at: DateTime<Utc>,
 ) -> Result<()> {
     let booking_id = match &effect.subject {
-        Some(subject) => Some(subject_id(conn, subject).await?),
+        Some(subject) => Some(subject_id(conn, organization_id, subject).await?),
         None => None,
     };
     let merge = match (&booking_id, effect.merge) {
