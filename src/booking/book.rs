@@ -3,7 +3,8 @@
 use super::availability::{AvailabilityInputs, to_utc};
 use super::{BookingError, StoreRef};
 use crate::domain::{
-    Booking, BookingRequest, BookingStatus, Kind, ValidationError, hash_secret, random_token,
+    Booking, BookingRequest, BookingStatus, Kind, ValidationError, hash_secret, new_booking_uid,
+    random_token,
 };
 use crate::engine::assignment;
 use crate::engine::{self, Instant, Interval};
@@ -418,7 +419,10 @@ pub(crate) fn new_booking(
     let event_type = &inputs.event_type;
     let end = start.plus_minutes(i64::from(event_type.input.duration_minutes));
     let range = Interval::new(start, start.plus_seconds(1));
+    let uid = new_booking_uid();
     NewBooking {
+        effects: super::effects::booked(&uid, replaces.as_deref()),
+        uid,
         organization_id: inputs.owner.organization_id.clone(),
         event_type_id: event_type.id.clone(),
         candidate_hosts: inputs.host_ids(),

@@ -101,6 +101,7 @@ pub async fn cancel(
         actor: "invitee".to_string(),
         note: None,
         cancel_reason: reason,
+        effects: super::effects::status_changed(uid),
     };
     store
         .change_status(
@@ -236,6 +237,7 @@ pub async fn change_status(
             None
         },
         note,
+        effects: super::effects::status_changed(uid),
     };
     store
         .change_status(uid, from, &update)

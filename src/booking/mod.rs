@@ -4,6 +4,7 @@
 
 mod availability;
 mod book;
+mod effects;
 mod error;
 pub mod fairness;
 mod ical_cache;

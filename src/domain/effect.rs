@@ -1,32 +1,11 @@
-//! Effects: what must happen after a booking commits (a calendar write now;
-//! emails, CRM logs and webhooks later), kept in a durable queue.
+//! Effects: what must happen after a change commits (a calendar write now;
+//! emails, CRM logs and webhooks later), kept in a durable outbox. The jobs
+//! themselves and their handlers live in `crate::effects`; these are the
+//! rows the store keeps.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EffectKind {
-    /// Make each host's destination calendar match the booking: create, move
-    /// or remove its event.
-    CalendarWrite,
-}
-
-impl EffectKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EffectKind::CalendarWrite => "calendar_write",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<EffectKind> {
-        match text {
-            "calendar_write" => Some(EffectKind::CalendarWrite),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -60,9 +39,10 @@ impl EffectStatus {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Effect {
     pub id: String,
-    pub kind: EffectKind,
-    /// The booking it follows (its uid).
-    pub booking_uid: String,
+    /// The job's kind (`calendar_write`, …): one of the registered handlers.
+    pub kind: String,
+    /// The booking it follows (its uid), if it follows one.
+    pub booking_uid: Option<String>,
     pub status: EffectStatus,
     pub attempts: u32,
     /// When it runs next (pending) or last ran.
@@ -70,4 +50,48 @@ pub struct Effect {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How a new effect meets one of its kind already waiting for the same subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merge {
+    /// One waiting effect per subject and kind: a newer one takes its place
+    /// (payload, due time), never two run at once, and a retry gives way to
+    /// a newer waiting one. For jobs that make the outside world match the
+    /// subject as it is when they run (a calendar write). Without a subject
+    /// this is [`Merge::Never`].
+    LatestState,
+    /// Every effect runs on its own: events ("confirmed", then "cancelled"),
+    /// where each must be seen.
+    Never,
+}
+
+impl Merge {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Merge::LatestState => "latest_state",
+            Merge::Never => "never",
+        }
+    }
+}
+
+/// What an effect is about, for merging and listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A booking, by uid.
+    Booking(String),
+}
+
+/// An effect to queue, as a change's use case decides it; written in the
+/// change's own transaction.
+#[derive(Debug, Clone)]
+pub struct NewEffect {
+    pub kind: &'static str,
+    /// The job as JSON.
+    pub payload: String,
+    pub subject: Option<Subject>,
+    /// Queued at most once per key, ever: a second effect with the same key
+    /// is dropped (what must happen exactly once: a charge, a deal).
+    pub dedupe_key: Option<String>,
+    pub merge: Merge,
 }

@@ -97,6 +97,11 @@ impl Recurrence {
     /// Parses an `RRULE` value (`FREQ=WEEKLY;BYDAY=MO,WE`) for an event whose
     /// first occurrence starts at local `dtstart`.
     pub fn parse(value: &str, dtstart: NaiveDateTime) -> Result<Self, String> {
+        // RFC 5545 rule parts are ASCII, and the `rrule` crate slices its
+        // input by byte (it panics inside a multi-byte character).
+        if !value.is_ascii() {
+            return Err(format!("RRULE {value:?} holds characters outside ASCII"));
+        }
         let mut until = None;
         let mut count = None;
         let mut rest: Vec<&str> = Vec::new();
@@ -551,6 +556,12 @@ mod tests {
     fn rejects_broken_rules() {
         let start = dt("20250106T093000");
         assert!(Recurrence::parse("BYDAY=MO", start).is_err());
+        // Found by the fuzzer: the rrule crate panicked inside `Ï`.
+        assert!(
+            Recurrence::parse("FREQ=MONTHLY;BYDAY=MÏ,TU;BYSETPOS=-1", start)
+                .expect_err("non-ASCII")
+                .contains("outside ASCII")
+        );
         assert!(Recurrence::parse("FREQ=SOMETIMES", start).is_err());
         assert!(Recurrence::parse("FREQ=DAILY;COUNT=2;UNTIL=20250101", start).is_err());
         assert!(Recurrence::parse("FREQ=DAILY;UNTIL=soon", start).is_err());

@@ -1,16 +1,20 @@
-//! The interface of the durable effects queue: rows written in a booking's
-//! transaction, taken by workers under a lease, retried with backoff,
+//! The interface of the durable outbox: rows written in a change's
+//! transaction (or on their own, [`EffectStore::enqueue_effects`]), taken by workers under a lease, retried with backoff,
 //! visible through the API. Implemented for both databases in `sql/effects.rs`.
 
 use super::{ClaimedEffect, EffectFilter, EffectOutcome, Result};
-use crate::domain::Effect;
+use crate::domain::{Effect, NewEffect};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 #[async_trait]
 pub trait EffectStore: Send + Sync {
+    /// Queues effects outside any other change (those a booking change causes
+    /// travel with it, in its transaction), all or none.
+    async fn enqueue_effects(&self, organization_id: &str, effects: &[NewEffect]) -> Result<()>;
     /// Takes up to `limit` due effects, leased until `lease_until`. An effect
-    /// is not taken while another of the same booking and kind is running.
+    /// merged by subject (`Merge::LatestState`) is not taken while another of the
+    /// same subject and kind is running.
     async fn claim_effects(
         &self,
         now: DateTime<Utc>,

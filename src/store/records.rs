@@ -109,6 +109,8 @@ pub struct Decision {
 /// A booking to insert.
 #[derive(Debug, Clone)]
 pub struct NewBooking {
+    /// The booking's public id, chosen by the use case (its effects name it).
+    pub uid: String,
     pub organization_id: String,
     pub event_type_id: String,
     /// Hosts the decision may choose from; their bookings and busy time are loaded.
@@ -143,6 +145,8 @@ pub struct NewBooking {
     /// Everyone else attending (a finalized poll's participants).
     pub attendees: Vec<crate::domain::Attendee>,
     pub actor: String,
+    /// What the booking causes (calendar writes…), queued in its transaction.
+    pub effects: Vec<crate::domain::NewEffect>,
 }
 
 /// The booking an idempotency key made, with what a replay needs.
@@ -188,6 +192,8 @@ pub struct StatusUpdate {
     pub note: Option<String>,
     /// Set for cancellations.
     pub cancel_reason: Option<String>,
+    /// What the change causes, queued in its transaction.
+    pub effects: Vec<crate::domain::NewEffect>,
 }
 
 /// A calendar as a provider lists it.
@@ -305,10 +311,12 @@ pub struct OAuthState {
 #[derive(Debug, Clone)]
 pub struct ClaimedEffect {
     pub id: String,
-    pub kind: crate::domain::EffectKind,
+    pub kind: String,
+    /// The job as JSON.
+    pub payload: String,
     pub organization_id: String,
-    pub booking_id: String,
-    pub booking_uid: String,
+    /// The booking it follows (uid), if any.
+    pub booking_uid: Option<String>,
     /// Attempts so far, this one included.
     pub attempts: u32,
 }

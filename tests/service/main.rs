@@ -19,6 +19,7 @@ mod microsoft_sync;
 mod multi_process;
 mod openapi_conformance;
 mod operations;
+mod outbox;
 mod polls;
 mod radicale;
 mod refusals;

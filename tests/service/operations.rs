@@ -362,7 +362,7 @@ async fn shutdown_gives_back_work_in_flight(backend: Backend) {
         .await
         .expect("claim");
     assert_eq!(again.len(), 1, "the write is due again at once");
-    assert_eq!(again[0].booking_uid, uid);
+    assert_eq!(again[0].booking_uid.as_deref(), Some(uid.as_str()));
     assert_eq!(
         again[0].attempts, 1,
         "the interrupted attempt is not counted"

@@ -5,7 +5,7 @@
 use crate::helpers::{App, Backend};
 use crate::on_both;
 use axum::http::{Method, StatusCode};
-use kairos::domain::{BookingStatus, Invitee, Utm, hash_secret};
+use kairos::domain::{BookingStatus, Invitee, Utm, hash_secret, new_booking_uid};
 use kairos::store::{Decision, NewBooking};
 use serde_json::{Value, json};
 
@@ -147,6 +147,7 @@ async fn insert_bookings(
                 .parse()
                 .expect("instant");
             let new = NewBooking {
+                uid: new_booking_uid(),
                 organization_id: organization.to_string(),
                 event_type_id: event_type.to_string(),
                 candidate_hosts: vec![user.clone()],
@@ -171,6 +172,7 @@ async fn insert_bookings(
                 finalizes_poll: None,
                 attendees: Vec::new(),
                 actor: "fixture".to_string(),
+                effects: Vec::new(),
             };
             let decision = Decision {
                 hosts: vec![user.clone()],

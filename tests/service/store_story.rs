@@ -7,11 +7,11 @@ use kairos::domain::*;
 use kairos::store::*;
 use serde_json::json;
 
-fn at(text: &str) -> DateTime<Utc> {
+pub(crate) fn at(text: &str) -> DateTime<Utc> {
     text.parse().expect("instant")
 }
 
-fn user(slug: &str, tz: &str) -> UserInput {
+pub(crate) fn user(slug: &str, tz: &str) -> UserInput {
     serde_json::from_value(json!({ "slug": slug, "name": slug, "email": format!("{slug}@example.com"), "timezone": tz }))
         .expect("user")
 }
@@ -21,9 +21,16 @@ fn invitee() -> Invitee {
         .expect("invitee")
 }
 
-fn new_booking(org: &str, event_type: &str, host: &str, start: &str, minutes: i64) -> NewBooking {
+pub(crate) fn new_booking(
+    org: &str,
+    event_type: &str,
+    host: &str,
+    start: &str,
+    minutes: i64,
+) -> NewBooking {
     let start = at(start);
     NewBooking {
+        uid: new_booking_uid(),
         organization_id: org.to_string(),
         event_type_id: event_type.to_string(),
         candidate_hosts: vec![host.to_string()],
@@ -48,6 +55,7 @@ fn new_booking(org: &str, event_type: &str, host: &str, start: &str, minutes: i6
         finalizes_poll: None,
         attendees: Vec::new(),
         actor: "invitee".to_string(),
+        effects: Vec::new(),
     }
 }
 
@@ -275,6 +283,7 @@ async fn storage_story(backend: Backend) {
         actor: "invitee".into(),
         note: None,
         cancel_reason: Some("sick".into()),
+        effects: Vec::new(),
     };
     let cancelled = store
         .change_status(&new.uid, &[BookingStatus::Accepted], &update)

@@ -46,7 +46,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// alert can fire on `needs_reconnect` or `failed` instead of anyone
 /// finding out from a double booking.
 async fn sync_gauges(state: &AppState) -> String {
-    use crate::domain::{ConnectionStatus, EffectKind, EffectStatus};
+    use crate::domain::{ConnectionStatus, EffectStatus};
     use std::fmt::Write;
     let mut out = String::new();
     let connections = state.store.connection_counts().await;
@@ -80,7 +80,7 @@ async fn sync_gauges(state: &AppState) -> String {
         "# HELP kairos_effects Effects (calendar writes…) by kind and status."
     );
     let _ = writeln!(out, "# TYPE kairos_effects gauge");
-    for kind in [EffectKind::CalendarWrite] {
+    for kind in crate::effects::registry().kinds() {
         for status in [
             EffectStatus::Pending,
             EffectStatus::Done,
@@ -88,12 +88,11 @@ async fn sync_gauges(state: &AppState) -> String {
         ] {
             let count = effects
                 .iter()
-                .find(|(k, s, _)| k == kind.as_str() && s == status.as_str())
+                .find(|(k, s, _)| k == kind && s == status.as_str())
                 .map_or(0, |(_, _, n)| *n);
             let _ = writeln!(
                 out,
-                "kairos_effects{{kind=\"{}\",status=\"{}\"}} {count}",
-                kind.as_str(),
+                "kairos_effects{{kind=\"{kind}\",status=\"{}\"}} {count}",
                 status.as_str()
             );
         }

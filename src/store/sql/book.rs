@@ -1,18 +1,18 @@
 //! The booking transaction, composed of the aggregates' steps: it opens with
 //! the backend's write discipline (SQLite `BEGIN IMMEDIATE`; PostgreSQL
 //! advisory locks on the candidate hosts), takes a fresh snapshot, asks the
-//! use case's decision, inserts, queues the calendar writes and commits.
+//! use case's decision, inserts, queues the effects the use case named and commits.
 //! Returning early drops the transaction, which rolls it back.
 
 use super::Dialect as _;
 use super::{Backend, Result, bookings, effects, links, now, polls, snapshot};
-use crate::domain::{Booking, EffectKind, new_booking_uid, new_id};
+use crate::domain::{Booking, new_id};
 use crate::store::{Decide, Decision, NewBooking, group_slot_key};
 
 pub(super) async fn book(store: &Backend, new: &NewBooking, decide: Decide<'_>) -> Result<Booking> {
     let mut tx = store.begin_write(&new.candidate_hosts).await?;
     let id = new_id();
-    let uid = new_booking_uid();
+    let uid = new.uid.clone();
     let at = now();
     let replaced = match &new.replaces {
         Some(old_uid) => {
@@ -62,13 +62,8 @@ pub(super) async fn book(store: &Backend, new: &NewBooking, decide: Decide<'_>) 
         bookings::link_successor(&mut tx, old_id, &uid).await?;
     }
     bookings::write_history(&mut tx, &id, None, new.status, &new.actor, None).await?;
-    // The new booking's effect moves the replaced booking's events; the
-    // replaced booking's own effect removes any its successor did not take.
-    let organization = &new.organization_id;
-    let write = EffectKind::CalendarWrite;
-    effects::enqueue(&mut tx, organization, &id, write, at).await?;
-    if let Some(old_id) = &replaced {
-        effects::enqueue(&mut tx, organization, old_id, write, at).await?;
+    for effect in &new.effects {
+        effects::enqueue(&mut tx, &new.organization_id, effect, at).await?;
     }
     tx.commit().await?;
     // Everything the row holds is at hand: no need to read it back.

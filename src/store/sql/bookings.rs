@@ -391,7 +391,7 @@ fn overlap(error: sqlx::Error) -> StoreError {
 }
 
 /// Moves a booking from one of `from` to `change.to`, recording who did it
-/// and queueing its calendar write; inside a write transaction (SQLite:
+/// and queueing the effects the change causes; inside a write transaction (SQLite:
 /// `BEGIN IMMEDIATE`, so a concurrent writer makes us wait rather than fail).
 pub(super) async fn change_status(
     conn: &mut Conn,
@@ -436,7 +436,9 @@ pub(super) async fn change_status(
         .map_err(overlap)?;
     let note = change.note.as_deref();
     write_history(conn, &id, Some(current), change.to, &change.actor, note).await?;
-    let write = crate::domain::EffectKind::CalendarWrite;
-    super::effects::enqueue(conn, &organization_id, &id, write, now()).await?;
+    let at = now();
+    for effect in &change.effects {
+        super::effects::enqueue(conn, &organization_id, effect, at).await?;
+    }
     Ok(())
 }

@@ -1,11 +1,12 @@
-//! The durable effects queue: rows written in a booking's transaction
-//! ([`enqueue`]), taken by workers under a lease, retried with backoff,
-//! visible through the API. On PostgreSQL several workers share it
-//! (`SKIP_LOCKED`).
+//! The durable outbox: rows written in a change's transaction ([`enqueue`]),
+//! taken by workers under a lease, retried with backoff, visible through the
+//! API. On PostgreSQL several workers share it (`SKIP_LOCKED`). The store
+//! keeps jobs as kind + JSON payload and never looks inside: which effects a
+//! change causes is its use case's decision, how one runs its handler's.
 
 use super::Dialect as _;
 use super::{Backend, Conn, Db, Result, SKIP_LOCKED, StoreError, sql};
-use crate::domain::{Effect, EffectKind, EffectStatus, new_id};
+use crate::domain::{Effect, EffectStatus, Merge, NewEffect, Subject, new_id};
 use crate::store::{ClaimedEffect, EffectFilter, EffectOutcome, EffectStore};
 use chrono::{DateTime, Utc};
 
@@ -13,7 +14,7 @@ use chrono::{DateTime, Utc};
 struct EffectRow {
     id: String,
     kind: String,
-    booking_uid: String,
+    booking_uid: Option<String>,
     status: String,
     attempts: i64,
     run_at: DateTime<Utc>,
@@ -25,16 +26,19 @@ struct EffectRow {
 const EFFECT_COLUMNS: &str = "e.id, e.kind, b.uid AS booking_uid, e.status, \
      CAST(e.attempts AS BIGINT) AS attempts, e.run_at, e.last_error, e.created_at, e.updated_at";
 
-fn kind(text: &str) -> Result<EffectKind> {
-    EffectKind::parse(text).ok_or_else(|| StoreError::Corrupt(format!("effects.kind {text:?}")))
-}
+/// Effects with their booking's uid (none for effects without a subject).
+const EFFECTS_WITH_UID: &str = "effects e LEFT JOIN bookings b ON b.id = e.booking_id";
+
+/// The calendar-write kind (`effects::CalendarWrite::KIND`): reconnecting a
+/// calendar requeues its writes, a decision about that kind alone.
+const CALENDAR_WRITE: &str = "calendar_write";
 
 impl EffectRow {
     fn into_effect(self) -> Result<Effect> {
         Ok(Effect {
-            kind: kind(&self.kind)?,
             status: EffectStatus::parse(&self.status)
                 .ok_or_else(|| StoreError::Corrupt(format!("effects.status {:?}", self.status)))?,
+            kind: self.kind,
             id: self.id,
             booking_uid: self.booking_uid,
             attempts: u32::try_from(self.attempts).unwrap_or(u32::MAX),
@@ -46,38 +50,72 @@ impl EffectRow {
     }
 }
 
-/// Queues `kind` for a booking inside its transaction. One waiting effect
-/// per booking and kind is enough, because the worker makes the outside
-/// world match the booking as it is when the effect runs.
+/// The row id of an effect's subject, which must be the organization's.
+async fn subject_id(conn: &mut Conn, organization_id: &str, subject: &Subject) -> Result<String> {
+    match subject {
+        Subject::Booking(uid) => {
+            let row: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM bookings WHERE uid = $1 AND organization_id = $2")
+                    .bind(uid)
+                    .bind(organization_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            Ok(row.ok_or(StoreError::NotFound("booking"))?.0)
+        }
+    }
+}
+
+/// Queues an effect inside a change's transaction. With
+/// [`Merge::LatestState`], a waiting effect of the same subject and kind
+/// (not running) takes the new payload and due time instead: the worker
+/// makes the outside world match the subject as it is when the effect runs,
+/// so one is enough. An effect whose dedupe key was queued before is dropped.
 pub(super) async fn enqueue(
     conn: &mut Conn,
     organization_id: &str,
-    booking_id: &str,
-    kind: EffectKind,
+    effect: &NewEffect,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let merged = sqlx::query(
-        "UPDATE effects SET run_at = $1, updated_at = $1 WHERE booking_id = $2 AND kind = $3 \
-         AND status = 'pending' AND (lease_until IS NULL OR lease_until < $1)",
-    )
-    .bind(at)
-    .bind(booking_id)
-    .bind(kind.as_str())
-    .execute(&mut *conn)
-    .await?;
-    if merged.rows_affected() == 0 {
-        sqlx::query(
-            "INSERT INTO effects (id, organization_id, kind, booking_id, status, attempts, \
-             run_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)",
+    let booking_id = match &effect.subject {
+        Some(subject) => Some(subject_id(conn, organization_id, subject).await?),
+        None => None,
+    };
+    let merge = match (&booking_id, effect.merge) {
+        (Some(_), Merge::LatestState) => Merge::LatestState,
+        _ => Merge::Never,
+    };
+    if merge == Merge::LatestState {
+        let merged = sqlx::query(
+            "UPDATE effects SET run_at = $1, updated_at = $1, payload = $2 \
+             WHERE booking_id = $3 AND kind = $4 AND merge_policy = 'latest_state' \
+             AND status = 'pending' AND (lease_until IS NULL OR lease_until < $1)",
         )
-        .bind(new_id())
-        .bind(organization_id)
-        .bind(kind.as_str())
-        .bind(booking_id)
         .bind(at)
+        .bind(&effect.payload)
+        .bind(&booking_id)
+        .bind(effect.kind)
         .execute(&mut *conn)
         .await?;
+        if merged.rows_affected() > 0 {
+            return Ok(());
+        }
     }
+    sqlx::query(
+        "INSERT INTO effects (id, organization_id, kind, booking_id, payload, dedupe_key, \
+         merge_policy, status, attempts, run_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $8) \
+         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(organization_id)
+    .bind(effect.kind)
+    .bind(&booking_id)
+    .bind(&effect.payload)
+    .bind(&effect.dedupe_key)
+    .bind(merge.as_str())
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -92,7 +130,7 @@ pub(super) async fn requeue_writes(
     // of its calendars (a host since replaced).
     let of_connection = |alias: &str| {
         format!(
-            "{alias}.kind = 'calendar_write' AND {alias}.booking_id IN (\
+            "{alias}.kind = '{CALENDAR_WRITE}' AND {alias}.booking_id IN (\
              SELECT bh.booking_id FROM booking_hosts bh \
              JOIN calendar_connections c ON c.user_id = bh.user_id WHERE c.id = $2 \
              UNION SELECT b.id FROM bookings b \
@@ -125,8 +163,9 @@ pub(super) async fn requeue_writes(
     .await?;
     // A write running right now may still use the old credentials and fail
     // after this: a new one waits behind it.
-    let running: Vec<(String, String)> = sqlx::query_as(sql(format!(
-        "SELECT r.organization_id, r.booking_id FROM effects r WHERE r.status = 'pending' \
+    let running: Vec<(String, String, String)> = sqlx::query_as(sql(format!(
+        "SELECT r.organization_id, r.booking_id, r.payload FROM effects r \
+         WHERE r.status = 'pending' \
          AND r.lease_until >= $1 AND {} AND NOT EXISTS (SELECT 1 FROM effects o \
          WHERE o.booking_id = r.booking_id AND o.kind = r.kind AND o.id <> r.id \
          AND o.status = 'pending')",
@@ -136,15 +175,17 @@ pub(super) async fn requeue_writes(
     .bind(connection_id)
     .fetch_all(&mut *conn)
     .await?;
-    for (organization_id, booking_id) in &running {
+    for (organization_id, booking_id, payload) in &running {
         sqlx::query(
-            "INSERT INTO effects (id, organization_id, kind, booking_id, status, attempts, \
-             run_at, created_at, updated_at) \
-             VALUES ($1, $2, 'calendar_write', $3, 'pending', 0, $4, $4, $4)",
+            "INSERT INTO effects (id, organization_id, kind, booking_id, payload, \
+             merge_policy, status, attempts, run_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'latest_state', 'pending', 0, $6, $6, $6)",
         )
         .bind(new_id())
         .bind(organization_id)
+        .bind(CALENDAR_WRITE)
         .bind(booking_id)
+        .bind(payload)
         .bind(now)
         .execute(&mut *conn)
         .await?;
@@ -154,38 +195,56 @@ pub(super) async fn requeue_writes(
 
 #[async_trait::async_trait]
 impl EffectStore for Backend {
+    async fn enqueue_effects(&self, organization_id: &str, effects: &[NewEffect]) -> Result<()> {
+        let mut tx = self.begin_write(&[]).await?;
+        let at = super::now();
+        for effect in effects {
+            enqueue(&mut tx, organization_id, effect, at).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn claim_effects(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<ClaimedEffect>> {
-        let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(sql(format!(
-            "UPDATE effects SET lease_until = $2, attempts = attempts + 1, updated_at = $1 \
-             WHERE id IN (SELECT e.id FROM effects e WHERE e.status = 'pending' \
-             AND e.run_at <= $1 AND (e.lease_until IS NULL OR e.lease_until < $1) \
-             AND NOT EXISTS (SELECT 1 FROM effects o WHERE o.booking_id = e.booking_id \
-             AND o.kind = e.kind AND o.id <> e.id AND o.status = 'pending' \
-             AND o.lease_until >= $1) ORDER BY e.run_at LIMIT $3 {SKIP_LOCKED}) \
-             RETURNING id, kind, organization_id, booking_id, CAST(attempts AS BIGINT)"
-        )))
-        .bind(now)
-        .bind(lease_until)
-        .bind(i64::from(limit))
-        .fetch_all(self.pool())
-        .await?;
+        // Merged effects of one subject and kind never run at once.
+        let rows: Vec<(String, String, String, String, Option<String>, i64)> =
+            sqlx::query_as(sql(format!(
+                "UPDATE effects SET lease_until = $2, attempts = attempts + 1, updated_at = $1 \
+                 WHERE id IN (SELECT e.id FROM effects e WHERE e.status = 'pending' \
+                 AND e.run_at <= $1 AND (e.lease_until IS NULL OR e.lease_until < $1) \
+                 AND NOT (e.merge_policy = 'latest_state' AND EXISTS (SELECT 1 FROM effects o \
+                 WHERE o.booking_id = e.booking_id AND o.kind = e.kind \
+                 AND o.merge_policy = 'latest_state' AND o.id <> e.id \
+                 AND o.status = 'pending' AND o.lease_until >= $1)) \
+                 ORDER BY e.run_at LIMIT $3 {SKIP_LOCKED}) \
+                 RETURNING id, kind, payload, organization_id, booking_id, \
+                 CAST(attempts AS BIGINT)"
+            )))
+            .bind(now)
+            .bind(lease_until)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
         let mut claimed = Vec::with_capacity(rows.len());
-        for (id, kind_text, organization_id, booking_id, attempts) in rows {
-            let (booking_uid,): (String,) =
-                sqlx::query_as("SELECT uid FROM bookings WHERE id = $1")
+        for (id, kind, payload, organization_id, booking_id, attempts) in rows {
+            let booking_uid = match booking_id {
+                Some(booking_id) => sqlx::query_as("SELECT uid FROM bookings WHERE id = $1")
                     .bind(&booking_id)
-                    .fetch_one(self.pool())
-                    .await?;
+                    .fetch_optional(self.pool())
+                    .await?
+                    .map(|(uid,): (String,)| uid),
+                None => None,
+            };
             claimed.push(ClaimedEffect {
                 id,
-                kind: kind(&kind_text)?,
+                kind,
+                payload,
                 organization_id,
-                booking_id,
                 booking_uid,
                 attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
             });
@@ -204,13 +263,15 @@ impl EffectStore for Backend {
             EffectOutcome::Retry { at, error } => ("pending", *at, Some(error.as_str())),
             EffectOutcome::Failed { error } => ("failed", now, Some(error.as_str())),
         };
-        // A retry is dropped in favour of a newer waiting effect of the same
-        // booking and kind: that one reconciles everything, and two of them
-        // must never run at once.
+        // A merged retry is dropped in favour of a newer waiting effect of
+        // the same subject and kind: that one reconciles everything, and two
+        // of them must never run at once.
         sqlx::query(
-            "UPDATE effects SET status = CASE WHEN $1 = 'pending' AND EXISTS (SELECT 1 \
+            "UPDATE effects SET status = CASE WHEN $1 = 'pending' \
+             AND effects.merge_policy = 'latest_state' AND EXISTS (SELECT 1 \
              FROM effects o WHERE o.booking_id = effects.booking_id AND o.kind = effects.kind \
-             AND o.id <> effects.id AND o.status = 'pending') THEN 'done' ELSE $1 END, \
+             AND o.merge_policy = 'latest_state' AND o.id <> effects.id \
+             AND o.status = 'pending') THEN 'done' ELSE $1 END, \
              run_at = $2, last_error = $3, lease_until = NULL, updated_at = $4 WHERE id = $5",
         )
         .bind(status)
@@ -240,8 +301,7 @@ impl EffectStore for Backend {
 
     async fn effects(&self, organization_id: &str, filter: &EffectFilter) -> Result<Vec<Effect>> {
         let mut query = sqlx::QueryBuilder::<Db>::new(format!(
-            "SELECT {EFFECT_COLUMNS} FROM effects e JOIN bookings b ON b.id = e.booking_id \
-             WHERE e.organization_id = "
+            "SELECT {EFFECT_COLUMNS} FROM {EFFECTS_WITH_UID} WHERE e.organization_id = "
         ));
         query.push_bind(organization_id.to_string());
         if let Some(status) = filter.status {
@@ -282,7 +342,7 @@ impl EffectStore for Backend {
         .execute(self.pool())
         .await?;
         let row: Option<EffectRow> = sqlx::query_as(sql(format!(
-            "SELECT {EFFECT_COLUMNS} FROM effects e JOIN bookings b ON b.id = e.booking_id \
+            "SELECT {EFFECT_COLUMNS} FROM {EFFECTS_WITH_UID} \
              WHERE e.id = $1 AND e.organization_id = $2"
         )))
         .bind(id)
