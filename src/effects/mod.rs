@@ -3,9 +3,9 @@
 //! [`MAX_ATTEMPTS`] or at once when retrying cannot help; failures stay
 //! visible (status, attempts, last error) and can be retried through the API.
 
+use crate::app::App;
 use crate::domain::EffectKind;
 use crate::store::{ClaimedEffect, EffectOutcome, StoreError};
-use crate::sync::SyncService;
 use crate::sync::api::SyncError;
 use crate::sync::rest::backoff;
 use crate::workers::{Shutdown, finish_or_abandon};
@@ -19,10 +19,10 @@ pub const MAX_ATTEMPTS: u32 = 10;
 const LEASE: Span = Span::minutes(5);
 const LONGEST_BACKOFF: Duration = Duration::from_secs(3600);
 
-async fn carry_out(service: &SyncService, effect: &ClaimedEffect) -> Result<(), SyncError> {
+async fn carry_out(app: &App, effect: &ClaimedEffect) -> Result<(), SyncError> {
     match effect.kind {
         EffectKind::CalendarWrite => {
-            crate::sync::writer::write_booking(service, &effect.booking_uid).await
+            crate::sync::writer::write_booking(app, &effect.booking_uid).await
         }
     }
 }
@@ -56,11 +56,11 @@ pub fn outcome(
 
 /// Carries out due effects (up to `limit`). Returns how many ran.
 ///
-/// The queue runs on the wall clock, not the service's clock: effects are
+/// The queue runs on the wall clock, not the app's clock: effects are
 /// stamped by the database's transaction time, and leases and backoff are
 /// about real seconds.
-pub async fn run_due(service: &SyncService, limit: u32) -> Result<usize, StoreError> {
-    run_due_until(service, limit, &Shutdown::never()).await
+pub async fn run_due(app: &App, limit: u32) -> Result<usize, StoreError> {
+    run_due_until(app, limit, &Shutdown::never()).await
 }
 
 /// [`run_due`] that stops taking effects at `shutdown`, and gives back the
@@ -68,7 +68,7 @@ pub async fn run_due(service: &SyncService, limit: u32) -> Result<usize, StoreEr
 /// counted) so they run again at once, here after a restart or in another
 /// process, instead of after [`LEASE`].
 pub async fn run_due_until(
-    service: &SyncService,
+    app: &App,
     limit: u32,
     shutdown: &Shutdown,
 ) -> Result<usize, StoreError> {
@@ -80,20 +80,20 @@ pub async fn run_due_until(
     // databases keep less than nanoseconds.
     let lease_until = chrono::DateTime::from_timestamp_millis((now + LEASE).timestamp_millis())
         .unwrap_or(now + LEASE);
-    let claimed = service.store.claim_effects(now, lease_until, limit).await?;
+    let claimed = app.store.claim_effects(now, lease_until, limit).await?;
     let count = claimed.len();
     let mut tasks = tokio::task::JoinSet::new();
     let mut running = HashSet::new();
     for effect in claimed {
         running.insert(effect.id.clone());
-        let service = service.clone();
+        let app = app.clone();
         tasks.spawn(async move {
-            let result = carry_out(&service, &effect).await;
+            let result = carry_out(&app, &effect).await;
             if let Err(error) = &result {
                 tracing::warn!(effect = %effect.id, booking = %effect.booking_uid, attempt = effect.attempts, %error, "effect failed");
             }
             let outcome = outcome(result, effect.attempts, Utc::now());
-            if let Err(error) = service.store.finish_effect(&effect.id, &outcome, Utc::now()).await {
+            if let Err(error) = app.store.finish_effect(&effect.id, &outcome, Utc::now()).await {
                 // The lease runs out and another attempt follows: nothing is lost.
                 tracing::error!(effect = %effect.id, %error, "cannot record an effect's outcome");
             }
@@ -101,7 +101,7 @@ pub async fn run_due_until(
         });
     }
     for id in finish_or_abandon(tasks, running, shutdown).await {
-        match service.store.release_effect(&id, lease_until).await {
+        match app.store.release_effect(&id, lease_until).await {
             Ok(()) => tracing::info!(effect = %id, "shutting down: effect given back"),
             Err(error) => {
                 tracing::warn!(effect = %id, %error, "cannot give back an effect; its lease will expire")
