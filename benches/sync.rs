@@ -24,8 +24,8 @@ use kairos::secrets::KeyRing;
 use kairos::store::{NewConnection, SharedStore, connect};
 
 use kairos::sync::api::Credentials;
-use kairos::sync::oauth::seal_context;
 use kairos::sync::runner::sync_connection;
+use kairos::sync::vault::seal_context;
 use serde_json::json;
 use std::time::Instant;
 use tower::ServiceExt;

@@ -191,10 +191,14 @@ fn init_tracing(format: LogFormat) {
         .with_env_filter(filter)
         .with_ansi(colour)
         .with_writer(std::io::stderr);
-    let _ = match format {
+    let installed = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    if let Err(error) = installed {
+        // No logger to say it with: the process runs on, silent.
+        eprintln!("kairos: cannot set up logging: {error}");
+    }
 }
 
 /// Takes the SQLite file's process lock (nothing for PostgreSQL) for a server

@@ -17,3 +17,6 @@ pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod workers;
+
+#[cfg(test)]
+mod import_circles;

@@ -104,6 +104,16 @@ fn utc_seconds(b: &[u8]) -> Option<Instant> {
     )
 }
 
+/// How a local date-time maps onto the time line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    Single(Instant),
+    /// The local time happens twice (a fold); both instants, earlier first.
+    Fold(Instant, Instant),
+    /// The local time does not happen (a gap).
+    Gap,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

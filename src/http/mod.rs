@@ -5,6 +5,7 @@ pub mod api;
 pub mod cache;
 pub mod error;
 pub mod extract;
+pub mod html;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
@@ -85,7 +86,7 @@ pub fn router(state: App) -> Router {
     let api = routes
         .token
         .merge(admin)
-        .route("/api/v1/openapi.json", get(ops::openapi))
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .method_not_allowed_fallback(wrong_method)
         .merge(public)
         .nest(

@@ -4,6 +4,7 @@
 use super::api::polls::{participant_error, token_ok};
 use super::error::ApiError;
 use super::extract::body_rejection;
+use super::html::escape;
 use crate::app::App;
 use crate::booking::polls::{self, ParticipantView};
 use crate::domain::{Ballot, Invited, TimeZoneName, Vote};
@@ -14,22 +15,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use std::fmt::Write;
-
-/// `<`, `>`, `&`, `"` and `'` as entities.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn layout(title: &str, body: &str) -> Html<String> {
     Html(format!(

@@ -4,11 +4,12 @@
 
 use super::api::{Credentials, SyncError};
 use super::caldav::CaldavApi;
+use super::clients;
 use super::google::GoogleApi;
 use super::microsoft::GraphApi;
-use super::oauth::{OAuthClient, TokenSource, seal_context};
+use super::oauth::{OAuthClient, TokenSource};
 use super::rest::RestClient;
-use super::runner::{self, OpenApi};
+use super::vault::{self, seal_context};
 use crate::app::App;
 use crate::domain::{
     CaldavConnectInput, CalendarChoice, Connection, ConnectionStatus, OAuthStartInput, Provider,
@@ -45,12 +46,7 @@ fn provider(field: &'static str) -> impl Fn(SyncError) -> ConnectError {
 }
 
 fn seal(app: &App, credentials: &Credentials, context: &str) -> Result<String, ConnectError> {
-    let text = serde_json::to_string(credentials)
-        .map_err(|e| provider("")(SyncError::Permanent(e.to_string())))?;
-    app.keys()
-        .map_err(provider(""))?
-        .seal(&text, context)
-        .map_err(|e| provider("")(SyncError::Setup(e.to_string())))
+    vault::seal(app, credentials, context).map_err(provider(""))
 }
 
 async fn check_user(app: &App, organization_id: &str, user_id: &str) -> Result<(), ConnectError> {
@@ -273,7 +269,7 @@ pub async fn choose_calendars(
         .filter(|c| c.push.is_some() && !choice.check_conflicts.contains(&c.id))
         .collect();
     if !unwatched.is_empty() {
-        match open(app, id).await {
+        match clients::open_by_id(app, id).await {
             Ok((api, access)) => {
                 for calendar in unwatched {
                     if let Some((_, channel)) =
@@ -339,7 +335,7 @@ pub async fn disconnect(app: &App, organization_id: &str, id: &str) -> Result<()
     connection(app, organization_id, id).await?;
     let access = app.store.connection_access(id).await?;
     if !access.channels.is_empty() {
-        match runner::open(app, &access).await {
+        match clients::open(app, &access).await {
             Ok(api) => {
                 for (_, channel) in &access.channels {
                     if let Err(error) = super::push::stop(&api, channel).await {
@@ -353,17 +349,4 @@ pub async fn disconnect(app: &App, organization_id: &str, id: &str) -> Result<()
     app.store.delete_connection(organization_id, id).await?;
     app.changed();
     Ok(())
-}
-
-/// Opens the API of a connection (for push and writes).
-pub async fn open(
-    app: &App,
-    id: &str,
-) -> Result<(OpenApi, crate::store::ConnectionAccess), SyncError> {
-    let access = app
-        .store
-        .connection_access(id)
-        .await
-        .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
-    Ok((runner::open(app, &access).await?, access))
 }

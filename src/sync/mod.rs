@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod caldav;
+pub mod clients;
 pub mod connect;
 pub mod events;
 pub mod google;
@@ -23,4 +24,5 @@ pub mod oauth;
 pub mod push;
 pub mod rest;
 pub mod runner;
+pub mod vault;
 pub mod writer;

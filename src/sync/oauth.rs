@@ -197,24 +197,6 @@ fn token_error<RE: std::error::Error + 'static>(
     }
 }
 
-/// The associated data credentials are sealed with: the connection's
-/// natural key, stable across reconnects of the same account.
-pub fn seal_context(user_id: &str, provider: Provider, server_url: &str, account: &str) -> String {
-    format!(
-        "calendar-connection/{user_id}/{}/{server_url}/{account}",
-        provider.as_str()
-    )
-}
-
-pub fn connection_context(connection: &Connection) -> String {
-    seal_context(
-        &connection.user_id,
-        connection.provider,
-        connection.server_url.as_deref().unwrap_or(""),
-        &connection.account,
-    )
-}
-
 /// A connection's access token, refreshed when due and stored sealed again.
 pub struct TokenSource {
     app: App,
@@ -263,7 +245,7 @@ impl TokenSource {
             .connection_access(&self.connection.id)
             .await
             .ok()?;
-        super::runner::credentials(&self.app, &access).ok()
+        super::vault::open(&self.app, &access).ok()
     }
 
     async fn refresh_locked(&self, credentials: &mut Credentials) -> Result<String, SyncError> {
@@ -290,13 +272,11 @@ impl TokenSource {
         };
         let client = OAuthClient::new(&self.app, self.connection.provider)?;
         let fresh = client.refresh(refresh_token, self.app.now()).await?;
-        let text =
-            serde_json::to_string(&fresh).map_err(|e| SyncError::Permanent(e.to_string()))?;
-        let sealed = self
-            .app
-            .keys()?
-            .seal(&text, &connection_context(&self.connection))
-            .map_err(|e| SyncError::Setup(e.to_string()))?;
+        let sealed = super::vault::seal(
+            &self.app,
+            &fresh,
+            &super::vault::connection_context(&self.connection),
+        )?;
         self.app
             .store
             .set_credentials(&self.connection.id, &sealed)

@@ -4,8 +4,7 @@
 //! seconds. Connections without working push are polled (see `runner`).
 
 use super::api::SyncError;
-use super::connect;
-use super::runner::OpenApi;
+use super::clients::{self, OpenApi};
 use crate::app::App;
 use crate::domain::random_token;
 use crate::store::PushChannel;
@@ -37,7 +36,7 @@ pub async fn renew_due(app: &App) -> Result<usize, SyncError> {
     let mut opened = 0;
     for (connection_id, calendar_id) in due {
         let result = async {
-            let (api, access) = connect::open(app, &connection_id).await?;
+            let (api, access) = clients::open_by_id(app, &connection_id).await?;
             let Some(calendar) = access
                 .connection
                 .calendars

@@ -7,18 +7,13 @@
 //! the connection's status: active; retrying with backoff (nothing is
 //! dropped); or needs_reconnect when the provider refused the credentials.
 
-use super::api::{CalendarApi, Credentials, SyncError};
-use super::caldav::CaldavApi;
-use super::google::GoogleApi;
-use super::microsoft::GraphApi;
-use super::oauth::{TokenSource, connection_context};
-use super::rest::{RestClient, backoff};
+use super::api::SyncError;
+use super::clients;
+use super::rest::backoff;
 use crate::app::App;
-use crate::domain::Provider;
-use crate::store::{ConnectionAccess, SyncOutcome};
+use crate::store::SyncOutcome;
 use crate::workers::{Shutdown, finish_or_abandon};
 use chrono::Duration as Span;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a worker holds a connection it is syncing.
@@ -38,99 +33,11 @@ pub struct SyncReport {
     pub full: usize,
 }
 
-/// A connection's provider client, ready to use.
-pub enum OpenApi {
-    Caldav(CaldavApi),
-    Google(GoogleApi),
-    Microsoft(GraphApi),
-}
-
-impl OpenApi {
-    pub fn api(&self) -> &dyn CalendarApi {
-        match self {
-            OpenApi::Caldav(api) => api,
-            OpenApi::Google(api) => api,
-            OpenApi::Microsoft(api) => api,
-        }
-    }
-}
-
-/// The credentials of a connection, unsealed.
-pub fn credentials(app: &App, access: &ConnectionAccess) -> Result<Credentials, SyncError> {
-    let text = app
-        .keys()?
-        .open(&access.credentials, &connection_context(&access.connection))
-        .map_err(|e| SyncError::Setup(format!("cannot open the stored credentials: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| SyncError::Setup(format!("stored credentials: {e}")))
-}
-
-/// Opens the provider API of a connection.
-pub async fn open(app: &App, access: &ConnectionAccess) -> Result<OpenApi, SyncError> {
-    let connection = &access.connection;
-    let credentials = credentials(app, access)?;
-    match (connection.provider, credentials) {
-        (Provider::Caldav, Credentials::Password { password }) => {
-            let server = connection
-                .server_url
-                .as_deref()
-                .ok_or_else(|| SyncError::Setup("CalDAV connection without server".to_string()))?;
-            let server = url::Url::parse(server).map_err(|e| SyncError::Setup(e.to_string()))?;
-            let emails = self_emails(app, access).await;
-            let allow_private = app.providers().caldav_allow_private_networks;
-            let api = CaldavApi::new(
-                server,
-                &connection.account,
-                &password,
-                emails,
-                allow_private,
-            )
-            .map_err(SyncError::from)?;
-            Ok(OpenApi::Caldav(api))
-        }
-        (
-            provider @ (Provider::Google | Provider::Microsoft),
-            credentials @ Credentials::OAuth { .. },
-        ) => {
-            let tokens = Arc::new(TokenSource::new(
-                app.clone(),
-                connection.clone(),
-                credentials,
-            ));
-            let base = match provider {
-                Provider::Google => &app.providers().google.api_url,
-                _ => &app.providers().microsoft.api_url,
-            };
-            let rest = RestClient::new(app.http()?.clone(), base, tokens);
-            Ok(match provider {
-                Provider::Google => OpenApi::Google(GoogleApi::new(rest)),
-                _ => OpenApi::Microsoft(GraphApi::new(rest, app.now())),
-            })
-        }
-        _ => Err(SyncError::Setup(
-            "credentials do not match the provider".to_string(),
-        )),
-    }
-}
-
-/// The host's addresses: the account and the Kairos user's email.
-async fn self_emails(app: &App, access: &ConnectionAccess) -> Vec<String> {
-    let connection = &access.connection;
-    let mut emails = vec![connection.account.clone()];
-    if let Ok(user) = app
-        .store
-        .user(&access.organization_id, &connection.user_id)
-        .await
-    {
-        emails.push(user.input.email.as_str().to_string());
-    }
-    emails
-}
-
 /// Syncs one connection now.
 pub async fn sync_connection(app: &App, id: &str) -> Result<SyncReport, SyncError> {
     let store_error = |e: crate::store::StoreError| SyncError::Temporary(format!("store: {e}"));
     let access = app.store.connection_access(id).await.map_err(store_error)?;
-    let open = open(app, &access).await?;
+    let open = clients::open(app, &access).await?;
     let api = open.api();
     let calendars = api.calendars().await?;
     app.store
@@ -302,11 +209,9 @@ pub fn retry_delay(error: &SyncError, failures: u32) -> Duration {
 }
 
 /// Syncs one connection claimed until `lease_until` and records how it went.
-pub async fn run_one(
-    app: &App,
-    id: &str,
-    lease_until: chrono::DateTime<chrono::Utc>,
-) -> Result<SyncReport, SyncError> {
+/// Nothing is returned: the outcome (a failure's message and next attempt
+/// included) is stored on the connection and logged here, where it is known.
+async fn run_one(app: &App, id: &str, lease_until: chrono::DateTime<chrono::Utc>) {
     let result = sync_connection(app, id).await;
     let now = app.now();
     let connection = app
@@ -316,7 +221,8 @@ pub async fn run_one(
         .ok()
         .map(|a| a.connection);
     let outcome = match &result {
-        Ok(_) => {
+        Ok(report) => {
+            tracing::debug!(connection = id, ?report, "calendar sync done");
             // Push counts only while every checked calendar has a live channel.
             let pushed = connection.as_ref().is_some_and(|c| {
                 let mut checked = c.calendars.iter().filter(|c| c.check_conflicts).peekable();
@@ -365,7 +271,6 @@ pub async fn run_one(
     if staleness_changes {
         app.changed();
     }
-    result
 }
 
 /// Syncs every connection that is due (up to `limit`, a few at a time).
@@ -400,7 +305,7 @@ pub async fn run_due_until(
     for id in due {
         let app = app.clone();
         tasks.spawn(async move {
-            let _ = run_one(&app, &id, lease_until).await;
+            run_one(&app, &id, lease_until).await;
             id
         });
     }

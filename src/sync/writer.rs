@@ -9,8 +9,7 @@
 //! write and its record makes no second event.
 
 use super::api::{EventBody, SyncError};
-use super::connect;
-use super::runner::OpenApi;
+use super::clients::{self, OpenApi};
 use crate::app::App;
 use crate::domain::{Booking, BookingStatus, EventType, Location};
 use crate::store::{BookingEvent, StoreError};
@@ -115,7 +114,7 @@ struct Clients {
 impl Clients {
     async fn get(&mut self, app: &App, connection_id: &str) -> Result<&OpenApi, SyncError> {
         if !self.open.contains_key(connection_id) {
-            let (api, _) = connect::open(app, connection_id).await?;
+            let (api, _) = clients::open_by_id(app, connection_id).await?;
             self.open.insert(connection_id.to_string(), api);
         }
         self.open

@@ -42,7 +42,7 @@ async fn own_events(client: &CaldavClient, calendar: &url::Url) -> Vec<(String, 
 /// The stored password no longer works (as if changed at the server).
 async fn password_changed(app: &App, id: &str) {
     let access = app.store.connection_access(id).await.expect("access");
-    let context = kairos::sync::oauth::connection_context(&access.connection);
+    let context = kairos::sync::vault::connection_context(&access.connection);
     let wrong = app
         .context
         .keys

@@ -1,4 +1,4 @@
-//! Operations: liveness, readiness, metrics, the OpenAPI document.
+//! Operations: liveness, readiness, metrics.
 
 use crate::app::App;
 use axum::Json;
@@ -99,8 +99,4 @@ async fn sync_gauges(state: &App) -> String {
         }
     }
     out
-}
-
-pub async fn openapi() -> impl IntoResponse {
-    Json(crate::http::openapi::document())
 }
