@@ -97,6 +97,11 @@ impl Recurrence {
     /// Parses an `RRULE` value (`FREQ=WEEKLY;BYDAY=MO,WE`) for an event whose
     /// first occurrence starts at local `dtstart`.
     pub fn parse(value: &str, dtstart: NaiveDateTime) -> Result<Self, String> {
+        // RFC 5545's recur grammar is ASCII only, and the `rrule` crate slices
+        // values by byte: a multi-byte character in BYDAY made it panic.
+        if let Some(c) = value.chars().find(|c| !c.is_ascii()) {
+            return Err(format!("RRULE contains {c:?}: a rule is ASCII only"));
+        }
         let mut until = None;
         let mut count = None;
         let mut rest: Vec<&str> = Vec::new();
