@@ -9,7 +9,6 @@ use crate::config::ProviderSettings;
 use crate::http::{cache::Caches, metrics::Metrics};
 use crate::secrets::KeyRing;
 use crate::store::SharedStore;
-use crate::sync::api::SyncError;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,21 +134,6 @@ impl App {
             .watch_changes(Arc::new(move |change| cache.on_change(change)))
             .await
             .map(|_| ())
-    }
-
-    pub(crate) fn http(&self) -> Result<&reqwest::Client, SyncError> {
-        self.http
-            .as_ref()
-            .map_err(|error| SyncError::Setup(format!("the HTTP client cannot start: {error}")))
-    }
-
-    pub(crate) fn keys(&self) -> Result<&KeyRing, SyncError> {
-        self.keys.as_deref().ok_or_else(|| {
-            SyncError::Setup(
-                "calendar connections need KAIROS_SECRET_KEYS (create one with `kairos keygen`)"
-                    .to_string(),
-            )
-        })
     }
 }
 

@@ -67,7 +67,7 @@ pub async fn open(app: &App, access: &ConnectionAccess) -> Result<OpenApi, SyncE
                 Provider::Google => &app.providers().google.api_url,
                 _ => &app.providers().microsoft.api_url,
             };
-            let rest = RestClient::new(app.http()?.clone(), base, tokens);
+            let rest = RestClient::new(http(app)?.clone(), base, tokens);
             Ok(match provider {
                 Provider::Google => OpenApi::Google(GoogleApi::new(rest)),
                 _ => OpenApi::Microsoft(GraphApi::new(rest, app.now())),
@@ -77,6 +77,13 @@ pub async fn open(app: &App, access: &ConnectionAccess) -> Result<OpenApi, SyncE
             "credentials do not match the provider".to_string(),
         )),
     }
+}
+
+/// The shared HTTP client, or why it could not be built.
+pub fn http(app: &App) -> Result<&reqwest::Client, SyncError> {
+    app.http
+        .as_ref()
+        .map_err(|error| SyncError::Setup(format!("the HTTP client cannot start: {error}")))
 }
 
 /// Opens the API of the connection `id` (for push and writes), with what

@@ -64,7 +64,7 @@ pub async fn connect_caldav(
     input: &CaldavConnectInput,
 ) -> Result<Connection, ConnectError> {
     let server = input.validate()?;
-    app.keys().map_err(provider(""))?;
+    vault::keys(app).map_err(provider(""))?;
     check_user(app, organization_id, &input.user_id).await?;
     let allow_private = app.providers().caldav_allow_private_networks;
     if !allow_private {
@@ -139,13 +139,12 @@ pub async fn start_oauth(
     input: &OAuthStartInput,
 ) -> Result<url::Url, ConnectError> {
     let return_to = input.validate()?;
-    app.keys().map_err(provider(""))?;
+    vault::keys(app).map_err(provider(""))?;
     check_user(app, organization_id, &input.user_id).await?;
     let client = OAuthClient::new(app, input.provider).map_err(provider("provider"))?;
     let authorization = client.authorize();
     let state_hash = hash_secret(&authorization.state);
-    let verifier = app
-        .keys()
+    let verifier = vault::keys(app)
         .map_err(provider(""))?
         .seal(
             &authorization.verifier,
@@ -180,8 +179,7 @@ pub async fn finish_oauth(
         .ok_or_else(|| {
             ValidationError::new("state", "unknown or expired; start connecting again")
         })?;
-    let verifier = app
-        .keys()
+    let verifier = vault::keys(app)
         .map_err(provider(""))?
         .open(&pending.verifier, &format!("oauth-state/{state_hash}"))
         .map_err(|e| provider("state")(SyncError::Setup(e.to_string())))?;
@@ -211,7 +209,7 @@ pub async fn finish_oauth(
     let (account, calendars) = match pending.provider {
         Provider::Google => {
             let api = GoogleApi::new(RestClient::new(
-                app.http().map_err(provider("code"))?.clone(),
+                clients::http(app).map_err(provider("code"))?.clone(),
                 &app.providers().google.api_url,
                 tokens,
             ));
@@ -226,7 +224,7 @@ pub async fn finish_oauth(
         _ => {
             let api = GraphApi::new(
                 RestClient::new(
-                    app.http().map_err(provider("code"))?.clone(),
+                    clients::http(app).map_err(provider("code"))?.clone(),
                     &app.providers().microsoft.api_url,
                     tokens,
                 ),

@@ -7,6 +7,7 @@
 use super::api::{Credentials, SyncError};
 use crate::app::App;
 use crate::domain::{Connection, Provider};
+use crate::secrets::KeyRing;
 use crate::store::ConnectionAccess;
 
 /// The associated data credentials are sealed with: the connection's
@@ -28,19 +29,28 @@ pub fn connection_context(connection: &Connection) -> String {
     )
 }
 
+/// The key ring, or why credentials cannot be stored.
+pub fn keys(app: &App) -> Result<&KeyRing, SyncError> {
+    app.keys.as_deref().ok_or_else(|| {
+        SyncError::Setup(
+            "calendar connections need KAIROS_SECRET_KEYS (create one with `kairos keygen`)"
+                .to_string(),
+        )
+    })
+}
+
 /// Seals credentials for the row whose natural key gave `context`.
 pub fn seal(app: &App, credentials: &Credentials, context: &str) -> Result<String, SyncError> {
     let text =
         serde_json::to_string(credentials).map_err(|e| SyncError::Permanent(e.to_string()))?;
-    app.keys()?
+    keys(app)?
         .seal(&text, context)
         .map_err(|e| SyncError::Setup(e.to_string()))
 }
 
 /// The credentials of a connection, unsealed.
 pub fn open(app: &App, access: &ConnectionAccess) -> Result<Credentials, SyncError> {
-    let text = app
-        .keys()?
+    let text = keys(app)?
         .open(&access.credentials, &connection_context(&access.connection))
         .map_err(|e| SyncError::Setup(format!("cannot open the stored credentials: {e}")))?;
     serde_json::from_str(&text).map_err(|e| SyncError::Setup(format!("stored credentials: {e}")))
