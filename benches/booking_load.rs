@@ -7,8 +7,9 @@
 
 mod common;
 
+use kairos::app::App as Context;
 use kairos::domain::{hash_secret, random_token};
-use kairos::http::{AppState, router};
+use kairos::http::router;
 use kairos::store::{BookingFilter, SharedStore, connect};
 use serde_json::json;
 use std::time::Instant;
@@ -63,7 +64,7 @@ async fn seed(store: &SharedStore, base: &str, client: &reqwest::Client) -> Stri
 async fn run(backend: &str, url: &str) {
     let store = connect(url).await.expect("store");
     store.migrate().await.expect("migrate");
-    let state = AppState::new(store.clone(), "http://127.0.0.1");
+    let state = Context::new(store.clone(), "http://127.0.0.1");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -17,14 +17,15 @@ mod fakes;
 mod radicale;
 
 use chrono::{Duration, Utc};
+use kairos::app::App as Context;
 use kairos::domain::{Provider, hash_secret, random_token};
-use kairos::http::{AppState, router};
+use kairos::http::router;
 use kairos::secrets::KeyRing;
 use kairos::store::{NewConnection, SharedStore, connect};
-use kairos::sync::SyncService;
+
 use kairos::sync::api::Credentials;
-use kairos::sync::oauth::seal_context;
 use kairos::sync::runner::sync_connection;
+use kairos::sync::vault::seal_context;
 use serde_json::json;
 use std::time::Instant;
 use tower::ServiceExt;
@@ -84,7 +85,7 @@ struct Timing {
     changes: usize,
 }
 
-async fn time_syncs(service: &SyncService, id: &str, change: impl AsyncFnOnce()) -> Timing {
+async fn time_syncs(service: &Context, id: &str, change: impl AsyncFnOnce()) -> Timing {
     let started = Instant::now();
     let first = sync_connection(service, id).await.expect("initial sync");
     let initial = started.elapsed();
@@ -102,7 +103,7 @@ async fn time_syncs(service: &SyncService, id: &str, change: impl AsyncFnOnce())
 }
 
 fn seal(
-    service: &SyncService,
+    service: &Context,
     user: &str,
     provider: Provider,
     server: &str,
@@ -151,7 +152,7 @@ async fn host(app: &axum::Router, key: &str, slug: &str) -> String {
 /// before each request (every answer computed from the store).
 async fn slots_median(
     app: &axum::Router,
-    state: &AppState,
+    state: &Context,
     slug: &str,
 ) -> (std::time::Duration, usize) {
     let from = Utc::now().date_naive() + chrono::Days::new(7);
@@ -201,10 +202,10 @@ async fn run(backend: &str, url: &str) {
         caldav_allow_private_networks: true,
         ..Default::default()
     };
-    let state = AppState::new(store.clone(), "http://127.0.0.1")
+    let state = Context::new(store.clone(), "http://127.0.0.1")
         .with_keys(Some(keys))
         .with_providers(providers);
-    let service = state.sync.clone();
+    let service = state.clone();
     let app = router(state.clone());
     let ana = host(&app, &key, "ana").await;
     host(&app, &key, "bo").await;

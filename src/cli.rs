@@ -1,8 +1,9 @@
 //! The `kairos` command line.
 
+use crate::app::App;
 use crate::config::{LogFormat, Settings};
 use crate::engine::{self, instant::parse_rfc3339};
-use crate::http::{self, AppState};
+use crate::http;
 use crate::{scenario, store};
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -190,10 +191,14 @@ fn init_tracing(format: LogFormat) {
         .with_env_filter(filter)
         .with_ansi(colour)
         .with_writer(std::io::stderr);
-    let _ = match format {
+    let installed = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    if let Err(error) = installed {
+        // No logger to say it with: the process runs on, silent.
+        eprintln!("kairos: cannot set up logging: {error}");
+    }
 }
 
 /// Takes the SQLite file's process lock (nothing for PostgreSQL) for a server
@@ -262,14 +267,14 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
         // The demo runs on one's own machine, next to a local CalDAV server perhaps.
         providers.caldav_allow_private_networks = true;
     }
-    let state = AppState::new(store.clone(), base)
+    let state = App::new(store.clone(), base)
         .with_keys(keys)
         .with_providers(providers);
     state
         .watch_changes()
         .await
         .map_err(|e| format!("cannot listen for changes: {e}"))?;
-    let workers = crate::workers::spawn(state.sync.clone());
+    let workers = crate::workers::spawn(state.clone());
     let served = http::serve(listener, state).await;
     // Calendar writes and syncs in flight finish, or go back to the queue
     // for the next process instead of waiting out their lease.

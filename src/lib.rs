@@ -3,6 +3,7 @@
 //! Layers, outermost first: `cli` and `http` → `booking` (use cases) →
 //! `store` → `engine` and `domain`. The engine is pure; see docs/ARCHITECTURE.md.
 
+pub mod app;
 pub mod booking;
 pub mod cli;
 pub mod config;
@@ -16,3 +17,6 @@ pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod workers;
+
+#[cfg(test)]
+mod import_circles;

@@ -8,7 +8,7 @@
 //! back (its lease released) so another process takes it at once instead of
 //! after the lease runs out.
 
-use crate::sync::SyncService;
+use crate::app::App;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -160,13 +160,13 @@ where
     })
 }
 
-pub fn spawn(service: SyncService) -> Workers {
+pub fn spawn(app: App) -> Workers {
     let (trigger, shutdown) = Shutdown::new();
     let mut loops = Vec::new();
-    let s = service.clone();
+    let s = app.clone();
     loops.push(spawn_loop(
         "sync",
-        service.wake.clone(),
+        app.signals.sync.clone(),
         Duration::from_secs(5),
         shutdown.clone(),
         move |shutdown| {
@@ -178,10 +178,10 @@ pub fn spawn(service: SyncService) -> Workers {
             }
         },
     ));
-    let s = service.clone();
+    let s = app.clone();
     loops.push(spawn_loop(
         "effects",
-        service.wake_effects.clone(),
+        app.signals.effects.clone(),
         Duration::from_secs(1),
         shutdown.clone(),
         move |shutdown| {
@@ -193,7 +193,7 @@ pub fn spawn(service: SyncService) -> Workers {
             }
         },
     ));
-    let s = service.clone();
+    let s = app.clone();
     loops.push(spawn_loop(
         "push",
         Arc::new(Notify::new()),
@@ -210,7 +210,7 @@ pub fn spawn(service: SyncService) -> Workers {
             }
         },
     ));
-    let s = service;
+    let s = app;
     loops.push(spawn_loop(
         "polls",
         Arc::new(Notify::new()),
@@ -223,7 +223,7 @@ pub fn spawn(service: SyncService) -> Workers {
                     Ok(0) => Ok(0),
                     // A poll may have booked its best option: slots changed.
                     Ok(_) => {
-                        (s.on_change)();
+                        s.changed();
                         Ok(0)
                     }
                     Err(e) => Err(e.to_string()),

@@ -1,6 +1,7 @@
 //! Booking a time: validate, then check and insert in one store transaction.
 
-use super::availability::{AvailabilityInputs, to_utc};
+use super::hosts::{chooses_hosts, pool_hosts, pool_request};
+use super::inputs::{AvailabilityInputs, to_utc};
 use super::{BookingError, StoreRef};
 use crate::domain::{
     Booking, BookingRequest, BookingStatus, Kind, ValidationError, hash_secret, new_booking_uid,
@@ -9,7 +10,7 @@ use crate::domain::{
 use crate::engine::assignment;
 use crate::engine::{self, Instant, Interval};
 use crate::secrets::{open_for_client, seal_for_client};
-use crate::store::{Decision, NewBooking, PoolHistory, PoolRequest, Snapshot, StoreError};
+use crate::store::{Decision, NewBooking, Snapshot, StoreError};
 
 /// A booking and, when it was just made, the secret of its manage link (shown once).
 #[derive(Debug, Clone)]
@@ -30,89 +31,6 @@ fn on_grid(inputs: &AvailabilityInputs, start: Instant) -> bool {
     engine::grid::candidates(&et.zone, et.slot_interval_minutes, around)
         .iter()
         .any(|c| c.start == start)
-}
-
-/// The event type's host pool as the assignment strategies see it.
-pub(crate) fn pool_hosts(
-    inputs: &AvailabilityInputs,
-    history: Option<&PoolHistory>,
-) -> Vec<assignment::PoolHost> {
-    let empty = PoolHistory::default();
-    let history = history.unwrap_or(&empty);
-    inputs
-        .event_type
-        .input
-        .hosts
-        .iter()
-        .map(|host| {
-            let id = &host.user_id;
-            assignment::PoolHost {
-                id: id.clone(),
-                priority: host.priority,
-                weight: u32::try_from(host.weight).unwrap_or(0),
-                joined: history
-                    .joined
-                    .iter()
-                    .find(|(user, _)| user == id)
-                    .map_or(Instant(0), |(_, at)| Instant::from_utc(*at)),
-                zone: inputs
-                    .hosts
-                    .iter()
-                    .find(|(user, _)| user == id)
-                    .map_or_else(|| inputs.zone(), |(_, schedule)| schedule.zone.clone()),
-                last_booked: history
-                    .last_booked
-                    .iter()
-                    .find(|(user, _)| user == id)
-                    .map(|(_, at)| Instant::from_utc(*at)),
-                bookings: history
-                    .bookings
-                    .iter()
-                    .filter(|(user, _, _)| user == id)
-                    .map(|(_, created, start)| assignment::PastBooking {
-                        created: Instant::from_utc(*created),
-                        start: Instant::from_utc(*start),
-                    })
-                    .collect(),
-            }
-        })
-        .collect()
-}
-
-/// Does this event type choose among its free hosts (round robin, or a
-/// collective that needs only some of them)?
-pub(crate) fn chooses_hosts(inputs: &AvailabilityInputs) -> bool {
-    let input = &inputs.event_type.input;
-    match input.kind {
-        Kind::RoundRobin => true,
-        Kind::Collective => input
-            .required_hosts
-            .is_some_and(|n| (n as usize) < input.hosts.len()),
-        Kind::OneOnOne | Kind::Group => false,
-    }
-}
-
-/// What the host choice needs from the store: bookings made this month (fair
-/// share periods are a day or a month) and those starting in the start's week.
-pub(crate) fn pool_request(
-    inputs: &AvailabilityInputs,
-    now: Instant,
-    start: Instant,
-) -> Option<PoolRequest> {
-    if !chooses_hosts(inputs) {
-        return None;
-    }
-    let zone = inputs.zone();
-    let today = zone.local_date(now);
-    let month = zone.start_of_day(chrono::Datelike::with_day(&today, 1).unwrap_or(today));
-    Some(PoolRequest {
-        event_type_id: inputs.event_type.id.clone(),
-        made_since: month.plus_seconds(-86_400).to_utc(),
-        starting: (
-            start.plus_seconds(-9 * 86_400).to_utc(),
-            start.plus_seconds(9 * 86_400).to_utc(),
-        ),
-    })
 }
 
 /// The decision the store runs inside its transaction: is `start` still a

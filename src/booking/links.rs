@@ -1,7 +1,8 @@
 //! One-off links: made by a host for one invitee, used once.
 
-use super::availability::{AvailabilityInputs, DaySlots, SlotsAnswer, by_local_date, slots_for};
+use super::availability::{DaySlots, SlotsAnswer, by_local_date, slots_for};
 use super::book::{Booked, check_start, decide, new_booking};
+use super::inputs::AvailabilityInputs;
 use super::{BookingError, StoreRef};
 use crate::domain::{
     BookingRequest, Kind, Link, LinkInput, LinkState, TimeZoneName, ValidationError, hash_secret,
@@ -183,7 +184,7 @@ pub async fn book(
     new.consumes_link = Some(open.link.id.clone());
     if !picked {
         // Round robin through a link still follows its strategy and caps.
-        new.pool = super::book::pool_request(inputs, now, start);
+        new.pool = super::hosts::pool_request(inputs, now, start);
     }
     let decision = |snapshot: &Snapshot| -> Result<Decision, StoreError> {
         if !picked {

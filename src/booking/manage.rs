@@ -1,8 +1,9 @@
 //! Changing a booking: the invitee with their manage token (cancel,
 //! reschedule), an admin with an API key (approve, reject, no-show, completed).
 
-use super::availability::AvailabilityInputs;
-use super::book::{Booked, check_bookable, check_start, decide, new_booking, pool_request};
+use super::book::{Booked, check_bookable, check_start, decide, new_booking};
+use super::hosts::pool_request;
+use super::inputs::AvailabilityInputs;
 use super::{BookingError, StoreRef};
 use crate::domain::{
     Booking, BookingRequest, BookingStatus, EventType, User, hash_secret, random_token,

@@ -7,16 +7,17 @@ mod book;
 mod effects;
 mod error;
 pub mod fairness;
+mod hosts;
 mod ical_cache;
+mod inputs;
 pub mod links;
 mod manage;
 pub mod polls;
 
-pub use availability::{
-    AvailabilityInputs, DaySlots, PublicSlot, SlotsAnswer, explain_at, slots_for,
-};
+pub use availability::{DaySlots, PublicSlot, SlotsAnswer, explain_at, slots_for};
 pub use book::{Booked, book};
 pub use error::BookingError;
+pub use inputs::AvailabilityInputs;
 pub use manage::{AdminAction, cancel, change_status, reschedule, view};
 
 use crate::store::Store;

@@ -1,7 +1,8 @@
 //! Meeting polls: propose times, collect votes, book the chosen one.
 
-use super::availability::{AvailabilityInputs, slots_for};
+use super::availability::slots_for;
 use super::book::new_booking;
+use super::inputs::AvailabilityInputs;
 use super::links::picked_time_free;
 use super::{BookingError, StoreRef};
 use crate::domain::{
@@ -165,9 +166,12 @@ pub async fn create(
         Ok(poll) => poll,
         Err(error) => {
             // Leave no orphan hidden event type behind.
-            let _ = store
+            if let Err(cleanup) = store
                 .delete_event_type(organization_id, &event_type.id)
-                .await;
+                .await
+            {
+                tracing::error!(event_type = %event_type.id, error = %cleanup, "cannot remove the hidden event type of a poll that was not created");
+            }
             return Err(error.into());
         }
     };

@@ -24,8 +24,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tracing::Instrument as _;
 
-/// What jobs run with: the service's store, clock, key ring, providers.
-pub type Context = crate::sync::SyncService;
+/// What jobs run with: the application context (store, clock, key ring, providers).
+pub type Context = crate::app::App;
 
 /// Attempts before an effect is marked failed.
 pub const MAX_ATTEMPTS: u32 = 10;
@@ -71,7 +71,7 @@ pub struct Ran {
 
 /// Carries out due effects (up to `limit`). Returns how many ran.
 ///
-/// The queue runs on the wall clock, not the service's clock: effects are
+/// The queue runs on the wall clock, not the app's clock: effects are
 /// stamped by the database's transaction time, and leases and backoff are
 /// about real seconds.
 pub async fn run_due(ctx: &Context, limit: u32) -> Result<usize, StoreError> {

@@ -7,6 +7,7 @@
 //! is where schedulers usually go wrong.
 
 use super::instant::Instant;
+pub use super::instant::Resolution;
 use super::vtimezone::CustomZone;
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
 use chrono_tz::Tz;
@@ -18,16 +19,6 @@ use std::sync::Arc;
 pub enum Zone {
     Iana(Tz),
     Custom(Arc<CustomZone>),
-}
-
-/// How a local date-time maps onto the time line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resolution {
-    Single(Instant),
-    /// The local time happens twice (a fold); both instants, earlier first.
-    Fold(Instant, Instant),
-    /// The local time does not happen (a gap).
-    Gap,
 }
 
 /// The longest gap we expect: Pacific/Apia skipped a whole day (2011-12-30).

@@ -7,6 +7,7 @@
 
 use super::calendar::{Calendar, EventComponent, EventTime, Length, RDate, Series};
 use super::civil::Zone;
+pub use super::ical_lines::IcalError;
 use super::ical_lines::{self, Component, Property, components, unfold};
 use super::limits::{MAX_DATE_LIST, MAX_EVENT_DAYS};
 use super::recurrence::Recurrence;
@@ -14,27 +15,7 @@ use super::vtimezone::{CustomZone, Observance, parse_utc_offset};
 use super::zones;
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
-
-/// What is wrong with an iCalendar text, and on which (folded, 1-based) line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IcalError {
-    pub line: usize,
-    pub message: String,
-}
-
-impl fmt::Display for IcalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}", self.message)
-        } else {
-            write!(f, "line {}: {}", self.line, self.message)
-        }
-    }
-}
-
-impl std::error::Error for IcalError {}
 
 /// Reads the text of one or more `VCALENDAR`s.
 pub fn parse_calendar(text: &str) -> Result<Calendar, IcalError> {

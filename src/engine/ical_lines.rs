@@ -6,9 +6,28 @@
 //! errors, and enforces the nesting, size and count limits before anything
 //! else looks at the text.
 
-use super::ical::IcalError;
 use super::limits::{MAX_COMPONENTS, MAX_ICAL_BYTES, MAX_NESTING};
 use std::borrow::Cow;
+use std::fmt;
+
+/// What is wrong with an iCalendar text, and on which (folded, 1-based) line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IcalError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for IcalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "line {}: {}", self.line, self.message)
+        }
+    }
+}
+
+impl std::error::Error for IcalError {}
 
 /// `NAME;KEY=VALUE:VALUE`, with its 1-based source line.
 #[derive(Debug)]

@@ -126,6 +126,16 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
+/// How a local date-time maps onto the time line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    Single(Instant),
+    /// The local time happens twice (a fold); both instants, earlier first.
+    Fold(Instant, Instant),
+    /// The local time does not happen (a gap).
+    Gap,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

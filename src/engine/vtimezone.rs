@@ -3,8 +3,7 @@
 //! Used only for a `TZID` that is neither an IANA nor a Windows name (the spec
 //! prefers names because exporters often ship stale or simplified rules).
 
-use super::civil::Resolution;
-use super::instant::Instant;
+use super::instant::{Instant, Resolution};
 use super::limits::{Budget, MAX_TRANSITIONS};
 use super::recurrence::{Recurrence, Until};
 use chrono::{NaiveDate, NaiveDateTime};

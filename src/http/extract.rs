@@ -1,8 +1,8 @@
 //! Extractors: JSON bodies with field-naming errors, query strings likewise,
 //! and the admin's API key (checked by a layer over the admin routes).
 
-use super::AppState;
 use super::error::ApiError;
+use crate::app::App;
 use crate::domain::hash_secret;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
@@ -124,7 +124,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
 /// Middleware of the admin routes: a known, unrevoked API key, or 401.
 /// The caller is left in the request's extensions for [`Admin`].
 pub async fn require_api_key(
-    State(state): State<AppState>,
+    State(state): State<App>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
@@ -133,7 +133,7 @@ pub async fn require_api_key(
     Ok(next.run(request).await)
 }
 
-async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Admin, ApiError> {
+async fn authenticate(headers: &HeaderMap, state: &App) -> Result<Admin, ApiError> {
     let header = headers
         .get(AUTHORIZATION)
         .ok_or_else(|| ApiError::unauthorized("send an API key: Authorization: Bearer <key>"))?;
@@ -153,7 +153,7 @@ async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Admin, Ap
         return Err(ApiError::unauthorized("this API key was revoked"));
     }
     // Last use to the minute: one write a minute per key, not one per request.
-    let now = (state.clock)();
+    let now = state.now();
     let now = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
     let since = now - chrono::Duration::seconds(LAST_USED_RESOLUTION_SECONDS);
     if owner.last_used_at.is_none_or(|at| at < since)

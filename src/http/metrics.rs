@@ -114,7 +114,7 @@ impl Metrics {
 
 /// Middleware: times every request under its route template (not its raw
 /// path, so `/bookings/{uid}` is one series, not one per booking).
-pub async fn track(State(state): State<super::AppState>, request: Request, next: Next) -> Response {
+pub async fn track(State(state): State<crate::app::App>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -5,14 +5,14 @@ pub mod api;
 pub mod cache;
 pub mod error;
 pub mod extract;
+pub mod html;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
 pub mod server;
 
-use crate::store::SharedStore;
-use crate::sync::SyncService;
+use crate::app::App;
 use api::{connections, ops};
 use axum::Router;
 use axum::extract::State;
@@ -20,71 +20,11 @@ use axum::http::{HeaderName, Method, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: SharedStore,
-    pub metrics: Arc<metrics::Metrics>,
-    /// Base of links handed out (manage links).
-    pub public_url: String,
-    /// "Now", replaceable in tests.
-    pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
-    pub caches: Arc<cache::Caches>,
-    /// Calendar connections, sync and the workers' signals.
-    pub sync: SyncService,
-}
-
-impl AppState {
-    pub fn new(store: SharedStore, public_url: impl Into<String>) -> Self {
-        let public_url = public_url.into();
-        let caches = Arc::new(cache::Caches::default());
-        let mut sync = SyncService::new(store.clone(), public_url.clone());
-        let invalidate = caches.clone();
-        sync.on_change = Arc::new(move || invalidate.invalidate());
-        AppState {
-            store,
-            metrics: Arc::new(metrics::Metrics::default()),
-            public_url,
-            clock: Arc::new(Utc::now),
-            caches,
-            sync,
-        }
-    }
-
-    /// Replaces "now" everywhere (tests).
-    pub fn with_clock(mut self, clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>) -> Self {
-        self.sync.clock = clock.clone();
-        self.clock = clock;
-        self
-    }
-
-    /// The keys that seal calendar credentials.
-    pub fn with_keys(mut self, keys: Option<crate::secrets::KeyRing>) -> Self {
-        self.sync.keys = keys.map(Arc::new);
-        self
-    }
-
-    pub fn with_providers(mut self, providers: crate::config::ProviderSettings) -> Self {
-        self.sync.providers = Arc::new(providers);
-        self
-    }
-
-    /// Subscribes the slots cache to changes made by other processes.
-    pub async fn watch_changes(&self) -> Result<(), crate::store::StoreError> {
-        let cache = self.caches.clone();
-        self.store
-            .watch_changes(Arc::new(move |change| cache.on_change(change)))
-            .await
-            .map(|_| ())
-    }
-}
 
 /// Invalidates the caches when dropped, unless disarmed: a write request
 /// invalidates even if it is cut short after its transaction committed.
@@ -104,7 +44,7 @@ impl Drop for InvalidateOnDrop {
 /// answers once it is done (the write has committed by then). A 4xx answer
 /// wrote nothing, so it does not (otherwise anyone could wipe the cache).
 async fn invalidate_on_write(
-    State(state): State<AppState>,
+    State(state): State<App>,
     request: Request<axum::body::Body>,
     next: Next,
 ) -> Response {
@@ -122,14 +62,14 @@ async fn invalidate_on_write(
     drop(guard);
     if writes && response.status().is_success() {
         // A booking may have queued effects: carry them out now, not at the next tick.
-        state.sync.wake_effects.notify_one();
+        state.signals.effects.notify_one();
     }
     response
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: App) -> Router {
     let routes = routes::table();
     // Only after this fallback: a layer wraps a method router's fallback too,
     // so the public group's CORS layer also answers preflight (OPTIONS).
@@ -146,7 +86,7 @@ pub fn router(state: AppState) -> Router {
     let api = routes
         .token
         .merge(admin)
-        .route("/api/v1/openapi.json", get(ops::openapi))
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .method_not_allowed_fallback(wrong_method)
         .merge(public)
         .nest(
@@ -209,7 +149,7 @@ fn redacted(path: &str) -> String {
 }
 
 /// Serves until SIGTERM or ctrl-c, then lets in-flight requests finish.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, state: App) -> std::io::Result<()> {
     server::serve(
         listener,
         router(state),

@@ -236,3 +236,8 @@ fn document_common_problems(document: &mut Value) {
         }
     }
 }
+
+/// `GET /api/v1/openapi.json`.
+pub async fn serve() -> axum::Json<Value> {
+    axum::Json(document())
+}

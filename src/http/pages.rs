@@ -1,10 +1,11 @@
 //! Server-rendered pages for meeting polls: vote and see results, on a phone
 //! as well as a desktop. Everything people typed is escaped.
 
-use super::AppState;
 use super::api::polls::{participant_error, token_ok};
 use super::error::ApiError;
 use super::extract::body_rejection;
+use super::html::escape;
+use crate::app::App;
 use crate::booking::polls::{self, ParticipantView};
 use crate::domain::{Ballot, Invited, TimeZoneName, Vote};
 use axum::body::Bytes;
@@ -14,22 +15,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use std::fmt::Write;
-
-/// `<`, `>`, `&`, `"` and `'` as entities.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn layout(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -316,7 +301,7 @@ fn zone_for(query: &PageQuery, view: &ParticipantView) -> Shown {
 
 /// GET /polls/{token}: the participant's page.
 pub async fn poll_page(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(token): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -324,7 +309,7 @@ pub async fn poll_page(
     show(state, token, query).await.unwrap_or_else(html_error)
 }
 
-async fn show(state: AppState, token: String, query: PageQuery) -> Result<Response, ApiError> {
+async fn show(state: App, token: String, query: PageQuery) -> Result<Response, ApiError> {
     token_ok(&token)?;
     let view = polls::as_participant(state.store.as_ref(), &token)
         .await
@@ -333,7 +318,7 @@ async fn show(state: AppState, token: String, query: PageQuery) -> Result<Respon
     let page = PageState {
         token: &token,
         saved: query.saved.is_some(),
-        accepting: view.poll.accepts_votes((state.clock)()),
+        accepting: view.poll.accepts_votes(state.now()),
         chosen: query.timezone.is_some(),
     };
     Ok(render(&view, &shown, &page, None).into_response())
@@ -341,7 +326,7 @@ async fn show(state: AppState, token: String, query: PageQuery) -> Result<Respon
 
 /// POST /polls/{token}: a submitted form of votes.
 pub async fn poll_submit(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(token): Path<String>,
     RawQuery(raw): RawQuery,
     body: Result<Bytes, BytesRejection>,
@@ -357,7 +342,7 @@ pub async fn poll_submit(
 }
 
 async fn submit(
-    state: AppState,
+    state: App,
     token: String,
     query: PageQuery,
     body: Bytes,
@@ -386,7 +371,7 @@ async fn submit(
         let page = PageState {
             token: &token,
             saved: false,
-            accepting: view.poll.accepts_votes((state.clock)()),
+            accepting: view.poll.accepts_votes(state.now()),
             chosen: true,
         };
         let draft = Draft {
@@ -410,7 +395,7 @@ async fn submit(
     }
     let comment = Some(comment_text.to_string()).filter(|c| !c.is_empty());
     let ballot = Ballot { votes, comment };
-    if let Err(error) = polls::vote(state.store.as_ref(), &token, &ballot, (state.clock)()).await {
+    if let Err(error) = polls::vote(state.store.as_ref(), &token, &ballot, state.now()).await {
         let error = participant_error(error);
         if error.status() == StatusCode::UNPROCESSABLE_ENTITY {
             return Ok(again(error));
@@ -460,7 +445,7 @@ pub async fn join_page(Path(token): Path<String>) -> Response {
 /// POST /polls/join/{token}: joins and sends the person to their own page;
 /// a refused form comes back as the form, with the error and the values.
 pub async fn join_submit(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(token): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -481,7 +466,7 @@ pub async fn join_submit(
         Ok(person) => person,
         Err(error) => return again(error),
     };
-    match polls::join(state.store.as_ref(), &token, &person, (state.clock)()).await {
+    match polls::join(state.store.as_ref(), &token, &person, state.now()).await {
         Ok(mine) => (
             StatusCode::SEE_OTHER,
             [(header::LOCATION, format!("/polls/{mine}"))],

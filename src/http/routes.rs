@@ -10,8 +10,8 @@
 //!
 //! The OpenAPI document lists the operations in registration order.
 
-use super::AppState;
 use super::api::{admin, availability, connections, keys, links, manage, polls, public};
+use crate::app::App;
 use axum::Router;
 use axum::http::{HeaderName, Method};
 use std::time::Duration;
@@ -92,15 +92,15 @@ pub fn table() -> Routes {
 
 /// What [`routes!`] makes of a handler: the schemas it uses, its path and
 /// operation, and the axum method router that serves it.
-type Registration = UtoipaMethodRouter<AppState>;
+type Registration = UtoipaMethodRouter<App>;
 
 /// The three groups of routes (paths are absolute: `/api/v1/…`), without
 /// their layers (see `http::router`), and their documentation.
 #[derive(Default)]
 pub struct Routes {
-    pub public: Router<AppState>,
-    pub token: Router<AppState>,
-    pub admin: Router<AppState>,
+    pub public: Router<App>,
+    pub token: Router<App>,
+    pub admin: Router<App>,
     /// Every operation, in registration order.
     pub paths: Paths,
     /// The schemas the operations refer to.
@@ -148,9 +148,9 @@ impl Routes {
 
     fn add(
         &mut self,
-        group: Router<AppState>,
+        group: Router<App>,
         (schemas, paths, method_router): Registration,
-    ) -> Router<AppState> {
+    ) -> Router<App> {
         let group = paths.paths.keys().fold(group, |group, path| {
             group.route(path, method_router.clone())
         });

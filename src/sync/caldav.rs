@@ -95,7 +95,7 @@ impl CaldavClient {
     fn build(user: &str, password: &str, public_only: bool) -> Result<Self, CaldavError> {
         // Redirects are followed by `request`, keeping the method: the
         // HTTP client would turn a redirected PROPFIND into a GET.
-        let mut builder = super::http_client().redirect(reqwest::redirect::Policy::none());
+        let mut builder = crate::app::http_client().redirect(reqwest::redirect::Policy::none());
         if public_only {
             builder = builder.dns_resolver(std::sync::Arc::new(super::network::PublicOnly));
         }

@@ -2,14 +2,15 @@
 //! Microsoft through OAuth; choosing calendars; syncing on request;
 //! disconnecting (push channels stopped, synced busy time dropped).
 
-use super::SyncService;
 use super::api::{Credentials, SyncError};
 use super::caldav::CaldavApi;
+use super::clients;
 use super::google::GoogleApi;
 use super::microsoft::GraphApi;
-use super::oauth::{OAuthClient, TokenSource, seal_context};
+use super::oauth::{OAuthClient, TokenSource};
 use super::rest::RestClient;
-use super::runner::{self, OpenApi};
+use super::vault::{self, seal_context};
+use crate::app::App;
 use crate::domain::{
     CaldavConnectInput, CalendarChoice, Connection, ConnectionStatus, OAuthStartInput, Provider,
     ValidationError, hash_secret,
@@ -44,26 +45,12 @@ fn provider(field: &'static str) -> impl Fn(SyncError) -> ConnectError {
     move |error| ConnectError::Provider { field, error }
 }
 
-fn seal(
-    service: &SyncService,
-    credentials: &Credentials,
-    context: &str,
-) -> Result<String, ConnectError> {
-    let text = serde_json::to_string(credentials)
-        .map_err(|e| provider("")(SyncError::Permanent(e.to_string())))?;
-    service
-        .keys()
-        .map_err(provider(""))?
-        .seal(&text, context)
-        .map_err(|e| provider("")(SyncError::Setup(e.to_string())))
+fn seal(app: &App, credentials: &Credentials, context: &str) -> Result<String, ConnectError> {
+    vault::seal(app, credentials, context).map_err(provider(""))
 }
 
-async fn check_user(
-    service: &SyncService,
-    organization_id: &str,
-    user_id: &str,
-) -> Result<(), ConnectError> {
-    match service.store.user(organization_id, user_id).await {
+async fn check_user(app: &App, organization_id: &str, user_id: &str) -> Result<(), ConnectError> {
+    match app.store.user(organization_id, user_id).await {
         Ok(_) => Ok(()),
         Err(StoreError::NotFound(_)) => Err(ValidationError::new("user_id", "no such user").into()),
         Err(e) => Err(e.into()),
@@ -72,14 +59,14 @@ async fn check_user(
 
 /// Connects a CalDAV account after checking the server accepts it.
 pub async fn connect_caldav(
-    service: &SyncService,
+    app: &App,
     organization_id: &str,
     input: &CaldavConnectInput,
 ) -> Result<Connection, ConnectError> {
     let server = input.validate()?;
-    service.keys().map_err(provider(""))?;
-    check_user(service, organization_id, &input.user_id).await?;
-    let allow_private = service.providers.caldav_allow_private_networks;
+    vault::keys(app).map_err(provider(""))?;
+    check_user(app, organization_id, &input.user_id).await?;
+    let allow_private = app.providers().caldav_allow_private_networks;
     if !allow_private {
         super::network::check_public(&server)
             .await
@@ -117,51 +104,47 @@ pub async fn connect_caldav(
         provider: Provider::Caldav,
         account,
         server_url: server.to_string(),
-        credentials: seal(service, &credentials, &context)?,
+        credentials: seal(app, &credentials, &context)?,
     };
-    finish_connect(service, &new, &calendars).await
+    finish_connect(app, &new, &calendars).await
 }
 
 async fn finish_connect(
-    service: &SyncService,
+    app: &App,
     new: &NewConnection,
     calendars: &[crate::store::RemoteCalendar],
 ) -> Result<Connection, ConnectError> {
-    let id = service.store.upsert_connection(new, service.now()).await?;
-    service.store.save_calendars(&id, calendars).await?;
+    let id = app.store.upsert_connection(new, app.now()).await?;
+    app.store.save_calendars(&id, calendars).await?;
     // A reconnect changes the host's slots: none from the old data
     // (`awaiting_sync`) until the sync that follows at once has ended.
-    (service.on_change)();
-    service.wake.notify_one();
+    app.changed();
+    app.signals.sync.notify_one();
     // Writes that failed (or wait in backoff) while the credentials were
     // refused run again now: a cancelled meeting leaves the host's calendar,
     // a booking made meanwhile reaches it. The effects queue runs on the
     // wall clock.
-    let requeued = service
-        .store
-        .requeue_writes(&id, chrono::Utc::now())
-        .await?;
+    let requeued = app.store.requeue_writes(&id, chrono::Utc::now()).await?;
     if requeued > 0 {
         tracing::info!(connection = %id, requeued, "calendar writes queued again after a connect");
-        service.wake_effects.notify_one();
+        app.signals.effects.notify_one();
     }
-    Ok(service.store.connection(&new.organization_id, &id).await?)
+    Ok(app.store.connection(&new.organization_id, &id).await?)
 }
 
 /// Starts an OAuth connection: the URL to send the host to.
 pub async fn start_oauth(
-    service: &SyncService,
+    app: &App,
     organization_id: &str,
     input: &OAuthStartInput,
 ) -> Result<url::Url, ConnectError> {
     let return_to = input.validate()?;
-    service.keys().map_err(provider(""))?;
-    check_user(service, organization_id, &input.user_id).await?;
-    let client = OAuthClient::new(service, input.provider).map_err(provider("provider"))?;
+    vault::keys(app).map_err(provider(""))?;
+    check_user(app, organization_id, &input.user_id).await?;
+    let client = OAuthClient::new(app, input.provider).map_err(provider("provider"))?;
     let authorization = client.authorize();
     let state_hash = hash_secret(&authorization.state);
-    let verifier = service
-        .keys()
+    let verifier = vault::keys(app)
         .map_err(provider(""))?
         .seal(
             &authorization.verifier,
@@ -175,38 +158,34 @@ pub async fn start_oauth(
         verifier,
         // Normalized: what the callback redirects to is a valid header value.
         return_to: return_to.map(|u| u.to_string()),
-        expires_at: service.now() + OAUTH_STATE_LIFETIME,
+        expires_at: app.now() + OAUTH_STATE_LIFETIME,
     };
-    service
-        .store
-        .insert_oauth_state(&state_hash, &state)
-        .await?;
+    app.store.insert_oauth_state(&state_hash, &state).await?;
     Ok(authorization.url)
 }
 
 /// Where the provider sent the host back: exchanges the code, finds the
 /// account, stores the connection. Returns it with where to send the host.
 pub async fn finish_oauth(
-    service: &SyncService,
+    app: &App,
     state: &str,
     code: &str,
 ) -> Result<(Connection, Option<String>), ConnectError> {
     let state_hash = hash_secret(state);
-    let pending = service
+    let pending = app
         .store
-        .take_oauth_state(&state_hash, service.now())
+        .take_oauth_state(&state_hash, app.now())
         .await?
         .ok_or_else(|| {
             ValidationError::new("state", "unknown or expired; start connecting again")
         })?;
-    let verifier = service
-        .keys()
+    let verifier = vault::keys(app)
         .map_err(provider(""))?
         .open(&pending.verifier, &format!("oauth-state/{state_hash}"))
         .map_err(|e| provider("state")(SyncError::Setup(e.to_string())))?;
-    let client = OAuthClient::new(service, pending.provider).map_err(provider("provider"))?;
+    let client = OAuthClient::new(app, pending.provider).map_err(provider("provider"))?;
     let credentials = client
-        .exchange(code, &verifier, service.now())
+        .exchange(code, &verifier, app.now())
         .await
         .map_err(provider("code"))?;
     // Not stored yet: the token is fresh, so nothing refreshes it meanwhile.
@@ -220,22 +199,18 @@ pub async fn finish_oauth(
         last_synced_at: None,
         last_error: None,
         failures: 0,
-        next_sync_at: service.now(),
+        next_sync_at: app.now(),
         event_count: 0,
         awaiting_sync: false,
         calendars: Vec::new(),
-        created_at: service.now(),
+        created_at: app.now(),
     };
-    let tokens = Arc::new(TokenSource::new(
-        service.clone(),
-        probe,
-        credentials.clone(),
-    ));
+    let tokens = Arc::new(TokenSource::new(app.clone(), probe, credentials.clone()));
     let (account, calendars) = match pending.provider {
         Provider::Google => {
             let api = GoogleApi::new(RestClient::new(
-                service.http().map_err(provider("code"))?.clone(),
-                &service.providers.google.api_url,
+                clients::http(app).map_err(provider("code"))?.clone(),
+                &app.providers().google.api_url,
                 tokens,
             ));
             let account = api.account().await.map_err(provider("code"))?;
@@ -249,11 +224,11 @@ pub async fn finish_oauth(
         _ => {
             let api = GraphApi::new(
                 RestClient::new(
-                    service.http().map_err(provider("code"))?.clone(),
-                    &service.providers.microsoft.api_url,
+                    clients::http(app).map_err(provider("code"))?.clone(),
+                    &app.providers().microsoft.api_url,
                     tokens,
                 ),
-                service.now(),
+                app.now(),
             );
             let account = api.account().await.map_err(provider("code"))?;
             (
@@ -271,19 +246,19 @@ pub async fn finish_oauth(
         provider: pending.provider,
         account,
         server_url: String::new(),
-        credentials: seal(service, &credentials, &context)?,
+        credentials: seal(app, &credentials, &context)?,
     };
-    let connection = finish_connect(service, &new, &calendars).await?;
+    let connection = finish_connect(app, &new, &calendars).await?;
     Ok((connection, pending.return_to))
 }
 
 pub async fn choose_calendars(
-    service: &SyncService,
+    app: &App,
     organization_id: &str,
     id: &str,
     choice: &CalendarChoice,
 ) -> Result<Connection, ConnectError> {
-    let connection = connection(service, organization_id, id).await?;
+    let connection = connection(app, organization_id, id).await?;
     choice.validate(&connection.calendars)?;
     // Calendars no longer watched lose their push channels (best effort).
     let unwatched: Vec<&crate::domain::ConnectedCalendar> = connection
@@ -292,7 +267,7 @@ pub async fn choose_calendars(
         .filter(|c| c.push.is_some() && !choice.check_conflicts.contains(&c.id))
         .collect();
     if !unwatched.is_empty() {
-        match open(service, id).await {
+        match clients::open_by_id(app, id).await {
             Ok((api, access)) => {
                 for calendar in unwatched {
                     if let Some((_, channel)) =
@@ -301,28 +276,27 @@ pub async fn choose_calendars(
                     {
                         tracing::warn!(connection = id, %error, "could not stop a push channel");
                     }
-                    service.store.set_push(&calendar.id, None).await?;
+                    app.store.set_push(&calendar.id, None).await?;
                 }
             }
             Err(error) => tracing::warn!(connection = id, %error, "could not stop push channels"),
         }
     }
-    let connection = service
+    let connection = app
         .store
-        .choose_calendars(organization_id, id, choice, service.now())
+        .choose_calendars(organization_id, id, choice, app.now())
         .await?;
-    (service.on_change)();
-    service.wake.notify_one();
+    app.changed();
+    app.signals.sync.notify_one();
     Ok(connection)
 }
 
 pub async fn connection(
-    service: &SyncService,
+    app: &App,
     organization_id: &str,
     id: &str,
 ) -> Result<Connection, ConnectError> {
-    service
-        .store
+    app.store
         .connection(organization_id, id)
         .await
         .map_err(|e| match e {
@@ -335,11 +309,11 @@ pub async fn connection(
 /// One whose credentials were refused is not synced until it is connected
 /// again, so asking would promise a sync that never comes.
 pub async fn sync_now(
-    service: &SyncService,
+    app: &App,
     organization_id: &str,
     id: &str,
 ) -> Result<Connection, ConnectError> {
-    let known = connection(service, organization_id, id).await?;
+    let known = connection(app, organization_id, id).await?;
     if known.status == ConnectionStatus::NeedsReconnect {
         return Err(ConnectError::Conflict(format!(
             "the {} account {:?} needs reconnecting (the provider refused its credentials); \
@@ -348,22 +322,18 @@ pub async fn sync_now(
             known.account
         )));
     }
-    service.store.request_sync(id, service.now()).await?;
-    service.wake.notify_one();
-    connection(service, organization_id, id).await
+    app.store.request_sync(id, app.now()).await?;
+    app.signals.sync.notify_one();
+    connection(app, organization_id, id).await
 }
 
 /// Stops push channels (best effort: the provider may already be gone),
 /// then removes the connection and everything synced through it.
-pub async fn disconnect(
-    service: &SyncService,
-    organization_id: &str,
-    id: &str,
-) -> Result<(), ConnectError> {
-    connection(service, organization_id, id).await?;
-    let access = service.store.connection_access(id).await?;
+pub async fn disconnect(app: &App, organization_id: &str, id: &str) -> Result<(), ConnectError> {
+    connection(app, organization_id, id).await?;
+    let access = app.store.connection_access(id).await?;
     if !access.channels.is_empty() {
-        match runner::open(service, &access).await {
+        match clients::open(app, &access).await {
             Ok(api) => {
                 for (_, channel) in &access.channels {
                     if let Err(error) = super::push::stop(&api, channel).await {
@@ -374,20 +344,7 @@ pub async fn disconnect(
             Err(error) => tracing::warn!(connection = id, %error, "could not stop push channels"),
         }
     }
-    service.store.delete_connection(organization_id, id).await?;
-    (service.on_change)();
+    app.store.delete_connection(organization_id, id).await?;
+    app.changed();
     Ok(())
-}
-
-/// Opens the API of a connection (for push and writes).
-pub async fn open(
-    service: &SyncService,
-    id: &str,
-) -> Result<(OpenApi, crate::store::ConnectionAccess), SyncError> {
-    let access = service
-        .store
-        .connection_access(id)
-        .await
-        .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
-    Ok((runner::open(service, &access).await?, access))
 }

@@ -2,8 +2,8 @@
 //! authorization code flow with PKCE and offline access, and access tokens
 //! that refresh themselves before they expire (or when the API says 401).
 
-use super::SyncService;
 use super::api::{Credentials, SyncError};
+use crate::app::App;
 use crate::config::OAuthProvider;
 use crate::domain::{Connection, Provider};
 use chrono::{DateTime, Duration, Utc};
@@ -35,17 +35,17 @@ pub struct Authorization {
     pub verifier: String,
 }
 
-fn settings(service: &SyncService, provider: Provider) -> Result<&OAuthProvider, SyncError> {
+fn settings(app: &App, provider: Provider) -> Result<&OAuthProvider, SyncError> {
     match provider {
-        Provider::Google => Ok(&service.providers.google),
-        Provider::Microsoft => Ok(&service.providers.microsoft),
+        Provider::Google => Ok(&app.providers().google),
+        Provider::Microsoft => Ok(&app.providers().microsoft),
         Provider::Caldav => Err(SyncError::Setup("CalDAV does not use OAuth".to_string())),
     }
 }
 
 impl OAuthClient {
-    pub fn new(service: &SyncService, provider: Provider) -> Result<Self, SyncError> {
-        let settings = settings(service, provider)?;
+    pub fn new(app: &App, provider: Provider) -> Result<Self, SyncError> {
+        let settings = settings(app, provider)?;
         let setup = |what: &str| {
             SyncError::Setup(format!(
                 "{}: {what} (set KAIROS_{}_CLIENT_ID and KAIROS_{}_CLIENT_SECRET)",
@@ -65,7 +65,7 @@ impl OAuthClient {
             .set_redirect_uri(
                 RedirectUrl::new(format!(
                     "{}{CALLBACK_PATH}",
-                    service.public_url.trim_end_matches('/')
+                    app.public_url().trim_end_matches('/')
                 ))
                 .map_err(bad_url)?,
             );
@@ -73,7 +73,7 @@ impl OAuthClient {
             client = client.set_client_secret(ClientSecret::new(secret.expose().to_string()));
         }
         // The token endpoint must not be followed through redirects (RFC 6749 §10).
-        let http = super::http_client()
+        let http = crate::app::http_client()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| SyncError::from_http(&e))?;
@@ -197,35 +197,17 @@ fn token_error<RE: std::error::Error + 'static>(
     }
 }
 
-/// The associated data credentials are sealed with: the connection's
-/// natural key, stable across reconnects of the same account.
-pub fn seal_context(user_id: &str, provider: Provider, server_url: &str, account: &str) -> String {
-    format!(
-        "calendar-connection/{user_id}/{}/{server_url}/{account}",
-        provider.as_str()
-    )
-}
-
-pub fn connection_context(connection: &Connection) -> String {
-    seal_context(
-        &connection.user_id,
-        connection.provider,
-        connection.server_url.as_deref().unwrap_or(""),
-        &connection.account,
-    )
-}
-
 /// A connection's access token, refreshed when due and stored sealed again.
 pub struct TokenSource {
-    service: SyncService,
+    app: App,
     connection: Connection,
     credentials: tokio::sync::Mutex<Credentials>,
 }
 
 impl TokenSource {
-    pub fn new(service: SyncService, connection: Connection, credentials: Credentials) -> Self {
+    pub fn new(app: App, connection: Connection, credentials: Credentials) -> Self {
         TokenSource {
-            service,
+            app,
             connection,
             credentials: tokio::sync::Mutex::new(credentials),
         }
@@ -239,7 +221,7 @@ impl TokenSource {
             expires_at,
             ..
         } = &*credentials
-            && *expires_at > self.service.now() + Duration::seconds(REFRESH_MARGIN_SECONDS)
+            && *expires_at > self.app.now() + Duration::seconds(REFRESH_MARGIN_SECONDS)
         {
             return Ok(access_token.clone());
         }
@@ -258,12 +240,12 @@ impl TokenSource {
             return None;
         }
         let access = self
-            .service
+            .app
             .store
             .connection_access(&self.connection.id)
             .await
             .ok()?;
-        super::runner::credentials(&self.service, &access).ok()
+        super::vault::open(&self.app, &access).ok()
     }
 
     async fn refresh_locked(&self, credentials: &mut Credentials) -> Result<String, SyncError> {
@@ -272,7 +254,7 @@ impl TokenSource {
         // when it is fresh, and refresh from the newest refresh token.
         if let Some(stored @ Credentials::OAuth { .. }) = self.stored().await {
             let fresh = matches!(&stored, Credentials::OAuth { access_token, expires_at, .. }
-                if *expires_at > self.service.now() + Duration::seconds(REFRESH_MARGIN_SECONDS)
+                if *expires_at > self.app.now() + Duration::seconds(REFRESH_MARGIN_SECONDS)
                     && !matches!(&*credentials, Credentials::OAuth { access_token: mine, .. } if mine == access_token));
             *credentials = stored;
             if fresh && let Credentials::OAuth { access_token, .. } = &*credentials {
@@ -288,16 +270,14 @@ impl TokenSource {
                 "the access token expired and there is no refresh token".to_string(),
             ));
         };
-        let client = OAuthClient::new(&self.service, self.connection.provider)?;
-        let fresh = client.refresh(refresh_token, self.service.now()).await?;
-        let text =
-            serde_json::to_string(&fresh).map_err(|e| SyncError::Permanent(e.to_string()))?;
-        let sealed = self
-            .service
-            .keys()?
-            .seal(&text, &connection_context(&self.connection))
-            .map_err(|e| SyncError::Setup(e.to_string()))?;
-        self.service
+        let client = OAuthClient::new(&self.app, self.connection.provider)?;
+        let fresh = client.refresh(refresh_token, self.app.now()).await?;
+        let sealed = super::vault::seal(
+            &self.app,
+            &fresh,
+            &super::vault::connection_context(&self.connection),
+        )?;
+        self.app
             .store
             .set_credentials(&self.connection.id, &sealed)
             .await

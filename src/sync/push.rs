@@ -3,10 +3,9 @@
 //! checked against the channel's secret and turned into a sync within
 //! seconds. Connections without working push are polled (see `runner`).
 
-use super::SyncService;
 use super::api::SyncError;
-use super::connect;
-use super::runner::OpenApi;
+use super::clients::{self, OpenApi};
+use crate::app::App;
 use crate::domain::random_token;
 use crate::store::PushChannel;
 use chrono::Duration;
@@ -27,17 +26,17 @@ pub async fn stop(api: &OpenApi, channel: &PushChannel) -> Result<(), SyncError>
 
 /// Opens a channel for each checked calendar that lacks one or whose
 /// channel expires soon, then stops the old one. Returns how many opened.
-pub async fn renew_due(service: &SyncService) -> Result<usize, SyncError> {
-    let due = service
+pub async fn renew_due(app: &App) -> Result<usize, SyncError> {
+    let due = app
         .store
-        .push_due(service.now() + RENEW_AHEAD)
+        .push_due(app.now() + RENEW_AHEAD)
         .await
         .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
-    let base = service.public_url.trim_end_matches('/').to_string();
+    let base = app.public_url().trim_end_matches('/').to_string();
     let mut opened = 0;
     for (connection_id, calendar_id) in due {
         let result = async {
-            let (api, access) = connect::open(service, &connection_id).await?;
+            let (api, access) = clients::open_by_id(app, &connection_id).await?;
             let Some(calendar) = access
                 .connection
                 .calendars
@@ -75,8 +74,7 @@ pub async fn renew_due(service: &SyncService) -> Result<usize, SyncError> {
                 }
                 OpenApi::Caldav(_) => return Ok(()),
             };
-            service
-                .store
+            app.store
                 .set_push(&calendar_id, Some(&channel))
                 .await
                 .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
@@ -101,12 +99,8 @@ pub async fn renew_due(service: &SyncService) -> Result<usize, SyncError> {
 
 /// A notification for channel `push_id` carrying `token`: true when it is
 /// genuine (the connection is then synced as soon as the worker wakes).
-pub async fn notified(
-    service: &SyncService,
-    push_id: &str,
-    token: &str,
-) -> Result<bool, SyncError> {
-    let target = service
+pub async fn notified(app: &App, push_id: &str, token: &str) -> Result<bool, SyncError> {
+    let target = app
         .store
         .push_target(push_id)
         .await
@@ -118,11 +112,10 @@ pub async fn notified(
     if crate::domain::hash_secret(token) != crate::domain::hash_secret(&expected) {
         return Ok(false);
     }
-    service
-        .store
-        .request_sync(&connection_id, service.now())
+    app.store
+        .request_sync(&connection_id, app.now())
         .await
         .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
-    service.wake.notify_one();
+    app.signals.sync.notify_one();
     Ok(true)
 }

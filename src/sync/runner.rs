@@ -7,18 +7,13 @@
 //! the connection's status: active; retrying with backoff (nothing is
 //! dropped); or needs_reconnect when the provider refused the credentials.
 
-use super::SyncService;
-use super::api::{CalendarApi, Credentials, SyncError};
-use super::caldav::CaldavApi;
-use super::google::GoogleApi;
-use super::microsoft::GraphApi;
-use super::oauth::{TokenSource, connection_context};
-use super::rest::{RestClient, backoff};
-use crate::domain::Provider;
-use crate::store::{ConnectionAccess, SyncOutcome};
+use super::api::SyncError;
+use super::clients;
+use super::rest::backoff;
+use crate::app::App;
+use crate::store::SyncOutcome;
 use crate::workers::{Shutdown, finish_or_abandon};
 use chrono::Duration as Span;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a worker holds a connection it is syncing.
@@ -38,119 +33,19 @@ pub struct SyncReport {
     pub full: usize,
 }
 
-/// A connection's provider client, ready to use.
-pub enum OpenApi {
-    Caldav(CaldavApi),
-    Google(GoogleApi),
-    Microsoft(GraphApi),
-}
-
-impl OpenApi {
-    pub fn api(&self) -> &dyn CalendarApi {
-        match self {
-            OpenApi::Caldav(api) => api,
-            OpenApi::Google(api) => api,
-            OpenApi::Microsoft(api) => api,
-        }
-    }
-}
-
-/// The credentials of a connection, unsealed.
-pub fn credentials(
-    service: &SyncService,
-    access: &ConnectionAccess,
-) -> Result<Credentials, SyncError> {
-    let text = service
-        .keys()?
-        .open(&access.credentials, &connection_context(&access.connection))
-        .map_err(|e| SyncError::Setup(format!("cannot open the stored credentials: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| SyncError::Setup(format!("stored credentials: {e}")))
-}
-
-/// Opens the provider API of a connection.
-pub async fn open(service: &SyncService, access: &ConnectionAccess) -> Result<OpenApi, SyncError> {
-    let connection = &access.connection;
-    let credentials = credentials(service, access)?;
-    match (connection.provider, credentials) {
-        (Provider::Caldav, Credentials::Password { password }) => {
-            let server = connection
-                .server_url
-                .as_deref()
-                .ok_or_else(|| SyncError::Setup("CalDAV connection without server".to_string()))?;
-            let server = url::Url::parse(server).map_err(|e| SyncError::Setup(e.to_string()))?;
-            let emails = self_emails(service, access).await;
-            let allow_private = service.providers.caldav_allow_private_networks;
-            let api = CaldavApi::new(
-                server,
-                &connection.account,
-                &password,
-                emails,
-                allow_private,
-            )
-            .map_err(SyncError::from)?;
-            Ok(OpenApi::Caldav(api))
-        }
-        (
-            provider @ (Provider::Google | Provider::Microsoft),
-            credentials @ Credentials::OAuth { .. },
-        ) => {
-            let tokens = Arc::new(TokenSource::new(
-                service.clone(),
-                connection.clone(),
-                credentials,
-            ));
-            let base = match provider {
-                Provider::Google => &service.providers.google.api_url,
-                _ => &service.providers.microsoft.api_url,
-            };
-            let rest = RestClient::new(service.http()?.clone(), base, tokens);
-            Ok(match provider {
-                Provider::Google => OpenApi::Google(GoogleApi::new(rest)),
-                _ => OpenApi::Microsoft(GraphApi::new(rest, service.now())),
-            })
-        }
-        _ => Err(SyncError::Setup(
-            "credentials do not match the provider".to_string(),
-        )),
-    }
-}
-
-/// The host's addresses: the account and the Kairos user's email.
-async fn self_emails(service: &SyncService, access: &ConnectionAccess) -> Vec<String> {
-    let connection = &access.connection;
-    let mut emails = vec![connection.account.clone()];
-    if let Ok(user) = service
-        .store
-        .user(&access.organization_id, &connection.user_id)
-        .await
-    {
-        emails.push(user.input.email.as_str().to_string());
-    }
-    emails
-}
-
 /// Syncs one connection now.
-pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncReport, SyncError> {
+pub async fn sync_connection(app: &App, id: &str) -> Result<SyncReport, SyncError> {
     let store_error = |e: crate::store::StoreError| SyncError::Temporary(format!("store: {e}"));
-    let access = service
-        .store
-        .connection_access(id)
-        .await
-        .map_err(store_error)?;
-    let open = open(service, &access).await?;
+    let access = app.store.connection_access(id).await.map_err(store_error)?;
+    let open = clients::open(app, &access).await?;
     let api = open.api();
     let calendars = api.calendars().await?;
-    service
-        .store
+    app.store
         .save_calendars(id, &calendars)
         .await
         .map_err(store_error)?;
-    let access = service
-        .store
-        .connection_access(id)
-        .await
-        .map_err(store_error)?;
-    let written = service
+    let access = app.store.connection_access(id).await.map_err(store_error)?;
+    let written = app
         .store
         .written_events(&access.connection.user_id)
         .await
@@ -189,16 +84,15 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
         };
         let mut delta = delta;
         let host_changes =
-            own_events(service, &access.connection.user_id, &written, &mut delta).await?;
-        let applied = service
+            own_events(app, &access.connection.user_id, &written, &mut delta).await?;
+        let applied = app
             .store
-            .apply_delta(calendar_id, &delta, service.now())
+            .apply_delta(calendar_id, &delta, app.now())
             .await
             .map_err(store_error)?;
         if applied {
             for change in &host_changes {
-                service
-                    .store
+                app.store
                     .record_host_change(
                         &change.booking_uid,
                         &change.user_id,
@@ -213,7 +107,7 @@ pub async fn sync_connection(service: &SyncService, id: &str) -> Result<SyncRepo
             report.removed += delta.removed.len();
             report.full += usize::from(delta.full);
             if delta.full || !delta.upserts.is_empty() || !delta.removed.is_empty() {
-                (service.on_change)();
+                app.changed();
             }
         }
     }
@@ -241,7 +135,7 @@ struct HostChange {
 /// naming a booking of this store that holds this host (a write whose
 /// record is not in yet). Returns the changes to record for recorded ones.
 async fn own_events(
-    service: &SyncService,
+    app: &App,
     user_id: &str,
     written: &[(String, String)],
     delta: &mut crate::store::CalendarDelta,
@@ -263,7 +157,7 @@ async fn own_events(
         else {
             continue;
         };
-        let booking = match service.store.booking(&uid).await {
+        let booking = match app.store.booking(&uid).await {
             Ok(stored) => stored.booking,
             Err(crate::store::StoreError::NotFound(_)) if recorded.is_none() => continue,
             Err(crate::store::StoreError::NotFound(_)) => {
@@ -315,21 +209,20 @@ pub fn retry_delay(error: &SyncError, failures: u32) -> Duration {
 }
 
 /// Syncs one connection claimed until `lease_until` and records how it went.
-pub async fn run_one(
-    service: &SyncService,
-    id: &str,
-    lease_until: chrono::DateTime<chrono::Utc>,
-) -> Result<SyncReport, SyncError> {
-    let result = sync_connection(service, id).await;
-    let now = service.now();
-    let connection = service
+/// Nothing is returned: the outcome (a failure's message and next attempt
+/// included) is stored on the connection and logged here, where it is known.
+async fn run_one(app: &App, id: &str, lease_until: chrono::DateTime<chrono::Utc>) {
+    let result = sync_connection(app, id).await;
+    let now = app.now();
+    let connection = app
         .store
         .connection_access(id)
         .await
         .ok()
         .map(|a| a.connection);
     let outcome = match &result {
-        Ok(_) => {
+        Ok(report) => {
+            tracing::debug!(connection = id, ?report, "calendar sync done");
             // Push counts only while every checked calendar has a live channel.
             let pushed = connection.as_ref().is_some_and(|c| {
                 let mut checked = c.calendars.iter().filter(|c| c.check_conflicts).peekable();
@@ -339,7 +232,7 @@ pub async fn run_one(
             let every = if pushed {
                 PUSH_SAFETY_POLL
             } else {
-                Span::seconds(i64::try_from(service.providers.sync_interval_seconds).unwrap_or(300))
+                Span::seconds(i64::try_from(app.providers().sync_interval_seconds).unwrap_or(300))
             };
             SyncOutcome::Synced {
                 at: now,
@@ -358,7 +251,7 @@ pub async fn run_one(
             }
         }
     };
-    if let Err(error) = service.store.finish_sync(id, lease_until, &outcome).await {
+    if let Err(error) = app.store.finish_sync(id, lease_until, &outcome).await {
         tracing::error!(connection = id, %error, "cannot record the sync outcome");
     }
     // Whether the host's data counts as stale may have changed with this
@@ -376,34 +269,33 @@ pub async fn run_one(
         } => *needs_reconnect || never_synced,
     };
     if staleness_changes {
-        (service.on_change)();
+        app.changed();
     }
-    result
 }
 
 /// Syncs every connection that is due (up to `limit`, a few at a time).
 /// Returns how many ran.
-pub async fn run_due(service: &SyncService, limit: u32) -> Result<usize, crate::store::StoreError> {
-    run_due_until(service, limit, &Shutdown::never()).await
+pub async fn run_due(app: &App, limit: u32) -> Result<usize, crate::store::StoreError> {
+    run_due_until(app, limit, &Shutdown::never()).await
 }
 
 /// [`run_due`] that stops taking connections at `shutdown` and gives back
 /// the syncs still running at its deadline (due again at once, not after
 /// [`LEASE`]).
 pub async fn run_due_until(
-    service: &SyncService,
+    app: &App,
     limit: u32,
     shutdown: &Shutdown,
 ) -> Result<usize, crate::store::StoreError> {
     if shutdown.requested() {
         return Ok(0);
     }
-    let now = service.now();
+    let now = app.now();
     // Whole milliseconds: the value is compared again when the sync ends,
     // and databases keep less than nanoseconds.
     let lease_until = chrono::DateTime::from_timestamp_millis((now + LEASE).timestamp_millis())
         .unwrap_or(now + LEASE);
-    let due = service
+    let due = app
         .store
         .claim_due_connections(now, lease_until, limit)
         .await?;
@@ -411,16 +303,16 @@ pub async fn run_due_until(
     let mut tasks = tokio::task::JoinSet::new();
     let running = due.iter().cloned().collect();
     for id in due {
-        let service = service.clone();
+        let app = app.clone();
         tasks.spawn(async move {
-            let _ = run_one(&service, &id, lease_until).await;
+            run_one(&app, &id, lease_until).await;
             id
         });
     }
     for id in finish_or_abandon(tasks, running, shutdown).await {
-        if let Err(error) = service
+        if let Err(error) = app
             .store
-            .release_connection(&id, lease_until, service.now())
+            .release_connection(&id, lease_until, app.now())
             .await
         {
             tracing::warn!(connection = %id, %error, "cannot give back a sync; its lease will expire");

@@ -8,10 +8,9 @@
 //! theirs. Provider writes are idempotent (stable ids), so a crash between a
 //! write and its record makes no second event.
 
-use super::SyncService;
 use super::api::{EventBody, SyncError};
-use super::connect;
-use super::runner::OpenApi;
+use super::clients::{self, OpenApi};
+use crate::app::App;
 use crate::domain::{Booking, BookingStatus, EventType, Location};
 use crate::store::{BookingEvent, StoreError};
 use std::collections::HashMap;
@@ -113,13 +112,9 @@ struct Clients {
 }
 
 impl Clients {
-    async fn get(
-        &mut self,
-        service: &SyncService,
-        connection_id: &str,
-    ) -> Result<&OpenApi, SyncError> {
+    async fn get(&mut self, app: &App, connection_id: &str) -> Result<&OpenApi, SyncError> {
         if !self.open.contains_key(connection_id) {
-            let (api, _) = connect::open(service, connection_id).await?;
+            let (api, _) = clients::open_by_id(app, connection_id).await?;
             self.open.insert(connection_id.to_string(), api);
         }
         self.open
@@ -131,12 +126,8 @@ impl Clients {
 /// Removes a written event: whoever takes its record removes it (a record
 /// already taken was moved or removed by another effect). If the provider
 /// refuses, the record is put back for the retry.
-async fn remove(
-    service: &SyncService,
-    clients: &mut Clients,
-    event: &BookingEvent,
-) -> Result<(), SyncError> {
-    let store = &service.store;
+async fn remove(app: &App, clients: &mut Clients, event: &BookingEvent) -> Result<(), SyncError> {
+    let store = &app.store;
     if !store
         .delete_booking_event(&event.booking_uid, &event.user_id)
         .await
@@ -144,7 +135,7 @@ async fn remove(
     {
         return Ok(());
     }
-    let removed = match clients.get(service, &event.connection_id).await {
+    let removed = match clients.get(app, &event.connection_id).await {
         Ok(api) => {
             api.api()
                 .delete_event(&event.calendar_external_id, &event.event_id)
@@ -160,8 +151,8 @@ async fn remove(
 }
 
 /// Carries out the calendar-write effect of booking `uid`.
-pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncError> {
-    let store = &service.store;
+pub async fn write_booking(app: &App, uid: &str) -> Result<(), SyncError> {
+    let store = &app.store;
     let stored = store.booking(uid).await.map_err(store_error)?;
     let booking = &stored.booking;
     let holds = booking.status == BookingStatus::Accepted;
@@ -195,7 +186,7 @@ pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncE
                     written.insert(adopted.user_id.clone(), adopted);
                 }
             } else {
-                remove(service, &mut clients, &old).await?;
+                remove(app, &mut clients, &old).await?;
             }
         }
     }
@@ -226,7 +217,7 @@ pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncE
     // Events of hosts no longer holding this booking go.
     for (user, event) in &written {
         if !hosts.contains(&user) && !successor_takes.contains(user) {
-            remove(service, &mut clients, event).await?;
+            remove(app, &mut clients, event).await?;
         }
     }
     if hosts.is_empty() {
@@ -262,7 +253,7 @@ pub async fn write_booking(service: &SyncService, uid: &str) -> Result<(), SyncE
                 None => continue,
             },
         };
-        let api = clients.get(service, &connection_id).await?;
+        let api = clients.get(app, &connection_id).await?;
         let event_id = api
             .api()
             .put_event(&calendar, &body, existing.as_deref())

@@ -42,9 +42,9 @@ async fn own_events(client: &CaldavClient, calendar: &url::Url) -> Vec<(String, 
 /// The stored password no longer works (as if changed at the server).
 async fn password_changed(app: &App, id: &str) {
     let access = app.store.connection_access(id).await.expect("access");
-    let context = kairos::sync::oauth::connection_context(&access.connection);
+    let context = kairos::sync::vault::connection_context(&access.connection);
     let wrong = app
-        .sync
+        .context
         .keys
         .as_ref()
         .expect("keys")
@@ -222,7 +222,7 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     // Running the effect again changes nothing (idempotent).
     let again = app.store.booking(&new_uid).await.expect("booking");
     assert_eq!(again.booking.status.as_str(), "accepted");
-    kairos::sync::writer::write_booking(&app.sync, &new_uid)
+    kairos::sync::writer::write_booking(&app.context, &new_uid)
         .await
         .expect("rewrite");
     assert_eq!(own_events(&client, &work).await.len(), 1);

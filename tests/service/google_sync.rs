@@ -85,7 +85,7 @@ async fn google_end_to_end(backend: Backend) {
 
     // Push: a channel per checked calendar; a change notifies Kairos, which syncs.
     assert_eq!(
-        kairos::sync::push::renew_due(&app.sync)
+        kairos::sync::push::renew_due(&app.context)
             .await
             .expect("push"),
         1
@@ -102,7 +102,7 @@ async fn google_end_to_end(backend: Backend) {
         "the dentist blocks"
     );
     let forged = reqwest::Client::new()
-        .post(format!("{}/push/google", app.sync.public_url))
+        .post(format!("{}/push/google", app.context.public_url()))
         .header("X-Goog-Channel-ID", "nope")
         .header("X-Goog-Channel-Token", "nope")
         .send()
@@ -162,7 +162,7 @@ async fn google_end_to_end(backend: Backend) {
         .delete_booking_event(&uid, &ana)
         .await
         .expect("forget");
-    kairos::sync::writer::write_booking(&app.sync, &uid)
+    kairos::sync::writer::write_booking(&app.context, &uid)
         .await
         .expect("again");
     let ours = fake
@@ -304,7 +304,7 @@ async fn google_outages_and_workers(backend: Backend) {
     // Credentials refused for good: the effect fails at once and says why.
     fake.world.lock().expect("world").outage = false;
     fake.oauth.lock().expect("oauth").revoke();
-    kairos::effects::run_due(&app.sync, 10)
+    kairos::effects::run_due(&app.context, 10)
         .await
         .expect("nothing due yet");
     let effect_id = effect["id"].as_str().expect("id").to_string();
@@ -343,12 +343,12 @@ async fn google_outages_and_workers(backend: Backend) {
     // With the workers running: push → sync, and booking → event, within seconds.
     sync(&app).await;
     assert_eq!(
-        kairos::sync::push::renew_due(&app.sync)
+        kairos::sync::push::renew_due(&app.context)
             .await
             .expect("push"),
         1
     );
-    kairos::workers::spawn(app.sync.clone());
+    kairos::workers::spawn(app.context.clone());
     fake.store(PRIMARY, json!({ "kind": "calendar#event", "id": "late", "status": "confirmed",
         "start": { "dateTime": "2026-06-04T12:00:00Z" }, "end": { "dateTime": "2026-06-04T13:00:00Z" } }));
     assert_eq!(fake.notify(PRIMARY).await, vec![204]);

@@ -4,11 +4,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use chrono::{DateTime, Utc};
+use kairos::app::App as Context;
 use kairos::domain::{hash_secret, random_token};
-use kairos::http::{AppState, router};
+use kairos::http::router;
 use kairos::secrets::KeyRing;
 use kairos::store::{SharedStore, connect};
-use kairos::sync::SyncService;
+
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
@@ -106,7 +107,7 @@ pub struct App {
     pub key: String,
     pub now: Arc<Mutex<DateTime<Utc>>>,
     /// Calendar sync, to run its workers' steps from tests.
-    pub sync: SyncService,
+    pub context: Context,
 }
 
 impl App {
@@ -117,7 +118,7 @@ impl App {
     /// An app whose state `configure` adjusts (provider endpoints, keys).
     pub async fn with_state(
         backend: Backend,
-        configure: impl FnOnce(AppState) -> AppState,
+        configure: impl FnOnce(Context) -> Context,
     ) -> Option<App> {
         let store = fresh_store(backend).await?;
         let org = store
@@ -137,13 +138,13 @@ impl App {
             caldav_allow_private_networks: true,
             ..Default::default()
         };
-        let state = AppState::new(store.clone(), "http://kairos.test")
+        let state = Context::new(store.clone(), "http://kairos.test")
             .with_clock(Arc::new(move || *clock_now.lock().expect("clock")))
             .with_keys(Some(keys))
             .with_providers(providers);
         let state = configure(state);
         Some(App {
-            sync: state.sync.clone(),
+            context: state.clone(),
             router: router(state),
             store,
             key,

@@ -59,7 +59,7 @@ async fn microsoft_end_to_end(backend: Backend) {
 
     // A subscription through the validation handshake; notifications sync.
     assert_eq!(
-        kairos::sync::push::renew_due(&app.sync)
+        kairos::sync::push::renew_due(&app.context)
             .await
             .expect("push"),
         1
@@ -103,7 +103,7 @@ async fn microsoft_end_to_end(backend: Backend) {
         .delete_booking_event(&uid, &ana)
         .await
         .expect("forget");
-    kairos::sync::writer::write_booking(&app.sync, &uid)
+    kairos::sync::writer::write_booking(&app.context, &uid)
         .await
         .expect("again");
     let ours: Vec<_> = fake

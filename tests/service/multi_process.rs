@@ -4,8 +4,9 @@
 
 use crate::helpers::{Backend, booking, fresh_database, send, test_now};
 use axum::http::{Method, StatusCode};
+use kairos::app::App as Context;
 use kairos::domain::{hash_secret, random_token};
-use kairos::http::{AppState, router};
+use kairos::http::router;
 use kairos::store::connect;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use std::time::Duration;
 async fn process(url: &str) -> axum::Router {
     let store = connect(url).await.expect("store");
     store.migrate().await.expect("migrate");
-    let state = AppState::new(store, "http://kairos.test").with_clock(Arc::new(test_now));
+    let state = Context::new(store, "http://kairos.test").with_clock(Arc::new(test_now));
     state.watch_changes().await.expect("listen");
     router(state)
 }

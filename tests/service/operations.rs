@@ -239,9 +239,9 @@ async fn postgres_unreachable_is_503() {
     let org = store.create_organization("Org").await.expect("org");
     let key = kairos::domain::NewApiKey::generate();
     store.insert_api_key(&org.id, "k", &key).await.expect("key");
-    let state = kairos::http::AppState::new(store.clone(), "http://kairos.test");
+    let state = kairos::app::App::new(store.clone(), "http://kairos.test");
     let app = App {
-        sync: state.sync.clone(),
+        context: state.clone(),
         router: kairos::http::router(state),
         store,
         key: key.secret,
@@ -326,10 +326,9 @@ async fn shutdown_gives_back_work_in_flight(backend: Backend) {
 
     // The same service, but its Google API hangs.
     let (hole, accepted) = black_hole().await;
-    let mut stalled = app.sync.clone();
-    let mut providers = (*stalled.providers).clone();
+    let mut providers = app.context.providers().clone();
     providers.google.api_url = hole;
-    stalled.providers = Arc::new(providers);
+    let stalled = app.context.clone().with_providers(providers);
 
     let (trigger, shutdown) = Shutdown::new();
     let service = stalled.clone();
@@ -350,7 +349,7 @@ async fn shutdown_gives_back_work_in_flight(backend: Backend) {
     let (trigger, stopped) = Shutdown::new();
     trigger.stop(Duration::ZERO);
     assert_eq!(
-        kairos::effects::run_due_until(&app.sync, 10, &stopped)
+        kairos::effects::run_due_until(&app.context, 10, &stopped)
             .await
             .expect("step"),
         0
@@ -395,7 +394,7 @@ async fn shutdown_gives_back_work_in_flight(backend: Backend) {
         .expect("joined")
         .expect("step");
     assert_eq!(ran, 1);
-    let now = app.sync.now();
+    let now = app.context.now();
     let due = app
         .store
         .claim_due_connections(now, now + chrono::Duration::minutes(1), 10)

@@ -129,7 +129,7 @@ async fn events_run_each_once(backend: Backend) {
     ));
 
     let registry = standard().register::<Noted>();
-    let ran = drain_with(&app.sync, &registry).await.expect("drain");
+    let ran = drain_with(&app.context, &registry).await.expect("drain");
     let writes = of_kind(&ran, "calendar_write");
     assert_eq!(writes.len(), 1, "{ran:?}");
     assert_eq!(writes[0].booking_uid.as_deref(), Some(uid.as_str()));
@@ -138,7 +138,7 @@ async fn events_run_each_once(backend: Backend) {
     // Two events of one booking both run: no merging for events.
     assert_eq!(seen(&tag), ["cancelled", "charged", "confirmed", "webhook"]);
     assert!(
-        drain_with(&app.sync, &registry)
+        drain_with(&app.context, &registry)
             .await
             .expect("drain")
             .is_empty(),
@@ -173,12 +173,12 @@ async fn calendar_writes_merge_per_booking(backend: Backend) {
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
     // Booked then cancelled before the worker ran: one write, of the final state.
-    let ran = drain(&app.sync).await.expect("drain");
+    let ran = drain(&app.context).await.expect("drain");
     assert_eq!(ran.len(), 1, "{ran:?}");
     assert_eq!(ran[0].kind, CalendarWrite::KIND);
     assert_eq!(ran[0].booking_uid.as_deref(), Some(uid.as_str()));
     assert!(matches!(ran[0].outcome, EffectOutcome::Done));
-    assert!(drain(&app.sync).await.expect("drain").is_empty());
+    assert!(drain(&app.context).await.expect("drain").is_empty());
 }
 
 async fn handlers_say_when_to_retry(backend: Backend) {
@@ -209,7 +209,7 @@ async fn handlers_say_when_to_retry(backend: Backend) {
         .expect("enqueue");
     let before = chrono::Utc::now();
     let registry = standard().register::<Noted>();
-    let ran = drain_with(&app.sync, &registry).await.expect("drain");
+    let ran = drain_with(&app.context, &registry).await.expect("drain");
     assert_eq!(ran.len(), 3, "{ran:?}");
     let outcome = |kind: &str, error: &str| {
         ran.iter()
@@ -239,7 +239,7 @@ async fn handlers_say_when_to_retry(backend: Backend) {
         EffectOutcome::Retry { .. }
     ));
     assert!(
-        drain_with(&app.sync, &registry)
+        drain_with(&app.context, &registry)
             .await
             .expect("drain")
             .is_empty()

@@ -25,10 +25,8 @@ pub async fn served_app(
     };
     providers(&mut settings);
     let public = base.clone();
-    let app = App::with_state(backend, move |mut state| {
-        state.public_url = public.clone();
-        state.sync.public_url = public;
-        state.with_providers(settings)
+    let app = App::with_state(backend, move |state| {
+        state.with_public_url(public).with_providers(settings)
     })
     .await?;
     let router = app.router.clone();
@@ -39,7 +37,7 @@ pub async fn served_app(
 }
 
 pub async fn sync(app: &App) {
-    let ran = kairos::sync::runner::run_due(&app.sync, 10)
+    let ran = kairos::sync::runner::run_due(&app.context, 10)
         .await
         .expect("sync step");
     assert!(ran > 0, "a connection was due");
@@ -95,7 +93,7 @@ pub async fn connect(app: &App, ana: &str, provider: &str) -> String {
     // The state is single-use.
     let replay = reqwest::get(format!(
         "{}/oauth/callback?code=x&state=used",
-        app.sync.public_url
+        app.context.public_url()
     ))
     .await
     .expect("callback");
@@ -118,7 +116,7 @@ pub async fn resync(app: &App, id: &str) {
 
 /// Runs the effects worker's step; how many effects ran.
 pub async fn effects(app: &App) -> usize {
-    kairos::effects::run_due(&app.sync, 10)
+    kairos::effects::run_due(&app.context, 10)
         .await
         .expect("effects step")
 }

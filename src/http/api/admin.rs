@@ -1,12 +1,12 @@
 //! Admin endpoints (API key of one organization): users, schedules, event
 //! types, busy blocks, bookings.
 
+use crate::app::App;
 use crate::booking::{self, AdminAction};
 use crate::domain::{
     Booking, EventType, EventTypeInput, Schedule, ScheduleInput, StatusChange, User, UserInput,
 };
 use crate::engine::ical::parse_calendar;
-use crate::http::AppState;
 use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Admin, Body, Query};
 use crate::store::{BookingFilter, BusyBlock, BusyBlockInput};
@@ -54,7 +54,7 @@ macro_rules! crud {
         #[utoipa::path(post, path = $collection, tag = "admin", request_body = $input,
             responses((status = 201, description = "Created", body = $output),
                 (status = 409, description = "Conflict")))]
-        pub async fn $create(State(state): State<AppState>, admin: Admin, Body(mut input): Body<$input>) -> Created<$output> {
+        pub async fn $create(State(state): State<App>, admin: Admin, Body(mut input): Body<$input>) -> Created<$output> {
             input.check()?;
             let created = state.store.$insert(&admin.organization_id, &input).await?;
             Ok((StatusCode::CREATED, Json(created)))
@@ -62,13 +62,13 @@ macro_rules! crud {
 
         #[utoipa::path(get, path = $collection, tag = "admin",
             responses((status = 200, description = "OK", body = Vec<$output>)))]
-        pub async fn $list(State(state): State<AppState>, admin: Admin) -> Answer<Vec<$output>> {
+        pub async fn $list(State(state): State<App>, admin: Admin) -> Answer<Vec<$output>> {
             Ok(Json(state.store.$all(&admin.organization_id).await?))
         }
 
         #[utoipa::path(get, path = $item, tag = "admin", params(("id" = String, Path, description = "Its id")),
             responses((status = 200, description = "OK", body = $output)))]
-        pub async fn $get(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> Answer<$output> {
+        pub async fn $get(State(state): State<App>, admin: Admin, Path(id): Path<String>) -> Answer<$output> {
             Ok(Json(state.store.$one(&admin.organization_id, &id).await.map_err(missing($what))?))
         }
 
@@ -76,7 +76,7 @@ macro_rules! crud {
             responses((status = 200, description = "OK", body = $output),
                 (status = 409, description = "Conflict")))]
         pub async fn $update(
-            State(state): State<AppState>,
+            State(state): State<App>,
             admin: Admin,
             Path(id): Path<String>,
             Body(mut input): Body<$input>,
@@ -89,7 +89,7 @@ macro_rules! crud {
         #[utoipa::path(delete, path = $item, tag = "admin", params(("id" = String, Path, description = "Its id")),
             responses((status = 204, description = "Deleted"),
                 (status = 409, description = "Still in use")))]
-        pub async fn $delete(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+        pub async fn $delete(State(state): State<App>, admin: Admin, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
             state.store.$remove(&admin.organization_id, &id).await.map_err(missing($what))?;
             Ok(StatusCode::NO_CONTENT)
         }
@@ -120,7 +120,7 @@ crud!(
     responses((status = 201, description = "Created", body = BusyBlock),
         (status = 409, description = "The host already has a block with this source and external_id")))]
 pub async fn create_busy_block(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Body(input): Body<BusyBlockInput>,
 ) -> Created<BusyBlock> {
@@ -184,7 +184,7 @@ pub struct Period {
     params(("id" = String, Path, description = "Its id"), Period),
     responses((status = 200, description = "OK", body = crate::booking::fairness::FairnessReport)))]
 pub async fn fairness(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
     Query(period): Query<Period>,
@@ -204,7 +204,7 @@ pub async fn fairness(
         .as_ref()
         .unwrap_or(&owner.input.timezone)
         .zone();
-    let now = (state.clock)();
+    let now = state.now();
     let from = period.from.unwrap_or_else(|| {
         let today = zone.local_date(crate::engine::Instant::from_utc(now));
         let first = chrono::Datelike::with_day(&today, 1).unwrap_or(today);
@@ -231,7 +231,7 @@ pub struct ExplainAt {
     params(("id" = String, Path, description = "Its id"), ExplainAt),
     responses((status = 200, description = "Why the start is or is not offered: the engine's reasons per host (as POST /api/v1/availability/explain gives them for a scenario); host ids are user ids", body = Object)))]
 pub async fn explain(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
     Query(at): Query<ExplainAt>,
@@ -247,7 +247,7 @@ pub async fn explain(
         .await?;
     let inputs =
         crate::booking::AvailabilityInputs::load(state.store.as_ref(), event_type, owner).await?;
-    let now = crate::engine::Instant::from_utc((state.clock)());
+    let now = crate::engine::Instant::from_utc(state.now());
     let (query, explanation) = crate::booking::explain_at(
         state.store.as_ref(),
         &inputs,
@@ -272,7 +272,7 @@ pub struct BusyFilter {
 #[utoipa::path(get, path = "/api/v1/busy-blocks", tag = "admin", params(BusyFilter),
     responses((status = 200, description = "OK", body = Vec<BusyBlock>)))]
 pub async fn list_busy_blocks(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Query(filter): Query<BusyFilter>,
 ) -> Answer<Vec<BusyBlock>> {
@@ -287,7 +287,7 @@ pub async fn list_busy_blocks(
 #[utoipa::path(delete, path = "/api/v1/busy-blocks/{id}", tag = "admin", params(("id" = String, Path, description = "Its id")),
     responses((status = 204, description = "Deleted")))]
 pub async fn delete_busy_block(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -302,7 +302,7 @@ pub async fn delete_busy_block(
 #[utoipa::path(get, path = "/api/v1/bookings", tag = "admin", params(BookingFilter),
     responses((status = 200, description = "OK", body = Vec<Booking>)))]
 pub async fn list_bookings(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Query(filter): Query<BookingFilter>,
 ) -> Answer<Vec<Booking>> {
@@ -325,7 +325,7 @@ pub struct BookingDetail {
 #[utoipa::path(get, path = "/api/v1/bookings/{uid}", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin",
     responses((status = 200, description = "OK", body = BookingDetail)))]
 pub async fn get_booking(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(uid): Path<String>,
 ) -> Answer<BookingDetail> {
@@ -377,7 +377,7 @@ impl StatusNote {
 }
 
 async fn act(
-    state: AppState,
+    state: App,
     admin: Admin,
     uid: String,
     body: StatusNote,
@@ -391,7 +391,7 @@ async fn act(
         action,
         &admin.actor(),
         reason,
-        (state.clock)(),
+        state.now(),
     )
     .await?;
     Ok(Json(booking))
@@ -400,7 +400,7 @@ async fn act(
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/approve", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
     responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict")))]
 pub async fn approve(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(uid): Path<String>,
     Body(body): Body<StatusNote>,
@@ -411,7 +411,7 @@ pub async fn approve(
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/cancel", operation_id = "cancel_booking", tag = "admin", params(("uid" = String, Path, description = "The booking's public id")), request_body = StatusNote,
     responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict")))]
 pub async fn cancel(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(uid): Path<String>,
     Body(body): Body<StatusNote>,
@@ -422,7 +422,7 @@ pub async fn cancel(
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/reject", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
     responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict")))]
 pub async fn reject(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(uid): Path<String>,
     Body(body): Body<StatusNote>,
@@ -433,7 +433,7 @@ pub async fn reject(
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/no-show", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
     responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict")))]
 pub async fn no_show(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(uid): Path<String>,
     Body(body): Body<StatusNote>,
@@ -444,7 +444,7 @@ pub async fn no_show(
 #[utoipa::path(post, path = "/api/v1/bookings/{uid}/complete", params(("uid" = String, Path, description = "The booking's public id")), tag = "admin", request_body = StatusNote,
     responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict")))]
 pub async fn complete(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(uid): Path<String>,
     Body(body): Body<StatusNote>,

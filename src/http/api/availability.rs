@@ -1,8 +1,8 @@
 //! Debugging aids for admins: the spec's scenario in, exactly what
 //! `kairos slots` prints out.
 
+use crate::app::App;
 use crate::engine::{self, instant::parse_rfc3339};
-use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Admin, Query, RawBody};
 use crate::scenario::{explanation_json, parse_scenario, slots_json, strict_slots};
@@ -25,7 +25,7 @@ fn scenario(body: &[u8]) -> Result<engine::Query, ApiError> {
     responses((status = 200, description = "OK", body = Object), (status = 400, description = "Malformed request")))]
 pub async fn slots(
     _admin: Admin,
-    State(_state): State<AppState>,
+    State(_state): State<App>,
     RawBody(body): RawBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let body = body.to_vec();
@@ -63,7 +63,7 @@ pub struct ExplainParams {
     responses((status = 200, description = "OK", body = Object), (status = 400, description = "Malformed request")))]
 pub async fn explain(
     _admin: Admin,
-    State(_state): State<AppState>,
+    State(_state): State<App>,
     Query(params): Query<ExplainParams>,
     RawBody(body): RawBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {

@@ -1,8 +1,8 @@
 //! Calendar connections (admin API), the OAuth callback, provider push
 //! notifications, and the effects queue.
 
+use crate::app::App;
 use crate::domain::{CaldavConnectInput, CalendarChoice, Connection, Effect, OAuthStartInput};
-use crate::http::AppState;
 use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Admin, Body, Query};
 use crate::store::EffectFilter;
@@ -57,7 +57,7 @@ pub struct ConnectionFilter {
 #[utoipa::path(get, path = "/api/v1/connections", operation_id = "list_connections", tag = "calendars", params(ConnectionFilter),
     responses((status = 200, description = "OK", body = Vec<Connection>)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Query(filter): Query<ConnectionFilter>,
 ) -> Result<Json<Vec<Connection>>, ApiError> {
@@ -75,11 +75,11 @@ pub async fn list(
         (status = 502, description = "The server could not be reached"),
         (status = 503, description = "KAIROS_SECRET_KEYS is not set")))]
 pub async fn connect_caldav(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Body(input): Body<CaldavConnectInput>,
 ) -> Result<(StatusCode, Json<Connection>), ApiError> {
-    let connection = connect::connect_caldav(&state.sync, &admin.organization_id, &input).await?;
+    let connection = connect::connect_caldav(&state, &admin.organization_id, &input).await?;
     Ok((StatusCode::CREATED, Json(connection)))
 }
 
@@ -93,11 +93,11 @@ pub struct OAuthStarted {
     responses((status = 201, description = "Send the host's browser to authorization_url", body = OAuthStarted),
         (status = 503, description = "The provider's OAuth client or KAIROS_SECRET_KEYS is not configured")))]
 pub async fn start_oauth(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Body(input): Body<OAuthStartInput>,
 ) -> Result<(StatusCode, Json<OAuthStarted>), ApiError> {
-    let url = connect::start_oauth(&state.sync, &admin.organization_id, &input).await?;
+    let url = connect::start_oauth(&state, &admin.organization_id, &input).await?;
     Ok((
         StatusCode::CREATED,
         Json(OAuthStarted {
@@ -109,12 +109,12 @@ pub async fn start_oauth(
 #[utoipa::path(get, path = "/api/v1/connections/{id}", tag = "calendars", params(("id" = String, Path)),
     responses((status = 200, description = "OK", body = Connection)))]
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Connection>, ApiError> {
     Ok(Json(
-        connect::connection(&state.sync, &admin.organization_id, &id).await?,
+        connect::connection(&state, &admin.organization_id, &id).await?,
     ))
 }
 
@@ -122,13 +122,13 @@ pub async fn get(
     request_body = CalendarChoice,
     responses((status = 200, description = "Chosen", body = Connection)))]
 pub async fn choose(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
     Body(choice): Body<CalendarChoice>,
 ) -> Result<Json<Connection>, ApiError> {
     Ok(Json(
-        connect::choose_calendars(&state.sync, &admin.organization_id, &id, &choice).await?,
+        connect::choose_calendars(&state, &admin.organization_id, &id, &choice).await?,
     ))
 }
 
@@ -136,22 +136,22 @@ pub async fn choose(
     responses((status = 202, description = "A sync follows within seconds", body = Connection),
         (status = 409, description = "The connection needs reconnecting first: no sync runs until then")))]
 pub async fn sync_now(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Connection>), ApiError> {
-    let connection = connect::sync_now(&state.sync, &admin.organization_id, &id).await?;
+    let connection = connect::sync_now(&state, &admin.organization_id, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(connection)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/connections/{id}", tag = "calendars", params(("id" = String, Path)),
     responses((status = 204, description = "Disconnected; its synced busy time is gone")))]
 pub async fn disconnect(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    connect::disconnect(&state.sync, &admin.organization_id, &id).await?;
+    connect::disconnect(&state, &admin.organization_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -165,7 +165,7 @@ pub struct Callback {
 
 /// The provider sends the host's browser here after the consent page.
 pub async fn oauth_callback(
-    State(state): State<AppState>,
+    State(state): State<App>,
     axum::extract::Query(callback): axum::extract::Query<Callback>,
 ) -> Response {
     let page = |status: StatusCode, title: &str, text: &str| {
@@ -173,8 +173,8 @@ pub async fn oauth_callback(
             "<!doctype html><meta charset=utf-8><meta name=viewport content=\"width=device-width\">\
              <title>{0}</title><main style=\"font-family:system-ui;max-width:32rem;margin:3rem auto\">\
              <h1>{0}</h1><p>{1}</p></main>",
-            crate::http::pages::escape(title),
-            crate::http::pages::escape(text)
+            crate::http::html::escape(title),
+            crate::http::html::escape(text)
         );
         (
             status,
@@ -198,7 +198,7 @@ pub async fn oauth_callback(
             "The provider's answer lacks code or state.",
         );
     };
-    match connect::finish_oauth(&state.sync, &oauth_state, &code).await {
+    match connect::finish_oauth(&state, &oauth_state, &code).await {
         Ok((connection, Some(to))) => {
             let separator = if to.contains('?') { '&' } else { '?' };
             Redirect::to(&format!("{to}{separator}connection={}", connection.id)).into_response()
@@ -220,7 +220,7 @@ pub async fn oauth_callback(
 }
 
 /// Google push: the channel's id and token come as headers.
-pub async fn google_push(State(state): State<AppState>, headers: HeaderMap) -> StatusCode {
+pub async fn google_push(State(state): State<App>, headers: HeaderMap) -> StatusCode {
     let header = |name: &str| {
         headers
             .get(name)
@@ -228,7 +228,7 @@ pub async fn google_push(State(state): State<AppState>, headers: HeaderMap) -> S
             .unwrap_or("")
     };
     let (channel, token) = (header("x-goog-channel-id"), header("x-goog-channel-token"));
-    match crate::sync::push::notified(&state.sync, channel, token).await {
+    match crate::sync::push::notified(&state, channel, token).await {
         Ok(true) => StatusCode::NO_CONTENT,
         Ok(false) => StatusCode::UNAUTHORIZED,
         Err(error) => {
@@ -247,7 +247,7 @@ pub struct Validation {
 /// Graph push: the validation handshake (echo the token as text) and
 /// change notifications (each carrying its subscription's `clientState`).
 pub async fn microsoft_push(
-    State(state): State<AppState>,
+    State(state): State<App>,
     axum::extract::Query(validation): axum::extract::Query<Validation>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -265,12 +265,8 @@ pub async fn microsoft_push(
     let mut genuine = false;
     for item in notifications["value"].as_array().into_iter().flatten() {
         let field = |key: &str| item.get(key).and_then(|v| v.as_str()).unwrap_or("");
-        match crate::sync::push::notified(
-            &state.sync,
-            field("subscriptionId"),
-            field("clientState"),
-        )
-        .await
+        match crate::sync::push::notified(&state, field("subscriptionId"), field("clientState"))
+            .await
         {
             Ok(ok) => genuine |= ok,
             Err(error) => {
@@ -290,7 +286,7 @@ pub async fn microsoft_push(
 #[utoipa::path(get, path = "/api/v1/effects", tag = "admin", params(EffectFilter),
     responses((status = 200, description = "Newest first", body = Vec<Effect>)))]
 pub async fn effects(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Query(filter): Query<EffectFilter>,
 ) -> Result<Json<Vec<Effect>>, ApiError> {
@@ -303,7 +299,7 @@ pub async fn effects(
     responses((status = 200, description = "Queued again, due now", body = Effect),
         (status = 409, description = "Not failed")))]
 pub async fn retry_effect(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Effect>, ApiError> {
@@ -312,6 +308,6 @@ pub async fn retry_effect(
         .retry_effect(&admin.organization_id, &id, chrono::Utc::now())
         .await
         .map_err(missing("effect"))?;
-    state.sync.wake_effects.notify_one();
+    state.signals.effects.notify_one();
     Ok(Json(effect))
 }

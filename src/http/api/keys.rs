@@ -1,7 +1,7 @@
 //! The organization's API keys: list, create (the secret shown once), revoke.
 
+use crate::app::App;
 use crate::domain::{ApiKey, ApiKeyInput, NewApiKey};
-use crate::http::AppState;
 use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Admin, Body};
 use axum::Json;
@@ -12,10 +12,7 @@ use utoipa::ToSchema;
 
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "admin", operation_id = "list_api_keys",
     responses((status = 200, description = "The organization's keys, revoked ones included", body = Vec<ApiKey>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    admin: Admin,
-) -> Result<Json<Vec<ApiKey>>, ApiError> {
+pub async fn list(State(state): State<App>, admin: Admin) -> Result<Json<Vec<ApiKey>>, ApiError> {
     Ok(Json(
         state.store.api_keys(Some(&admin.organization_id)).await?,
     ))
@@ -33,7 +30,7 @@ pub struct ApiKeyCreated {
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "admin", operation_id = "create_api_key", request_body = ApiKeyInput,
     responses((status = 201, description = "Created", body = ApiKeyCreated)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Body(input): Body<ApiKeyInput>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>), ApiError> {
@@ -55,7 +52,7 @@ pub async fn create(
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "admin", operation_id = "revoke_api_key", params(("id" = String, Path, description = "The key's id")),
     responses((status = 200, description = "Revoked: the key answers 401 from now on", body = ApiKey)))]
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<ApiKey>, ApiError> {

@@ -1,11 +1,11 @@
 //! One-off links: admins make and revoke them; invitees open and book them.
 
 use super::public::{PublicEventType, SlotsParams, created, describe};
+use crate::app::App;
 use crate::booking::links;
 use crate::booking::{AvailabilityInputs, SlotsAnswer};
 use crate::domain::{BookingRequest, Link, LinkInput};
 use crate::engine::{Instant, Interval};
-use crate::http::AppState;
 use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Admin, Body, Query};
 use axum::Json;
@@ -28,7 +28,7 @@ pub struct LinkCreated {
 #[utoipa::path(post, path = "/api/v1/links", operation_id = "create_link", tag = "admin", request_body = LinkInput,
     responses((status = 201, description = "Created", body = LinkCreated)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Body(input): Body<LinkInput>,
 ) -> Result<(StatusCode, Json<LinkCreated>), ApiError> {
@@ -36,26 +36,23 @@ pub async fn create(
         state.store.as_ref(),
         &admin.organization_id,
         input,
-        (state.clock)(),
+        state.now(),
     )
     .await?;
-    let url = format!("{}/api/v1/links/{token}", state.public_url);
+    let url = format!("{}/api/v1/links/{token}", state.public_url());
     Ok((StatusCode::CREATED, Json(LinkCreated { link, token, url })))
 }
 
 #[utoipa::path(get, path = "/api/v1/links", operation_id = "list_links", tag = "admin",
     responses((status = 200, description = "OK", body = Vec<Link>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    admin: Admin,
-) -> Result<Json<Vec<Link>>, ApiError> {
+pub async fn list(State(state): State<App>, admin: Admin) -> Result<Json<Vec<Link>>, ApiError> {
     Ok(Json(state.store.links(&admin.organization_id).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/links/{link}", tag = "admin", params(("link" = String, Path, description = "The link's id")),
     responses((status = 200, description = "Revoked", body = Link)))]
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Link>, ApiError> {
@@ -77,11 +74,11 @@ pub struct PublicLink {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-async fn open(state: &AppState, token: &str) -> Result<links::OpenLink, ApiError> {
+async fn open(state: &App, token: &str) -> Result<links::OpenLink, ApiError> {
     if !crate::domain::looks_like_token(token) {
         return Err(ApiError::not_found("link"));
     }
-    links::open(state.store.as_ref(), token, (state.clock)())
+    links::open(state.store.as_ref(), token, state.now())
         .await
         .map_err(|e| match e {
             crate::booking::BookingError::NotFound(_) => ApiError::not_found("link"),
@@ -93,7 +90,7 @@ async fn open(state: &AppState, token: &str) -> Result<links::OpenLink, ApiError
     responses((status = 200, description = "OK", body = PublicLink),
         (status = 410, description = "Used, expired or revoked")))]
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(token): Path<String>,
 ) -> Result<Json<PublicLink>, ApiError> {
     let open = open(&state, &token).await?;
@@ -109,7 +106,7 @@ pub async fn show(
     responses((status = 200, description = "OK", body = SlotsAnswer),
         (status = 410, description = "Used, expired or revoked")))]
 pub async fn slots(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(token): Path<String>,
     Query(params): Query<SlotsParams>,
 ) -> Result<Json<SlotsAnswer>, ApiError> {
@@ -119,7 +116,7 @@ pub async fn slots(
         Instant::from_utc(params.start),
         Instant::from_utc(params.end),
     );
-    let now = Instant::from_utc((state.clock)());
+    let now = Instant::from_utc(state.now());
     Ok(Json(
         links::slots(state.store.as_ref(), &open, now, range, &params.timezone).await?,
     ))
@@ -131,12 +128,12 @@ pub async fn slots(
         (status = 409, description = "Conflict"),
         (status = 410, description = "Used, expired or revoked")))]
 pub async fn book(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(token): Path<String>,
     Body(request): Body<BookingRequest>,
 ) -> Result<Response, ApiError> {
     let open = open(&state, &token).await?;
-    let now = Instant::from_utc((state.clock)());
+    let now = Instant::from_utc(state.now());
     let booked = links::book(state.store.as_ref(), &open, &request, now).await?;
     Ok(created(&state, booked))
 }

@@ -1,10 +1,10 @@
 //! Managing one's own booking with the token from the manage link.
 
 use super::public::created;
+use crate::app::App;
 use crate::booking;
 use crate::domain::{Booking, Location};
 use crate::engine::Instant;
-use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Body, Query};
 use axum::Json;
@@ -50,7 +50,7 @@ pub struct MeetingHost {
 #[utoipa::path(get, path = "/api/v1/manage/{uid}", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token),
     responses((status = 200, description = "OK", body = ManagedBooking)))]
 pub async fn view(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(uid): Path<String>,
     Query(token): Query<Token>,
 ) -> Result<Json<ManagedBooking>, ApiError> {
@@ -91,7 +91,7 @@ pub struct CancelRequest {
 #[utoipa::path(post, path = "/api/v1/manage/{uid}/cancel", operation_id = "cancel_by_invitee", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token), request_body = CancelRequest,
     responses((status = 200, description = "OK", body = Booking), (status = 409, description = "Conflict"), (status = 410, description = "Gone")))]
 pub async fn cancel(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(uid): Path<String>,
     Query(token): Query<Token>,
     Body(body): Body<CancelRequest>,
@@ -104,7 +104,7 @@ pub async fn cancel(
         &uid,
         &token.token,
         body.reason,
-        (state.clock)(),
+        state.now(),
     )
     .await?;
     Ok(Json(booking.for_invitee()))
@@ -120,12 +120,12 @@ pub struct RescheduleRequest {
     responses((status = 201, description = "Created", body = super::public::BookingCreated), (status = 409, description = "Conflict"),
         (status = 410, description = "Gone")))]
 pub async fn reschedule(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(uid): Path<String>,
     Query(token): Query<Token>,
     Body(body): Body<RescheduleRequest>,
 ) -> Result<Response, ApiError> {
-    let now = Instant::from_utc((state.clock)());
+    let now = Instant::from_utc(state.now());
     let booked =
         booking::reschedule(state.store.as_ref(), &uid, &token.token, body.start, now).await?;
     Ok(created(&state, booked))

@@ -1,6 +1,6 @@
-//! Operations: liveness, readiness, metrics, the OpenAPI document.
+//! Operations: liveness, readiness, metrics.
 
-use crate::http::AppState;
+use crate::app::App;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -13,7 +13,7 @@ pub async fn healthz() -> impl IntoResponse {
 }
 
 /// The process can serve: its database answers.
-pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn readyz(State(state): State<App>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (
             StatusCode::OK,
@@ -35,7 +35,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(state): State<App>) -> impl IntoResponse {
     let mut text = state.metrics.render();
     text.push_str(&sync_gauges(&state).await);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
@@ -45,7 +45,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// database at scrape time (every process sees the same numbers), so an
 /// alert can fire on `needs_reconnect` or `failed` instead of anyone
 /// finding out from a double booking.
-async fn sync_gauges(state: &AppState) -> String {
+async fn sync_gauges(state: &App) -> String {
     use crate::domain::{ConnectionStatus, EffectStatus};
     use std::fmt::Write;
     let mut out = String::new();
@@ -98,8 +98,4 @@ async fn sync_gauges(state: &AppState) -> String {
         }
     }
     out
-}
-
-pub async fn openapi() -> impl IntoResponse {
-    Json(crate::http::openapi::document())
 }

@@ -1,10 +1,10 @@
 //! Meeting polls over JSON: the host creates, follows and finalizes; each
 //! participant votes through a personal token.
 
+use crate::app::App;
 use crate::booking::polls;
 use crate::domain::{Ballot, Booking, Invited, OptionResult, Participant, Poll, PollInput, rank};
 use crate::engine::Instant;
-use crate::http::AppState;
 use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Admin, Body};
 use axum::Json;
@@ -34,7 +34,7 @@ pub struct PollCreated {
 #[utoipa::path(post, path = "/api/v1/polls", operation_id = "create_poll", tag = "polls", request_body = PollInput,
     responses((status = 201, description = "Created", body = PollCreated)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Body(input): Body<PollInput>,
 ) -> Result<(StatusCode, Json<PollCreated>), ApiError> {
@@ -42,10 +42,10 @@ pub async fn create(
         state.store.as_ref(),
         &admin.organization_id,
         input,
-        (state.clock)(),
+        state.now(),
     )
     .await?;
-    let base = &state.public_url;
+    let base = state.public_url();
     Ok((
         StatusCode::CREATED,
         Json(PollCreated {
@@ -76,7 +76,7 @@ pub struct PollDetail {
 #[utoipa::path(get, path = "/api/v1/polls/{id}", tag = "polls", params(("id" = String, Path, description = "Its id")),
     responses((status = 200, description = "OK", body = PollDetail)))]
 pub async fn detail(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<PollDetail>, ApiError> {
@@ -112,12 +112,12 @@ pub struct Finalized {
     responses((status = 200, description = "Booked", body = Finalized),
         (status = 409, description = "Closed, or the host is not free then")))]
 pub async fn finalize(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
     Body(body): Body<Finalize>,
 ) -> Result<Json<Finalized>, ApiError> {
-    let now = Instant::from_utc((state.clock)());
+    let now = Instant::from_utc(state.now());
     let (poll, booking) = polls::finalize(
         state.store.as_ref(),
         &admin.organization_id,
@@ -138,7 +138,7 @@ pub async fn finalize(
     responses((status = 200, description = "Closed", body = Poll),
         (status = 409, description = "Already closed")))]
 pub async fn close(
-    State(state): State<AppState>,
+    State(state): State<App>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Poll>, ApiError> {
@@ -228,7 +228,7 @@ pub(crate) fn participant_error(error: crate::booking::BookingError) -> ApiError
 #[utoipa::path(get, path = "/api/v1/poll-votes/{token}", tag = "polls", params(("token" = String, Path, description = "The participant's token")),
     responses((status = 200, description = "OK", body = ParticipantPage)))]
 pub async fn mine(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(token): Path<String>,
 ) -> Result<Json<ParticipantPage>, ApiError> {
     token_ok(&token)?;
@@ -244,12 +244,12 @@ pub async fn mine(
     responses((status = 200, description = "Saved", body = ParticipantPage),
         (status = 410, description = "The poll is closed")))]
 pub async fn vote(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(token): Path<String>,
     Body(ballot): Body<Ballot>,
 ) -> Result<Json<ParticipantPage>, ApiError> {
     token_ok(&token)?;
-    let view = polls::vote(state.store.as_ref(), &token, &ballot, (state.clock)())
+    let view = polls::vote(state.store.as_ref(), &token, &ballot, state.now())
         .await
         .map_err(participant_error)?;
     Ok(Json(page(view)))
@@ -266,14 +266,14 @@ pub struct Joined {
     responses((status = 201, description = "Joined", body = Joined),
         (status = 410, description = "The poll is closed")))]
 pub async fn join(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path(token): Path<String>,
     Body(person): Body<Invited>,
 ) -> Result<(StatusCode, Json<Joined>), ApiError> {
     token_ok(&token)?;
-    let mine = polls::join(state.store.as_ref(), &token, &person, (state.clock)())
+    let mine = polls::join(state.store.as_ref(), &token, &person, state.now())
         .await
         .map_err(participant_error)?;
-    let url = format!("{}/polls/{mine}", state.public_url);
+    let url = format!("{}/polls/{mine}", state.public_url());
     Ok((StatusCode::CREATED, Json(Joined { token: mine, url })))
 }

@@ -1,9 +1,9 @@
 //! Public endpoints an invitee's page calls: no key, addressed by slugs.
 
+use crate::app::App;
 use crate::booking::{self, AvailabilityInputs, SlotsAnswer};
 use crate::domain::{Booking, BookingRequest, Kind, PublicLocation, Question, TimeZoneName};
 use crate::engine::{Instant, Interval};
-use crate::http::AppState;
 use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Body, Query};
 use axum::Json;
@@ -21,17 +21,13 @@ const MAX_SLOT_DAYS: i64 = 93;
 
 /// The event type behind a public link with its hosts' schedules; cached
 /// until any data changes.
-async fn inputs(
-    state: &AppState,
-    user: &str,
-    event: &str,
-) -> Result<Arc<AvailabilityInputs>, ApiError> {
+async fn inputs(state: &App, user: &str, event: &str) -> Result<Arc<AvailabilityInputs>, ApiError> {
     // Slugs are checked before the database sees them: junk is a plain 404.
     if crate::domain::Slug::parse(user).is_err() || crate::domain::Slug::parse(event).is_err() {
         return Err(ApiError::not_found("event type"));
     }
     let key = format!("{user}/{event}");
-    let now = Instant::from_utc((state.clock)());
+    let now = Instant::from_utc(state.now());
     if let Some(inputs) = state.caches.inputs.get(&key, now) {
         return Ok(inputs);
     }
@@ -76,7 +72,7 @@ pub struct PublicEventType {
 #[utoipa::path(get, path = "/api/v1/public/{user}/{event}", params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug")), tag = "public",
     responses((status = 200, description = "OK", body = PublicEventType)))]
 pub async fn event_type(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path((user, event)): Path<(String, String)>,
 ) -> Result<Json<PublicEventType>, ApiError> {
     let inputs = inputs(&state, &user, &event).await?;
@@ -140,12 +136,12 @@ impl SlotsParams {
 #[utoipa::path(get, path = "/api/v1/public/{user}/{event}/slots", operation_id = "slots", tag = "public", params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug"), SlotsParams),
     responses((status = 200, description = "OK", body = SlotsAnswer)))]
 pub async fn slots(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path((user, event)): Path<(String, String)>,
     Query(params): Query<SlotsParams>,
 ) -> Result<Response, ApiError> {
     params.check()?;
-    let now = Instant::from_utc((state.clock)());
+    let now = Instant::from_utc(state.now());
     let key = format!(
         "{user}/{event}?{}&{}&{}",
         params.start.timestamp(),
@@ -189,11 +185,12 @@ pub struct BookingCreated {
     pub manage_url: Option<String>,
 }
 
-pub(crate) fn created(state: &AppState, booked: booking::Booked) -> Response {
+pub(crate) fn created(state: &App, booked: booking::Booked) -> Response {
     let manage_url = booked.manage_token.as_ref().map(|token| {
         format!(
             "{}/api/v1/manage/{}?token={token}",
-            state.public_url, booked.booking.uid
+            state.public_url(),
+            booked.booking.uid
         )
     });
     if !booked.replayed {
@@ -225,7 +222,7 @@ pub(crate) fn created(state: &AppState, booked: booking::Booked) -> Response {
     params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the same booking")),
     responses((status = 201, description = "Created", body = BookingCreated), (status = 200, description = "Replayed by Idempotency-Key", body = BookingCreated), (status = 409, description = "Conflict")))]
 pub async fn book(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Path((user, event)): Path<(String, String)>,
     headers: HeaderMap,
     Body(request): Body<BookingRequest>,
@@ -244,7 +241,7 @@ pub async fn book(
         None => None,
     };
     let inputs = inputs(&state, &user, &event).await?;
-    let now = Instant::from_utc((state.clock)());
+    let now = Instant::from_utc(state.now());
     let booked =
         booking::book(state.store.as_ref(), &inputs, &request, key.as_deref(), now).await?;
     Ok(created(&state, booked))
