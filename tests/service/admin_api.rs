@@ -43,11 +43,7 @@ async fn organizations_are_isolated(backend: Backend) {
         .event_type(json!({ "owner_id": ana, "slug": "intro", "title": "Intro", "kind": "one_on_one", "duration_minutes": 30 }))
         .await;
     let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(booking("2026-06-01T10:00:00Z", "p@example.com")),
-        )
+        .book_public("ana/intro", "2026-06-01T10:00:00Z", "p@example.com")
         .await;
     let uid = made.json["uid"].as_str().expect("uid").to_string();
     // A second organization with its own key.
@@ -303,11 +299,7 @@ async fn crud(backend: Backend) {
 
     // Deleting: an event type with bookings stays; one without goes.
     let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/other/bookings",
-            Some(booking("2026-06-01T04:15:00Z", "p@example.com")),
-        )
+        .book_public("ana/other", "2026-06-01T04:15:00Z", "p@example.com")
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     let refused = app

@@ -441,11 +441,7 @@ async fn bookings_block_other_event_types(backend: Backend) {
     app.event_type(json!({ "owner_id": ana, "slug": "deep-dive", "title": "Deep dive", "kind": "one_on_one", "duration_minutes": 90, "slot_interval_minutes": 30 }))
         .await;
     let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/deep-dive/bookings",
-            Some(booking("2026-06-01T10:30:00Z", "a@example.com")),
-        )
+        .book_public("ana/deep-dive", "2026-06-01T10:30:00Z", "a@example.com")
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     let starts = slot_starts(&app.public(Method::GET, SLOTS, None).await.json);

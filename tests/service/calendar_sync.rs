@@ -440,14 +440,7 @@ async fn collective_writes_every_host(backend: Backend) {
         "duration_minutes": 60, "hosts": hosts }))
         .await;
     let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/pair/bookings",
-            Some(crate::helpers::booking(
-                "2026-06-01T10:00:00Z",
-                "pat@example.com",
-            )),
-        )
+        .book_public("ana/pair", "2026-06-01T10:00:00Z", "pat@example.com")
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     assert_eq!(effects(&app).await, 1);
@@ -577,14 +570,7 @@ async fn caldav_reconnect_reruns_writes(backend: Backend) {
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
     let lenient = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/lenient/bookings",
-            Some(crate::helpers::booking(
-                "2026-06-02T08:00:00Z",
-                "sam@example.com",
-            )),
-        )
+        .book_public("ana/lenient", "2026-06-02T08:00:00Z", "sam@example.com")
         .await;
     assert_eq!(lenient.status, StatusCode::CREATED, "{}", lenient.json);
     let second = lenient.json["uid"].as_str().expect("uid").to_string();
@@ -635,14 +621,7 @@ async fn caldav_reconnect_reruns_writes(backend: Backend) {
     password_changed(&app, &id).await;
     resync(&app, &id).await;
     let third = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/lenient/bookings",
-            Some(crate::helpers::booking(
-                "2026-06-03T08:00:00Z",
-                "kim@example.com",
-            )),
-        )
+        .book_public("ana/lenient", "2026-06-03T08:00:00Z", "kim@example.com")
         .await;
     assert_eq!(third.status, StatusCode::CREATED, "{}", third.json);
     let now = chrono::Utc::now();
@@ -774,14 +753,7 @@ async fn caldav_host_changes_count(backend: Backend) {
     );
     assert!(free.contains(&"2026-06-01T09:00:00Z".to_string()));
     let taken = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(crate::helpers::booking(
-                "2026-06-01T10:00:00Z",
-                "sam@example.com",
-            )),
-        )
+        .book_public("ana/intro", "2026-06-01T10:00:00Z", "sam@example.com")
         .await;
     assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.json);
     let changed = booking_json(&app, &uid).await;

@@ -20,11 +20,7 @@ async fn shortened_event_type(backend: Backend) {
     let body = json!({ "owner_id": ana, "slug": "call", "title": "Call", "kind": "one_on_one", "duration_minutes": 60, "slot_interval_minutes": 30 });
     let id = app.event_type(body.clone()).await;
     let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/call/bookings",
-            Some(booking("2026-06-01T10:00:00Z", "a@example.com")),
-        )
+        .book_public("ana/call", "2026-06-01T10:00:00Z", "a@example.com")
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     let mut shorter = body;
@@ -44,11 +40,7 @@ async fn shortened_event_type(backend: Backend) {
     );
     assert!(slots.contains(&"2026-06-01T11:00:00Z".to_string()));
     let late = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/call/bookings",
-            Some(booking("2026-06-01T10:30:00Z", "b@example.com")),
-        )
+        .book_public("ana/call", "2026-06-01T10:30:00Z", "b@example.com")
         .await;
     assert_problem(&late, StatusCode::CONFLICT, Some("start"));
 }

@@ -359,14 +359,7 @@ async fn google_outages_and_workers(backend: Backend) {
     })
     .await;
     let second = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(crate::helpers::booking(
-                "2026-06-04T08:00:00Z",
-                "sam@example.com",
-            )),
-        )
+        .book_public("ana/intro", "2026-06-04T08:00:00Z", "sam@example.com")
         .await;
     let second = second.json["uid"].as_str().expect("uid").to_string();
     eventually("the booking's event is written", async || {
@@ -432,14 +425,7 @@ async fn google_host_edits_count(backend: Backend) {
         "the booking"
     );
     let second = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(crate::helpers::booking(
-                "2026-06-01T14:00:00Z",
-                "sam@example.com",
-            )),
-        )
+        .book_public("ana/intro", "2026-06-01T14:00:00Z", "sam@example.com")
         .await;
     assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.json);
     let booking = app

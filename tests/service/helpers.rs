@@ -183,6 +183,17 @@ impl App {
             .await
     }
 
+    /// Books `start` for `email` on the public page `user/event` (the usual
+    /// answers: a company).
+    pub async fn book_public(&self, page: &str, start: &str, email: &str) -> Response {
+        self.public(
+            Method::POST,
+            &format!("/api/v1/public/{page}/bookings"),
+            Some(booking(start, email)),
+        )
+        .await
+    }
+
     /// Creates a host with a default schedule; returns the user id.
     pub async fn host(&self, slug: &str, timezone: &str, weekly: Value) -> String {
         let user = self

@@ -4,7 +4,7 @@
 //! and the admin's status changes taking `reason` like the invitee's cancel.
 
 use crate::fakes::google::GoogleFake;
-use crate::helpers::{App, Backend, assert_problem, booking, fresh_database, office_hours};
+use crate::helpers::{App, Backend, assert_problem, fresh_database, office_hours};
 use crate::on_both;
 use crate::sync_support::{book, connect, host, served_app, sync};
 use axum::http::{Method, StatusCode};
@@ -187,12 +187,7 @@ async fn assert_unavailable(app: &App) {
             None,
         )
         .await,
-        app.public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(booking("2026-06-01T09:00:00Z", "p@example.com")),
-        )
-        .await,
+        app.book_public("ana/intro", "2026-06-01T09:00:00Z", "p@example.com").await,
     ] {
         assert_problem(&response, StatusCode::SERVICE_UNAVAILABLE, None);
         assert_eq!(
@@ -428,13 +423,7 @@ async fn admin_cancel_takes_reason(backend: Backend) {
         ("2026-06-01T09:00:00Z", "b@example.com"),
         ("2026-06-01T10:00:00Z", "c@example.com"),
     ] {
-        let made = app
-            .public(
-                Method::POST,
-                "/api/v1/public/ana/intro/bookings",
-                Some(booking(start, email)),
-            )
-            .await;
+        let made = app.book_public("ana/intro", start, email).await;
         assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
         uids.push(made.json["uid"].as_str().expect("uid").to_string());
     }

@@ -134,13 +134,7 @@ pub async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
 
 /// Books the intro call at `start` through the public API: `(uid, manage token)`.
 pub async fn book(app: &App, start: &str, email: &str) -> (String, String) {
-    let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(crate::helpers::booking(start, email)),
-        )
-        .await;
+    let made = app.book_public("ana/intro", start, email).await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     let text = |key: &str| made.json[key].as_str().expect(key).to_string();
     (text("uid"), text("manage_token"))

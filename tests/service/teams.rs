@@ -104,11 +104,7 @@ async fn round_robin_strategies(backend: Backend) {
         for hour in 9..17 {
             let start = format!("2026-06-{day:02}T{hour:02}:00:00Z");
             let response = app
-                .public(
-                    Method::POST,
-                    "/api/v1/public/ana/weighted/bookings",
-                    Some(booking(&start, "w@example.com")),
-                )
+                .book_public("ana/weighted", &start, "w@example.com")
                 .await;
             assert_eq!(response.status, StatusCode::CREATED, "{}", response.json);
             made.push(response.json);
@@ -152,13 +148,7 @@ async fn round_robin_strategies(backend: Backend) {
         .await;
     for hour in 9..12 {
         let start = format!("2026-06-22T{hour:02}:00:00Z");
-        let response = app
-            .public(
-                Method::POST,
-                "/api/v1/public/ana/prio/bookings",
-                Some(booking(&start, "p@example.com")),
-            )
-            .await;
+        let response = app.book_public("ana/prio", &start, "p@example.com").await;
         assert_eq!(response.json["hosts"], json!([ids[1]]), "{}", response.json);
     }
 }
@@ -227,11 +217,7 @@ async fn collective_some_of_many(backend: Backend) {
     app.event_type(json!({ "owner_id": ids[0], "slug": "all", "title": "All", "kind": "collective", "duration_minutes": 60, "hosts": hosts }))
         .await;
     let made = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/panel/bookings",
-            Some(booking("2026-06-01T10:00:00Z", "p@example.com")),
-        )
+        .book_public("ana/panel", "2026-06-01T10:00:00Z", "p@example.com")
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
     let chosen: Vec<String> = made.json["hosts"]
@@ -244,19 +230,11 @@ async fn collective_some_of_many(backend: Backend) {
     assert!(made.json["assignment_reason"].is_string());
     // The all-hands collective cannot meet at 10:00 now; a second panel can (one host left? no: needs two).
     let all = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/all/bookings",
-            Some(booking("2026-06-01T10:00:00Z", "q@example.com")),
-        )
+        .book_public("ana/all", "2026-06-01T10:00:00Z", "q@example.com")
         .await;
     assert_problem(&all, StatusCode::CONFLICT, Some("start"));
     let second = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/panel/bookings",
-            Some(booking("2026-06-01T10:00:00Z", "r@example.com")),
-        )
+        .book_public("ana/panel", "2026-06-01T10:00:00Z", "r@example.com")
         .await;
     assert_problem(&second, StatusCode::CONFLICT, Some("start"));
     // Cancelling frees both hosts.
@@ -273,11 +251,7 @@ async fn collective_some_of_many(backend: Backend) {
         .await;
     assert_eq!(cancelled.status, StatusCode::OK);
     let all = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/all/bookings",
-            Some(booking("2026-06-01T10:00:00Z", "q@example.com")),
-        )
+        .book_public("ana/all", "2026-06-01T10:00:00Z", "q@example.com")
         .await;
     assert_eq!(all.status, StatusCode::CREATED, "{}", all.json);
     assert_eq!(all.json["hosts"].as_array().map(Vec::len), Some(3));
@@ -293,18 +267,10 @@ async fn reschedule_keeps_host(backend: Backend) {
     app.event_type(json!({ "owner_id": ids[0], "slug": "rr", "title": "RR", "kind": "round_robin", "duration_minutes": 60, "hosts": hosts }))
         .await;
     let first = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/rr/bookings",
-            Some(booking("2026-06-01T10:00:00Z", "a@example.com")),
-        )
+        .book_public("ana/rr", "2026-06-01T10:00:00Z", "a@example.com")
         .await;
     let second = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/rr/bookings",
-            Some(booking("2026-06-01T11:00:00Z", "b@example.com")),
-        )
+        .book_public("ana/rr", "2026-06-01T11:00:00Z", "b@example.com")
         .await;
     assert_ne!(first.json["hosts"], second.json["hosts"], "rotation");
     // Least recently booked would now pick the first host again; the second booking keeps its own.
