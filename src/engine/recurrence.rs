@@ -210,14 +210,16 @@ impl Recurrence {
                 Shape::Simple(s)
             }
             None => {
-                let parsed: RRule<Unvalidated> = rest
-                    .join(";")
-                    .parse()
-                    .map_err(|e: rrule::RRuleError| format!("RRULE {value:?}: {e}"))?;
-                let start = rrule::Tz::UTC.from_utc_datetime(&dtstart);
-                let validated: RRule<Validated> = parsed
-                    .validate(start)
-                    .map_err(|e| format!("RRULE {value:?}: {e}"))?;
+                let text = rest.join(";");
+                let validated = guarded(|| -> Result<RRule<Validated>, String> {
+                    let parsed: RRule<Unvalidated> = text
+                        .parse()
+                        .map_err(|e: rrule::RRuleError| format!("RRULE {value:?}: {e}"))?;
+                    parsed
+                        .validate(rrule::Tz::UTC.from_utc_datetime(&dtstart))
+                        .map_err(|e| format!("RRULE {value:?}: {e}"))
+                })
+                .unwrap_or_else(|| Err(format!("RRULE {value:?} cannot be read")))?;
                 Shape::General(Box::new(validated))
             }
         };
@@ -285,24 +287,31 @@ impl Recurrence {
         let set = RRuleSet::new(rrule::Tz::UTC.from_utc_datetime(&start))
             .rrule(rule.clone())
             .limit();
-        let mut produced: u64 = 0;
-        for occurrence in &set {
-            budget.spend(1)?;
-            produced += 1;
-            let local = occurrence.naive_utc();
-            if local > hi {
-                return Ok(());
+        let found = out.len();
+        let walked = guarded(|| -> Result<(), Exceeded> {
+            let mut produced: u64 = 0;
+            for occurrence in &set {
+                budget.spend(1)?;
+                produced += 1;
+                let local = occurrence.naive_utc();
+                if local > hi {
+                    return Ok(());
+                }
+                if local >= lo {
+                    out.push(local);
+                }
             }
-            if local >= lo {
-                out.push(local);
+            // The crate stops early only after COUNT or when it gave up looking
+            // (100,000 periods without a match): then we cannot know the rest.
+            match self.count {
+                Some(count) if produced >= u64::from(count) => Ok(()),
+                _ => Err(Exceeded::Pathological),
             }
-        }
-        // The crate stops early only after COUNT or when it gave up looking
-        // (100,000 periods without a match): then we cannot know the rest.
-        match self.count {
-            Some(count) if produced >= u64::from(count) => Ok(()),
-            _ => Err(Exceeded::Pathological),
-        }
+        });
+        walked.unwrap_or_else(|| {
+            out.truncate(found);
+            Err(Exceeded::Pathological)
+        })
     }
 
     fn simple_occurrences(
@@ -419,6 +428,14 @@ impl Recurrence {
             }
         }
     }
+}
+
+/// Runs code of the `rrule` crate, turning a panic inside it into `None`.
+/// Its parser slices by byte and its iterator does date arithmetic on any
+/// input; the fuzzer found one panic (non-ASCII BYDAY, now refused before),
+/// and a calendar server's text must not be able to find the next one.
+fn guarded<T>(run: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).ok()
 }
 
 /// `DTSTART` moved forward by whole periods to just before `lo`, so a rule
@@ -550,6 +567,15 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_panic_inside_the_rrule_crate_is_contained() {
+        // The crate slices this by byte and panics; the guard makes it an error.
+        let panicked =
+            guarded(|| "FREQ=MONTHLY;BYDAY=M\u{fffd},TU;BYSETPOS=-1".parse::<RRule<Unvalidated>>());
+        assert!(panicked.is_none());
+        assert!(guarded(|| 1 + 1) == Some(2));
     }
 
     #[test]
