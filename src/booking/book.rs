@@ -35,18 +35,19 @@ fn on_grid(inputs: &AvailabilityInputs, start: Instant) -> bool {
 
 /// The decision the store runs inside its transaction: is `start` still a
 /// slot given what is committed, and who hosts it. `keep` are the hosts a
-/// rescheduled booking had.
+/// rescheduled booking had. A refusal travels out of the store as
+/// `StoreError::Declined` and comes back as this error.
 pub(crate) fn decide(
     inputs: &AvailabilityInputs,
     now: Instant,
     start: Instant,
     snapshot: &Snapshot,
     keep: Option<&[String]>,
-) -> Result<Decision, StoreError> {
+) -> Result<Decision, BookingError> {
     let query = inputs.query(now, Interval::new(start, start.plus_seconds(1)), snapshot);
     let explanation = engine::explain(&query, start);
     if !explanation.slot {
-        return Err(StoreError::SlotTaken);
+        return Err(BookingError::Unavailable(Vec::new()));
     }
     let free: Vec<String> = explanation
         .hosts
@@ -92,7 +93,7 @@ pub(crate) fn decide(
         .collect();
     // Every free host at its cap: the time is not available after all.
     let choice = assignment::choose(&rules, &pool, &free_in_pool, count, now, start)
-        .ok_or(StoreError::SlotTaken)?;
+        .ok_or(BookingError::Unavailable(Vec::new()))?;
     Ok(Decision {
         hosts: choice.hosts.iter().map(|&i| pool[i].id.clone()).collect(),
         reason: Some(choice.reason),
@@ -245,8 +246,14 @@ pub async fn book(
         );
     }
     new.pool = pool_request(inputs, now, start);
-    let decision = |snapshot: &Snapshot| decide(inputs, now, start, snapshot, None);
-    match store.book(&new, &decision).await {
+    let decision = |snapshot: &Snapshot| {
+        decide(inputs, now, start, snapshot, None).map_err(StoreError::declined)
+    };
+    match store
+        .book(&new, &decision)
+        .await
+        .map_err(BookingError::from)
+    {
         Ok(booking) => Ok(Booked {
             booking,
             manage_token: Some(token),
@@ -254,7 +261,9 @@ pub async fn book(
         }),
         // A retry raced the first request: whichever lost (on the key, or on the
         // slot the winner just took) answers with the winner's booking.
-        Err(StoreError::Duplicate { .. } | StoreError::SlotTaken) if idempotency_key.is_some() => {
+        Err(BookingError::Store(StoreError::Duplicate { .. }) | BookingError::Unavailable(_))
+            if idempotency_key.is_some() =>
+        {
             match replay(
                 store,
                 &event_type.id,
@@ -267,7 +276,7 @@ pub async fn book(
                 None => Err(BookingError::Unavailable(Vec::new())),
             }
         }
-        Err(error) => Err(error.into()),
+        Err(error) => Err(error),
     }
 }
 

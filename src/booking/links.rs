@@ -186,12 +186,12 @@ pub async fn book(
         // Round robin through a link still follows its strategy and caps.
         new.pool = super::hosts::pool_request(inputs, now, start);
     }
-    let decision = |snapshot: &Snapshot| -> Result<Decision, StoreError> {
+    let choose = |snapshot: &Snapshot| -> Result<Decision, BookingError> {
         if !picked {
             return decide(inputs, now, start, snapshot, None);
         }
         if !picked_time_free(inputs, snapshot, now, start) {
-            return Err(StoreError::SlotTaken);
+            return Err(BookingError::Unavailable(Vec::new()));
         }
         Ok(Decision {
             hosts: inputs.host_ids(),
@@ -199,6 +199,7 @@ pub async fn book(
             party: None,
         })
     };
+    let decision = |snapshot: &Snapshot| choose(snapshot).map_err(StoreError::declined);
     let booking = store.book(&new, &decision).await?;
     Ok(Booked {
         booking,

@@ -159,7 +159,9 @@ pub async fn reschedule(
     let mut new = new;
     new.pool = pool_request(&inputs, now, start);
     let keep = old.hosts.clone();
-    let decision = |snapshot: &Snapshot| decide(&inputs, now, start, snapshot, Some(&keep));
+    let decision = |snapshot: &Snapshot| {
+        decide(&inputs, now, start, snapshot, Some(&keep)).map_err(StoreError::declined)
+    };
     let booking = store.book(&new, &decision).await.map_err(gone_if_changed)?;
     Ok(Booked {
         booking,

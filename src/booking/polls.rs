@@ -338,9 +338,9 @@ async fn book_option(
     new.actor = "host".to_string();
     new.finalizes_poll = Some((poll.id.clone(), option));
     let zone = poll.input.timezone.clone();
-    let decision = |snapshot: &Snapshot| -> Result<Decision, StoreError> {
+    let choose = |snapshot: &Snapshot| -> Result<Decision, BookingError> {
         if !picked_time_free(inputs, snapshot, now, at) {
-            return Err(StoreError::SlotTaken);
+            return Err(BookingError::Unavailable(Vec::new()));
         }
         // The votes as they stand now that the poll is locked: everyone who
         // did not vote no on this option comes.
@@ -350,10 +350,9 @@ async fn book_option(
             .filter(|p| p.votes.get(option).copied().flatten() != Some(Vote::No))
             .collect();
         let Some((first, rest)) = coming.split_first() else {
-            return Err(StoreError::Refused {
-                field: "option".to_string(),
-                message: "every participant voted no on it".to_string(),
-            });
+            return Err(BookingError::Conflict(
+                "option: every participant voted no on it".to_string(),
+            ));
         };
         Ok(Decision {
             hosts: inputs.host_ids(),
@@ -373,6 +372,7 @@ async fn book_option(
             )),
         })
     };
+    let decision = |snapshot: &Snapshot| choose(snapshot).map_err(StoreError::declined);
     store.book(&new, &decision).await.map_err(|e| match e {
         StoreError::WrongStatus(_) => {
             BookingError::Conflict("the poll is already finalized".to_string())

@@ -57,10 +57,14 @@ pub enum StoreError {
     #[error("{0}")]
     Conflict(String),
     /// The input names something the store refuses (a user of another
-    /// organization, a schedule of none of the hosts), or the decision
-    /// callback refused the booking for its own reason: which field, and why.
+    /// organization, a schedule of none of the hosts): which field, and why.
     #[error("{field}: {message}")]
     Refused { field: String, message: String },
+    /// The use case's decision declined the booking in its own terms; the
+    /// store only carries the error out of the rolled-back transaction, and
+    /// the use case takes it back (see [`StoreError::declined`]).
+    #[error(transparent)]
+    Declined(Box<dyn std::error::Error + Send + Sync>),
     #[error("database: {}", describe(.0))]
     Database(#[from] sqlx::Error),
     #[error("migration: {}", describe_migration(.0))]
@@ -72,6 +76,11 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
+    /// Wraps a use case's refusal so it passes through [`Store::book`].
+    pub fn declined(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Declined(Box::new(error))
+    }
+
     /// The database cannot be reached right now (down, restarting, locked,
     /// every connection busy): the request may succeed later, and it is not
     /// a bug of ours or of the caller's.
@@ -144,7 +153,8 @@ fn describe_migration(error: &sqlx::migrate::MigrateError) -> String {
 
 /// Decides, inside the booking transaction, which hosts take the booking.
 /// It sees every time-holding booking and busy block of the candidate hosts
-/// around the requested time, as committed by everyone else.
+/// around the requested time, as committed by everyone else. A refusal is
+/// the use case's own error, carried as [`StoreError::Declined`].
 pub type Decide<'a> = &'a (dyn Fn(&Snapshot) -> Result<Decision> + Send + Sync);
 
 #[async_trait]
