@@ -2,7 +2,7 @@
 
 use super::hosts::{chooses_hosts, pool_hosts, pool_request};
 use super::inputs::{AvailabilityInputs, to_utc};
-use super::{BookingError, StoreRef};
+use super::{BookingError, StoreRef, transaction};
 use crate::domain::{
     Booking, BookingRequest, BookingStatus, Kind, ValidationError, hash_secret, new_booking_uid,
     random_token,
@@ -33,10 +33,9 @@ fn on_grid(inputs: &AvailabilityInputs, start: Instant) -> bool {
         .any(|c| c.start == start)
 }
 
-/// The decision the store runs inside its transaction: is `start` still a
-/// slot given what is committed, and who hosts it. `keep` are the hosts a
-/// rescheduled booking had. A refusal travels out of the store as
-/// `StoreError::Declined` and comes back as this error.
+/// The decision taken inside the booking transaction, between its snapshot
+/// and its insert: is `start` still a slot given what is committed, and who
+/// hosts it. `keep` are the hosts a rescheduled booking had.
 pub(crate) fn decide(
     inputs: &AvailabilityInputs,
     now: Instant,
@@ -245,15 +244,14 @@ pub async fn book(
                 .map_err(|e| BookingError::Internal(format!("sealing the manage token: {e}")))?,
         );
     }
-    new.pool = pool_request(inputs, now, start);
-    let decision = |snapshot: &Snapshot| {
-        decide(inputs, now, start, snapshot, None).map_err(StoreError::declined)
+    let pool = pool_request(inputs, now, start);
+    let booked = async {
+        let mut tx = store.begin_booking(&new.candidate_hosts).await?;
+        let snapshot = transaction::snapshot(&mut *tx, &new, pool.as_ref()).await?;
+        let decision = decide(inputs, now, start, &snapshot, None)?;
+        Ok::<_, BookingError>(transaction::finish(tx, &new, decision).await?)
     };
-    match store
-        .book(&new, &decision)
-        .await
-        .map_err(BookingError::from)
-    {
+    match booked.await {
         Ok(booking) => Ok(Booked {
             booking,
             manage_token: Some(token),
@@ -370,9 +368,6 @@ pub(crate) fn new_booking(
         manage_token_sealed: None,
         shared_slot: event_type.input.kind == Kind::Group,
         replaces,
-        pool: None,
-        consumes_link: None,
-        finalizes_poll: None,
         attendees: Vec::new(),
         actor: "invitee".to_string(),
     }

@@ -39,36 +39,7 @@ impl From<StoreError> for BookingError {
             StoreError::NotFound(what) => BookingError::NotFound(what),
             StoreError::SlotTaken => BookingError::Unavailable(Vec::new()),
             StoreError::LinkGone(state) => BookingError::LinkGone(state),
-            // The decision's own refusal, back from the transaction it ended.
-            StoreError::Declined(error) => match error.downcast::<BookingError>() {
-                Ok(error) => *error,
-                Err(error) => BookingError::Store(StoreError::Declined(error)),
-            },
             other => BookingError::Store(other),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_declined_decision_comes_back_as_the_use_cases_error() {
-        let back = BookingError::from(StoreError::declined(BookingError::Conflict(
-            "option: every participant voted no on it".to_string(),
-        )));
-        assert!(
-            matches!(&back, BookingError::Conflict(m) if m == "option: every participant voted no on it"),
-            "{back:?}"
-        );
-        let taken = BookingError::from(StoreError::declined(BookingError::Unavailable(Vec::new())));
-        assert!(matches!(taken, BookingError::Unavailable(_)), "{taken:?}");
-        // Anything else a decision declines with is not ours to interpret.
-        let foreign = BookingError::from(StoreError::declined(std::fmt::Error));
-        assert!(
-            matches!(foreign, BookingError::Store(StoreError::Declined(_))),
-            "{foreign:?}"
-        );
     }
 }
