@@ -496,7 +496,57 @@ async fn errors_name_their_subject(backend: Backend) {
     );
 }
 
-on_both!(storage_story, overlap_guard, errors_name_their_subject);
+/// A booking transaction's steps take effect only on `commit`: a handle
+/// dropped after cancelling for a reschedule and inserting leaves both
+/// bookings as they were (what a use case's early return relies on).
+async fn dropped_booking_tx_rolls_back(backend: Backend) {
+    let Some(store) = fresh_store(backend).await else {
+        return;
+    };
+    let org = store.create_organization("Acme").await.expect("org");
+    let ana = store
+        .insert_user(&org.id, &user("ana", "UTC"))
+        .await
+        .expect("ana");
+    let input: EventTypeInput = serde_json::from_value(json!({
+        "owner_id": ana.id, "slug": "intro", "title": "Intro", "kind": "one_on_one", "duration_minutes": 30
+    }))
+    .expect("event type");
+    let intro = store
+        .insert_event_type(&org.id, &input)
+        .await
+        .expect("insert");
+    let first = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:00:00Z", 30);
+    let made = book_with(&*store, &first, &|_| Ok(only(&ana.id)))
+        .await
+        .expect("first");
+    let mut moved = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T10:00:00Z", 30);
+    moved.replaces = Some(made.uid.clone());
+    {
+        let mut tx = store
+            .begin_booking(&moved.candidate_hosts)
+            .await
+            .expect("begin");
+        tx.cancel_for_reschedule(&made.uid, "invitee")
+            .await
+            .expect("cancel");
+        tx.insert(&moved, only(&ana.id)).await.expect("insert");
+    }
+    let old = store.booking(&made.uid).await.expect("old").booking;
+    assert_eq!(old.status, BookingStatus::Accepted);
+    assert_eq!(old.rescheduled_to, None);
+    assert!(matches!(
+        store.booking(&moved.uid).await,
+        Err(StoreError::NotFound("booking"))
+    ));
+}
+
+on_both!(
+    storage_story,
+    overlap_guard,
+    errors_name_their_subject,
+    dropped_booking_tx_rolls_back
+);
 
 /// The decision that gives the booking to `host`.
 fn only(host: &str) -> Decision {
