@@ -2,7 +2,7 @@
 
 use super::hosts::{chooses_hosts, pool_hosts, pool_request};
 use super::inputs::{AvailabilityInputs, to_utc};
-use super::{BookingError, StoreRef};
+use super::{BookingError, StoreRef, transaction};
 use crate::domain::{
     Booking, BookingRequest, BookingStatus, Kind, ValidationError, hash_secret, new_booking_uid,
     random_token,
@@ -33,20 +33,20 @@ fn on_grid(inputs: &AvailabilityInputs, start: Instant) -> bool {
         .any(|c| c.start == start)
 }
 
-/// The decision the store runs inside its transaction: is `start` still a
-/// slot given what is committed, and who hosts it. `keep` are the hosts a
-/// rescheduled booking had.
+/// The decision taken inside the booking transaction, between its snapshot
+/// and its insert: is `start` still a slot given what is committed, and who
+/// hosts it. `keep` are the hosts a rescheduled booking had.
 pub(crate) fn decide(
     inputs: &AvailabilityInputs,
     now: Instant,
     start: Instant,
     snapshot: &Snapshot,
     keep: Option<&[String]>,
-) -> Result<Decision, StoreError> {
+) -> Result<Decision, BookingError> {
     let query = inputs.query(now, Interval::new(start, start.plus_seconds(1)), snapshot);
     let explanation = engine::explain(&query, start);
     if !explanation.slot {
-        return Err(StoreError::SlotTaken);
+        return Err(BookingError::Unavailable(Vec::new()));
     }
     let free: Vec<String> = explanation
         .hosts
@@ -92,7 +92,7 @@ pub(crate) fn decide(
         .collect();
     // Every free host at its cap: the time is not available after all.
     let choice = assignment::choose(&rules, &pool, &free_in_pool, count, now, start)
-        .ok_or(StoreError::SlotTaken)?;
+        .ok_or(BookingError::Unavailable(Vec::new()))?;
     Ok(Decision {
         hosts: choice.hosts.iter().map(|&i| pool[i].id.clone()).collect(),
         reason: Some(choice.reason),
@@ -244,9 +244,14 @@ pub async fn book(
                 .map_err(|e| BookingError::Internal(format!("sealing the manage token: {e}")))?,
         );
     }
-    new.pool = pool_request(inputs, now, start);
-    let decision = |snapshot: &Snapshot| decide(inputs, now, start, snapshot, None);
-    match store.book(&new, &decision).await {
+    let pool = pool_request(inputs, now, start);
+    let booked = async {
+        let mut tx = store.begin_booking(&new.candidate_hosts).await?;
+        let snapshot = transaction::snapshot(&mut *tx, &new, pool.as_ref()).await?;
+        let decision = decide(inputs, now, start, &snapshot, None)?;
+        Ok::<_, BookingError>(transaction::finish(tx, &new, decision).await?)
+    };
+    match booked.await {
         Ok(booking) => Ok(Booked {
             booking,
             manage_token: Some(token),
@@ -254,7 +259,9 @@ pub async fn book(
         }),
         // A retry raced the first request: whichever lost (on the key, or on the
         // slot the winner just took) answers with the winner's booking.
-        Err(StoreError::Duplicate { .. } | StoreError::SlotTaken) if idempotency_key.is_some() => {
+        Err(BookingError::Store(StoreError::Duplicate { .. }) | BookingError::Unavailable(_))
+            if idempotency_key.is_some() =>
+        {
             match replay(
                 store,
                 &event_type.id,
@@ -267,7 +274,7 @@ pub async fn book(
                 None => Err(BookingError::Unavailable(Vec::new())),
             }
         }
-        Err(error) => Err(error.into()),
+        Err(error) => Err(error),
     }
 }
 
@@ -361,9 +368,6 @@ pub(crate) fn new_booking(
         manage_token_sealed: None,
         shared_slot: event_type.input.kind == Kind::Group,
         replaces,
-        pool: None,
-        consumes_link: None,
-        finalizes_poll: None,
         attendees: Vec::new(),
         actor: "invitee".to_string(),
     }

@@ -180,18 +180,18 @@ pub async fn book(
         super::book::check_bookable(store, inputs, now, start).await?;
     }
     let token = random_token(32);
-    let mut new = new_booking(inputs, request, start, &token, None, None);
-    new.consumes_link = Some(open.link.id.clone());
-    if !picked {
-        // Round robin through a link still follows its strategy and caps.
-        new.pool = super::hosts::pool_request(inputs, now, start);
-    }
-    let decision = |snapshot: &Snapshot| -> Result<Decision, StoreError> {
+    let new = new_booking(inputs, request, start, &token, None, None);
+    // Round robin through a link still follows its strategy and caps.
+    let pool = match picked {
+        true => None,
+        false => super::hosts::pool_request(inputs, now, start),
+    };
+    let choose = |snapshot: &Snapshot| -> Result<Decision, BookingError> {
         if !picked {
             return decide(inputs, now, start, snapshot, None);
         }
         if !picked_time_free(inputs, snapshot, now, start) {
-            return Err(StoreError::SlotTaken);
+            return Err(BookingError::Unavailable(Vec::new()));
         }
         Ok(Decision {
             hosts: inputs.host_ids(),
@@ -199,7 +199,11 @@ pub async fn book(
             party: None,
         })
     };
-    let booking = store.book(&new, &decision).await?;
+    let mut tx = store.begin_booking(&new.candidate_hosts).await?;
+    tx.consume_link(&open.link.id, &new.uid).await?;
+    let snapshot = super::transaction::snapshot(&mut *tx, &new, pool.as_ref()).await?;
+    let decision = choose(&snapshot)?;
+    let booking = super::transaction::finish(tx, &new, decision).await?;
     Ok(Booked {
         booking,
         manage_token: Some(token),

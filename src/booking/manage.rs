@@ -4,12 +4,13 @@
 use super::book::{Booked, check_bookable, check_start, decide, new_booking};
 use super::hosts::pool_request;
 use super::inputs::AvailabilityInputs;
+use super::transaction;
 use super::{BookingError, StoreRef};
 use crate::domain::{
     Booking, BookingRequest, BookingStatus, EventType, User, hash_secret, random_token,
 };
 use crate::engine::Instant;
-use crate::store::{Snapshot, StatusUpdate, StoreError, StoredBooking};
+use crate::store::{StatusUpdate, StoreError, StoredBooking};
 use chrono::{DateTime, Utc};
 
 /// The booking behind a manage link, if the token is its own.
@@ -156,11 +157,21 @@ pub async fn reschedule(
         None,
         Some(uid.to_string()),
     );
-    let mut new = new;
-    new.pool = pool_request(&inputs, now, start);
-    let keep = old.hosts.clone();
-    let decision = |snapshot: &Snapshot| decide(&inputs, now, start, snapshot, Some(&keep));
-    let booking = store.book(&new, &decision).await.map_err(gone_if_changed)?;
+    let pool = pool_request(&inputs, now, start);
+    let mut tx = store
+        .begin_booking(&new.candidate_hosts)
+        .await
+        .map_err(gone_if_changed)?;
+    tx.cancel_for_reschedule(uid, &new.actor)
+        .await
+        .map_err(gone_if_changed)?;
+    let snapshot = transaction::snapshot(&mut *tx, &new, pool.as_ref())
+        .await
+        .map_err(gone_if_changed)?;
+    let decision = decide(&inputs, now, start, &snapshot, Some(&old.hosts))?;
+    let booking = transaction::finish(tx, &new, decision)
+        .await
+        .map_err(gone_if_changed)?;
     Ok(Booked {
         booking,
         manage_token: Some(token),

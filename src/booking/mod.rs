@@ -13,6 +13,7 @@ mod inputs;
 pub mod links;
 mod manage;
 pub mod polls;
+mod transaction;
 
 pub use availability::{DaySlots, PublicSlot, SlotsAnswer, explain_at, slots_for};
 pub use book::{Booked, book};

@@ -336,50 +336,66 @@ async fn book_option(
     };
     let mut new = new_booking(inputs, &placeholder, at, &random_token(32), None, None);
     new.actor = "host".to_string();
-    new.finalizes_poll = Some((poll.id.clone(), option));
     let zone = poll.input.timezone.clone();
-    let decision = |snapshot: &Snapshot| -> Result<Decision, StoreError> {
-        if !picked_time_free(inputs, snapshot, now, at) {
-            return Err(StoreError::SlotTaken);
-        }
-        // The votes as they stand now that the poll is locked: everyone who
-        // did not vote no on this option comes.
-        let coming: Vec<&Participant> = snapshot
-            .poll_participants
-            .iter()
-            .filter(|p| p.votes.get(option).copied().flatten() != Some(Vote::No))
-            .collect();
-        let Some((first, rest)) = coming.split_first() else {
-            return Err(StoreError::Refused {
-                field: "option".to_string(),
-                message: "every participant voted no on it".to_string(),
-            });
+    let choose =
+        |snapshot: &Snapshot, participants: &[Participant]| -> Result<Decision, BookingError> {
+            if !picked_time_free(inputs, snapshot, now, at) {
+                return Err(BookingError::Unavailable(Vec::new()));
+            }
+            // The votes as they stand now that the poll is locked: everyone who
+            // did not vote no on this option comes.
+            let coming: Vec<&Participant> = participants
+                .iter()
+                .filter(|p| p.votes.get(option).copied().flatten() != Some(Vote::No))
+                .collect();
+            let Some((first, rest)) = coming.split_first() else {
+                return Err(BookingError::Conflict(
+                    "option: every participant voted no on it".to_string(),
+                ));
+            };
+            Ok(Decision {
+                hosts: inputs.host_ids(),
+                reason: Some(format!("meeting poll option {option}")),
+                party: Some((
+                    Invitee {
+                        name: first.name.clone(),
+                        email: first.email.clone(),
+                        timezone: zone.clone(),
+                    },
+                    rest.iter()
+                        .map(|p| Attendee {
+                            name: p.name.clone(),
+                            email: p.email.clone(),
+                        })
+                        .collect(),
+                )),
+            })
         };
-        Ok(Decision {
-            hosts: inputs.host_ids(),
-            reason: Some(format!("meeting poll option {option}")),
-            party: Some((
-                Invitee {
-                    name: first.name.clone(),
-                    email: first.email.clone(),
-                    timezone: zone.clone(),
-                },
-                rest.iter()
-                    .map(|p| Attendee {
-                        name: p.name.clone(),
-                        email: p.email.clone(),
-                    })
-                    .collect(),
-            )),
-        })
-    };
-    store.book(&new, &decision).await.map_err(|e| match e {
+    let mut tx = store
+        .begin_booking(&new.candidate_hosts)
+        .await
+        .map_err(finalize_error)?;
+    let participants = tx
+        .finalize_poll(&poll.id, option, &new.uid)
+        .await
+        .map_err(finalize_error)?;
+    let snapshot = super::transaction::snapshot(&mut *tx, &new, None)
+        .await
+        .map_err(finalize_error)?;
+    let decision = choose(&snapshot, &participants)?;
+    super::transaction::finish(tx, &new, decision)
+        .await
+        .map_err(finalize_error)
+}
+
+fn finalize_error(error: StoreError) -> BookingError {
+    match error {
         StoreError::WrongStatus(_) => {
             BookingError::Conflict("the poll is already finalized".to_string())
         }
         refused @ StoreError::Refused { .. } => BookingError::Conflict(refused.to_string()),
         other => other.into(),
-    })
+    }
 }
 
 /// Closes polls whose deadline passed; those that asked to be finalized at

@@ -57,8 +57,7 @@ pub enum StoreError {
     #[error("{0}")]
     Conflict(String),
     /// The input names something the store refuses (a user of another
-    /// organization, a schedule of none of the hosts), or the decision
-    /// callback refused the booking for its own reason: which field, and why.
+    /// organization, a schedule of none of the hosts): which field, and why.
     #[error("{field}: {message}")]
     Refused { field: String, message: String },
     #[error("database: {}", describe(.0))]
@@ -142,10 +141,43 @@ fn describe_migration(error: &sqlx::migrate::MigrateError) -> String {
     }
 }
 
-/// Decides, inside the booking transaction, which hosts take the booking.
-/// It sees every time-holding booking and busy block of the candidate hosts
-/// around the requested time, as committed by everyone else.
-pub type Decide<'a> = &'a (dyn Fn(&Snapshot) -> Result<Decision> + Send + Sync);
+/// An open booking transaction. It began with the backend's write discipline
+/// for the hosts it was opened with (SQLite `BEGIN IMMEDIATE`; PostgreSQL
+/// advisory locks, sorted, and the exclusion constraint on insert), so what a
+/// step reads stays true until `commit`. The use cases in `booking/` compose
+/// the steps they need; dropping the handle without `commit` rolls back.
+#[async_trait]
+pub trait BookingTx: Send {
+    /// Cancels the booking (uid) a reschedule replaces; `insert` then links
+    /// it to its successor. `WrongStatus` when it no longer holds its time.
+    async fn cancel_for_reschedule(&mut self, old_uid: &str, actor: &str) -> Result<()>;
+    /// Uses up a one-off link (id) for the booking `uid` (`LinkGone` if it cannot).
+    async fn consume_link(&mut self, link_id: &str, uid: &str) -> Result<()>;
+    /// Finalizes a poll (id) on `option` for the booking `uid` and returns its
+    /// participants, read once the poll is locked (votes can no longer change).
+    async fn finalize_poll(
+        &mut self,
+        poll_id: &str,
+        option: usize,
+        uid: &str,
+    ) -> Result<Vec<crate::domain::Participant>>;
+    /// The hosts' time-holding bookings, busy time and stale calendars in `window`.
+    async fn snapshot(
+        &mut self,
+        hosts: &[String],
+        window: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Snapshot>;
+    async fn pool_history(&mut self, request: &PoolRequest) -> Result<PoolHistory>;
+    /// Inserts the booking as decided (an overlap the database refuses is `SlotTaken`).
+    async fn insert(&mut self, new: &NewBooking, decision: Decision) -> Result<Booking>;
+    /// Queues the effects the use case named, in this transaction.
+    async fn enqueue(
+        &mut self,
+        organization_id: &str,
+        effects: &[crate::domain::NewEffect],
+    ) -> Result<()>;
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
 
 #[async_trait]
 pub trait Store: CalendarStore + EffectStore + Send + Sync {
@@ -253,10 +285,9 @@ pub trait Store: CalendarStore + EffectStore + Send + Sync {
         to: DateTime<Utc>,
     ) -> Result<Snapshot>;
 
-    /// Inserts a booking in one transaction after `decide` approves it against a
-    /// fresh snapshot; with `replaces`, cancels that booking in the same
-    /// transaction and links the two (reschedule).
-    async fn book(&self, new: &NewBooking, decide: Decide<'_>) -> Result<Booking>;
+    /// Opens a booking transaction holding the write locks of `hosts`; the
+    /// use cases in `booking/` compose its steps.
+    async fn begin_booking<'a>(&'a self, hosts: &[String]) -> Result<Box<dyn BookingTx + 'a>>;
     async fn booking(&self, uid: &str) -> Result<StoredBooking>;
     /// The booking an idempotency key (as stored: its hash) made, with the
     /// fingerprint of its request and its sealed manage token.

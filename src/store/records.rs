@@ -66,9 +66,6 @@ pub struct Snapshot {
     pub busy: Vec<BusyBlock>,
     /// History of the event type's host pool, when the booking asked for it.
     pub pool: Option<PoolHistory>,
-    /// The participants of the poll being finalized, read after the poll was
-    /// locked (votes can no longer change).
-    pub poll_participants: Vec<crate::domain::Participant>,
     /// Hosts with a calendar connection that needs reconnecting, or whose
     /// first sync has not succeeded: what Kairos holds of their calendars
     /// cannot be trusted.
@@ -134,14 +131,9 @@ pub struct NewBooking {
     pub manage_token_sealed: Option<String>,
     /// Group seats share one slot key so they may overlap each other.
     pub shared_slot: bool,
-    /// Reschedule: the booking (uid) this one replaces, cancelled in the same transaction.
+    /// Reschedule: the booking (uid) this one replaces (stored as `rescheduled_from`;
+    /// `BookingTx::cancel_for_reschedule` cancels it in the same transaction).
     pub replaces: Option<String>,
-    /// Load the pool's history into the snapshot (round robin, partial collective).
-    pub pool: Option<PoolRequest>,
-    /// A one-off link (id) this booking uses up, in the same transaction.
-    pub consumes_link: Option<String>,
-    /// A poll (id, chosen option) this booking finalizes, in the same transaction.
-    pub finalizes_poll: Option<(String, usize)>,
     /// Everyone else attending (a finalized poll's participants).
     pub attendees: Vec<crate::domain::Attendee>,
     pub actor: String,

@@ -5,10 +5,11 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use chrono::{DateTime, Utc};
 use kairos::app::App as Context;
+use kairos::domain::Booking;
 use kairos::domain::{hash_secret, random_token};
 use kairos::http::router;
 use kairos::secrets::KeyRing;
-use kairos::store::{SharedStore, connect};
+use kairos::store::{Decision, NewBooking, SharedStore, Snapshot, Store, StoreError, connect};
 
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -88,6 +89,26 @@ pub async fn fresh_store(backend: Backend) -> Option<SharedStore> {
     let store = connect(&url).await.expect("open store");
     store.migrate().await.expect("migrate");
     Some(store)
+}
+
+/// A booking through the store's transaction steps, composed as the use
+/// cases compose them: cancel the booking it `replaces`, read the snapshot,
+/// ask `decide`, insert, queue its effects and commit (a refusal rolls back).
+pub async fn book_with(
+    store: &dyn Store,
+    new: &NewBooking,
+    decide: &(dyn Fn(&Snapshot) -> Result<Decision, StoreError> + Send + Sync),
+) -> Result<Booking, StoreError> {
+    let mut tx = store.begin_booking(&new.candidate_hosts).await?;
+    if let Some(old_uid) = &new.replaces {
+        tx.cancel_for_reschedule(old_uid, &new.actor).await?;
+    }
+    let snapshot = tx.snapshot(&new.candidate_hosts, new.window).await?;
+    let decision = decide(&snapshot)?;
+    let booking = tx.insert(new, decision).await?;
+    tx.enqueue(&new.organization_id, &new.effects).await?;
+    tx.commit().await?;
+    Ok(booking)
 }
 
 /// The fixed "now" of API tests: bookings in June 2026 are in the future.

@@ -3,7 +3,7 @@
 //! merge per booking; handlers say whether and when to retry; rows queued
 //! before the outbox migration keep working.
 
-use crate::helpers::{App, Backend, fresh_database};
+use crate::helpers::{App, Backend, book_with, fresh_database};
 use crate::on_both;
 use crate::store_story::{at, new_booking, user};
 use crate::sync_support::{book, host};
@@ -299,7 +299,7 @@ async fn writes_queued_before_the_outbox_survive(backend: Backend) {
             party: None,
         })
     };
-    let booked = store.book(&new, &decision).await.expect("book");
+    let booked = book_with(&*store, &new, &decision).await.expect("book");
     let queued_at = at("2026-05-01T00:00:00Z");
     let old_row = "INSERT INTO effects (id, organization_id, kind, booking_id, status, attempts, \
          run_at, created_at, updated_at) SELECT 'old-write', organization_id, 'calendar_write', \

@@ -2,6 +2,7 @@
 //! schedules, busy blocks, bookings and an event type in the database, and the
 //! public slots endpoint must offer exactly the expected start times (and seats).
 
+use crate::helpers::book_with;
 use crate::helpers::{App, Backend};
 use crate::on_both;
 use axum::http::{Method, StatusCode};
@@ -167,9 +168,6 @@ async fn insert_bookings(
                 request_hash: None,
                 shared_slot: scenario["event_type"]["kind"] == "group",
                 replaces: None,
-                pool: None,
-                consumes_link: None,
-                finalizes_poll: None,
                 attendees: Vec::new(),
                 actor: "fixture".to_string(),
                 effects: Vec::new(),
@@ -179,8 +177,7 @@ async fn insert_bookings(
                 reason: None,
                 party: None,
             };
-            app.store
-                .book(&new, &|_| Ok(decision.clone()))
+            book_with(&*app.store, &new, &|_| Ok(decision.clone()))
                 .await
                 .expect("fixture booking");
         }

@@ -1,6 +1,6 @@
 //! One story through the storage interface, told on both databases.
 
-use crate::helpers::{Backend, fresh_store};
+use crate::helpers::{Backend, book_with, fresh_store};
 use crate::on_both;
 use chrono::{DateTime, Utc};
 use kairos::domain::*;
@@ -50,9 +50,6 @@ pub(crate) fn new_booking(
         request_hash: None,
         shared_slot: false,
         replaces: None,
-        pool: None,
-        consumes_link: None,
-        finalizes_poll: None,
         attendees: Vec::new(),
         actor: "invitee".to_string(),
         effects: Vec::new(),
@@ -197,14 +194,13 @@ async fn storage_story(backend: Backend) {
 
     // Booking: the decision sees the snapshot; the booking then holds the host's time.
     let first = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:00:00Z", 30);
-    let booked = store
-        .book(&first, &|snapshot: &Snapshot| {
-            assert!(snapshot.bookings.is_empty());
-            assert_eq!(snapshot.busy.len(), 1, "the busy block is in the window");
-            Ok(only(&ana.id))
-        })
-        .await
-        .expect("book");
+    let booked = book_with(&*store, &first, &|snapshot: &Snapshot| {
+        assert!(snapshot.bookings.is_empty());
+        assert_eq!(snapshot.busy.len(), 1, "the busy block is in the window");
+        Ok(only(&ana.id))
+    })
+    .await
+    .expect("book");
     assert_eq!(booked.hosts, vec![ana.id.clone()]);
     assert_eq!(booked.status, BookingStatus::Accepted);
     let holding = store
@@ -218,15 +214,15 @@ async fn storage_story(backend: Backend) {
         .bookings;
     assert_eq!(holding.len(), 1);
     // A refusal from the decision rolls everything back.
-    let refused = store
-        .book(
-            &new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:00:00Z", 30),
-            &|s: &Snapshot| {
-                assert_eq!(s.bookings.len(), 1);
-                Err(StoreError::SlotTaken)
-            },
-        )
-        .await;
+    let refused = book_with(
+        &*store,
+        &new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:00:00Z", 30),
+        &|s: &Snapshot| {
+            assert_eq!(s.bookings.len(), 1);
+            Err(StoreError::SlotTaken)
+        },
+    )
+    .await;
     assert!(matches!(refused, Err(StoreError::SlotTaken)));
     assert_eq!(
         store
@@ -240,12 +236,11 @@ async fn storage_story(backend: Backend) {
     // Idempotency keys are unique per event type.
     let mut keyed = new_booking(&org.id, &intro.id, &ana.id, "2026-06-02T09:00:00Z", 30);
     keyed.idempotency_key = Some("k-1".to_string());
-    let made = store
-        .book(&keyed, &|_| Ok(only(&ana.id)))
+    let made = book_with(&*store, &keyed, &|_| Ok(only(&ana.id)))
         .await
         .expect("keyed");
     assert!(matches!(
-        store.book(&keyed, &|_| Ok(only(&ana.id))).await,
+        book_with(&*store, &keyed, &|_| Ok(only(&ana.id))).await,
         Err(StoreError::Duplicate { field }) if field == "idempotency_key"
     ));
     assert_eq!(
@@ -260,18 +255,17 @@ async fn storage_story(backend: Backend) {
     // Reschedule: one transaction cancels the old booking and links both ways.
     let mut moved = new_booking(&org.id, &intro.id, &ana.id, "2026-06-02T10:00:00Z", 30);
     moved.replaces = Some(made.uid.clone());
-    let new = store
-        .book(&moved, &|s: &Snapshot| {
-            assert!(
-                s.bookings
-                    .iter()
-                    .all(|b| b.start != at("2026-06-02T09:00:00Z")),
-                "the old booking no longer holds time"
-            );
-            Ok(only(&ana.id))
-        })
-        .await
-        .expect("reschedule");
+    let new = book_with(&*store, &moved, &|s: &Snapshot| {
+        assert!(
+            s.bookings
+                .iter()
+                .all(|b| b.start != at("2026-06-02T09:00:00Z")),
+            "the old booking no longer holds time"
+        );
+        Ok(only(&ana.id))
+    })
+    .await
+    .expect("reschedule");
     assert_eq!(new.rescheduled_from.as_deref(), Some(made.uid.as_str()));
     let old = store.booking(&made.uid).await.expect("old").booking;
     assert_eq!(old.status, BookingStatus::Cancelled);
@@ -368,21 +362,19 @@ async fn overlap_guard(backend: Backend) {
         .await
         .expect("insert");
     let first = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:00:00Z", 60);
-    store
-        .book(&first, &|_| Ok(only(&ana.id)))
+    book_with(&*store, &first, &|_| Ok(only(&ana.id)))
         .await
         .expect("first");
     let second = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:30:00Z", 60);
-    let result = store
-        .book(&second, &|s: &Snapshot| {
-            assert_eq!(
-                s.bookings.len(),
-                1,
-                "the first booking is visible to the check"
-            );
-            Ok(only(&ana.id))
-        })
-        .await;
+    let result = book_with(&*store, &second, &|s: &Snapshot| {
+        assert_eq!(
+            s.bookings.len(),
+            1,
+            "the first booking is visible to the check"
+        );
+        Ok(only(&ana.id))
+    })
+    .await;
     match backend {
         Backend::Postgres => assert!(matches!(result, Err(StoreError::SlotTaken)), "{result:?}"),
         Backend::Sqlite => assert!(
@@ -504,7 +496,57 @@ async fn errors_name_their_subject(backend: Backend) {
     );
 }
 
-on_both!(storage_story, overlap_guard, errors_name_their_subject);
+/// A booking transaction's steps take effect only on `commit`: a handle
+/// dropped after cancelling for a reschedule and inserting leaves both
+/// bookings as they were (what a use case's early return relies on).
+async fn dropped_booking_tx_rolls_back(backend: Backend) {
+    let Some(store) = fresh_store(backend).await else {
+        return;
+    };
+    let org = store.create_organization("Acme").await.expect("org");
+    let ana = store
+        .insert_user(&org.id, &user("ana", "UTC"))
+        .await
+        .expect("ana");
+    let input: EventTypeInput = serde_json::from_value(json!({
+        "owner_id": ana.id, "slug": "intro", "title": "Intro", "kind": "one_on_one", "duration_minutes": 30
+    }))
+    .expect("event type");
+    let intro = store
+        .insert_event_type(&org.id, &input)
+        .await
+        .expect("insert");
+    let first = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:00:00Z", 30);
+    let made = book_with(&*store, &first, &|_| Ok(only(&ana.id)))
+        .await
+        .expect("first");
+    let mut moved = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T10:00:00Z", 30);
+    moved.replaces = Some(made.uid.clone());
+    {
+        let mut tx = store
+            .begin_booking(&moved.candidate_hosts)
+            .await
+            .expect("begin");
+        tx.cancel_for_reschedule(&made.uid, "invitee")
+            .await
+            .expect("cancel");
+        tx.insert(&moved, only(&ana.id)).await.expect("insert");
+    }
+    let old = store.booking(&made.uid).await.expect("old").booking;
+    assert_eq!(old.status, BookingStatus::Accepted);
+    assert_eq!(old.rescheduled_to, None);
+    assert!(matches!(
+        store.booking(&moved.uid).await,
+        Err(StoreError::NotFound("booking"))
+    ));
+}
+
+on_both!(
+    storage_story,
+    overlap_guard,
+    errors_name_their_subject,
+    dropped_booking_tx_rolls_back
+);
 
 /// The decision that gives the booking to `host`.
 fn only(host: &str) -> Decision {

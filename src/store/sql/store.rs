@@ -10,8 +10,8 @@ use crate::domain::{
     UserInput, Vote,
 };
 use crate::store::{
-    BookingFilter, BusyBlock, BusyBlockInput, ChangeHook, Decide, KeyedBooking, NewBooking,
-    Organization, PoolHistory, PoolRequest, Snapshot, StatusUpdate, Store, StoredBooking,
+    BookingFilter, BookingTx, BusyBlock, BusyBlockInput, ChangeHook, KeyedBooking, Organization,
+    PoolHistory, PoolRequest, Snapshot, StatusUpdate, Store, StoredBooking,
 };
 use chrono::{DateTime, Utc};
 
@@ -216,8 +216,8 @@ impl Store for Backend {
         snapshot::load(&mut conn, user_ids, from, to).await
     }
 
-    async fn book(&self, new: &NewBooking, decide: Decide<'_>) -> Result<Booking> {
-        book::book(self, new, decide).await
+    async fn begin_booking<'a>(&'a self, hosts: &[String]) -> Result<Box<dyn BookingTx + 'a>> {
+        book::begin(self, hosts).await
     }
 
     async fn booking(&self, uid: &str) -> Result<StoredBooking> {
