@@ -5,11 +5,11 @@
 
 use crate::helpers::{App, Backend, book_with, fresh_database};
 use crate::on_both;
-use crate::store_story::{at, new_booking, user};
+use crate::store_story::{ana_with_intro, at, new_booking};
 use crate::sync_support::{book, host};
 use async_trait::async_trait;
 use axum::http::{Method, StatusCode};
-use kairos::domain::{EventTypeInput, Merge, NewEffect, Subject, random_token};
+use kairos::domain::{Merge, NewEffect, Subject, random_token};
 use kairos::effects::{CalendarWrite, Job, JobContext, JobError, Ran, drain, drain_with, standard};
 use kairos::store::{Decision, EffectFilter, EffectOutcome, connect};
 use serde::{Deserialize, Serialize};
@@ -278,19 +278,7 @@ async fn writes_queued_before_the_outbox_survive(backend: Backend) {
             pool.close().await;
         }
     }
-    let org = store.create_organization("Acme").await.expect("org");
-    let ana = store
-        .insert_user(&org.id, &user("ana", "UTC"))
-        .await
-        .expect("user");
-    let input: EventTypeInput = serde_json::from_value(json!({
-        "owner_id": ana.id, "slug": "intro", "title": "Intro", "kind": "one_on_one", "duration_minutes": 30
-    }))
-    .expect("event type");
-    let intro = store
-        .insert_event_type(&org.id, &input)
-        .await
-        .expect("event type");
+    let (org, ana, intro) = ana_with_intro(&*store).await;
     let new = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:00:00Z", 30);
     let decision = |_: &kairos::store::Snapshot| {
         Ok(Decision {

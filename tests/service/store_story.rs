@@ -21,6 +21,24 @@ fn invitee() -> Invitee {
         .expect("invitee")
 }
 
+/// Organization "Acme" with host ana (UTC) and her 30-minute "intro".
+pub(crate) async fn ana_with_intro(store: &dyn Store) -> (Organization, User, EventType) {
+    let org = store.create_organization("Acme").await.expect("org");
+    let ana = store
+        .insert_user(&org.id, &user("ana", "UTC"))
+        .await
+        .expect("ana");
+    let input: EventTypeInput = serde_json::from_value(json!({
+        "owner_id": ana.id, "slug": "intro", "title": "Intro", "kind": "one_on_one", "duration_minutes": 30
+    }))
+    .expect("event type");
+    let intro = store
+        .insert_event_type(&org.id, &input)
+        .await
+        .expect("event type");
+    (org, ana, intro)
+}
+
 pub(crate) fn new_booking(
     org: &str,
     event_type: &str,
@@ -503,19 +521,7 @@ async fn dropped_booking_tx_rolls_back(backend: Backend) {
     let Some(store) = fresh_store(backend).await else {
         return;
     };
-    let org = store.create_organization("Acme").await.expect("org");
-    let ana = store
-        .insert_user(&org.id, &user("ana", "UTC"))
-        .await
-        .expect("ana");
-    let input: EventTypeInput = serde_json::from_value(json!({
-        "owner_id": ana.id, "slug": "intro", "title": "Intro", "kind": "one_on_one", "duration_minutes": 30
-    }))
-    .expect("event type");
-    let intro = store
-        .insert_event_type(&org.id, &input)
-        .await
-        .expect("insert");
+    let (org, ana, intro) = ana_with_intro(&*store).await;
     let first = new_booking(&org.id, &intro.id, &ana.id, "2026-06-01T09:00:00Z", 30);
     let made = book_with(&*store, &first, &|_| Ok(only(&ana.id)))
         .await
