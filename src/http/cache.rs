@@ -6,6 +6,7 @@
 //! Without notifications (connection lost) the cache steps aside.
 
 use crate::booking::AvailabilityInputs;
+use crate::domain::EmbeddingSettings;
 use crate::engine::Instant;
 use crate::store::Change;
 use axum::body::Bytes;
@@ -29,6 +30,20 @@ pub trait Weigh {
 impl Weigh for Bytes {
     fn weight(&self) -> usize {
         self.len()
+    }
+}
+
+impl Weigh for Option<Arc<EmbeddingSettings>> {
+    fn weight(&self) -> usize {
+        self.as_ref().map_or(0, |settings| {
+            settings
+                .allowed_origins
+                .iter()
+                .flatten()
+                .map(|o| o.len() + 24)
+                .sum::<usize>()
+                + 64
+        })
     }
 }
 
@@ -67,17 +82,22 @@ pub struct Caches {
     pub slots: SlotsCache,
     /// Event types with their hosts' schedules, by `user/event` slugs.
     pub inputs: VersionedCache<Arc<AvailabilityInputs>>,
+    /// Embedding settings by `org:{id}` and `user:{slug}` (`None`: no such
+    /// user), read on every cross-site request to the public API.
+    pub embedding: VersionedCache<Option<Arc<EmbeddingSettings>>>,
 }
 
 impl Caches {
     pub fn invalidate(&self) {
         self.slots.invalidate();
         self.inputs.invalidate();
+        self.embedding.invalidate();
     }
 
     pub fn on_change(&self, change: Change) {
         self.slots.on_change(change);
         self.inputs.on_change(change);
+        self.embedding.on_change(change);
     }
 }
 

@@ -2,7 +2,9 @@
 //! metrics), and serving with graceful shutdown.
 
 pub mod api;
+pub mod assets;
 pub mod cache;
+pub mod embedding;
 pub mod error;
 pub mod extract;
 pub mod html;
@@ -76,7 +78,10 @@ pub fn router(state: App) -> Router {
     let public = routes
         .public
         .method_not_allowed_fallback(wrong_method)
-        .layer(routes::public_cors());
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            embedding::cors,
+        ));
     let admin = routes
         .admin
         .route_layer(axum::middleware::from_fn_with_state(
@@ -99,6 +104,7 @@ pub fn router(state: App) -> Router {
         .route(crate::sync::oauth::CALLBACK_PATH, get(connections::oauth_callback))
         .route(crate::sync::push::GOOGLE_PATH, post(connections::google_push))
         .route(crate::sync::push::MICROSOFT_PATH, post(connections::microsoft_push))
+        .merge(assets::routes())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

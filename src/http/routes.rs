@@ -2,7 +2,8 @@
 //! `#[utoipa::path]` attribute gives its method, path and documentation;
 //! the group it is registered in gives its guards:
 //!
-//! - **public**: booking pages, open to anyone and to any site (CORS);
+//! - **public**: booking pages, open to anyone and, from a browser, to the
+//!   sites the organization allows (CORS, `http::embedding`; default any);
 //! - **token**: the secret travels in the path or query (manage links,
 //!   one-off links, poll participants), the handler checks it;
 //! - **admin**: an API key, checked by a layer over the whole group and
@@ -10,12 +11,11 @@
 //!
 //! The OpenAPI document lists the operations in registration order.
 
-use super::api::{admin, availability, connections, keys, links, manage, polls, public};
+use super::api::{
+    admin, availability, connections, keys, links, manage, organization, polls, public,
+};
 use crate::app::App;
 use axum::Router;
-use axum::http::{HeaderName, Method};
-use std::time::Duration;
-use tower_http::cors::{Any, CorsLayer};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::Paths;
 use utoipa::openapi::schema::Schema;
@@ -56,6 +56,10 @@ pub fn table() -> Routes {
         .admin(routes!(keys::list))
         .admin(routes!(keys::create))
         .admin(routes!(keys::revoke))
+        .admin(routes!(
+            organization::get_embedding,
+            organization::update_embedding
+        ))
         .admin(routes!(availability::slots))
         .admin(routes!(availability::explain))
         .public(routes!(public::event_type))
@@ -158,21 +162,4 @@ impl Routes {
         self.schemas.extend(schemas);
         group
     }
-}
-
-/// CORS for the public group: booking widgets embedded on other sites call
-/// it from the browser. Any origin, no credentials (nothing there needs a
-/// cookie or a key). The other groups answer no preflight and send no CORS
-/// headers: a page on another site can neither send them an API key nor
-/// read their answers.
-pub fn public_cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([
-            axum::http::header::CONTENT_TYPE,
-            HeaderName::from_static("idempotency-key"),
-        ])
-        .expose_headers([HeaderName::from_static("idempotent-replayed")])
-        .max_age(Duration::from_secs(3600))
 }

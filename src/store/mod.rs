@@ -28,7 +28,7 @@ use crate::domain::{
     ApiKey, Booking, BookingStatus, EventType, EventTypeInput, Invited, Link, LinkInput,
     Participant, Poll, PollInput, Schedule, ScheduleInput, StatusChange, User, UserInput, Vote,
 };
-use crate::domain::{KeyOwner, NewApiKey};
+use crate::domain::{EmbeddingSettings, KeyOwner, NewApiKey};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -192,6 +192,14 @@ pub trait Store: CalendarStore + EffectStore + Send + Sync {
 
     async fn create_organization(&self, name: &str) -> Result<Organization>;
     async fn organizations(&self) -> Result<Vec<Organization>>;
+    /// Where the organization's pages may be embedded (`NotFound` for an unknown organization).
+    async fn embedding(&self, organization_id: &str) -> Result<EmbeddingSettings>;
+    /// Replaces them (already normalized); returns what is stored.
+    async fn set_embedding(
+        &self,
+        organization_id: &str,
+        settings: &EmbeddingSettings,
+    ) -> Result<EmbeddingSettings>;
     /// A key by its hash only (no prefix kept); its id.
     async fn create_api_key(
         &self,

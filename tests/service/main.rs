@@ -12,6 +12,7 @@ mod caldav;
 mod calendar_sync;
 mod concurrency;
 mod edge_cases;
+mod embedding;
 mod fakes;
 mod google_sync;
 mod links;

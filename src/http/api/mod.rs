@@ -8,5 +8,6 @@ pub mod keys;
 pub mod links;
 pub mod manage;
 pub mod ops;
+pub mod organization;
 pub mod polls;
 pub mod public;

@@ -1,7 +1,7 @@
 //! Organizations and their API keys (stored as hashes only).
 
-use super::{Pool, Result, StoreError, now, sql};
-use crate::domain::{ApiKey, KeyOwner, NewApiKey, new_id};
+use super::{Pool, Result, StoreError, from_json, json, now, sql};
+use crate::domain::{ApiKey, EmbeddingSettings, KeyOwner, NewApiKey, new_id};
 use crate::store::Organization;
 use chrono::{DateTime, Utc};
 
@@ -69,6 +69,35 @@ pub(super) async fn organizations(pool: &Pool) -> Result<Vec<Organization>> {
             .fetch_all(pool)
             .await?;
     Ok(rows.into_iter().map(Organization::from).collect())
+}
+
+pub(super) async fn embedding(pool: &Pool, organization_id: &str) -> Result<EmbeddingSettings> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT embed_origins FROM organizations WHERE id = $1")
+            .bind(organization_id)
+            .fetch_optional(pool)
+            .await?;
+    let (origins,) = row.ok_or(StoreError::NotFound("organization"))?;
+    Ok(EmbeddingSettings {
+        allowed_origins: origins
+            .map(|text| from_json("organizations.embed_origins", &text))
+            .transpose()?,
+    })
+}
+
+pub(super) async fn set_embedding(
+    pool: &Pool,
+    organization_id: &str,
+    settings: &EmbeddingSettings,
+) -> Result<EmbeddingSettings> {
+    let origins = settings.allowed_origins.as_ref().map(json).transpose()?;
+    let done = sqlx::query("UPDATE organizations SET embed_origins = $1 WHERE id = $2")
+        .bind(origins)
+        .bind(organization_id)
+        .execute(pool)
+        .await?;
+    super::touched(done, "organization")?;
+    Ok(settings.clone())
 }
 
 pub(super) async fn create_api_key(

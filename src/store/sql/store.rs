@@ -5,9 +5,9 @@ use super::{BACKEND, Backend, Result};
 use super::{book, bookings, busy_blocks, event_types, idempotency, links, organizations};
 use super::{polls, schedules, snapshot, users};
 use crate::domain::{
-    ApiKey, Booking, BookingStatus, EventType, EventTypeInput, Invited, KeyOwner, Link, LinkInput,
-    NewApiKey, Participant, Poll, PollInput, Schedule, ScheduleInput, StatusChange, User,
-    UserInput, Vote,
+    ApiKey, Booking, BookingStatus, EmbeddingSettings, EventType, EventTypeInput, Invited,
+    KeyOwner, Link, LinkInput, NewApiKey, Participant, Poll, PollInput, Schedule, ScheduleInput,
+    StatusChange, User, UserInput, Vote,
 };
 use crate::store::{
     BookingFilter, BookingTx, BusyBlock, BusyBlockInput, ChangeHook, KeyedBooking, Organization,
@@ -41,6 +41,18 @@ impl Store for Backend {
 
     async fn organizations(&self) -> Result<Vec<Organization>> {
         organizations::organizations(self.pool()).await
+    }
+
+    async fn embedding(&self, organization_id: &str) -> Result<EmbeddingSettings> {
+        organizations::embedding(self.pool(), organization_id).await
+    }
+
+    async fn set_embedding(
+        &self,
+        organization_id: &str,
+        settings: &EmbeddingSettings,
+    ) -> Result<EmbeddingSettings> {
+        organizations::set_embedding(self.pool(), organization_id, settings).await
     }
 
     async fn create_api_key(

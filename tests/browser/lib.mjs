@@ -1,0 +1,170 @@
+// What every scenario shares: Debian's Chromium launched by playwright-core
+// (no browser download), a fresh profile per browser, the widget's DOM seen
+// through its shadow root, axe-core, and screenshots.
+
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+
+export const env = {
+  kairos: process.env.KAIROS_URL,
+  host: process.env.HOST_URL,
+  standin: process.env.STANDIN_URL,
+  key: process.env.KAIROS_KEY,
+  screenshots: process.env.SCREENSHOT_DIR,
+  chromium: process.env.CHROMIUM || "/usr/bin/chromium",
+  pollUrl: process.env.POLL_URL,
+  pollJoinUrl: process.env.POLL_JOIN_URL,
+};
+
+export const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+/** A browser with its own fresh profile (--user-data-dir), like a new visitor. */
+export async function browser({ viewport = DESKTOP, timezoneId = "America/New_York", mobile = false } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kairos-chromium-"));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: env.chromium,
+    headless: true,
+    args: ARGS,
+    viewport,
+    deviceScaleFactor: mobile ? 2 : 1,
+    isMobile: mobile,
+    hasTouch: mobile,
+    timezoneId,
+    locale: "en-US",
+  });
+  context.setDefaultTimeout(20_000);
+  const errors = [];
+  const watch = (page) => {
+    page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error" && !/favicon|Failed to load resource/.test(message.text())) {
+        errors.push(`${page.url()}: console: ${message.text()}`);
+      }
+    });
+  };
+  context.on("page", watch);
+  const page = context.pages()[0] || (await context.newPage());
+  watch(page);
+  return {
+    context,
+    page,
+    errors,
+    async close() {
+      await context.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** The events the host page heard (window.kairosEvents). */
+export async function events(page, type) {
+  const all = await page.evaluate(() => window.kairosEvents || []);
+  return type ? all.filter((e) => e.type === type) : all;
+}
+
+export async function waitForEvent(page, type, predicate = "true") {
+  await page.waitForFunction(
+    ([t, p]) => (window.kairosEvents || []).some((e) => e.type === t && new Function("e", `return ${p}`)(e)),
+    [type, predicate],
+  );
+  return (await events(page, type)).filter((e) => e.type === type);
+}
+
+/** The focused element, through shadow roots. */
+export async function focused(page) {
+  return page.evaluate(() => {
+    let el = document.activeElement;
+    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    if (!el) return null;
+    return {
+      tag: el.tagName.toLowerCase(),
+      id: el.id,
+      name: el.getAttribute("name"),
+      type: el.getAttribute("type"),
+      classes: el.className && typeof el.className === "string" ? el.className.split(/\s+/) : [],
+      date: el.getAttribute("data-date"),
+      start: el.getAttribute("data-start"),
+      text: (el.textContent || "").trim().slice(0, 80),
+      value: el.value,
+    };
+  });
+}
+
+/** Presses Tab until the focused element satisfies `test` (keyboard only). */
+export async function tabTo(page, test, what, max = 80) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    const now = await focused(page);
+    if (now && test(now)) return now;
+  }
+  throw new Error(`Tab never reached ${what}`);
+}
+
+/** axe-core over the page (shadow roots included); fails on serious or critical. */
+export async function axe(page, label) {
+  await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+  const result = await page.evaluate(async () =>
+    window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  if (bad.length) {
+    const text = bad
+      .map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.slice(0, 5).map((n) => `    ${n.target.join(" ")}: ${n.failureSummary}`).join("\n")}`)
+      .join("\n  ");
+    throw new Error(`axe on ${label}: ${bad.length} serious/critical violation(s):\n  ${text}`);
+  }
+  return { label, checked: result.passes ? result.passes.length : undefined, minor: result.violations.length };
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(env.screenshots, { recursive: true });
+  const file = path.join(env.screenshots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Opens the widget host page and waits until the month shows days with times. */
+export async function openWidget(page, query = "") {
+  await page.goto(`${env.host}/widget.html${query}`);
+  await waitForEvent(page, "ready");
+  await page.locator("kairos-booking .day.available").first().waitFor();
+}
+
+/** Fills the intake form of the test event type (every question kind). */
+export async function fillForm(page, { name = "Pat Doe", email = "pat@example.com", phone = "+1 212 555 0100" } = {}) {
+  const field = (n) => page.locator(`kairos-booking [name="${n}"]`);
+  await field("invitee.name").fill(name);
+  await field("invitee.email").fill(email);
+  await field("answers.company").fill("Acme");
+  await field("answers.notes").fill("Line one\nLine two");
+  await field("answers.assistant").fill("assistant@example.com");
+  await field("answers.phone").fill(phone);
+  await field("answers.size").selectOption("11-50");
+  await page.locator('kairos-booking [name="answers.topics"][value="Pricing"]').check();
+  await field("answers.terms").check();
+}
+
+/** Prints the scenario's result for the Rust side, which parses this line. */
+export function result(value) {
+  console.log(`RESULT ${JSON.stringify(value)}`);
+}
