@@ -137,7 +137,7 @@ async fn fresh_database(postgres: bool) -> Option<String> {
 /// CLI, then `serve` on a free port.
 fn start_kairos(database_url: &str) -> Kairos {
     run_kairos(database_url, &["migrate"]);
-    let org = run_kairos(database_url, &["org", "create", "Browser tests"]);
+    let org = run_kairos(database_url, &["org", "create", "--name", "Browser tests"]);
     let key = run_kairos(
         database_url,
         &["keys", "create", "--org", &org, "--name", "browser"],

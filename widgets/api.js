@@ -68,11 +68,19 @@ export class Api {
    */
   async hold(start) {
     if (this.holdsSupported === false) return null;
-    const response = await this.request(`${this.base}/holds`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ start }),
-    });
+    let response;
+    try {
+      response = await this.request(`${this.base}/holds`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ start }),
+      });
+    } catch (_) {
+      // Unreachable or refused by the browser (an older server's preflight):
+      // choosing a time must not fail for want of a hold; booking will say
+      // plainly if the server cannot be reached.
+      return null;
+    }
     if (response.status === 404 || response.status === 405) {
       // No holds endpoint here (an older server): degrade, do not fail.
       const problem = await problemOf(response);

@@ -75,8 +75,15 @@ pub fn router(state: App) -> Router {
     let routes = routes::table();
     // Only after this fallback: a layer wraps a method router's fallback too,
     // so the public group's CORS layer also answers preflight (OPTIONS).
+    // Unknown public endpoints answer their 404 with CORS too, so a widget
+    // on another site can read it (and, say, book without holds on a server
+    // that has none).
     let public = routes
         .public
+        .nest(
+            "/api/v1/public",
+            Router::new().fallback(|| async { error::ApiError::not_found("endpoint") }),
+        )
         .method_not_allowed_fallback(wrong_method)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -32,6 +32,9 @@ export const ARGS = [
   "--disable-sync",
 ];
 
+/** Every page error and console error seen, printed when a scenario fails. */
+export const seen = [];
+
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 900 };
 
@@ -51,6 +54,10 @@ export async function browser({ viewport = DESKTOP, timezoneId = "America/New_Yo
   });
   context.setDefaultTimeout(20_000);
   const errors = [];
+  errors.push = (...items) => {
+    seen.push(...items);
+    return Array.prototype.push.apply(errors, items);
+  };
   const watch = (page) => {
     page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
     page.on("console", (message) => {

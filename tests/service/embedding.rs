@@ -440,3 +440,39 @@ async fn embed_and_widget_scripts_are_served_with_validators() {
     let head = app.send(Method::HEAD, "/embed/embed.js", None, &[]).await;
     assert_eq!(head.status, StatusCode::OK);
 }
+
+async fn unknown_public_endpoints_answer_other_sites_too(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    ana_intro(&app).await;
+    // A widget asks for holds on a server without them: it must be able to
+    // read the 404 (and book without), so the 404 carries CORS as well.
+    let uri = "/api/v1/public/ana/intro/no-such-endpoint";
+    let answer = preflight(&app, uri, "https://shop.example", "POST").await;
+    assert!(answer.status.is_success(), "{}", answer.status);
+    assert_eq!(header(&answer, "access-control-allow-origin"), Some("*"));
+    let answer = app
+        .send(
+            Method::POST,
+            uri,
+            Some(&json!({})),
+            &[("origin", "https://shop.example")],
+        )
+        .await;
+    assert_problem(&answer, StatusCode::NOT_FOUND, None);
+    assert_eq!(header(&answer, "access-control-allow-origin"), Some("*"));
+    // Other unknown API paths stay without CORS.
+    let answer = app
+        .send(
+            Method::GET,
+            "/api/v1/no-such-endpoint",
+            None,
+            &[("origin", "https://shop.example")],
+        )
+        .await;
+    assert_problem(&answer, StatusCode::NOT_FOUND, None);
+    assert!(answer.headers.get("access-control-allow-origin").is_none());
+}
+
+on_both!(unknown_public_endpoints_answer_other_sites_too);
