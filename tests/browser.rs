@@ -409,6 +409,16 @@ async fn booking(harness: &Harness, uid: &str) -> Value {
         .unwrap_or_else(|| panic!("booking {uid} not in the admin API: {all}"))
 }
 
+async fn allow_origins(harness: &Harness, origins: Value) {
+    admin(
+        &harness.kairos,
+        reqwest::Method::PUT,
+        "/api/v1/organization/embedding",
+        Some(json!({ "allowed_origins": origins })),
+    )
+    .await;
+}
+
 /// (2) The widget on a page of another origin books a time; the host page
 /// hears `kairos:booked`; the admin API shows the booking with its UTM.
 async fn widget_books_from_another_origin(postgres: bool) {
@@ -416,6 +426,11 @@ async fn widget_books_from_another_origin(postgres: bool) {
     let Some(harness) = harness(postgres).await else {
         return;
     };
+    if postgres {
+        // Here the organization allows only the host page's site: CORS names
+        // it back (the sqlite run covers the default, any site).
+        allow_origins(&harness, json!([harness.origins.host])).await;
+    }
     let result = scenario(&harness, "widget-books").await;
     let booked = &result["booked"];
     let uid = booked["uid"].as_str().expect("uid in the booked event");
@@ -537,6 +552,35 @@ async fn screenshots_for_review() {
         assert!(size > 5_000, "{} is {size} bytes", path.display());
         assert!(path.starts_with(root().join("target/screenshots")));
     }
+}
+
+/// The widget's side of the holds contract (the endpoints played by the
+/// test until branch `holds` is merged): hold, keep on Back, release, 409,
+/// the booking carries the hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_follows_the_holds_contract() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(harness) = harness(false).await else {
+        return;
+    };
+    let result = scenario(&harness, "holds-contract").await;
+    let uid = result["booked"]["uid"].as_str().expect("uid");
+    assert_eq!(
+        booking(&harness, uid).await["invitee"]["email"],
+        "held@example.com"
+    );
+    assert_eq!(result["log"]["holds"].as_array().map(Vec::len), Some(3));
+}
+
+/// A site the organization does not allow gets no calendar, and a plain message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_on_a_refused_site() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(harness) = harness(false).await else {
+        return;
+    };
+    allow_origins(&harness, json!(["https://elsewhere.example"])).await;
+    scenario(&harness, "refused-origin").await;
 }
 
 /// (1a) embed.js and frame.js against a stand-in booking page: URLs,

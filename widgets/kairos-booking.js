@@ -168,7 +168,10 @@ export class KairosBooking extends HTMLElement {
     try {
       this.state.eventType = await this.api.eventType();
     } catch (problem) {
-      this.fail(problem.status === 404 ? "This booking page does not exist." : problem.detail);
+      this.fail(problem.status === 404 ? "This booking page does not exist."
+        : problem.status === 0
+          ? "This booking calendar could not be loaded: Kairos cannot be reached, or this site is not allowed to show it."
+          : problem.detail);
       return;
     }
     const today = time.parseDate(time.todayIn(zone));
@@ -477,18 +480,28 @@ export class KairosBooking extends HTMLElement {
 
   async chooseTime(slot) {
     const state = this.state;
+    if (state.choosing) return;
     const end = time.plusMinutes(slot.start, state.eventType.duration_minutes);
-    this.releaseHold();
-    let hold = null;
-    try {
-      hold = await this.api.hold(slot.start);
-    } catch (problem) {
-      if (problem.status === 409) {
-        await this.timeGone("That time was just taken. Please choose another time.");
-      } else {
-        this.notice(problem.detail, true);
+    const same = (a, b) => a && b && new Date(a).getTime() === new Date(b).getTime();
+    // Back then the same time again: the hold we have still covers it.
+    const kept = state.hold && same(state.hold.start, slot.start) &&
+      (!state.hold.expires_at || new Date(state.hold.expires_at).getTime() > Date.now() + 20_000);
+    let hold = kept ? state.hold : null;
+    if (!kept) {
+      this.releaseHold();
+      state.choosing = true;
+      try {
+        hold = await this.api.hold(slot.start);
+      } catch (problem) {
+        if (problem.status === 409) {
+          await this.timeGone("That time was just taken. Please choose another time.");
+        } else {
+          this.notice(problem.detail, true);
+        }
+        return;
+      } finally {
+        state.choosing = false;
       }
-      return;
     }
     state.hold = hold;
     state.slot = { start: slot.start, end };
@@ -540,11 +553,19 @@ export class KairosBooking extends HTMLElement {
     if (heading) heading.focus();
   }
 
+  /** Back to the times: what was typed is kept, and so is the hold (the
+   * slots ask with it, so the held time is still shown as free to us). */
   backToTimes() {
-    const start = this.state.slot && this.state.slot.start;
-    this.releaseHold();
-    this.state.step = "pick";
-    this.state.slot = null;
+    const state = this.state;
+    const start = state.slot && state.slot.start;
+    const formNode = this.shadowRoot.querySelector("form");
+    if (formNode) {
+      const { invitee, answers } = form.read(formNode, state.eventType.questions || []);
+      state.draft = { name: invitee.name, email: invitee.email, answers };
+    }
+    clearTimeout(this.holdTimer);
+    state.step = "pick";
+    state.slot = null;
     this.notice(null);
     this.loadMonth().then(() => {
       const button = start && this.shadowRoot.querySelector(`.time[data-start="${start}"]`);
@@ -563,7 +584,7 @@ export class KairosBooking extends HTMLElement {
       : null;
     const submit = h("button", { type: "submit", class: "button primary", part: "button primary", text: type.requires_approval ? "Request booking" : "Book" });
     const formNode = h("form", { novalidate: true, part: "form", "aria-labelledby": "kairos-details" },
-      form.fields(questions, this.prefillFor(questions)));
+      form.fields(questions, state.draft || this.prefillFor(questions)));
     formNode.append(
       h("p", { class: "error form-error", part: "error", hidden: true }),
       h("div", { class: "actions" }, [

@@ -211,7 +211,7 @@ mod tests {
             "https://*.",
             "https://a.*.example",
             "javascript://alert(1)",
-            "https://shop.example\n",
+            "https://shop.exa\nmple",
             "https://<script>",
         ] {
             let error = EmbeddingSettings {

@@ -411,6 +411,114 @@ async function embedBooks() {
   }
 }
 
+/**
+ * The holds contract as the widget uses it, with the server's holds
+ * endpoints played by the test (this branch has none): a hold per chosen
+ * time, kept on Back (slots asked with it), released for another time, a 409
+ * on holding said as "taken", the booking carrying the hold.
+ */
+async function holdsContract() {
+  const b = await browser();
+  try {
+    const { page, context } = b;
+    const log = { holds: [], releases: [], slotsWithHold: 0, bookingHold: null };
+    let next = 0;
+    const cors = { "access-control-allow-origin": "*", "content-type": "application/json" };
+    await context.route(/\/api\/v1\/public\/ana\/intro\/holds$/, async (route) => {
+      const request = route.request();
+      if (request.method() !== "POST") return route.continue();
+      const { start } = JSON.parse(request.postData());
+      next += 1;
+      log.holds.push(start);
+      if (next === 2) {
+        return route.fulfill({ status: 409, headers: { ...cors, "content-type": "application/problem+json" },
+          body: JSON.stringify({ type: "about:blank", title: "Conflict", status: 409, detail: "that time is not free", field: "start" }) });
+      }
+      const expires = new Date(Date.now() + 5 * 60_000).toISOString();
+      const end = new Date(new Date(start).getTime() + 30 * 60_000).toISOString();
+      return route.fulfill({ status: 201, headers: cors,
+        body: JSON.stringify({ hold: `hold${next}abcdefghijklmnopqrstuvwxyz`, start, end, expires_at: expires }) });
+    });
+    await context.route(/\/api\/v1\/public\/holds\//, async (route) => {
+      if (route.request().method() !== "DELETE") return route.continue();
+      log.releases.push(decodeURIComponent(route.request().url().split("/").pop()));
+      return route.fulfill({ status: 204, headers: { "access-control-allow-origin": "*" } });
+    });
+    await context.route(/\/api\/v1\/public\/ana\/intro\/slots\?/, async (route) => {
+      const url = new URL(route.request().url());
+      if (url.searchParams.has("hold")) {
+        log.slotsWithHold += 1;
+        // This server does not know holds: ask it without (the contract's
+        // parameter was sent, which is what is checked here).
+        url.searchParams.delete("hold");
+        return route.continue({ url: url.toString() });
+      }
+      return route.continue();
+    });
+    await context.route(/\/api\/v1\/public\/ana\/intro\/bookings$/, async (route) => {
+      const request = route.request();
+      if (request.method() !== "POST") return route.continue();
+      const body = JSON.parse(request.postData());
+      log.bookingHold = body.hold || null;
+      delete body.hold;
+      return route.continue({ postData: JSON.stringify(body) });
+    });
+
+    await openWidget(page);
+    await inWidget(page, ".day.available").first().click();
+    const times = inWidget(page, ".time");
+    const first = await times.nth(0).getAttribute("data-start");
+    const second = await times.nth(1).getAttribute("data-start");
+    await times.nth(0).click();
+    await inWidget(page, "form").waitFor();
+    const held = await inWidget(page, ".details .muted").textContent();
+    check(/hold this time/i.test(held), `the form says the time is held: ${held}`);
+    await inWidget(page, '[name="invitee.name"]').fill("Held Person");
+    await page.locator("kairos-booking button", { hasText: "Back" }).click();
+    await inWidget(page, `.time[data-start="${first}"]`).waitFor();
+    check(log.releases.length === 0, "Back keeps the hold");
+    check(log.slotsWithHold >= 1, "the slots were asked with the hold");
+    await inWidget(page, `.time[data-start="${first}"]`).click();
+    await inWidget(page, "form").waitFor();
+    check(log.holds.length === 1, `the same time again reuses the hold (${log.holds.length} holds)`);
+    check(await inWidget(page, '[name="invitee.name"]').inputValue() === "Held Person", "what was typed is kept");
+    await page.locator("kairos-booking button", { hasText: "Back" }).click();
+    await inWidget(page, `.time[data-start="${second}"]`).click();
+    await inWidget(page, ".notice.problem").waitFor();
+    const told = await inWidget(page, ".notice.problem").textContent();
+    check(/taken/i.test(told), `a refused hold says the time is taken: ${told}`);
+    check(log.releases.length === 1 && log.releases[0] === "hold1abcdefghijklmnopqrstuvwxyz", `the old hold was released: ${log.releases}`);
+    await inWidget(page, `.time[data-start="${first}"]`).click();
+    await inWidget(page, "form").waitFor();
+    await fillForm(page, { email: "held@example.com" });
+    await inWidget(page, 'button[type="submit"]').click();
+    await inWidget(page, "#kairos-done").waitFor();
+    check(log.bookingHold === "hold3abcdefghijklmnopqrstuvwxyz", `the booking carried the hold: ${log.bookingHold}`);
+    const booked = await waitForEvent(page, "booked");
+    check(b.errors.length === 0, `page errors: ${b.errors.join("; ")}`);
+    result({ log, booked: booked[0].detail });
+  } finally {
+    await b.close();
+  }
+}
+
+/** A site the organization does not allow: the widget says so plainly. */
+async function refusedOrigin() {
+  const b = await browser();
+  try {
+    const { page } = b;
+    await page.goto(`${env.host}/widget.html`);
+    const message = inWidget(page, ".notice.problem");
+    await message.waitFor();
+    const text = (await message.textContent()).trim();
+    check(/not allowed|could not be loaded/i.test(text), `the widget says: ${text}`);
+    check(await inWidget(page, ".day").count() === 0, "no calendar");
+    result({ text });
+  } finally {
+    await b.close();
+  }
+}
+
 const scenarios = {
   "widget-books": widgetBooks,
   "keyboard-only": keyboardOnly,
@@ -419,6 +527,8 @@ const scenarios = {
   screenshots,
   "embed-mechanics": embedMechanics,
   "embed-books": embedBooks,
+  "holds-contract": holdsContract,
+  "refused-origin": refusedOrigin,
 };
 
 const name = process.argv[2];
