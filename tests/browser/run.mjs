@@ -314,7 +314,11 @@ async function embedMechanics() {
 
     // Forged messages (another site's frame, and a Kairos-origin frame that
     // is not ours) post all along: none may count.
-    await page.waitForTimeout(600);
+    const resizesBefore = await page.evaluate(() => window.resizeMessages);
+    await page.waitForTimeout(1000);
+    const resizesAfter = await page.evaluate(() => window.resizeMessages);
+    check(resizesBefore > 0, "the frame sent its height");
+    check(resizesAfter === resizesBefore, `frame.js answered other senders: ${resizesAfter - resizesBefore} resizes`);
     const forged = (await events(page, "booked")).filter((e) => e.detail.uid === "forged");
     check(forged.length === 0, `${forged.length} forged booked events believed`);
     check((await inline.boundingBox()).height > 1500, "a forged resize was ignored");
