@@ -10,7 +10,7 @@
 //!
 //! The OpenAPI document lists the operations in registration order.
 
-use super::api::{admin, availability, connections, keys, links, manage, polls, public};
+use super::api::{admin, availability, connections, keys, links, manage, polls, public, share};
 use crate::app::App;
 use axum::Router;
 use axum::http::{HeaderName, Method};
@@ -56,6 +56,8 @@ pub fn table() -> Routes {
         .admin(routes!(keys::list))
         .admin(routes!(keys::create))
         .admin(routes!(keys::revoke))
+        .admin(routes!(share::signature))
+        .admin(routes!(share::suggested_times))
         .admin(routes!(availability::slots))
         .admin(routes!(availability::explain))
         .public(routes!(public::event_type))

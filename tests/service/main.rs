@@ -24,6 +24,7 @@ mod polls;
 mod radicale;
 mod refusals;
 mod routes;
+mod share;
 mod snapshots;
 mod spec_over_http;
 mod store_story;

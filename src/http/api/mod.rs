@@ -10,3 +10,4 @@ pub mod manage;
 pub mod ops;
 pub mod polls;
 pub mod public;
+pub mod share;
