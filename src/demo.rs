@@ -78,6 +78,7 @@ fn event_type(
         assignment: Default::default(),
         hidden: false,
         stale_calendar: Default::default(),
+        team_id: None,
         hosts: Vec::new(),
     })
 }

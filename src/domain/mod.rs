@@ -12,6 +12,7 @@ mod event_type;
 mod link;
 mod poll;
 mod schedule;
+mod team;
 mod user;
 mod values;
 
@@ -23,6 +24,7 @@ pub use event_type::*;
 pub use link::*;
 pub use poll::*;
 pub use schedule::*;
+pub use team::*;
 pub use user::*;
 pub use values::*;
 

@@ -10,7 +10,9 @@
 //!
 //! The OpenAPI document lists the operations in registration order.
 
-use super::api::{admin, availability, connections, keys, links, manage, polls, public, share};
+use super::api::{
+    admin, availability, connections, keys, links, manage, polls, public, share, teams,
+};
 use crate::app::App;
 use axum::Router;
 use axum::http::{HeaderName, Method};
@@ -41,6 +43,11 @@ pub fn table() -> Routes {
         .admin(routes!(admin::get_event_type))
         .admin(routes!(admin::update_event_type))
         .admin(routes!(admin::delete_event_type))
+        .admin(routes!(admin::create_team))
+        .admin(routes!(admin::list_teams))
+        .admin(routes!(admin::get_team))
+        .admin(routes!(admin::update_team))
+        .admin(routes!(admin::delete_team))
         .admin(routes!(admin::fairness))
         .admin(routes!(admin::explain))
         .admin(routes!(admin::create_busy_block))
@@ -63,6 +70,7 @@ pub fn table() -> Routes {
         .public(routes!(public::event_type))
         .public(routes!(public::slots))
         .public(routes!(public::book))
+        .public(routes!(teams::team))
         .token(routes!(manage::view))
         .token(routes!(manage::cancel))
         .token(routes!(manage::reschedule))

@@ -29,4 +29,5 @@ mod snapshots;
 mod spec_over_http;
 mod store_story;
 mod sync_support;
+mod team_directory;
 mod teams;

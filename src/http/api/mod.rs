@@ -11,3 +11,4 @@ pub mod ops;
 pub mod polls;
 pub mod public;
 pub mod share;
+pub mod teams;
