@@ -1,10 +1,11 @@
 //! Demo data: an organization, three hosts in different zones with working
-//! hours, an event type of every kind, and an admin API key.
+//! hours, an event type of every kind (the team ones on the Acme team's
+//! page), and an admin API key.
 
 use crate::booking::{AvailabilityInputs, slots_for};
 use crate::domain::{
     DateOverride, EventTypeHost, EventTypeInput, HoursRange, Kind, Location, NewApiKey, Question,
-    QuestionKind, ScheduleInput, Slug, TimeZoneName, UserInput, WeeklyHours,
+    QuestionKind, ScheduleInput, Slug, TeamInput, TimeZoneName, UserInput, WeeklyHours,
 };
 use crate::engine::{Instant, Interval};
 use crate::store::{Store, StoreError};
@@ -78,6 +79,7 @@ fn event_type(
         assignment: Default::default(),
         hidden: false,
         stale_calendar: Default::default(),
+        team_id: None,
         hosts: Vec::new(),
     })
 }
@@ -337,6 +339,17 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
     ];
     let mut workshop = event_type(&ids[0], "workshop", "Scheduling workshop", Kind::Group, 90)?;
     workshop.seats = Some(8);
+    let team = store
+        .insert_team(
+            &org.id,
+            &TeamInput {
+                slug: slug("acme")?,
+                name: "Acme Consulting".to_string(),
+                description: "Talk to our sales team, or see the product with an engineer."
+                    .to_string(),
+            },
+        )
+        .await?;
     let mut demo = event_type(
         &ids[0],
         "team-demo",
@@ -345,9 +358,11 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
         45,
     )?;
     demo.hosts = vec![host(&ids[0]), host(&ids[1])];
+    demo.team_id = Some(team.id.clone());
     let mut sales = event_type(&ids[0], "sales", "Talk to sales", Kind::RoundRobin, 30)?;
     sales.hosts = ids.iter().map(host).collect();
     sales.timezone = Some(zone("UTC")?);
+    sales.team_id = Some(team.id);
     for mut input in [intro, workshop, demo, sales] {
         input
             .validate()

@@ -13,6 +13,7 @@ mod inputs;
 pub mod links;
 mod manage;
 pub mod polls;
+mod suggestions;
 mod transaction;
 
 pub use availability::{DaySlots, PublicSlot, SlotsAnswer, explain_at, slots_for};
@@ -20,6 +21,9 @@ pub use book::{Booked, book};
 pub use error::BookingError;
 pub use inputs::AvailabilityInputs;
 pub use manage::{AdminAction, cancel, change_status, reschedule, view};
+pub use suggestions::{
+    MAX_COUNT as MAX_SUGGESTIONS, MAX_HORIZON_DAYS as MAX_SUGGESTION_DAYS, Wanted, suggested_times,
+};
 
 use crate::store::Store;
 

@@ -54,6 +54,7 @@ fn event_type_for(input: &PollInput) -> Result<EventTypeInput, BookingError> {
         assignment: Default::default(),
         hidden: true,
         stale_calendar: Default::default(),
+        team_id: None,
         hosts: Vec::new(),
     };
     event_type.validate()?;

@@ -266,6 +266,9 @@ pub struct EventTypeInput {
     /// What a host whose calendar connection needs reconnecting offers.
     #[serde(default)]
     pub stale_calendar: StaleCalendarPolicy,
+    /// The team whose page lists it (`/team/{team-slug}/{slug}`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<String>,
     /// Hosts; defaults to the owner alone.
     #[serde(default)]
     pub hosts: Vec<EventTypeHost>,

@@ -13,6 +13,7 @@ mod event_type;
 mod link;
 mod poll;
 mod schedule;
+mod team;
 mod user;
 mod values;
 
@@ -25,6 +26,7 @@ pub use event_type::*;
 pub use link::*;
 pub use poll::*;
 pub use schedule::*;
+pub use team::*;
 pub use user::*;
 pub use values::*;
 

@@ -48,22 +48,48 @@ pub async fn for_organization(
     Ok(settings)
 }
 
-/// The settings of the organization owning the user `slug`; `None` when
-/// there is no such user (the request will answer 404 on its own).
-async fn for_user(state: &App, slug: &str) -> Result<Option<Arc<EmbeddingSettings>>, ApiError> {
+/// Whose page a public API path is about.
+#[derive(Debug, PartialEq, Eq)]
+enum Owner<'a> {
+    /// `/api/v1/public/{user}/…`
+    User(&'a str),
+    /// `/api/v1/public/team/{team}` (the team listing)
+    Team(&'a str),
+}
+
+/// The settings of the organization owning the path's user or team; `None`
+/// when there is no such owner (the request will answer 404 on its own).
+async fn for_owner(
+    state: &App,
+    owner: &Owner<'_>,
+) -> Result<Option<Arc<EmbeddingSettings>>, ApiError> {
+    let (kind, slug) = match owner {
+        Owner::User(slug) => ("user", *slug),
+        Owner::Team(slug) => ("team", *slug),
+    };
     if crate::domain::Slug::parse(slug).is_err() {
         return Ok(None);
     }
-    let key = format!("user:{slug}");
+    let key = format!("{kind}:{slug}");
     let now = Instant::from_utc(state.now());
     if let Some(found) = state.caches.embedding.get(&key, now) {
         return Ok(found);
     }
     let version = state.caches.embedding.version();
-    let found = match state.store.user_by_slug(slug).await {
-        Ok(user) => Some(Arc::new(
-            state.store.embedding(&user.organization_id).await?,
-        )),
+    let organization = match owner {
+        Owner::User(slug) => state
+            .store
+            .user_by_slug(slug)
+            .await
+            .map(|u| u.organization_id),
+        Owner::Team(slug) => state
+            .store
+            .team_page(slug)
+            .await
+            .map(|(team, _)| team.organization_id),
+    };
+    let found = match organization {
+        Ok(organization_id) => Some(Arc::new(state.store.embedding(&organization_id).await?)),
         Err(StoreError::NotFound(_)) => None,
         Err(error) => return Err(error.into()),
     };
@@ -90,11 +116,16 @@ pub async fn frame_ancestors(state: &App, organization_id: &str) -> Result<Heade
     Ok(headers)
 }
 
-/// The user slug of a public API path (`/api/v1/public/{user}/…`).
-fn user_in_path(path: &str) -> Option<&str> {
+/// The owner named by a public API path. The team listing's static
+/// `team` segment wins over a user slug, as in the router.
+fn owner_in_path(path: &str) -> Option<Owner<'_>> {
     let rest = path.strip_prefix("/api/v1/public/")?;
-    let (user, _) = rest.split_once('/')?;
-    Some(user)
+    let segments: Vec<&str> = rest.split('/').collect();
+    match segments.as_slice() {
+        ["team", team] => Some(Owner::Team(team)),
+        [user, _, ..] => Some(Owner::User(user)),
+        _ => None,
+    }
 }
 
 /// Whether `origin` is the site the request was sent to (Kairos's own pages
@@ -132,12 +163,12 @@ pub async fn cors(State(state): State<App>, request: Request, next: Next) -> Res
         && request
             .headers()
             .contains_key(ACCESS_CONTROL_REQUEST_METHOD);
-    let settings = match user_in_path(request.uri().path()) {
-        Some(user) => match for_user(&state, user).await {
+    let settings = match owner_in_path(request.uri().path()) {
+        Some(owner) => match for_owner(&state, &owner).await {
             Ok(settings) => settings,
             Err(error) => return error.into_response(),
         },
-        // Paths without a user (a hold's release) carry their own secret.
+        // Paths without an owner (a hold's release) carry their own secret.
         None => None,
     };
     let origin_text = origin.to_str().unwrap_or_default();
@@ -203,13 +234,25 @@ pub async fn cors(State(state): State<App>, request: Request, next: Next) -> Res
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_user_is_the_first_segment_after_public() {
-        assert_eq!(super::user_in_path("/api/v1/public/ana/intro"), Some("ana"));
+    fn the_owner_is_the_user_or_the_team_after_public() {
+        use super::{Owner, owner_in_path};
         assert_eq!(
-            super::user_in_path("/api/v1/public/ana/intro/slots"),
-            Some("ana")
+            owner_in_path("/api/v1/public/ana/intro"),
+            Some(Owner::User("ana"))
         );
-        assert_eq!(super::user_in_path("/api/v1/public/ana"), None);
-        assert_eq!(super::user_in_path("/api/v1/users/x"), None);
+        assert_eq!(
+            owner_in_path("/api/v1/public/ana/intro/slots"),
+            Some(Owner::User("ana"))
+        );
+        assert_eq!(
+            owner_in_path("/api/v1/public/team/acme"),
+            Some(Owner::Team("acme"))
+        );
+        assert_eq!(
+            owner_in_path("/api/v1/public/team/intro/bookings"),
+            Some(Owner::User("team"))
+        );
+        assert_eq!(owner_in_path("/api/v1/public/ana"), None);
+        assert_eq!(owner_in_path("/api/v1/users/x"), None);
     }
 }

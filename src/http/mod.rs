@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod pages;
 pub mod routes;
 pub mod server;
+pub mod snippets;
 
 use crate::app::App;
 use api::{connections, ops};

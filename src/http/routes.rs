@@ -12,7 +12,8 @@
 //! The OpenAPI document lists the operations in registration order.
 
 use super::api::{
-    admin, availability, connections, keys, links, manage, organization, polls, public,
+    admin, availability, connections, keys, links, manage, organization, polls, public, share,
+    teams,
 };
 use crate::app::App;
 use axum::Router;
@@ -41,6 +42,11 @@ pub fn table() -> Routes {
         .admin(routes!(admin::get_event_type))
         .admin(routes!(admin::update_event_type))
         .admin(routes!(admin::delete_event_type))
+        .admin(routes!(admin::create_team))
+        .admin(routes!(admin::list_teams))
+        .admin(routes!(admin::get_team))
+        .admin(routes!(admin::update_team))
+        .admin(routes!(admin::delete_team))
         .admin(routes!(admin::fairness))
         .admin(routes!(admin::explain))
         .admin(routes!(admin::create_busy_block))
@@ -60,11 +66,14 @@ pub fn table() -> Routes {
             organization::get_embedding,
             organization::update_embedding
         ))
+        .admin(routes!(share::signature))
+        .admin(routes!(share::suggested_times))
         .admin(routes!(availability::slots))
         .admin(routes!(availability::explain))
         .public(routes!(public::event_type))
         .public(routes!(public::slots))
         .public(routes!(public::book))
+        .public(routes!(teams::team))
         .token(routes!(manage::view))
         .token(routes!(manage::cancel))
         .token(routes!(manage::reschedule))

@@ -28,7 +28,7 @@ use crate::domain::{
     ApiKey, Booking, BookingStatus, EventType, EventTypeInput, Invited, Link, LinkInput,
     Participant, Poll, PollInput, Schedule, ScheduleInput, StatusChange, User, UserInput, Vote,
 };
-use crate::domain::{EmbeddingSettings, KeyOwner, NewApiKey};
+use crate::domain::{EmbeddingSettings, KeyOwner, NewApiKey, Team, TeamInput};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -271,6 +271,18 @@ pub trait Store: CalendarStore + EffectStore + Send + Sync {
         event_slug: &str,
     ) -> Result<(EventType, User)>;
     async fn delete_event_type(&self, organization_id: &str, id: &str) -> Result<()>;
+
+    async fn insert_team(&self, organization_id: &str, input: &TeamInput) -> Result<Team>;
+    async fn update_team(&self, organization_id: &str, id: &str, input: &TeamInput)
+    -> Result<Team>;
+    async fn teams(&self, organization_id: &str) -> Result<Vec<Team>>;
+    async fn team(&self, organization_id: &str, id: &str) -> Result<Team>;
+    async fn delete_team(&self, organization_id: &str, id: &str) -> Result<()>;
+    /// A team by its slug and its public event types, each with its owner.
+    async fn team_page(&self, slug: &str) -> Result<(Team, Vec<(EventType, User)>)>;
+    /// One of a team's public event types by the team's slug and its own.
+    async fn team_event_type(&self, team_slug: &str, event_slug: &str)
+    -> Result<(EventType, User)>;
 
     async fn insert_busy_block(
         &self,

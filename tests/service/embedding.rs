@@ -476,3 +476,59 @@ async fn unknown_public_endpoints_answer_other_sites_too(backend: Backend) {
 }
 
 on_both!(unknown_public_endpoints_answer_other_sites_too);
+
+async fn a_team_listing_follows_its_organization(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let team = app
+        .admin(
+            Method::POST,
+            "/api/v1/teams",
+            Some(json!({ "slug": "sales", "name": "Sales" })),
+        )
+        .await;
+    assert_eq!(team.status, StatusCode::CREATED, "{}", team.json);
+    let uri = "/api/v1/public/team/sales";
+    let open = app
+        .send(
+            Method::GET,
+            uri,
+            None,
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(open.status, StatusCode::OK, "{}", open.json);
+    assert_eq!(header(&open, "access-control-allow-origin"), Some("*"));
+
+    app.admin(
+        Method::PUT,
+        "/api/v1/organization/embedding",
+        Some(json!({ "allowed_origins": ["https://shop.example"] })),
+    )
+    .await;
+    let refused = app
+        .send(
+            Method::GET,
+            uri,
+            None,
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_problem(&refused, StatusCode::FORBIDDEN, None);
+    let allowed = app
+        .send(
+            Method::GET,
+            uri,
+            None,
+            &[("origin", "https://shop.example")],
+        )
+        .await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.json);
+    assert_eq!(
+        header(&allowed, "access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+}
+
+on_both!(a_team_listing_follows_its_organization);

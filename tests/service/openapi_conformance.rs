@@ -281,6 +281,53 @@ async fn admin_answers_fit_the_document(backend: Backend) {
         .await,
     );
 
+    c.answer(
+        &Method::GET,
+        "/api/v1/event-types/{id}/suggested-times",
+        &app.admin(
+            Method::GET,
+            &format!("{item}/suggested-times?timezone=UTC"),
+            None,
+        )
+        .await,
+    );
+    c.answer(
+        &Method::GET,
+        "/api/v1/event-types/{id}/suggested-times",
+        &app.admin(
+            Method::GET,
+            &format!("{item}/suggested-times?timezone=UTC&count=0"),
+            None,
+        )
+        .await,
+    );
+    c.answer(
+        &Method::GET,
+        "/api/v1/users/{id}/signature",
+        &app.admin(Method::GET, &format!("/api/v1/users/{ana}/signature"), None)
+            .await,
+    );
+
+    let team = app
+        .admin(
+            Method::POST,
+            "/api/v1/teams",
+            Some(json!({ "slug": "sales", "name": "Sales" })),
+        )
+        .await;
+    c.answer(&Method::POST, "/api/v1/teams", &team);
+    c.answer(
+        &Method::GET,
+        "/api/v1/teams",
+        &app.admin(Method::GET, "/api/v1/teams", None).await,
+    );
+    c.answer(
+        &Method::GET,
+        "/api/v1/public/team/{team}",
+        &app.public(Method::GET, "/api/v1/public/team/sales", None)
+            .await,
+    );
+
     // Busy blocks, a duplicate among them.
     let body = json!({ "user_id": ana, "start": "2026-06-01T10:00:00Z", "end": "2026-06-01T11:00:00Z",
         "source": "import", "external_id": "evt-1" });

@@ -4,7 +4,8 @@
 use crate::app::App;
 use crate::booking::{self, AdminAction};
 use crate::domain::{
-    Booking, EventType, EventTypeInput, Schedule, ScheduleInput, StatusChange, User, UserInput,
+    Booking, EventType, EventTypeInput, Schedule, ScheduleInput, StatusChange, Team, TeamInput,
+    User, UserInput,
 };
 use crate::engine::ical::parse_calendar;
 use crate::http::error::{ApiError, missing};
@@ -33,6 +34,12 @@ impl Check for UserInput {
 impl Check for ScheduleInput {
     fn check(&mut self) -> Result<(), crate::domain::ValidationError> {
         self.validate().map(|_| ())
+    }
+}
+
+impl Check for TeamInput {
+    fn check(&mut self) -> Result<(), crate::domain::ValidationError> {
+        self.validate()
     }
 }
 
@@ -114,6 +121,13 @@ crud!(
     input: EventTypeInput, output: EventType,
     create_event_type => insert_event_type, list_event_types => event_types, get_event_type => event_type,
     update_event_type => update_event_type, delete_event_type => delete_event_type,
+);
+
+crud!(
+    what: "team", collection: "/api/v1/teams", item: "/api/v1/teams/{id}",
+    input: TeamInput, output: Team,
+    create_team => insert_team, list_teams => teams, get_team => team,
+    update_team => update_team, delete_team => delete_team,
 );
 
 #[utoipa::path(post, path = "/api/v1/busy-blocks", tag = "admin", request_body = BusyBlockInput,

@@ -11,3 +11,5 @@ pub mod ops;
 pub mod organization;
 pub mod polls;
 pub mod public;
+pub mod share;
+pub mod teams;

@@ -39,7 +39,7 @@ pub(super) async fn insert(
     let mut tx = pool.begin().await?;
     let row: EventTypeRow = sqlx::query_as(sql(format!(
         "INSERT INTO event_types (id, organization_id, owner_id, slug, body, created_at, \
-         updated_at, schedule_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         updated_at, schedule_id, team_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          RETURNING {EVENT_TYPE_COLUMNS}"
     )))
     .bind(&id)
@@ -50,6 +50,7 @@ pub(super) async fn insert(
     .bind(at)
     .bind(at)
     .bind(&input.schedule_id)
+    .bind(&input.team_id)
     .fetch_one(&mut *tx)
     .await
     .map_err(unique_as("slug"))?;
@@ -68,7 +69,7 @@ pub(super) async fn update(
     let mut tx = pool.begin().await?;
     let row: Option<EventTypeRow> = sqlx::query_as(sql(format!(
         "UPDATE event_types SET owner_id = $1, slug = $2, body = $3, updated_at = $4, \
-         schedule_id = $7 WHERE id = $5 AND organization_id = $6 \
+         schedule_id = $7, team_id = $8 WHERE id = $5 AND organization_id = $6 \
          RETURNING {EVENT_TYPE_COLUMNS}"
     )))
     .bind(&input.owner_id)
@@ -78,6 +79,7 @@ pub(super) async fn update(
     .bind(id)
     .bind(organization_id)
     .bind(&input.schedule_id)
+    .bind(&input.team_id)
     .fetch_optional(&mut *tx)
     .await
     .map_err(unique_as("slug"))?;
@@ -211,6 +213,9 @@ async fn check_refs(pool: &Pool, organization_id: &str, input: &EventTypeInput) 
         refs.push((format!("hosts[{i}].user_id"), host.user_id.as_str()));
     }
     super::users::check(pool, organization_id, &refs).await?;
+    if let Some(team) = &input.team_id {
+        super::teams::check(pool, organization_id, team).await?;
+    }
     let Some(schedule) = &input.schedule_id else {
         return Ok(());
     };

@@ -28,6 +28,7 @@ mod schedules;
 mod snapshot;
 mod store;
 mod sync;
+mod teams;
 mod users;
 
 use super::Backend;

@@ -3,11 +3,11 @@
 use super::Dialect as _;
 use super::{BACKEND, Backend, Result};
 use super::{book, bookings, busy_blocks, event_types, idempotency, links, organizations};
-use super::{polls, schedules, snapshot, users};
+use super::{polls, schedules, snapshot, teams, users};
 use crate::domain::{
     ApiKey, Booking, BookingStatus, EmbeddingSettings, EventType, EventTypeInput, Invited,
     KeyOwner, Link, LinkInput, NewApiKey, Participant, Poll, PollInput, Schedule, ScheduleInput,
-    StatusChange, User, UserInput, Vote,
+    StatusChange, Team, TeamInput, User, UserInput, Vote,
 };
 use crate::store::{
     BookingFilter, BookingTx, BusyBlock, BusyBlockInput, ChangeHook, KeyedBooking, Organization,
@@ -196,6 +196,43 @@ impl Store for Backend {
 
     async fn delete_event_type(&self, organization_id: &str, id: &str) -> Result<()> {
         event_types::delete(self.pool(), organization_id, id).await
+    }
+
+    async fn insert_team(&self, organization_id: &str, input: &TeamInput) -> Result<Team> {
+        teams::insert(self.pool(), organization_id, input).await
+    }
+
+    async fn update_team(
+        &self,
+        organization_id: &str,
+        id: &str,
+        input: &TeamInput,
+    ) -> Result<Team> {
+        teams::update(self.pool(), organization_id, id, input).await
+    }
+
+    async fn teams(&self, organization_id: &str) -> Result<Vec<Team>> {
+        teams::list(self.pool(), organization_id).await
+    }
+
+    async fn team(&self, organization_id: &str, id: &str) -> Result<Team> {
+        teams::get(self.pool(), organization_id, id).await
+    }
+
+    async fn delete_team(&self, organization_id: &str, id: &str) -> Result<()> {
+        teams::delete(self.pool(), organization_id, id).await
+    }
+
+    async fn team_page(&self, slug: &str) -> Result<(Team, Vec<(EventType, User)>)> {
+        teams::page(self.pool(), slug).await
+    }
+
+    async fn team_event_type(
+        &self,
+        team_slug: &str,
+        event_slug: &str,
+    ) -> Result<(EventType, User)> {
+        teams::event_type(self.pool(), team_slug, event_slug).await
     }
 
     async fn insert_busy_block(
