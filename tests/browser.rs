@@ -460,6 +460,20 @@ async fn widget_books_from_another_origin(postgres: bool) {
         result["events"],
         json!(["ready", "date_selected", "time_selected", "booked"])
     );
+    // A server that keeps the embedding page (branch `pages`) has it; one
+    // that does not take the field booked without it.
+    if let Some(url) = stored.get("embed_url") {
+        assert_eq!(
+            url.as_str(),
+            Some(
+                format!(
+                    "{}/widget.html?utm_source=newsletter&utm_campaign=spring&utm_content=hero",
+                    harness.origins.host
+                )
+                .as_str()
+            )
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

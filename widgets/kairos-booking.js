@@ -627,14 +627,16 @@ export class KairosBooking extends HTMLElement {
       utm: this.utmValues(),
     };
     if (state.hold) request.hold = state.hold.hold;
-    // The same attempt keeps its key so a retry after a lost answer cannot book twice.
-    const body = JSON.stringify(request);
-    if (!state.attempt || state.attempt.body !== body) state.attempt = { body, key: randomKey() };
+    // The embedding page, kept with the booking for attribution (as the
+    // booking pages keep theirs) unless this server does not take it.
+    if (this.api.embedUrl !== false && location.protocol.startsWith("http")) {
+      request.embed_url = location.href.split("#")[0].slice(0, 2000);
+    }
     button.setAttribute("aria-busy", "true");
     button.textContent = "Booking…";
     let booking;
     try {
-      booking = await this.api.book(request, state.attempt.key);
+      booking = await this.book(request);
     } catch (problem) {
       button.removeAttribute("aria-busy");
       button.textContent = state.eventType.requires_approval ? "Request booking" : "Book";
@@ -656,6 +658,25 @@ export class KairosBooking extends HTMLElement {
       event_type: state.eventType.slug,
       invitee_email: booking.invitee.email,
     });
+  }
+
+  /** Books `request`; attribution the server refuses is dropped, never the booking. */
+  async book(request) {
+    const state = this.state;
+    // The same attempt keeps its key so a retry after a lost answer cannot book twice.
+    const body = JSON.stringify(request);
+    if (!state.attempt || state.attempt.body !== body) state.attempt = { body, key: randomKey() };
+    try {
+      return await this.api.book(request, state.attempt.key);
+    } catch (problem) {
+      const aboutEmbedUrl = problem.status === 422 &&
+        (problem.field === "embed_url" || /embed_url/.test(problem.detail));
+      if (!aboutEmbedUrl || !("embed_url" in request)) throw problem;
+      this.api.embedUrl = false;
+      const without = { ...request };
+      delete without.embed_url;
+      return this.book(without);
+    }
   }
 
   bookingRefused(formNode, problem) {

@@ -240,6 +240,10 @@ async function screenshots() {
       if (env.standin) {
         await page.goto(`${env.host}/embed.html?kairos=standin`);
         await page.locator("#inline iframe").waitFor();
+        // The inline frame takes its page's height, moving what is below it:
+        // wait for that before clicking there.
+        await page.waitForFunction(() => window.resizeMessages > 0);
+        await page.waitForTimeout(200);
         files.push(await screenshot(page, `embed-host-standin-${label}`));
         await page.locator("#popup").click();
         await page.locator("dialog.kairos-popup").waitFor();
