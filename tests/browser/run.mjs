@@ -392,6 +392,9 @@ async function embedBooks() {
         await page.locator("#inline iframe").waitFor();
         frame = page.frameLocator("#inline iframe");
       } else {
+        await page.locator("#inline iframe").waitFor();
+        await page.waitForFunction(() => window.resizeMessages > 0);
+        await page.waitForTimeout(200);
         await page.locator("#popup").click();
         await page.locator("dialog.kairos-popup iframe").waitFor();
         frame = page.frameLocator("dialog.kairos-popup iframe");
