@@ -129,6 +129,10 @@
     iframe.title = options.title || "Book a time";
     iframe.setAttribute("allow", "clipboard-write");
     iframe.className = "kairos-frame";
+    // Our origin again as the frame's name: it outlives the frame's own
+    // navigations (form posts, redirects), where the URL parameter is lost
+    // and third-party storage may be refused.
+    if (location.origin && location.origin !== "null") iframe.name = "kairos-embed " + location.origin;
     iframe.addEventListener("load", function () {
       // Ask for the height again: the page may have measured before we listened.
       if (iframe.contentWindow) iframe.contentWindow.postMessage({ kairos: 1, type: "measure" }, ORIGIN);

@@ -3,8 +3,8 @@
 // kairos:time_selected, kairos:booked, dispatched on `document`) and the
 // page's height to the embedding page, which embed.js created.
 //
-// Messages go only to the parent origin embed.js put in the URL
-// (`embed_origin`, kept for the tab so the confirmation page knows it too),
+// Messages go only to the parent origin embed.js gave (`embed_origin` in
+// the URL, and the frame's name, which the next pages of the flow keep),
 // and only when the browser agrees that is who frames us; messages are
 // accepted only from the parent window at that origin.
 (function () {
@@ -14,17 +14,23 @@
   var KEY = "kairos:embed_origin";
   var ORIGIN = /^https?:\/\/[^\/?#\s]+$/;
 
+  // Given by embed.js: in the first page's URL, then in the frame's name
+  // (kept across this frame's navigations), then in this tab's storage.
   var given = null;
   try {
     given = new URLSearchParams(location.search).get("embed_origin");
   } catch (_) {
     given = null;
   }
+  var NAME = "kairos-embed ";
+  if (!given && typeof window.name === "string" && window.name.indexOf(NAME) === 0) {
+    given = window.name.slice(NAME.length);
+  }
   try {
     if (given) sessionStorage.setItem(KEY, given);
     else given = sessionStorage.getItem(KEY);
   } catch (_) {
-    // Storage refused (third-party storage blocked): the URL is all we have.
+    // Storage refused (third-party storage blocked): the rest must do.
   }
   // "null" (a file: page, a sandboxed frame) cannot be addressed safely.
   if (!given || !ORIGIN.test(given)) return;

@@ -303,6 +303,10 @@ fn standin_router() -> Router {
             file("tests/browser/pages/standin-page.html", "text/html"),
         )
         .route(
+            "/booking/done",
+            file("tests/browser/pages/standin-done.html", "text/html"),
+        )
+        .route(
             "/intruder.html",
             file("tests/browser/pages/intruder.html", "text/html"),
         )
