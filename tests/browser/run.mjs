@@ -432,7 +432,7 @@ async function embedBooksIn(page, mode) {
   await frame.locator('[name="email"], [name="invitee.email"]').first().fill(`embed-${mode}@example.com`);
   await frame.locator('[name="company"], [name="answers.company"]').first().fill("Acme");
   await frame.locator('[name="size"], [name="answers.size"]').first().selectOption("11-50");
-  await frame.locator('[name="terms"], [name="answers.terms"]').first().check();
+  await frame.getByRole("checkbox", { name: /I agree to the terms/ }).check();
   await frame.locator('button[type="submit"]').first().click();
   const booked = await waitForEvent(page, "booked", `e.detail.invitee_email === "embed-${mode}@example.com"`);
   return { mode, booked: booked.find((e) => e.detail.invitee_email === `embed-${mode}@example.com`).detail };
