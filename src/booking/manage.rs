@@ -1,7 +1,7 @@
 //! Changing a booking: the invitee with their manage token (cancel,
 //! reschedule), an admin with an API key (approve, reject, no-show, completed).
 
-use super::book::{Booked, check_bookable, check_start, decide, new_booking};
+use super::book::{Booked, Keep, check_bookable, check_start, decide, new_booking};
 use super::hosts::pool_request;
 use super::inputs::AvailabilityInputs;
 use super::transaction;
@@ -147,6 +147,7 @@ pub async fn reschedule(
         invitee: old.invitee.clone(),
         answers: old.answers.clone(),
         utm: old.utm.clone(),
+        hold: None,
     };
     let token = random_token(32);
     let new = new_booking(
@@ -168,7 +169,16 @@ pub async fn reschedule(
     let snapshot = transaction::snapshot(&mut *tx, &new, pool.as_ref())
         .await
         .map_err(gone_if_changed)?;
-    let decision = decide(&inputs, now, start, &snapshot, Some(&old.hosts))?;
+    let keep = inputs
+        .event_type
+        .input
+        .assignment
+        .keep_host_on_reschedule
+        .then(|| Keep {
+            hosts: &old.hosts,
+            reason: "kept on reschedule: still free at the new time".to_string(),
+        });
+    let decision = decide(&inputs, now, start, &snapshot, keep)?;
     let booking = transaction::finish(tx, &new, decision)
         .await
         .map_err(gone_if_changed)?;

@@ -11,7 +11,9 @@ mod hosts;
 mod ical_cache;
 mod inputs;
 pub mod links;
+pub mod holds;
 mod manage;
+mod own_hold;
 pub mod polls;
 mod transaction;
 

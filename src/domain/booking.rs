@@ -86,12 +86,22 @@ pub struct BookingRequest {
     pub answers: Map<String, Value>,
     #[serde(default)]
     pub utm: Utm,
+    /// The token of the invitee's hold on this time (`POST …/holds`): the
+    /// hold does not stand in their way, and the booking uses it up. An
+    /// expired or unknown hold changes nothing (the time books if free).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<String>,
 }
 
 impl BookingRequest {
     /// Checks the invitee and the answers against the event type's questions.
     pub fn validate(&self, questions: &[Question]) -> Result<(), ValidationError> {
         check_line("invitee.name", &self.invitee.name, 200, true)?;
+        if let Some(hold) = &self.hold
+            && !super::looks_like_token(hold)
+        {
+            return invalid("hold", "is not a hold token (1 to 64 letters and digits)");
+        }
         for (field, value) in [
             ("utm.source", &self.utm.source),
             ("utm.medium", &self.utm.medium),
