@@ -44,13 +44,13 @@ pub(crate) struct Keep<'a> {
 
 /// The decision taken inside the booking transaction, between its snapshot
 /// and its insert: is `start` still a slot given what is committed, and who
-/// hosts it (`keep`: whom to keep if they can).
+/// hosts it (`keep`: whom to keep if they can, the first that can be kept).
 pub(crate) fn decide(
     inputs: &AvailabilityInputs,
     now: Instant,
     start: Instant,
     snapshot: &Snapshot,
-    keep: Option<Keep<'_>>,
+    keep: &[Keep<'_>],
 ) -> Result<Decision, BookingError> {
     let query = inputs.query(now, Interval::new(start, start.plus_seconds(1)), snapshot);
     let explanation = engine::explain(&query, start);
@@ -78,7 +78,7 @@ pub(crate) fn decide(
     let pool = pool_hosts(inputs, snapshot.pool.as_ref());
     let rules = assignment.engine(inputs.zone());
     // Kept hosts must be free and still under their caps at the new time.
-    let keepable = keep.filter(|k| {
+    let keepable = keep.iter().find(|k| {
         k.hosts.len() == count
             && k.hosts.iter().all(|h| {
                 free.contains(h)
@@ -91,7 +91,7 @@ pub(crate) fn decide(
     if let Some(keep) = keepable {
         return Ok(Decision {
             hosts: keep.hosts.to_vec(),
-            reason: Some(keep.reason),
+            reason: Some(keep.reason.clone()),
             party: None,
         });
     }
@@ -262,7 +262,8 @@ pub async fn book(
             tx.consume_hold(&hold.id).await?;
         }
         let snapshot = transaction::snapshot(&mut *tx, &new, pool.as_ref()).await?;
-        let decision = decide(inputs, now, start, &snapshot, kept_by_hold(inputs, held.as_ref(), start))?;
+        let keep = kept_by_hold(inputs, held.as_ref(), start);
+        let decision = decide(inputs, now, start, &snapshot, keep.as_slice())?;
         Ok::<_, BookingError>(transaction::finish(tx, &new, decision).await?)
     };
     match booked.await {

@@ -69,7 +69,7 @@ pub async fn hold(
     if let Some(request) = &pool {
         snapshot.pool = Some(tx.pool_history(request).await?);
     }
-    let decision = decide(inputs, now, start, &snapshot, None)?;
+    let decision = decide(inputs, now, start, &snapshot, &[])?;
     new.assignment_reason = decision.reason;
     tx.insert_hold(&new, &decision.hosts).await?;
     tx.commit().await?;

@@ -133,12 +133,13 @@ impl AvailabilityInputs {
                 // A live hold is a booking for everyone but its visitor (the
                 // use case leaves their own out of the snapshot): same shape,
                 // same buffers, one seat of a group slot.
-                let bookings = snapshot.bookings.iter().map(|b| {
-                    (&b.user_id, &b.event_type_id, b.start, b.end, &b.slot_key)
-                });
-                let holds = snapshot.live_holds(to_utc(now)).map(|h| {
-                    (&h.user_id, &h.event_type_id, h.start, h.end, &h.slot_key)
-                });
+                let bookings = snapshot
+                    .bookings
+                    .iter()
+                    .map(|b| (&b.user_id, &b.event_type_id, b.start, b.end, &b.slot_key));
+                let holds = snapshot
+                    .live_holds(to_utc(now))
+                    .map(|h| (&h.user_id, &h.event_type_id, h.start, h.end, &h.slot_key));
                 for (user_id, event_type_id, start, end, slot_key) in bookings.chain(holds) {
                     if user_id != id {
                         continue;

@@ -196,7 +196,7 @@ pub async fn book(
     let choose = |snapshot: &Snapshot| -> Result<Decision, BookingError> {
         if !picked {
             let keep = super::book::kept_by_hold(inputs, held.as_ref(), start);
-            return decide(inputs, now, start, snapshot, keep);
+            return decide(inputs, now, start, snapshot, keep.as_slice());
         }
         if !picked_time_free(inputs, snapshot, now, start) {
             return Err(BookingError::Unavailable(Vec::new()));

@@ -24,7 +24,10 @@ impl UserInput {
         if RESERVED_USER_SLUGS.contains(&self.slug.as_str()) {
             return Err(ValidationError::new(
                 "slug",
-                format!("{:?} is reserved for Kairos's own paths", self.slug.as_str()),
+                format!(
+                    "{:?} is reserved for Kairos's own paths",
+                    self.slug.as_str()
+                ),
             ));
         }
         check_line("name", &self.name, 200, true)

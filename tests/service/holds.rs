@@ -55,7 +55,13 @@ async fn starts(app: &App, page: &str, hold: Option<&str>) -> Vec<String> {
     slot_starts(&slots(app, page, hold).await)
 }
 
-async fn book_holding(app: &App, page: &str, start: &str, email: &str, hold: &str) -> crate::helpers::Response {
+async fn book_holding(
+    app: &App,
+    page: &str,
+    start: &str,
+    email: &str,
+    hold: &str,
+) -> crate::helpers::Response {
     let mut body = booking(start, email);
     body["hold"] = json!(hold);
     app.public(
@@ -67,8 +73,12 @@ async fn book_holding(app: &App, page: &str, start: &str, email: &str, hold: &st
 }
 
 async fn release(app: &App, hold: &str) -> crate::helpers::Response {
-    app.public(Method::DELETE, &format!("/api/v1/public/holds/{hold}"), None)
-        .await
+    app.public(
+        Method::DELETE,
+        &format!("/api/v1/public/holds/{hold}"),
+        None,
+    )
+    .await
 }
 
 const TEN: &str = "2026-06-01T10:00:00Z";
@@ -78,7 +88,11 @@ async fn hold_hides_the_time_from_others_only(backend: Backend) {
         return;
     };
     // Cached before the hold: the hold must drop it.
-    assert!(starts(&app, "ana/intro", None).await.contains(&TEN.to_string()));
+    assert!(
+        starts(&app, "ana/intro", None)
+            .await
+            .contains(&TEN.to_string())
+    );
 
     let answer = hold(&app, "ana/intro", TEN).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
@@ -119,9 +133,16 @@ async fn hold_hides_the_time_from_others_only(backend: Backend) {
     assert_eq!(booked.json["start"], TEN);
     assert_problem(&release(&app, &token).await, StatusCode::NOT_FOUND, None);
     // Booked now: gone for everyone, the former holder too.
-    assert!(!starts(&app, "ana/intro", Some(&token)).await.contains(&TEN.to_string()));
+    assert!(
+        !starts(&app, "ana/intro", Some(&token))
+            .await
+            .contains(&TEN.to_string())
+    );
     // The other visitor's refused booking left their hold in place.
-    assert_eq!(release(&app, &elsewhere).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        release(&app, &elsewhere).await.status,
+        StatusCode::NO_CONTENT
+    );
 }
 
 async fn expiry_frees_the_time(backend: Backend) {
@@ -136,7 +157,11 @@ async fn expiry_frees_the_time(backend: Backend) {
     let before = starts(&app, "ana/intro", None).await;
     assert!(!before.contains(&TEN.to_string()));
     assert!(!before.contains(&eleven.to_string()));
-    assert_problem(&hold(&app, "ana/intro", TEN).await, StatusCode::CONFLICT, Some("start"));
+    assert_problem(
+        &hold(&app, "ana/intro", TEN).await,
+        StatusCode::CONFLICT,
+        Some("start"),
+    );
 
     // …and not served a second past their expiry, though no data changed.
     app.set_now("2026-05-25T00:05:00Z");
@@ -167,7 +192,14 @@ async fn expiry_frees_the_time(backend: Backend) {
         .await
         .expect("sweep");
     assert!(swept >= 1, "{swept}");
-    let booked = book_holding(&app, "ana/intro", "2026-06-01T14:00:00Z", "gone@example.com", &gone).await;
+    let booked = book_holding(
+        &app,
+        "ana/intro",
+        "2026-06-01T14:00:00Z",
+        "gone@example.com",
+        &gone,
+    )
+    .await;
     assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.json);
 }
 
@@ -176,13 +208,25 @@ async fn release_frees_the_time(backend: Backend) {
         return;
     };
     let token = held(&app, "ana/intro", TEN).await;
-    assert!(!starts(&app, "ana/intro", None).await.contains(&TEN.to_string()));
+    assert!(
+        !starts(&app, "ana/intro", None)
+            .await
+            .contains(&TEN.to_string())
+    );
     let released = release(&app, &token).await;
     assert_eq!(released.status, StatusCode::NO_CONTENT, "{}", released.json);
     // The cached answer is dropped: the time is back for everyone.
-    assert!(starts(&app, "ana/intro", None).await.contains(&TEN.to_string()));
+    assert!(
+        starts(&app, "ana/intro", None)
+            .await
+            .contains(&TEN.to_string())
+    );
     assert_problem(&release(&app, &token).await, StatusCode::NOT_FOUND, None);
-    for junk in ["nope", "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6", "not%20a%20token"] {
+    for junk in [
+        "nope",
+        "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6",
+        "not%20a%20token",
+    ] {
         assert_problem(&release(&app, junk).await, StatusCode::NOT_FOUND, None);
     }
     // Free again: another visitor holds and books it.
@@ -234,21 +278,39 @@ async fn round_robin_holds_the_chosen_host(backend: Backend) {
     .await;
     let first = held(&app, "ana/rr", TEN).await;
     // One host is held: the time is still open with the other.
-    assert!(starts(&app, "ana/rr", None).await.contains(&TEN.to_string()));
+    assert!(
+        starts(&app, "ana/rr", None)
+            .await
+            .contains(&TEN.to_string())
+    );
     let plain = app.book_public("ana/rr", TEN, "plain@example.com").await;
     assert_eq!(plain.status, StatusCode::CREATED, "{}", plain.json);
     let other_host = plain.json["hosts"][0].as_str().expect("host").to_string();
     // Both hosts are taken now (one booked, one held), except for the holder.
-    assert!(!starts(&app, "ana/rr", None).await.contains(&TEN.to_string()));
-    assert!(starts(&app, "ana/rr", Some(&first)).await.contains(&TEN.to_string()));
-    assert_problem(&hold(&app, "ana/rr", TEN).await, StatusCode::CONFLICT, Some("start"));
+    assert!(
+        !starts(&app, "ana/rr", None)
+            .await
+            .contains(&TEN.to_string())
+    );
+    assert!(
+        starts(&app, "ana/rr", Some(&first))
+            .await
+            .contains(&TEN.to_string())
+    );
+    assert_problem(
+        &hold(&app, "ana/rr", TEN).await,
+        StatusCode::CONFLICT,
+        Some("start"),
+    );
     let booked = book_holding(&app, "ana/rr", TEN, "holder@example.com", &first).await;
     assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.json);
     let held_host = booked.json["hosts"][0].as_str().expect("host").to_string();
     assert_ne!(held_host, other_host);
     assert!([&ana, &ben].contains(&&held_host));
     assert!(
-        booked.json["assignment_reason"].as_str().is_some_and(|r| !r.is_empty()),
+        booked.json["assignment_reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
         "{}",
         booked.json
     );
@@ -275,17 +337,27 @@ async fn group_hold_takes_one_seat(backend: Backend) {
     assert_eq!(seats_at(&slots(&app, "ana/class", None).await), Some(2));
     let first = held(&app, "ana/class", TEN).await;
     assert_eq!(seats_at(&slots(&app, "ana/class", None).await), Some(1));
-    assert_eq!(seats_at(&slots(&app, "ana/class", Some(&first)).await), Some(2));
+    assert_eq!(
+        seats_at(&slots(&app, "ana/class", Some(&first)).await),
+        Some(2)
+    );
     let second = held(&app, "ana/class", TEN).await;
     // Both seats held: gone for a third visitor, who can neither hold nor book.
     assert_eq!(seats_at(&slots(&app, "ana/class", None).await), None);
-    assert_problem(&hold(&app, "ana/class", TEN).await, StatusCode::CONFLICT, Some("start"));
+    assert_problem(
+        &hold(&app, "ana/class", TEN).await,
+        StatusCode::CONFLICT,
+        Some("start"),
+    );
     let third = app.book_public("ana/class", TEN, "third@example.com").await;
     assert_problem(&third, StatusCode::CONFLICT, Some("start"));
     // Each holder books their seat.
     let booked = book_holding(&app, "ana/class", TEN, "one@example.com", &first).await;
     assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.json);
-    assert_eq!(seats_at(&slots(&app, "ana/class", Some(&second)).await), Some(1));
+    assert_eq!(
+        seats_at(&slots(&app, "ana/class", Some(&second)).await),
+        Some(1)
+    );
     let booked = book_holding(&app, "ana/class", TEN, "two@example.com", &second).await;
     assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.json);
     assert_eq!(seats_at(&slots(&app, "ana/class", None).await), None);
@@ -308,13 +380,23 @@ async fn hold_minutes_is_a_setting(backend: Backend) {
         .admin(Method::GET, &format!("/api/v1/event-types/{id}"), None)
         .await;
     assert_eq!(shown.json["hold_minutes"], 5, "{}", shown.json);
-    let page = app.public(Method::GET, "/api/v1/public/ana/intro", None).await;
+    let page = app
+        .public(Method::GET, "/api/v1/public/ana/intro", None)
+        .await;
     assert_eq!(page.json["hold_minutes"], 5, "{}", page.json);
 
     let too_long = app
-        .admin(Method::POST, "/api/v1/event-types", Some(body("long", Some(61))))
+        .admin(
+            Method::POST,
+            "/api/v1/event-types",
+            Some(body("long", Some(61))),
+        )
         .await;
-    assert_problem(&too_long, StatusCode::UNPROCESSABLE_ENTITY, Some("hold_minutes"));
+    assert_problem(
+        &too_long,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("hold_minutes"),
+    );
 
     app.event_type(body("quarter", Some(15))).await;
     let answer = hold(&app, "ana/quarter", TEN).await;
@@ -331,8 +413,15 @@ async fn hold_minutes_is_a_setting(backend: Backend) {
     let off = hold(&app, "ana/direct", direct).await;
     assert_problem(&off, StatusCode::CONFLICT, None);
     assert!(off.json.get("field").is_none(), "{}", off.json);
-    assert!(off.json["detail"].as_str().unwrap_or_default().contains("hold_minutes"));
-    let booked = app.book_public("ana/direct", direct, "pat@example.com").await;
+    assert!(
+        off.json["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("hold_minutes")
+    );
+    let booked = app
+        .book_public("ana/direct", direct, "pat@example.com")
+        .await;
     assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.json);
 }
 
@@ -341,7 +430,11 @@ async fn bad_hold_requests_name_the_field(backend: Backend) {
         return;
     };
     // Off the grid, in the past, outside working hours: 422 on start.
-    for start in ["2026-06-01T10:10:00Z", "2026-05-20T10:00:00Z", "2026-06-01T20:00:00Z"] {
+    for start in [
+        "2026-06-01T10:10:00Z",
+        "2026-05-20T10:00:00Z",
+        "2026-06-01T20:00:00Z",
+    ] {
         assert_problem(
             &hold(&app, "ana/intro", start).await,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -349,28 +442,52 @@ async fn bad_hold_requests_name_the_field(backend: Backend) {
         );
     }
     let answer = app
-        .public(Method::POST, "/api/v1/public/ana/intro/holds", Some(json!({ "start": TEN, "minutes": 60 })))
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/holds",
+            Some(json!({ "start": TEN, "minutes": 60 })),
+        )
         .await;
     assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY, Some("minutes"));
     let answer = app
-        .public(Method::POST, "/api/v1/public/ana/intro/holds", Some(json!({ "start": "tomorrow" })))
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/holds",
+            Some(json!({ "start": "tomorrow" })),
+        )
         .await;
     assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY, Some("start"));
     let answer = app
-        .public(Method::POST, "/api/v1/public/ana/intro/holds", Some(json!({})))
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/holds",
+            Some(json!({})),
+        )
         .await;
     assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY, Some("start"));
-    assert_problem(&hold(&app, "ana/nope", TEN).await, StatusCode::NOT_FOUND, None);
+    assert_problem(
+        &hold(&app, "ana/nope", TEN).await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
 
     // A malformed hold token is refused where it is read…
     let mut body = booking(TEN, "pat@example.com");
     body["hold"] = json!("not a token!");
     let answer = app
-        .public(Method::POST, "/api/v1/public/ana/intro/bookings", Some(body))
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(body),
+        )
         .await;
     assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY, Some("hold"));
     let answer = app
-        .public(Method::GET, &format!("/api/v1/public/ana/intro/slots?{DAY}&hold=%3Cscript%3E"), None)
+        .public(
+            Method::GET,
+            &format!("/api/v1/public/ana/intro/slots?{DAY}&hold=%3Cscript%3E"),
+            None,
+        )
         .await;
     assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY, Some("hold"));
     // …while a well-formed unknown one changes nothing.
@@ -392,12 +509,22 @@ async fn replays_and_reserved_slugs(backend: Backend) {
     body["hold"] = json!(token);
     let key = [("idempotency-key", "k-1")];
     let first = app
-        .send(Method::POST, "/api/v1/public/ana/intro/bookings", Some(&body), &key)
+        .send(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(&body),
+            &key,
+        )
         .await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.json);
     // The retry finds its booking, though its hold is used up by now.
     let again = app
-        .send(Method::POST, "/api/v1/public/ana/intro/bookings", Some(&body), &key)
+        .send(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(&body),
+            &key,
+        )
         .await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.json);
     assert_eq!(again.json["uid"], first.json["uid"]);
@@ -425,3 +552,187 @@ on_both!(
     bad_hold_requests_name_the_field,
     replays_and_reserved_slugs,
 );
+
+/// Through the store: a hold is read back by its token and in snapshots
+/// (expired ones too, for the caller's clock to judge); on PostgreSQL the
+/// exclusion constraint refuses two overlapping holds of one host even when
+/// the check is bypassed, unless the older one has expired (deleted under
+/// the same locks) or both are seats of one group slot.
+async fn store_keeps_holds_apart(backend: Backend) {
+    use crate::store_story::{ana_with_intro, at};
+    use kairos::domain::{hash_secret, new_id};
+    use kairos::store::{NewHold, StoreError};
+    let Some(store) = crate::helpers::fresh_store(backend).await else {
+        return;
+    };
+    let (org, ana, intro) = ana_with_intro(&*store).await;
+    let hosts = vec![ana.id.clone()];
+    let new_hold = |token: &str, start: &str, key: Option<&str>, created: &str| {
+        let id = new_id();
+        NewHold {
+            slot_key: key.map_or_else(|| id.clone(), str::to_string),
+            id,
+            token_hash: hash_secret(token),
+            organization_id: org.id.clone(),
+            event_type_id: intro.id.clone(),
+            start: at(start),
+            end: at(start) + chrono::Duration::minutes(30),
+            assignment_reason: None,
+            expires_at: at(created) + chrono::Duration::minutes(5),
+            created_at: at(created),
+        }
+    };
+    let insert = |hold: NewHold| {
+        let store = store.clone();
+        let hosts = hosts.clone();
+        async move {
+            let mut tx = store.begin_booking(&hosts).await?;
+            tx.insert_hold(&hold, &hosts).await?;
+            tx.commit().await
+        }
+    };
+    let first = new_hold(
+        "first",
+        "2026-06-01T09:00:00Z",
+        None,
+        "2026-05-25T00:00:00Z",
+    );
+    insert(first.clone()).await.expect("first hold");
+    let found = store
+        .hold(&hash_secret("first"))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(found.hosts, hosts);
+    assert_eq!(found.start, first.start);
+    assert_eq!(found.expires_at, first.expires_at);
+    let snapshot = store
+        .snapshot(
+            &hosts,
+            at("2026-06-01T00:00:00Z"),
+            at("2026-06-02T00:00:00Z"),
+        )
+        .await
+        .expect("snapshot");
+    assert_eq!(snapshot.holds.len(), 1);
+    assert_eq!(snapshot.live_holds(at("2026-05-25T00:04:59Z")).count(), 1);
+    assert_eq!(snapshot.live_holds(at("2026-05-25T00:05:00Z")).count(), 0);
+
+    // The check bypassed: only PostgreSQL's constraint stands in the way.
+    let overlapping = new_hold(
+        "second",
+        "2026-06-01T09:15:00Z",
+        None,
+        "2026-05-25T00:01:00Z",
+    );
+    let result = insert(overlapping).await;
+    match backend {
+        Backend::Postgres => assert!(matches!(result, Err(StoreError::SlotTaken)), "{result:?}"),
+        Backend::Sqlite => assert!(result.is_ok(), "SQLite relies on the check: {result:?}"),
+    }
+    // Once the first has expired, a hold over its time goes in (both backends).
+    let later = new_hold(
+        "later",
+        "2026-06-01T09:00:00Z",
+        None,
+        "2026-05-25T00:06:00Z",
+    );
+    insert(later).await.expect("over an expired hold");
+    assert_eq!(store.hold(&hash_secret("first")).await.expect("read"), None);
+
+    // Seats of one group slot share a key and may overlap.
+    let key = Some("group@1");
+    insert(new_hold(
+        "seat1",
+        "2026-06-01T14:00:00Z",
+        key,
+        "2026-05-25T00:06:00Z",
+    ))
+    .await
+    .expect("seat 1");
+    insert(new_hold(
+        "seat2",
+        "2026-06-01T14:00:00Z",
+        key,
+        "2026-05-25T00:06:00Z",
+    ))
+    .await
+    .expect("seat 2");
+
+    // Release: a live hold once; an expired or unknown one is "no such hold".
+    store
+        .release_hold(&hash_secret("seat1"), at("2026-05-25T00:07:00Z"))
+        .await
+        .expect("released");
+    for (token, now) in [
+        ("seat1", "2026-05-25T00:07:00Z"),
+        ("seat2", "2026-05-25T00:11:00Z"),
+    ] {
+        let result = store.release_hold(&hash_secret(token), at(now)).await;
+        assert!(
+            matches!(result, Err(StoreError::NotFound("hold"))),
+            "{token}: {result:?}"
+        );
+    }
+    // The sweep deletes what has expired, and only that.
+    let left = store
+        .sweep_holds(at("2026-05-25T00:10:59Z"))
+        .await
+        .expect("sweep");
+    assert_eq!(left, 0);
+    let swept = store
+        .sweep_holds(at("2026-05-25T00:11:00Z"))
+        .await
+        .expect("sweep");
+    assert_eq!(
+        swept, 1,
+        "the later hold (the others were released or replaced)"
+    );
+}
+
+on_both!(store_keeps_holds_apart);
+
+/// Rescheduling through the manage link takes a hold like booking does.
+async fn reschedule_uses_the_hold(backend: Backend) {
+    let Some(app) = one_on_one(backend).await else {
+        return;
+    };
+    let made = app.book_public("ana/intro", TEN, "pat@example.com").await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
+    let manage = format!(
+        "/api/v1/manage/{}/reschedule?token={}",
+        made.json["uid"].as_str().expect("uid"),
+        made.json["manage_token"].as_str().expect("token")
+    );
+    // Someone else's hold is in the way…
+    let theirs = held(&app, "ana/intro", "2026-06-01T13:00:00Z").await;
+    let refused = app
+        .public(
+            Method::POST,
+            &manage,
+            Some(json!({ "start": "2026-06-01T13:00:00Z" })),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::CONFLICT, Some("start"));
+    // …one's own is not, and the new booking uses it up.
+    let mine = held(&app, "ana/intro", "2026-06-01T14:00:00Z").await;
+    let moved = app
+        .public(
+            Method::POST,
+            &manage,
+            Some(json!({ "start": "2026-06-01T14:00:00Z", "hold": mine })),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
+    assert_eq!(moved.json["start"], "2026-06-01T14:00:00Z");
+    assert_problem(&release(&app, &mine).await, StatusCode::NOT_FOUND, None);
+    assert_eq!(release(&app, &theirs).await.status, StatusCode::NO_CONTENT);
+    // The old time is free again.
+    assert!(
+        starts(&app, "ana/intro", None)
+            .await
+            .contains(&TEN.to_string())
+    );
+}
+
+on_both!(reschedule_uses_the_hold);

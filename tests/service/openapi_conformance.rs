@@ -285,7 +285,11 @@ async fn admin_answers_fit_the_document(backend: Backend) {
     let holds = "/api/v1/public/{user}/{event}/holds";
     let body = json!({ "start": "2026-06-01T08:00:00Z" });
     let hold = app
-        .public(Method::POST, "/api/v1/public/ana/intro/holds", Some(body.clone()))
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/holds",
+            Some(body.clone()),
+        )
         .await;
     assert_eq!(hold.status, StatusCode::CREATED, "{}", hold.json);
     c.answer(&Method::POST, holds, &hold);

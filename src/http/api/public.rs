@@ -23,7 +23,11 @@ const MAX_SLOT_DAYS: i64 = 93;
 
 /// The event type behind a public link with its hosts' schedules; cached
 /// until any data changes.
-pub(crate) async fn inputs(state: &App, user: &str, event: &str) -> Result<Arc<AvailabilityInputs>, ApiError> {
+pub(crate) async fn inputs(
+    state: &App,
+    user: &str,
+    event: &str,
+) -> Result<Arc<AvailabilityInputs>, ApiError> {
     // Slugs are checked before the database sees them: junk is a plain 404.
     if crate::domain::Slug::parse(user).is_err() || crate::domain::Slug::parse(event).is_err() {
         return Err(ApiError::not_found("event type"));
@@ -170,7 +174,8 @@ pub async fn slots(
         Instant::from_utc(params.start),
         Instant::from_utc(params.end),
     );
-    let own_hold = booking::holds::own_hold_id(state.store.as_ref(), params.hold.as_deref()).await?;
+    let own_hold =
+        booking::holds::own_hold_id(state.store.as_ref(), params.hold.as_deref()).await?;
     let (answer, valid_until) = booking::slots_for(
         state.store.as_ref(),
         &inputs,
