@@ -736,3 +736,94 @@ async fn reschedule_uses_the_hold(backend: Backend) {
 }
 
 on_both!(reschedule_uses_the_hold);
+
+/// Several processes over one PostgreSQL database: a hold taken or released
+/// through one reaches the others' cached slots (LISTEN/NOTIFY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn holds_reach_other_processes() {
+    use crate::helpers::{fresh_database, send, test_now};
+    use kairos::domain::{hash_secret, random_token};
+    use std::time::Duration;
+    let Some(url) = fresh_database(Backend::Postgres).await else {
+        return;
+    };
+    let process = || async {
+        let store = kairos::store::connect(&url).await.expect("store");
+        store.migrate().await.expect("migrate");
+        let state = kairos::app::App::new(store, "http://kairos.test")
+            .with_clock(std::sync::Arc::new(test_now));
+        state.watch_changes().await.expect("listen");
+        kairos::http::router(state)
+    };
+    let (first, second) = (process().await, process().await);
+    let store = kairos::store::connect(&url).await.expect("store");
+    let org = store.create_organization("Org").await.expect("org");
+    let key = format!("k{}", random_token(20));
+    store
+        .create_api_key(&org.id, "k", &hash_secret(&key))
+        .await
+        .expect("key");
+    let bearer = format!("Bearer {key}");
+    let auth = [("authorization", bearer.as_str())];
+    let post = |path: &'static str, body: Value| {
+        let first = first.clone();
+        let auth = auth;
+        async move {
+            let answer = send(&first, Method::POST, path, Some(body.to_string()), &auth).await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+            answer.json
+        }
+    };
+    let user = post(
+        "/api/v1/users",
+        json!({ "slug": "ana", "name": "Ana", "email": "ana@example.com", "timezone": "UTC" }),
+    )
+    .await;
+    let ana = user["id"].as_str().expect("id");
+    post("/api/v1/schedules", json!({ "user_id": ana, "name": "H", "timezone": "UTC", "weekly": office_hours(), "is_default": true })).await;
+    post("/api/v1/event-types", json!({ "owner_id": ana, "slug": "call", "title": "Call", "kind": "one_on_one", "duration_minutes": 60 })).await;
+    let url_slots = format!("/api/v1/public/ana/call/slots?{DAY}");
+    // Waits until `router`'s answer does (or does not) offer 10:00.
+    let offers_ten = |router: axum::Router, wanted: bool| {
+        let url_slots = url_slots.clone();
+        async move {
+            for _ in 0..100 {
+                let answer = send(&router, Method::GET, &url_slots, None, &[]).await;
+                if slot_starts(&answer.json).contains(&TEN.to_string()) == wanted {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            false
+        }
+    };
+    assert!(offers_ten(second.clone(), true).await, "cached with 10:00");
+    let taken = send(
+        &first,
+        Method::POST,
+        "/api/v1/public/ana/call/holds",
+        Some(json!({ "start": TEN }).to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.json);
+    assert!(
+        offers_ten(second.clone(), false).await,
+        "the hold shows elsewhere"
+    );
+    assert!(offers_ten(first.clone(), false).await);
+    let token = taken.json["hold"].as_str().expect("hold");
+    let released = send(
+        &second,
+        Method::DELETE,
+        &format!("/api/v1/public/holds/{token}"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(released.status, StatusCode::NO_CONTENT, "{}", released.json);
+    assert!(
+        offers_ten(first.clone(), true).await,
+        "the release shows elsewhere"
+    );
+}

@@ -126,39 +126,41 @@ pub(super) async fn delete(conn: &mut Conn, id: &str) -> Result<()> {
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct HoldRow {
+    id: String,
+    event_type_id: String,
+    start_at: DateTime<Utc>,
+    end_at: DateTime<Utc>,
+    assignment_reason: Option<String>,
+    expires_at: DateTime<Utc>,
+}
+
 /// A hold by the hash of its token, expired or not.
 pub(super) async fn by_token(pool: &Pool, token_hash: &str) -> Result<Option<StoredHold>> {
-    #[allow(clippy::type_complexity)]
-    let row: Option<(
-        String,
-        String,
-        DateTime<Utc>,
-        DateTime<Utc>,
-        Option<String>,
-        DateTime<Utc>,
-    )> = sqlx::query_as(
+    let row: Option<HoldRow> = sqlx::query_as(
         "SELECT id, event_type_id, start_at, end_at, assignment_reason, expires_at \
          FROM slot_holds WHERE token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(pool)
     .await?;
-    let Some((id, event_type_id, start, end, assignment_reason, expires_at)) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
     let hosts: Vec<(String,)> =
         sqlx::query_as("SELECT user_id FROM slot_hold_hosts WHERE hold_id = $1 ORDER BY user_id")
-            .bind(&id)
+            .bind(&row.id)
             .fetch_all(pool)
             .await?;
     Ok(Some(StoredHold {
-        id,
-        event_type_id,
-        start,
-        end,
+        id: row.id,
+        event_type_id: row.event_type_id,
+        start: row.start_at,
+        end: row.end_at,
         hosts: hosts.into_iter().map(|(h,)| h).collect(),
-        assignment_reason,
-        expires_at,
+        assignment_reason: row.assignment_reason,
+        expires_at: row.expires_at,
     }))
 }
 
