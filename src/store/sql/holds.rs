@@ -62,13 +62,19 @@ pub(super) async fn overlapping(
 }
 
 /// Inserts a hold on `hosts`, inside the booking transaction that decided
-/// them. Expired holds of these hosts go first: on PostgreSQL the exclusion
-/// constraint cannot know they expired, and would refuse the new one.
+/// them. Expired holds of these hosts over its time go first: on PostgreSQL
+/// the exclusion constraint cannot know they expired, and would refuse the
+/// new one. (Only those: the fewer rows this locks, the less it can wait on
+/// the sweep.)
 pub(super) async fn insert(conn: &mut Conn, hold: &NewHold, hosts: &[String]) -> Result<()> {
     if !hosts.is_empty() {
         let mut query = QueryBuilder::<Db>::new("DELETE FROM slot_holds WHERE expires_at <= ");
         query.push_bind(hold.created_at);
-        query.push(" AND id IN (SELECT hold_id FROM slot_hold_hosts WHERE user_id IN ");
+        query.push(" AND id IN (SELECT hold_id FROM slot_hold_hosts WHERE start_at < ");
+        query.push_bind(hold.end);
+        query.push(" AND end_at > ");
+        query.push_bind(hold.start);
+        query.push(" AND user_id IN ");
         push_list(&mut query, hosts);
         query.push(")");
         query.build().execute(&mut *conn).await?;
