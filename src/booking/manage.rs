@@ -116,9 +116,8 @@ pub async fn cancel(
 }
 
 /// Moves the booking to `start`: the new booking and the cancellation of the
-/// old one happen in one transaction, linked both ways.
-/// Moves a booking to `start` (`hold`: the invitee's hold on the new time,
-/// used up as a booking uses it).
+/// old one happen in one transaction, linked both ways. `hold` is the
+/// invitee's hold on the new time, used up as a booking uses it.
 pub async fn reschedule(
     store: StoreRef<'_>,
     uid: &str,

@@ -97,11 +97,6 @@ impl BookingRequest {
     /// Checks the invitee and the answers against the event type's questions.
     pub fn validate(&self, questions: &[Question]) -> Result<(), ValidationError> {
         check_line("invitee.name", &self.invitee.name, 200, true)?;
-        if let Some(hold) = &self.hold
-            && !super::looks_like_token(hold)
-        {
-            return invalid("hold", "is not a hold token (1 to 64 letters and digits)");
-        }
         for (field, value) in [
             ("utm.source", &self.utm.source),
             ("utm.medium", &self.utm.medium),
