@@ -767,7 +767,6 @@ async fn holds_reach_other_processes() {
     let auth = [("authorization", bearer.as_str())];
     let post = |path: &'static str, body: Value| {
         let first = first.clone();
-        let auth = auth;
         async move {
             let answer = send(&first, Method::POST, path, Some(body.to_string()), &auth).await;
             assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
