@@ -6,10 +6,10 @@
 //! blocks its hosts' time for everyone but its invitee (`inputs.rs`); their
 //! booking uses it up (`book.rs`); they can also let it go.
 
-use super::book::{check_bookable, check_start, decide};
+use super::book::{check_bookable, check_start, decide, kept_by_hold};
 use super::hosts::pool_request;
 use super::inputs::{AvailabilityInputs, to_utc};
-use super::{BookingError, StoreRef};
+use super::{BookingError, StoreRef, own_hold};
 use crate::domain::{Kind, hash_secret, looks_like_token, new_id, random_token};
 use crate::engine::{Instant, Interval};
 use crate::store::{NewHold, group_slot_key};
@@ -26,10 +26,15 @@ pub struct Held {
 }
 
 /// Holds `start` of the event type for `hold_minutes` from `now`.
+/// `replaces` is the token of the invitee's current hold, if any: it does
+/// not stand in the way and is let go in the same transaction, so choosing
+/// another time moves the hold, and choosing the same time again renews it
+/// (round robin keeps its host while free).
 pub async fn hold(
     store: StoreRef<'_>,
     inputs: &AvailabilityInputs,
     start: Instant,
+    replaces: Option<&str>,
     now: Instant,
 ) -> Result<Held, BookingError> {
     let minutes = inputs.event_type.input.hold_minutes;
@@ -41,6 +46,7 @@ pub async fn hold(
     }
     check_start(inputs, start)?;
     check_bookable(store, inputs, now, start).await?;
+    let previous = own_hold::find(store, replaces).await?;
     let event_type = &inputs.event_type;
     let id = new_id();
     let token = random_token(32);
@@ -65,11 +71,16 @@ pub async fn hold(
     let window = inputs.window(Interval::new(start, start.plus_seconds(1)));
     let pool = pool_request(inputs, now, start);
     let mut tx = store.begin_booking(&hosts).await?;
+    // Let go before the snapshot is read (and kept if this one is refused).
+    if let Some(previous) = &previous {
+        tx.consume_hold(&previous.id).await?;
+    }
     let mut snapshot = tx.snapshot(&hosts, window).await?;
     if let Some(request) = &pool {
         snapshot.pool = Some(tx.pool_history(request).await?);
     }
-    let decision = decide(inputs, now, start, &snapshot, &[])?;
+    let keep = kept_by_hold(inputs, previous.as_ref(), start);
+    let decision = decide(inputs, now, start, &snapshot, keep.as_slice())?;
     new.assignment_reason = decision.reason;
     tx.insert_hold(&new, &decision.hosts).await?;
     tx.commit().await?;
@@ -96,5 +107,5 @@ pub async fn own_hold_id(
     store: StoreRef<'_>,
     token: Option<&str>,
 ) -> Result<Option<String>, BookingError> {
-    Ok(super::own_hold::find(store, token).await?.map(|h| h.id))
+    Ok(own_hold::find(store, token).await?.map(|h| h.id))
 }

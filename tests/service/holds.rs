@@ -826,3 +826,66 @@ async fn holds_reach_other_processes() {
         "the release shows elsewhere"
     );
 }
+
+/// Choosing another time moves the hold; choosing the same time renews it.
+async fn a_new_choice_replaces_the_hold(backend: Backend) {
+    let Some(app) = one_on_one(backend).await else {
+        return;
+    };
+    let first = held(&app, "ana/intro", TEN).await;
+    // The same visitor chooses the same time again a few minutes later: renewed.
+    app.set_now("2026-05-25T00:04:00Z");
+    let again = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/holds",
+            Some(json!({ "start": TEN, "hold": first })),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.json);
+    assert_eq!(again.json["expires_at"], "2026-05-25T00:09:00Z");
+    let renewed = again.json["hold"].as_str().expect("hold").to_string();
+    assert_ne!(renewed, first, "a fresh secret");
+    assert_problem(&release(&app, &first).await, StatusCode::NOT_FOUND, None);
+    app.set_now("2026-05-25T00:06:00Z");
+    assert!(
+        !starts(&app, "ana/intro", None)
+            .await
+            .contains(&TEN.to_string())
+    );
+
+    // Then another time: the hold moves, 10:00 is free for others.
+    let eleven = "2026-06-01T11:00:00Z";
+    let moved = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/holds",
+            Some(json!({ "start": eleven, "hold": renewed })),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
+    let others = starts(&app, "ana/intro", None).await;
+    assert!(others.contains(&TEN.to_string()), "{others:?}");
+    assert!(!others.contains(&eleven.to_string()), "{others:?}");
+
+    // A refused move keeps the hold it would have replaced.
+    let taken = held(&app, "ana/intro", "2026-06-01T14:00:00Z").await;
+    let mine = moved.json["hold"].as_str().expect("hold").to_string();
+    let refused = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/holds",
+            Some(json!({ "start": "2026-06-01T14:00:00Z", "hold": mine })),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::CONFLICT, Some("start"));
+    assert!(
+        !starts(&app, "ana/intro", None)
+            .await
+            .contains(&eleven.to_string())
+    );
+    assert_eq!(release(&app, &mine).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(release(&app, &taken).await.status, StatusCode::NO_CONTENT);
+}
+
+on_both!(a_new_choice_replaces_the_hold);

@@ -21,6 +21,10 @@ use utoipa::ToSchema;
 pub struct HoldRequest {
     /// One of the event type's slots (RFC 3339).
     pub start: DateTime<Utc>,
+    /// The token of the invitee's current hold, if they have one: it is let
+    /// go in the same step (choosing another time moves the hold; choosing
+    /// the same time again renews it), and never stands in the way.
+    pub hold: Option<String>,
 }
 
 /// A hold: the time is the invitee's until `expires_at`.
@@ -51,7 +55,14 @@ pub async fn create(
     let inputs = inputs(&state, &user, &event).await?;
     let now = Instant::from_utc(state.now());
     let start = Instant::from_utc(request.start);
-    let held = booking::holds::hold(state.store.as_ref(), &inputs, start, now).await?;
+    let held = booking::holds::hold(
+        state.store.as_ref(),
+        &inputs,
+        start,
+        request.hold.as_deref(),
+        now,
+    )
+    .await?;
     let created = HoldCreated {
         hold: held.token,
         start: held.start,
