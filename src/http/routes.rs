@@ -11,7 +11,7 @@
 //! The OpenAPI document lists the operations in registration order.
 
 use super::api::{
-    admin, availability, connections, keys, links, manage, polls, public, share, teams,
+    admin, availability, connections, holds, keys, links, manage, polls, public, share, teams,
 };
 use crate::app::App;
 use axum::Router;
@@ -71,6 +71,8 @@ pub fn table() -> Routes {
         .public(routes!(public::slots))
         .public(routes!(public::book))
         .public(routes!(teams::team))
+        .public(routes!(holds::create))
+        .public(routes!(holds::release))
         .token(routes!(manage::view))
         .token(routes!(manage::cancel))
         .token(routes!(manage::reschedule))
@@ -171,14 +173,14 @@ impl Routes {
 }
 
 /// CORS for the public group: booking widgets embedded on other sites call
-/// it from the browser. Any origin, no credentials (nothing there needs a
-/// cookie or a key). The other groups answer no preflight and send no CORS
+/// it from the browser (DELETE releases a slot hold). Any origin, no
+/// credentials (nothing there needs a cookie or a key). The other groups answer no preflight and send no CORS
 /// headers: a page on another site can neither send them an API key nor
 /// read their answers.
 pub fn public_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
         .allow_headers([
             axum::http::header::CONTENT_TYPE,
             HeaderName::from_static("idempotency-key"),

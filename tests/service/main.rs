@@ -14,6 +14,7 @@ mod concurrency;
 mod edge_cases;
 mod fakes;
 mod google_sync;
+mod holds;
 mod links;
 mod microsoft_sync;
 mod multi_process;
