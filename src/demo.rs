@@ -80,6 +80,7 @@ fn event_type(
         hidden: false,
         stale_calendar: Default::default(),
         team_id: None,
+        hold_minutes: crate::domain::DEFAULT_HOLD_MINUTES,
         hosts: Vec::new(),
     })
 }
@@ -149,7 +150,7 @@ pub async fn tour_times(store: &dyn Store, now: DateTime<Utc>) -> Result<TourTim
         Instant::from_utc(start + chrono::Duration::days(5)),
     );
     let utc = TimeZoneName::parse("UTC").map_err(|e| e.to_string())?;
-    let (answer, _) = slots_for(store, &inputs, Instant::from_utc(now), range, &utc)
+    let (answer, _) = slots_for(store, &inputs, Instant::from_utc(now), range, &utc, None)
         .await
         .map_err(|e| e.to_string())?;
     let free: Vec<DateTime<Utc>> = answer

@@ -1,5 +1,5 @@
 //! The background loops of a Kairos process: calendar sync, effects, push
-//! channel renewal, poll deadlines. Each wakes on its signal or its tick;
+//! channel renewal, expired slot holds, poll deadlines. Each wakes on its signal or its tick;
 //! every process may run them (leases and `SKIP LOCKED` keep two processes
 //! from doing the same work).
 //!
@@ -204,6 +204,26 @@ pub fn spawn(app: App) -> Workers {
             async move {
                 // Renewal counts are not a backlog: never loop at once.
                 crate::sync::push::renew_due(&s)
+                    .await
+                    .map(|_| 0)
+                    .map_err(|e| e.to_string())
+            }
+        },
+    ));
+    let s = app.clone();
+    loops.push(spawn_loop(
+        "holds",
+        Arc::new(Notify::new()),
+        Duration::from_secs(60),
+        shutdown.clone(),
+        move |_| {
+            let s = s.clone();
+            async move {
+                // Tidying only: an expired hold already counts for nothing
+                // (every read compares expires_at with the clock), so
+                // nothing cached changes and the loop never hurries.
+                s.store
+                    .sweep_holds(s.now())
                     .await
                     .map(|_| 0)
                     .map_err(|e| e.to_string())

@@ -62,18 +62,19 @@ export class Api {
   }
 
   /**
-   * Holds `start` for this visitor. Answers the hold, or null when the
-   * server has no holds (the booking then simply races); a time that is not
-   * free throws a Problem with status 409.
+   * Holds `start` for this visitor, moving their `current` hold if any.
+   * Answers the hold, or null when the server has no holds (the booking
+   * then simply races); a time that is not free throws a Problem (409).
    */
-  async hold(start) {
+  async hold(start, current) {
     if (this.holdsSupported === false) return null;
     let response;
     try {
       response = await this.request(`${this.base}/holds`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ start }),
+        // The current hold moves to the new time (or, the same time, renews).
+        body: JSON.stringify(current ? { start, hold: current } : { start }),
       });
     } catch (_) {
       // Unreachable or refused by the browser (an older server's preflight):

@@ -488,10 +488,11 @@ export class KairosBooking extends HTMLElement {
       (!state.hold.expires_at || new Date(state.hold.expires_at).getTime() > Date.now() + 20_000);
     let hold = kept ? state.hold : null;
     if (!kept) {
-      this.releaseHold();
+      clearTimeout(this.holdTimer);
       state.choosing = true;
       try {
-        hold = await this.api.hold(slot.start);
+        hold = await this.api.hold(slot.start, state.hold && state.hold.hold);
+        state.hold = null;
       } catch (problem) {
         if (problem.status === 409) {
           await this.timeGone("That time was just taken. Please choose another time.");
@@ -531,9 +532,8 @@ export class KairosBooking extends HTMLElement {
     this.holdTimer = setTimeout(async () => {
       if (this.state.step !== "form" || this.state.hold !== hold) return;
       try {
-        const renewed = await this.api.hold(this.state.slot.start);
-        this.api.release(hold.hold);
-        this.state.hold = renewed;
+        // The same time with the current hold renews it.
+        this.state.hold = await this.api.hold(this.state.slot.start, hold.hold);
         this.scheduleHoldRenewal();
       } catch (problem) {
         if (problem.status === 409) await this.timeGone("Sorry, that time was taken while you were filling in the form. Please choose another time.");

@@ -36,17 +36,27 @@ pub struct SlotsAnswer {
 
 /// Slots of an event type for `range`, grouped by local date in `invitee_zone`,
 /// and the last instant at which this answer is still right if no data
-/// changes (`None`: until data changes).
+/// changes (`None`: until data changes). `own_hold` (a hold's id) is the
+/// visitor's own hold: it does not hide its time from them.
 pub async fn slots_for(
     store: StoreRef<'_>,
     inputs: &AvailabilityInputs,
     now: Instant,
     range: Interval,
     invitee_zone: &TimeZoneName,
+    own_hold: Option<&str>,
 ) -> Result<(SlotsAnswer, Option<Instant>), BookingError> {
     let (from, to) = inputs.window(range);
     let host_ids = inputs.host_ids();
-    let mut snapshot = store.snapshot(&host_ids, from, to).await?;
+    let mut snapshot = store
+        .snapshot(&host_ids, from, to)
+        .await?
+        .without_hold(own_hold);
+    // A hold hides its time only until it expires: the answer stands until then.
+    let hold_expiry = snapshot
+        .live_holds(to_utc(now))
+        .map(|h| Instant::from_utc(h.expires_at).plus_seconds(-1))
+        .min();
     let caps = inputs
         .event_type
         .input
@@ -115,7 +125,10 @@ pub async fn slots_for(
     })
     .await
     .map_err(|e| BookingError::Internal(format!("availability computation failed: {e}")))?;
-    let valid_until = valid_until(&query, &slots);
+    let valid_until = match (valid_until(&query, &slots), hold_expiry) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let days = by_local_date(slots.iter().map(|s| (s.start, s.seats_left)), invitee_zone);
     Ok((
         SlotsAnswer {

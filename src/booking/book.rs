@@ -2,7 +2,7 @@
 
 use super::hosts::{chooses_hosts, pool_hosts, pool_request};
 use super::inputs::{AvailabilityInputs, to_utc};
-use super::{BookingError, StoreRef, transaction};
+use super::{BookingError, StoreRef, own_hold, transaction};
 use crate::domain::{
     Booking, BookingRequest, BookingStatus, Kind, ValidationError, hash_secret, new_booking_uid,
     random_token,
@@ -10,7 +10,7 @@ use crate::domain::{
 use crate::engine::assignment;
 use crate::engine::{self, Instant, Interval};
 use crate::secrets::{open_for_client, seal_for_client};
-use crate::store::{Decision, NewBooking, Snapshot, StoreError};
+use crate::store::{Decision, NewBooking, Snapshot, StoreError, StoredHold};
 
 /// A booking and, when it was just made, the secret of its manage link (shown once).
 #[derive(Debug, Clone)]
@@ -33,15 +33,24 @@ fn on_grid(inputs: &AvailabilityInputs, start: Instant) -> bool {
         .any(|c| c.start == start)
 }
 
+/// Hosts a booking keeps when they are still free (and under their caps)
+/// at its start, instead of choosing again: the hosts of the booking a
+/// reschedule replaces, or those the invitee's hold set aside.
+pub(crate) struct Keep<'a> {
+    pub hosts: &'a [String],
+    /// Why they were kept, stored on the booking.
+    pub reason: String,
+}
+
 /// The decision taken inside the booking transaction, between its snapshot
 /// and its insert: is `start` still a slot given what is committed, and who
-/// hosts it. `keep` are the hosts a rescheduled booking had.
+/// hosts it (`keep`: whom to keep if they can, the first that can be kept).
 pub(crate) fn decide(
     inputs: &AvailabilityInputs,
     now: Instant,
     start: Instant,
     snapshot: &Snapshot,
-    keep: Option<&[String]>,
+    keep: &[Keep<'_>],
 ) -> Result<Decision, BookingError> {
     let query = inputs.query(now, Interval::new(start, start.plus_seconds(1)), snapshot);
     let explanation = engine::explain(&query, start);
@@ -69,10 +78,9 @@ pub(crate) fn decide(
     let pool = pool_hosts(inputs, snapshot.pool.as_ref());
     let rules = assignment.engine(inputs.zone());
     // Kept hosts must be free and still under their caps at the new time.
-    let keepable = keep.filter(|k| {
-        assignment.keep_host_on_reschedule
-            && k.len() == count
-            && k.iter().all(|h| {
+    let keepable = keep.iter().find(|k| {
+        k.hosts.len() == count
+            && k.hosts.iter().all(|h| {
                 free.contains(h)
                     && pool
                         .iter()
@@ -82,8 +90,8 @@ pub(crate) fn decide(
     });
     if let Some(keep) = keepable {
         return Ok(Decision {
-            hosts: keep.to_vec(),
-            reason: Some("kept on reschedule: still free at the new time".to_string()),
+            hosts: keep.hosts.to_vec(),
+            reason: Some(keep.reason.clone()),
             party: None,
         });
     }
@@ -228,6 +236,7 @@ pub async fn book(
     let start = Instant::from_utc(request.start);
     check_start(inputs, start)?;
     check_bookable(store, inputs, now, start).await?;
+    let held = own_hold::find(store, request.hold.as_deref()).await?;
     let token = random_token(32);
     let mut new = new_booking(
         inputs,
@@ -247,8 +256,14 @@ pub async fn book(
     let pool = pool_request(inputs, now, start);
     let booked = async {
         let mut tx = store.begin_booking(&new.candidate_hosts).await?;
+        // The invitee's own hold is used up first, so the snapshot below
+        // does not see it: its time is theirs. (Rolled back if they lose.)
+        if let Some(hold) = &held {
+            tx.consume_hold(&hold.id).await?;
+        }
         let snapshot = transaction::snapshot(&mut *tx, &new, pool.as_ref()).await?;
-        let decision = decide(inputs, now, start, &snapshot, None)?;
+        let keep = kept_by_hold(inputs, held.as_ref(), start);
+        let decision = decide(inputs, now, start, &snapshot, keep.as_slice())?;
         Ok::<_, BookingError>(transaction::finish(tx, &new, decision).await?)
     };
     match booked.await {
@@ -276,6 +291,25 @@ pub async fn book(
         }
         Err(error) => Err(error),
     }
+}
+
+/// The hosts a hold on this very time set aside (round robin's choice when
+/// the invitee chose the time): the booking keeps them while they are free.
+pub(crate) fn kept_by_hold<'a>(
+    inputs: &AvailabilityInputs,
+    hold: Option<&'a StoredHold>,
+    start: Instant,
+) -> Option<Keep<'a>> {
+    let hold = hold.filter(|h| {
+        h.event_type_id == inputs.event_type.id && h.start == start.to_utc() && !h.hosts.is_empty()
+    })?;
+    Some(Keep {
+        hosts: &hold.hosts,
+        reason: hold
+            .assignment_reason
+            .clone()
+            .unwrap_or_else(|| "held for the invitee when they chose the time".to_string()),
+    })
 }
 
 /// What identifies a booking request, for `Idempotency-Key` replays.

@@ -130,27 +130,37 @@ impl AvailabilityInputs {
                 }
                 let kind = self.event_type.input.kind;
                 let duration = i64::from(self.event_type.input.duration_minutes) * 60;
-                for booking in snapshot.bookings.iter().filter(|b| &b.user_id == id) {
+                // A live hold is a booking for everyone but its visitor (the
+                // use case leaves their own out of the snapshot): same shape,
+                // same buffers, one seat of a group slot.
+                let bookings = snapshot
+                    .bookings
+                    .iter()
+                    .map(|b| (&b.user_id, &b.event_type_id, b.start, b.end, &b.slot_key));
+                let holds = snapshot
+                    .live_holds(to_utc(now))
+                    .map(|h| (&h.user_id, &h.event_type_id, h.start, h.end, &h.slot_key));
+                for (user_id, event_type_id, start, end, slot_key) in bookings.chain(holds) {
+                    if user_id != id {
+                        continue;
+                    }
                     // A booking of this event type enters the engine as a booking
                     // (buffers, seats, daily limit) only if it still looks like one:
                     // same length, and for groups a seat of a group slot. One made
                     // before the event type changed blocks its real time instead.
-                    let same_shape = booking.event_type_id == self.event_type.id
-                        && (booking.end - booking.start).num_seconds() == duration
+                    let same_shape = *event_type_id == self.event_type.id
+                        && (end - start).num_seconds() == duration
                         && (kind != Kind::Group
-                            || booking.slot_key
-                                == group_slot_key(&booking.event_type_id, booking.start));
+                            || *slot_key == group_slot_key(event_type_id, start));
                     if same_shape {
                         host.bookings.push(engine::Booking {
-                            start: from_utc(booking.start),
+                            start: from_utc(start),
                             // Pending requests hold the time too (see BookingStatus::holds_time).
                             status: engine::BookingStatus::Accepted,
                         });
                     } else {
-                        host.busy.push(Interval::new(
-                            from_utc(booking.start),
-                            from_utc(booking.end),
-                        ));
+                        host.busy
+                            .push(Interval::new(from_utc(start), from_utc(end)));
                     }
                 }
                 host

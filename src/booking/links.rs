@@ -133,13 +133,19 @@ pub async fn slots(
     now: Instant,
     range: Interval,
     zone: &TimeZoneName,
+    own_hold: Option<&str>,
 ) -> Result<SlotsAnswer, BookingError> {
     let times = &open.link.input.times;
     if times.is_empty() {
-        return Ok(slots_for(store, &open.inputs, now, range, zone).await?.0);
+        return Ok(slots_for(store, &open.inputs, now, range, zone, own_hold)
+            .await?
+            .0);
     }
     let snapshot = match window_around(&open.inputs, times) {
-        Some((from, to)) => store.snapshot(&open.inputs.host_ids(), from, to).await?,
+        Some((from, to)) => store
+            .snapshot(&open.inputs.host_ids(), from, to)
+            .await?
+            .without_hold(own_hold),
         None => Snapshot::default(),
     };
     let free = times
@@ -179,6 +185,7 @@ pub async fn book(
         check_start(inputs, start)?;
         super::book::check_bookable(store, inputs, now, start).await?;
     }
+    let held = super::own_hold::find(store, request.hold.as_deref()).await?;
     let token = random_token(32);
     let new = new_booking(inputs, request, start, &token, None, None);
     // Round robin through a link still follows its strategy and caps.
@@ -188,7 +195,8 @@ pub async fn book(
     };
     let choose = |snapshot: &Snapshot| -> Result<Decision, BookingError> {
         if !picked {
-            return decide(inputs, now, start, snapshot, None);
+            let keep = super::book::kept_by_hold(inputs, held.as_ref(), start);
+            return decide(inputs, now, start, snapshot, keep.as_slice());
         }
         if !picked_time_free(inputs, snapshot, now, start) {
             return Err(BookingError::Unavailable(Vec::new()));
@@ -201,6 +209,10 @@ pub async fn book(
     };
     let mut tx = store.begin_booking(&new.candidate_hosts).await?;
     tx.consume_link(&open.link.id, &new.uid).await?;
+    // The invitee's own hold does not stand in their way: used up here.
+    if let Some(hold) = &held {
+        tx.consume_hold(&hold.id).await?;
+    }
     let snapshot = super::transaction::snapshot(&mut *tx, &new, pool.as_ref()).await?;
     let decision = choose(&snapshot)?;
     let booking = super::transaction::finish(tx, &new, decision).await?;

@@ -1,11 +1,11 @@
 //! Changing a booking: the invitee with their manage token (cancel,
 //! reschedule), an admin with an API key (approve, reject, no-show, completed).
 
-use super::book::{Booked, check_bookable, check_start, decide, new_booking};
+use super::book::{Booked, Keep, check_bookable, check_start, decide, kept_by_hold, new_booking};
 use super::hosts::pool_request;
 use super::inputs::AvailabilityInputs;
 use super::transaction;
-use super::{BookingError, StoreRef};
+use super::{BookingError, StoreRef, own_hold};
 use crate::domain::{
     Booking, BookingRequest, BookingStatus, EventType, User, hash_secret, random_token,
 };
@@ -116,12 +116,14 @@ pub async fn cancel(
 }
 
 /// Moves the booking to `start`: the new booking and the cancellation of the
-/// old one happen in one transaction, linked both ways.
+/// old one happen in one transaction, linked both ways. `hold` is the
+/// invitee's hold on the new time, used up as a booking uses it.
 pub async fn reschedule(
     store: StoreRef<'_>,
     uid: &str,
     token: &str,
     start: DateTime<Utc>,
+    hold: Option<&str>,
     now: Instant,
 ) -> Result<Booked, BookingError> {
     let stored = by_token(store, uid, token).await?;
@@ -142,11 +144,13 @@ pub async fn reschedule(
     let start = Instant::from_utc(start);
     check_start(&inputs, start)?;
     check_bookable(store, &inputs, now, start).await?;
+    let held = own_hold::find(store, hold).await?;
     let request = BookingRequest {
         start: start.to_utc(),
         invitee: old.invitee.clone(),
         answers: old.answers.clone(),
         utm: old.utm.clone(),
+        hold: None,
     };
     let token = random_token(32);
     let new = new_booking(
@@ -165,10 +169,27 @@ pub async fn reschedule(
     tx.cancel_for_reschedule(uid, &new.actor)
         .await
         .map_err(gone_if_changed)?;
+    if let Some(hold) = &held {
+        tx.consume_hold(&hold.id).await?;
+    }
     let snapshot = transaction::snapshot(&mut *tx, &new, pool.as_ref())
         .await
         .map_err(gone_if_changed)?;
-    let decision = decide(&inputs, now, start, &snapshot, Some(&old.hosts))?;
+    // The booking's own hosts first (when the event type keeps them), then
+    // those the invitee's hold set aside.
+    let keep: Vec<Keep> = inputs
+        .event_type
+        .input
+        .assignment
+        .keep_host_on_reschedule
+        .then(|| Keep {
+            hosts: &old.hosts,
+            reason: "kept on reschedule: still free at the new time".to_string(),
+        })
+        .into_iter()
+        .chain(kept_by_hold(&inputs, held.as_ref(), start))
+        .collect();
+    let decision = decide(&inputs, now, start, &snapshot, &keep)?;
     let booking = transaction::finish(tx, &new, decision)
         .await
         .map_err(gone_if_changed)?;

@@ -55,6 +55,8 @@ fn event_type_for(input: &PollInput) -> Result<EventTypeInput, BookingError> {
         hidden: true,
         stale_calendar: Default::default(),
         team_id: None,
+        // No public page: nobody holds its times.
+        hold_minutes: 0,
         hosts: Vec::new(),
     };
     event_type.validate()?;
@@ -92,6 +94,7 @@ async fn suggest(
         Instant::from_utc(now),
         range,
         &input.timezone,
+        None,
     )
     .await?;
     let length = chrono::Duration::minutes(i64::from(input.duration_minutes));
@@ -334,6 +337,7 @@ async fn book_option(
         },
         answers: Default::default(),
         utm: Default::default(),
+        hold: None,
     };
     let mut new = new_booking(inputs, &placeholder, at, &random_token(32), None, None);
     new.actor = "host".to_string();

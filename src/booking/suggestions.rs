@@ -36,7 +36,7 @@ pub async fn suggested_times(
         now,
         now.plus_seconds(i64::from(wanted.horizon_days) * 86_400),
     );
-    let (answer, _) = slots_for(store, inputs, now, range, zone).await?;
+    let (answer, _) = slots_for(store, inputs, now, range, zone, None).await?;
     let mut chosen = Vec::new();
     for day in answer.days {
         for slot in spread(day.slots, wanted.per_day) {

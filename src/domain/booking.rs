@@ -86,6 +86,11 @@ pub struct BookingRequest {
     pub answers: Map<String, Value>,
     #[serde(default)]
     pub utm: Utm,
+    /// The token of the invitee's hold on this time (`POST …/holds`): the
+    /// hold does not stand in their way, and the booking uses it up. An
+    /// expired or unknown hold changes nothing (the time books if free).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<String>,
 }
 
 impl BookingRequest {

@@ -221,6 +221,16 @@ fn default_weight() -> i32 {
     100
 }
 
+fn default_hold_minutes() -> u32 {
+    DEFAULT_HOLD_MINUTES
+}
+
+/// What invitees get when an event type does not say: long enough to fill
+/// in a form, short enough that an abandoned page frees the time soon.
+pub const DEFAULT_HOLD_MINUTES: u32 = 5;
+/// A hold is a promise to one visitor against everyone else: an hour at most.
+pub const MAX_HOLD_MINUTES: u32 = 60;
+
 /// What an admin sends to create or replace an event type.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -269,6 +279,11 @@ pub struct EventTypeInput {
     /// The team whose page lists it (`/team/{team-slug}/{slug}`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<String>,
+    /// How long a time an invitee chose is held for them while they fill in
+    /// the form (`POST …/holds`), in minutes; 0 turns holds off. At most 60.
+    #[serde(default = "default_hold_minutes")]
+    #[schema(default = 5, maximum = 60)]
+    pub hold_minutes: u32,
     /// Hosts; defaults to the owner alone.
     #[serde(default)]
     pub hosts: Vec<EventTypeHost>,
@@ -301,6 +316,12 @@ impl EventTypeInput {
         }
         if self.max_days_ahead.is_some_and(|d| d > 3660) {
             return invalid("max_days_ahead", "must be at most 3660");
+        }
+        if self.hold_minutes > MAX_HOLD_MINUTES {
+            return invalid(
+                "hold_minutes",
+                format!("must be at most {MAX_HOLD_MINUTES} (0 turns holds off)"),
+            );
         }
         if self.hosts.is_empty() {
             self.hosts.push(EventTypeHost {

@@ -15,8 +15,21 @@ pub struct UserInput {
     pub timezone: TimeZoneName,
 }
 
+/// Slugs public paths use for themselves: `/api/v1/public/holds/{hold}`
+/// would shadow a host called `holds`.
+pub const RESERVED_USER_SLUGS: &[&str] = &["holds"];
+
 impl UserInput {
     pub fn validate(&self) -> Result<(), ValidationError> {
+        if RESERVED_USER_SLUGS.contains(&self.slug.as_str()) {
+            return Err(ValidationError::new(
+                "slug",
+                format!(
+                    "{:?} is reserved for Kairos's own paths",
+                    self.slug.as_str()
+                ),
+            ));
+        }
         check_line("name", &self.name, 200, true)
     }
 }

@@ -12,8 +12,8 @@
 //! The OpenAPI document lists the operations in registration order.
 
 use super::api::{
-    admin, availability, connections, keys, links, manage, organization, polls, public, share,
-    teams,
+    admin, availability, connections, holds, keys, links, manage, organization, polls, public,
+    share, teams,
 };
 use crate::app::App;
 use axum::Router;
@@ -74,6 +74,8 @@ pub fn table() -> Routes {
         .public(routes!(public::slots))
         .public(routes!(public::book))
         .public(routes!(teams::team))
+        .public(routes!(holds::create))
+        .public(routes!(holds::release))
         .token(routes!(manage::view))
         .token(routes!(manage::cancel))
         .token(routes!(manage::reschedule))

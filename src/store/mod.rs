@@ -161,7 +161,12 @@ pub trait BookingTx: Send {
         option: usize,
         uid: &str,
     ) -> Result<Vec<crate::domain::Participant>>;
-    /// The hosts' time-holding bookings, busy time and stale calendars in `window`.
+    /// Deletes a hold (id) the booking uses up; one already gone is no error.
+    async fn consume_hold(&mut self, hold_id: &str) -> Result<()>;
+    /// Inserts a hold on `hosts` (as decided from this transaction's snapshot)
+    /// instead of a booking; an overlap the database refuses is `SlotTaken`.
+    async fn insert_hold(&mut self, hold: &NewHold, hosts: &[String]) -> Result<()>;
+    /// The hosts' time-holding bookings, holds, busy time and stale calendars in `window`.
     async fn snapshot(
         &mut self,
         hosts: &[String],
@@ -296,8 +301,8 @@ pub trait Store: CalendarStore + EffectStore + Send + Sync {
         user_id: Option<&str>,
     ) -> Result<Vec<BusyBlock>>;
     async fn delete_busy_block(&self, organization_id: &str, id: &str) -> Result<()>;
-    /// Busy blocks and time-holding bookings (any event type) of these hosts
-    /// overlapping `[from, to)`: what availability is computed from.
+    /// Busy blocks, time-holding bookings and holds (any event type) of these
+    /// hosts overlapping `[from, to)`: what availability is computed from.
     async fn snapshot(
         &self,
         user_ids: &[String],
@@ -309,6 +314,14 @@ pub trait Store: CalendarStore + EffectStore + Send + Sync {
     /// use cases in `booking/` compose its steps.
     async fn begin_booking<'a>(&'a self, hosts: &[String]) -> Result<Box<dyn BookingTx + 'a>>;
     async fn booking(&self, uid: &str) -> Result<StoredBooking>;
+    /// A hold by the hash of its token, expired or not.
+    async fn hold(&self, token_hash: &str) -> Result<Option<StoredHold>>;
+    /// Releases a hold by the hash of its token: `NotFound("hold")` unless it
+    /// was still live at `now`.
+    async fn release_hold(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Deletes holds expired at `now` (tidying only: expired holds count for
+    /// nothing anyway); how many.
+    async fn sweep_holds(&self, now: DateTime<Utc>) -> Result<u64>;
     /// The booking an idempotency key (as stored: its hash) made, with the
     /// fingerprint of its request and its sealed manage token.
     async fn booking_by_idempotency_key(

@@ -59,10 +59,56 @@ pub fn group_slot_key(event_type_id: &str, start: DateTime<Utc>) -> String {
     format!("{event_type_id}@{}", start.timestamp())
 }
 
+/// A visitor's hold on a time as it blocks one host: like a time-holding
+/// booking (seats of one group slot share its key) until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostHold {
+    pub hold_id: String,
+    pub event_type_id: String,
+    pub user_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub slot_key: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A hold to insert (its hosts come from the decision).
+#[derive(Debug, Clone)]
+pub struct NewHold {
+    pub id: String,
+    /// SHA-256 of the visitor's secret token.
+    pub token_hash: String,
+    pub organization_id: String,
+    pub event_type_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Group seats share the group slot's key; any other hold has its own.
+    pub slot_key: String,
+    pub assignment_reason: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored hold, found by its token (expired or not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredHold {
+    pub id: String,
+    pub event_type_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The hosts it blocks, sorted.
+    pub hosts: Vec<String>,
+    pub assignment_reason: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// What the booking transaction shows the decision callback.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub bookings: Vec<HostBooking>,
+    /// Holds on the hosts' time, expired ones included: whether a hold still
+    /// counts is decided against the clock of the request (`live_holds`).
+    pub holds: Vec<HostHold>,
     pub busy: Vec<BusyBlock>,
     /// History of the event type's host pool, when the booking asked for it.
     pub pool: Option<PoolHistory>,
@@ -70,6 +116,21 @@ pub struct Snapshot {
     /// first sync has not succeeded: what Kairos holds of their calendars
     /// cannot be trusted.
     pub stale_hosts: Vec<String>,
+}
+
+impl Snapshot {
+    /// The holds that still block time at `now` (a hold expires at `expires_at`).
+    pub fn live_holds(&self, now: DateTime<Utc>) -> impl Iterator<Item = &HostHold> {
+        self.holds.iter().filter(move |h| h.expires_at > now)
+    }
+
+    /// Leaves out a visitor's own hold: it must not stand in their way.
+    pub fn without_hold(mut self, hold_id: Option<&str>) -> Self {
+        if let Some(id) = hold_id {
+            self.holds.retain(|h| h.hold_id != id);
+        }
+        self
+    }
 }
 
 /// Which part of an event type's booking history host assignment needs.

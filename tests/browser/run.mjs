@@ -454,9 +454,9 @@ async function holdsContract() {
     await context.route(/\/api\/v1\/public\/ana\/intro\/holds$/, async (route) => {
       const request = route.request();
       if (request.method() !== "POST") return route.continue();
-      const { start } = JSON.parse(request.postData());
+      const { start, hold } = JSON.parse(request.postData());
       next += 1;
-      log.holds.push(start);
+      log.holds.push({ start, current: hold || null });
       if (next === 2) {
         return route.fulfill({ status: 409, headers: { ...cors, "content-type": "application/problem+json" },
           body: JSON.stringify({ type: "about:blank", title: "Conflict", status: 409, detail: "that time is not free", field: "start" }) });
@@ -514,12 +514,15 @@ async function holdsContract() {
     await inWidget(page, ".notice.problem").waitFor();
     const told = await inWidget(page, ".notice.problem").textContent();
     check(/taken/i.test(told), `a refused hold says the time is taken: ${told}`);
-    check(log.releases.length === 1 && log.releases[0] === "hold1abcdefghijklmnopqrstuvwxyz", `the old hold was released: ${log.releases}`);
+    const token1 = "hold1abcdefghijklmnopqrstuvwxyz";
+    check(log.holds[1].current === token1, `choosing another time moves the hold: ${JSON.stringify(log.holds[1])}`);
+    check(log.releases.length === 1 && log.releases[0] === token1, `the refused move let the old hold go: ${log.releases}`);
     await inWidget(page, `.time[data-start="${first}"]`).click();
     await inWidget(page, "form").waitFor();
     await fillForm(page, { email: "held@example.com" });
     await inWidget(page, 'button[type="submit"]').click();
     await inWidget(page, "#kairos-done").waitFor();
+    check(log.holds[2].current === null, "no hold left to move");
     check(log.bookingHold === "hold3abcdefghijklmnopqrstuvwxyz", `the booking carried the hold: ${log.bookingHold}`);
     const booked = await waitForEvent(page, "booked");
     check(b.errors.length === 0, `page errors: ${b.errors.join("; ")}`);

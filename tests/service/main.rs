@@ -15,6 +15,7 @@ mod edge_cases;
 mod embedding;
 mod fakes;
 mod google_sync;
+mod holds;
 mod links;
 mod microsoft_sync;
 mod multi_process;

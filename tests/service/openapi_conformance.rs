@@ -327,6 +327,40 @@ async fn admin_answers_fit_the_document(backend: Backend) {
         &app.public(Method::GET, "/api/v1/public/team/sales", None)
             .await,
     );
+    // Slot holds: taken, refused, released, gone.
+    let holds = "/api/v1/public/{user}/{event}/holds";
+    let body = json!({ "start": "2026-06-01T08:00:00Z" });
+    let hold = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/holds",
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(hold.status, StatusCode::CREATED, "{}", hold.json);
+    c.answer(&Method::POST, holds, &hold);
+    let taken = app
+        .public(Method::POST, "/api/v1/public/ana/intro/holds", Some(body))
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.json);
+    c.answer(&Method::POST, holds, &taken);
+    let off_grid = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/holds",
+            Some(json!({ "start": "2026-06-01T08:05:00Z" })),
+        )
+        .await;
+    c.answer(&Method::POST, holds, &off_grid);
+    let release = format!(
+        "/api/v1/public/holds/{}",
+        hold.json["hold"].as_str().expect("hold")
+    );
+    for status in [StatusCode::NO_CONTENT, StatusCode::NOT_FOUND] {
+        let released = app.public(Method::DELETE, &release, None).await;
+        assert_eq!(released.status, status, "{}", released.json);
+        c.answer(&Method::DELETE, "/api/v1/public/holds/{hold}", &released);
+    }
 
     // Busy blocks, a duplicate among them.
     let body = json!({ "user_id": ana, "start": "2026-06-01T10:00:00Z", "end": "2026-06-01T11:00:00Z",

@@ -102,6 +102,11 @@ async fn only_public_routes_answer_other_sites(backend: Backend) {
         ("/api/v1/public/ana/intro", "GET"),
         ("/api/v1/public/ana/intro/slots", "GET"),
         ("/api/v1/public/ana/intro/bookings", "POST"),
+        ("/api/v1/public/ana/intro/holds", "POST"),
+        (
+            "/api/v1/public/holds/a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6",
+            "DELETE",
+        ),
     ] {
         let answer = app
             .send(Method::OPTIONS, uri, None, &preflight(method))

@@ -117,8 +117,18 @@ pub async fn slots(
         Instant::from_utc(params.end),
     );
     let now = Instant::from_utc(state.now());
+    let own_hold =
+        crate::booking::holds::own_hold_id(state.store.as_ref(), params.hold.as_deref()).await?;
     Ok(Json(
-        links::slots(state.store.as_ref(), &open, now, range, &params.timezone).await?,
+        links::slots(
+            state.store.as_ref(),
+            &open,
+            now,
+            range,
+            &params.timezone,
+            own_hold.as_deref(),
+        )
+        .await?,
     ))
 }
 

@@ -114,6 +114,9 @@ pub async fn cancel(
 #[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
     pub start: DateTime<Utc>,
+    /// The token of the invitee's hold on the new time (`POST …/holds`):
+    /// it does not stand in their way, and the new booking uses it up.
+    pub hold: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/manage/{uid}/reschedule", tag = "manage", params(("uid" = String, Path, description = "The booking's public id"), Token), request_body = RescheduleRequest,
@@ -126,7 +129,14 @@ pub async fn reschedule(
     Body(body): Body<RescheduleRequest>,
 ) -> Result<Response, ApiError> {
     let now = Instant::from_utc(state.now());
-    let booked =
-        booking::reschedule(state.store.as_ref(), &uid, &token.token, body.start, now).await?;
+    let booked = booking::reschedule(
+        state.store.as_ref(),
+        &uid,
+        &token.token,
+        body.start,
+        body.hold.as_deref(),
+        now,
+    )
+    .await?;
     Ok(created(&state, booked))
 }

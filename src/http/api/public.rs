@@ -2,7 +2,9 @@
 
 use crate::app::App;
 use crate::booking::{self, AvailabilityInputs, SlotsAnswer};
-use crate::domain::{Booking, BookingRequest, Kind, PublicLocation, Question, TimeZoneName};
+use crate::domain::{
+    Booking, BookingRequest, Kind, PublicLocation, Question, TimeZoneName, hash_secret,
+};
 use crate::engine::{Instant, Interval};
 use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Body, Query};
@@ -21,7 +23,11 @@ const MAX_SLOT_DAYS: i64 = 93;
 
 /// The event type behind a public link with its hosts' schedules; cached
 /// until any data changes.
-async fn inputs(state: &App, user: &str, event: &str) -> Result<Arc<AvailabilityInputs>, ApiError> {
+pub(crate) async fn inputs(
+    state: &App,
+    user: &str,
+    event: &str,
+) -> Result<Arc<AvailabilityInputs>, ApiError> {
     // Slugs are checked before the database sees them: junk is a plain 404.
     if crate::domain::Slug::parse(user).is_err() || crate::domain::Slug::parse(event).is_err() {
         return Err(ApiError::not_found("event type"));
@@ -66,6 +72,9 @@ pub struct PublicEventType {
     pub location: PublicLocation,
     pub questions: Vec<Question>,
     pub requires_approval: bool,
+    /// How long a chosen time is held for the invitee (`POST …/holds`), in
+    /// minutes; 0: this event type does not hold times.
+    pub hold_minutes: u32,
     pub owner: PublicHost,
 }
 
@@ -96,6 +105,7 @@ pub(crate) fn describe(inputs: &AvailabilityInputs) -> PublicEventType {
         location: input.location.public(),
         questions: input.questions.clone(),
         requires_approval: input.requires_approval,
+        hold_minutes: input.hold_minutes,
         owner: PublicHost {
             name: owner.input.name.clone(),
             slug: owner.input.slug.to_string(),
@@ -115,6 +125,10 @@ pub struct SlotsParams {
     /// The invitee's zone: slots carry their local time there and are grouped by its dates.
     #[param(value_type = String)]
     pub timezone: TimeZoneName,
+    /// The token of the invitee's own hold (`POST …/holds`): its time stays
+    /// in their answer (everyone else's holds hide theirs). An unknown or
+    /// expired hold changes nothing.
+    pub hold: Option<String>,
 }
 
 impl SlotsParams {
@@ -143,10 +157,12 @@ pub async fn slots(
     params.check()?;
     let now = Instant::from_utc(state.now());
     let key = format!(
-        "{user}/{event}?{}&{}&{}",
+        "{user}/{event}?{}&{}&{}&{}",
         params.start.timestamp(),
         params.end.timestamp(),
-        params.timezone
+        params.timezone,
+        // The token is a secret: the cache keeps its hash.
+        params.hold.as_deref().map(hash_secret).unwrap_or_default()
     );
     if let Some(body) = state.caches.slots.get(&key, now) {
         return Ok(json_response(body));
@@ -158,8 +174,17 @@ pub async fn slots(
         Instant::from_utc(params.start),
         Instant::from_utc(params.end),
     );
-    let (answer, valid_until) =
-        booking::slots_for(state.store.as_ref(), &inputs, now, range, &params.timezone).await?;
+    let own_hold =
+        booking::holds::own_hold_id(state.store.as_ref(), params.hold.as_deref()).await?;
+    let (answer, valid_until) = booking::slots_for(
+        state.store.as_ref(),
+        &inputs,
+        now,
+        range,
+        &params.timezone,
+        own_hold.as_deref(),
+    )
+    .await?;
     let body = Bytes::from(serde_json::to_vec(&answer).map_err(ApiError::internal)?);
     state
         .caches

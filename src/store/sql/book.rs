@@ -5,10 +5,10 @@
 //! compose the steps; dropping the handle before `commit` rolls it back.
 
 use super::Dialect as _;
-use super::{Backend, Db, Result, bookings, effects, links, now, polls, snapshot};
+use super::{Backend, Db, Result, bookings, effects, holds, links, now, polls, snapshot};
 use crate::domain::{Booking, NewEffect, Participant, new_id};
 use crate::store::{
-    BookingTx, Decision, NewBooking, PoolHistory, PoolRequest, Snapshot, group_slot_key,
+    BookingTx, Decision, NewBooking, NewHold, PoolHistory, PoolRequest, Snapshot, group_slot_key,
 };
 use chrono::{DateTime, Utc};
 
@@ -52,6 +52,14 @@ impl BookingTx for Tx<'_> {
         polls::finalize(&mut self.tx, poll_id, option, uid, self.at).await?;
         // Read after the poll was locked: votes can no longer change.
         polls::participants(&mut self.tx, poll_id).await
+    }
+
+    async fn consume_hold(&mut self, hold_id: &str) -> Result<()> {
+        holds::delete(&mut self.tx, hold_id).await
+    }
+
+    async fn insert_hold(&mut self, hold: &NewHold, hosts: &[String]) -> Result<()> {
+        holds::insert(&mut self.tx, hold, hosts).await
     }
 
     async fn snapshot(

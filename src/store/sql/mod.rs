@@ -19,6 +19,7 @@ mod calendar_store;
 mod connections;
 mod effects;
 mod event_types;
+mod holds;
 mod idempotency;
 mod links;
 mod oauth_states;

@@ -32,8 +32,8 @@ impl From<HostBookingRow> for HostBooking {
     }
 }
 
-/// Busy blocks and time-holding bookings (any event type) of these hosts
-/// overlapping `[from, to)`, and which of them have stale calendars.
+/// Busy blocks, time-holding bookings and holds (any event type) of these
+/// hosts overlapping `[from, to)`, and which of them have stale calendars.
 pub(super) async fn load(
     conn: &mut Conn,
     hosts: &[String],
@@ -66,6 +66,8 @@ pub(super) async fn load(
     push_list(&mut query, hosts);
     let rows: Vec<BusyRow> = query.build_query_as().fetch_all(&mut *conn).await?;
     snapshot.busy = rows.into_iter().map(BusyBlock::from).collect();
+
+    snapshot.holds = super::holds::overlapping(&mut *conn, hosts, from, to).await?;
 
     let mut query = QueryBuilder::<Db>::new(
         "SELECT DISTINCT user_id FROM calendar_connections WHERE (status = 'needs_reconnect' \

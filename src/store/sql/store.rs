@@ -3,7 +3,7 @@
 use super::Dialect as _;
 use super::{BACKEND, Backend, Result};
 use super::{book, bookings, busy_blocks, event_types, idempotency, links, organizations};
-use super::{polls, schedules, snapshot, teams, users};
+use super::{holds, polls, schedules, snapshot, teams, users};
 use crate::domain::{
     ApiKey, Booking, BookingStatus, EmbeddingSettings, EventType, EventTypeInput, Invited,
     KeyOwner, Link, LinkInput, NewApiKey, Participant, Poll, PollInput, Schedule, ScheduleInput,
@@ -11,7 +11,7 @@ use crate::domain::{
 };
 use crate::store::{
     BookingFilter, BookingTx, BusyBlock, BusyBlockInput, ChangeHook, KeyedBooking, Organization,
-    PoolHistory, PoolRequest, Snapshot, StatusUpdate, Store, StoredBooking,
+    PoolHistory, PoolRequest, Snapshot, StatusUpdate, Store, StoredBooking, StoredHold,
 };
 use chrono::{DateTime, Utc};
 
@@ -271,6 +271,18 @@ impl Store for Backend {
 
     async fn booking(&self, uid: &str) -> Result<StoredBooking> {
         bookings::get(self.pool(), uid).await
+    }
+
+    async fn hold(&self, token_hash: &str) -> Result<Option<StoredHold>> {
+        holds::by_token(self.pool(), token_hash).await
+    }
+
+    async fn release_hold(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        holds::release(self.pool(), token_hash, now).await
+    }
+
+    async fn sweep_holds(&self, now: DateTime<Utc>) -> Result<u64> {
+        holds::sweep(self.pool(), now).await
     }
 
     async fn booking_by_idempotency_key(
