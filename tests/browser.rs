@@ -573,8 +573,8 @@ async fn screenshots_for_review() {
 }
 
 /// The widget's side of the holds contract (the endpoints played by the
-/// test until branch `holds` is merged): hold, keep on Back, release, 409,
-/// the booking carries the hold.
+/// test, to reach every branch: a 409, a renewal): hold, keep on Back, move,
+/// 409, renew before expiry, the booking carries the hold.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn widget_follows_the_holds_contract() {
     let _one = ONE_AT_A_TIME.lock().await;
@@ -587,7 +587,7 @@ async fn widget_follows_the_holds_contract() {
         booking(&harness, uid).await["invitee"]["email"],
         "held@example.com"
     );
-    assert_eq!(result["log"]["holds"].as_array().map(Vec::len), Some(3));
+    assert_eq!(result["log"]["holds"].as_array().map(Vec::len), Some(4));
 }
 
 /// A site the organization does not allow gets no calendar, and a plain message.

@@ -440,9 +440,10 @@ async function embedBooksIn(page, mode) {
 
 /**
  * The holds contract as the widget uses it, with the server's holds
- * endpoints played by the test (this branch has none): a hold per chosen
- * time, kept on Back (slots asked with it), released for another time, a 409
- * on holding said as "taken", the booking carrying the hold.
+ * endpoints played by the test so that every branch is reached on cue: a
+ * hold per chosen time, kept on Back (slots asked with it), moved to another
+ * time, a 409 said as "taken", renewed before it runs out, the booking
+ * carrying it. (The other scenarios run against the real holds.)
  */
 async function holdsContract() {
   const b = await browser();
@@ -461,7 +462,8 @@ async function holdsContract() {
         return route.fulfill({ status: 409, headers: { ...cors, "content-type": "application/problem+json" },
           body: JSON.stringify({ type: "about:blank", title: "Conflict", status: 409, detail: "that time is not free", field: "start" }) });
       }
-      const expires = new Date(Date.now() + 5 * 60_000).toISOString();
+      // The third hold runs out soon: the widget renews it before then.
+      const expires = new Date(Date.now() + (next === 3 ? 20_000 : 5 * 60_000)).toISOString();
       const end = new Date(new Date(start).getTime() + 30 * 60_000).toISOString();
       return route.fulfill({ status: 201, headers: cors,
         body: JSON.stringify({ hold: `hold${next}abcdefghijklmnopqrstuvwxyz`, start, end, expires_at: expires }) });
@@ -475,8 +477,8 @@ async function holdsContract() {
       const url = new URL(route.request().url());
       if (url.searchParams.has("hold")) {
         log.slotsWithHold += 1;
-        // This server does not know holds: ask it without (the contract's
-        // parameter was sent, which is what is checked here).
+        // The token is the test's, unknown to the server: ask without it
+        // (that the contract's parameter was sent is what is checked here).
         url.searchParams.delete("hold");
         return route.continue({ url: url.toString() });
       }
@@ -519,11 +521,16 @@ async function holdsContract() {
     check(log.releases.length === 1 && log.releases[0] === token1, `the refused move let the old hold go: ${log.releases}`);
     await inWidget(page, `.time[data-start="${first}"]`).click();
     await inWidget(page, "form").waitFor();
+    const renewedBy = Date.now() + 15_000;
+    while (log.holds.length < 4 && Date.now() < renewedBy) await page.waitForTimeout(250);
+    check(log.holds.length === 4, "the hold was renewed before it ran out");
+    check(log.holds[3].start === first && log.holds[3].current === "hold3abcdefghijklmnopqrstuvwxyz",
+      `renewed with the same time and the current hold: ${JSON.stringify(log.holds[3])}`);
     await fillForm(page, { email: "held@example.com" });
     await inWidget(page, 'button[type="submit"]').click();
     await inWidget(page, "#kairos-done").waitFor();
     check(log.holds[2].current === null, "no hold left to move");
-    check(log.bookingHold === "hold3abcdefghijklmnopqrstuvwxyz", `the booking carried the hold: ${log.bookingHold}`);
+    check(log.bookingHold === "hold4abcdefghijklmnopqrstuvwxyz", `the booking carried the renewed hold: ${log.bookingHold}`);
     const booked = await waitForEvent(page, "booked");
     check(b.errors.length === 0, `page errors: ${b.errors.join("; ")}`);
     result({ log, booked: booked[0].detail });
