@@ -79,6 +79,7 @@ fn event_type(
         hidden: false,
         stale_calendar: Default::default(),
         hosts: Vec::new(),
+        redirect_url: None,
     })
 }
 
@@ -290,6 +291,9 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
                     name: name.to_string(),
                     email: crate::domain::Email::parse(email).map_err(StoreError::Corrupt)?,
                     timezone: zone(tz)?,
+                    avatar_url: None,
+                    brand_color: None,
+                    brand_color_dark: None,
                 },
             )
             .await?;

@@ -147,6 +147,7 @@ pub async fn reschedule(
         invitee: old.invitee.clone(),
         answers: old.answers.clone(),
         utm: old.utm.clone(),
+        embed_url: old.embed_url.clone(),
     };
     let token = random_token(32);
     let new = new_booking(

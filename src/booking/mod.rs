@@ -19,7 +19,7 @@ pub use availability::{DaySlots, PublicSlot, SlotsAnswer, explain_at, slots_for}
 pub use book::{Booked, book};
 pub use error::BookingError;
 pub use inputs::AvailabilityInputs;
-pub use manage::{AdminAction, cancel, change_status, reschedule, view};
+pub use manage::{AdminAction, ManageView, cancel, change_status, reschedule, view};
 
 use crate::store::Store;
 

@@ -55,6 +55,7 @@ fn event_type_for(input: &PollInput) -> Result<EventTypeInput, BookingError> {
         hidden: true,
         stale_calendar: Default::default(),
         hosts: Vec::new(),
+        redirect_url: None,
     };
     event_type.validate()?;
     Ok(event_type)
@@ -333,6 +334,7 @@ async fn book_option(
         },
         answers: Default::default(),
         utm: Default::default(),
+        embed_url: None,
     };
     let mut new = new_booking(inputs, &placeholder, at, &random_token(32), None, None);
     new.actor = "host".to_string();

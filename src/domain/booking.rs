@@ -86,6 +86,10 @@ pub struct BookingRequest {
     pub answers: Map<String, Value>,
     #[serde(default)]
     pub utm: Utm,
+    /// The page that embedded the booking form (a booking page's
+    /// `embed_url`), kept for attribution like the UTM parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embed_url: Option<String>,
 }
 
 impl BookingRequest {
@@ -102,6 +106,9 @@ impl BookingRequest {
             if let Some(value) = value {
                 check_line(field, value, 500, false)?;
             }
+        }
+        if let Some(url) = &self.embed_url {
+            super::check_url("embed_url", url, false)?;
         }
         for key in self.answers.keys() {
             if !questions.iter().any(|q| q.id.as_str() == key) {
@@ -202,6 +209,9 @@ pub struct Booking {
     #[schema(value_type = Object)]
     pub answers: Map<String, Value>,
     pub utm: Utm,
+    /// The page that embedded the booking form, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embed_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -21,7 +21,11 @@ const MAX_SLOT_DAYS: i64 = 93;
 
 /// The event type behind a public link with its hosts' schedules; cached
 /// until any data changes.
-async fn inputs(state: &App, user: &str, event: &str) -> Result<Arc<AvailabilityInputs>, ApiError> {
+pub(crate) async fn inputs(
+    state: &App,
+    user: &str,
+    event: &str,
+) -> Result<Arc<AvailabilityInputs>, ApiError> {
     // Slugs are checked before the database sees them: junk is a plain 404.
     if crate::domain::Slug::parse(user).is_err() || crate::domain::Slug::parse(event).is_err() {
         return Err(ApiError::not_found("event type"));

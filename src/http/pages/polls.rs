@@ -1,13 +1,15 @@
 //! Server-rendered pages for meeting polls: vote and see results, on a phone
 //! as well as a desktop. Everything people typed is escaped.
 
-use super::api::polls::{participant_error, token_ok};
-use super::error::ApiError;
-use super::extract::body_rejection;
-use super::html::escape;
+use super::i18n::Lang;
+use super::layout::{Brand, Here, Shell, document};
 use crate::app::App;
 use crate::booking::polls::{self, ParticipantView};
 use crate::domain::{Ballot, Invited, TimeZoneName, Vote};
+use crate::http::api::polls::{participant_error, token_ok};
+use crate::http::error::ApiError;
+use crate::http::extract::body_rejection;
+use crate::http::html::escape;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -16,21 +18,19 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use std::fmt::Write;
 
+/// The poll pages in the shared shell (English for now: their texts are
+/// not in the catalogue yet).
 fn layout(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>\
-         body{{font-family:system-ui,sans-serif;max-width:42rem;margin:1rem auto;padding:0 1rem;line-height:1.4}}\
-         .option{{border:1px solid #ccc;border-radius:.5rem;padding:.6rem;margin:.5rem 0}}\
-         .option label{{margin-right:1rem;white-space:nowrap}} .muted{{color:#666}}\
-         button{{font-size:1rem;padding:.6rem 1.2rem}} textarea,input[type=email],input:not([type]){{width:100%;font-size:1rem;box-sizing:border-box}}\
-         .option label{{display:inline-block;padding:.3rem 0}} input[type=radio]{{width:auto;transform:scale(1.3);margin-right:.4rem}}\
-         table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #eee;padding:.3rem;text-align:left}}\
-         .error{{color:#b00020;font-weight:600}} .notice{{background:#fff4ce;padding:.5rem;border-radius:.4rem}}\
-         </style></head><body>{body}</body></html>",
-        escape(title)
-    ))
+    let here = Here::default();
+    let shell = Shell {
+        lang: Lang::En,
+        title,
+        brand: Brand::default(),
+        embed: false,
+        here: &here,
+        data: None,
+    };
+    document(&shell, &format!("<div class=\"card narrow\">{body}</div>"))
 }
 
 #[derive(Debug, Default)]
@@ -152,7 +152,7 @@ fn render(
     let _ = write!(
         body,
         "<p class=\"muted\">{} minutes</p><form method=\"get\" class=\"muted\"><label>Times shown in \
-         <input name=\"timezone\" id=\"timezone\" value=\"{}\" style=\"width:auto\"></label> \
+         <input name=\"timezone\" id=\"timezone\" value=\"{}\" ></label> \
          <button type=\"submit\">Show</button></form>",
         poll.input.duration_minutes,
         escape(zone.as_str())
@@ -245,7 +245,9 @@ fn render(
     if !poll.input.votes_visible {
         body.push_str("<p class=\"muted\">The host keeps the results of this poll private.</p>");
     }
-    body.push_str("<table><tr><th>Time</th><th>Yes</th><th>If need be</th><th>No</th></tr>");
+    body.push_str(
+        "<table class=\"results\"><tr><th>Time</th><th>Yes</th><th>If need be</th><th>No</th></tr>",
+    );
     for result in &view.results {
         let names = |voters: &[String]| {
             if voters.is_empty() {
@@ -462,7 +464,7 @@ pub async fn join_submit(
         let form = join_form(value("name"), value("email"), Some(&error));
         (error.status(), form).into_response()
     };
-    let person: Invited = match super::extract::parse_form(&body) {
+    let person: Invited = match crate::http::extract::parse_form(&body) {
         Ok(person) => person,
         Err(error) => return again(error),
     };
