@@ -214,7 +214,15 @@ pub fn details(lang: Lang, inputs: &AvailabilityInputs, here: &Here) -> String {
     let mut html = String::from("<aside class=\"card\">");
     let mut back = here.clone();
     back.path = format!("/{}", owner.input.slug);
-    for key in ["month", "date", "start", "timezone"] {
+    for key in [
+        "month",
+        "date",
+        "start",
+        "timezone",
+        "reschedule",
+        "token",
+        "hold",
+    ] {
         back.set(key, None);
     }
     html.push_str(&host_header(
@@ -554,7 +562,7 @@ async fn render(
             escape(&lang.tf("zone.unknown", &[("asked", asked), ("zone", zone.as_str())]))
         );
     }
-    if let Some(text) = rescheduling_notice(state, visit).await {
+    if let Some(text) = rescheduling_notice(state, visit, zone).await {
         let _ = write!(body, "<p class=\"notice\">{}</p>", escape(&text));
     }
     let _ = write!(body, "<div id=\"kz-cal-body\">{}</div>", month_body(&month));
@@ -653,10 +661,13 @@ async fn render(
 }
 
 /// "You are moving your booking of …" when the page was opened to reschedule.
-pub async fn rescheduling_notice(state: &App, visit: &Visit) -> Option<String> {
+pub async fn rescheduling_notice(
+    state: &App,
+    visit: &Visit,
+    zone: &TimeZoneName,
+) -> Option<String> {
     let (uid, token) = (visit.get("reschedule")?, visit.get("token")?);
     let view = booking::view(state.store.as_ref(), uid, token).await.ok()?;
-    let zone = view.booking.invitee.timezone.clone();
     let local = zone.zone().local(Instant::from_utc(view.booking.start));
     let lang = visit.lang;
     let when = format!(
