@@ -89,6 +89,7 @@ pub struct BookingRequest {
     /// The page that embedded the booking form (a booking page's
     /// `embed_url`), kept for attribution like the UTM parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri")]
     pub embed_url: Option<String>,
 }
 

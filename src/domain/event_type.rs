@@ -273,6 +273,7 @@ pub struct EventTypeInput {
     /// instead of its own confirmation page; the booking's details follow
     /// as query parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri")]
     pub redirect_url: Option<String>,
 }
 

@@ -18,12 +18,15 @@ pub struct UserInput {
     /// A picture for the booking pages (an `https://` URL: pages load it
     /// from the invitee's browser, which must not be sent to plain http).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri")]
     pub avatar_url: Option<String>,
     /// The pages' accent colour, `#rrggbb`; the text on it is chosen for contrast.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^#[0-9a-fA-F]{6}$")]
     pub brand_color: Option<String>,
     /// The accent colour when the reader's system is in dark mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^#[0-9a-fA-F]{6}$")]
     pub brand_color_dark: Option<String>,
 }
 
