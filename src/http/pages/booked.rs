@@ -217,21 +217,21 @@ async fn render(
             &invitee_zone
         ))
     );
-    if let Some(host) = view.hosts.first() {
-        if host.input.timezone != invitee_zone {
-            let _ = write!(
-                body,
-                "<dt>{}</dt><dd>{}</dd>",
-                escape(lang.t("done.host_time")),
-                escape(&span_text(
-                    lang,
-                    visit.clock,
-                    booking.start,
-                    booking.end,
-                    &host.input.timezone
-                ))
-            );
-        }
+    if let Some(host) = view.hosts.first()
+        && host.input.timezone != invitee_zone
+    {
+        let _ = write!(
+            body,
+            "<dt>{}</dt><dd>{}</dd>",
+            escape(lang.t("done.host_time")),
+            escape(&span_text(
+                lang,
+                visit.clock,
+                booking.start,
+                booking.end,
+                &host.input.timezone
+            ))
+        );
     }
     let kind = meeting.location.kind();
     let place = match &meeting.location {
@@ -445,15 +445,15 @@ pub async fn cancel(
         .find(|(k, _)| k == "reason")
         .map(|(_, v)| v.trim().replace("\r\n", "\n"))
         .filter(|r| !r.is_empty());
-    if let Some(reason) = &reason {
-        if let Err(error) = check_text("reason", reason, 2_000, false) {
-            let view = match view_for(&state, &uid, &token).await {
-                Ok(view) => view,
-                Err(error) => return visit.fail(&here, error),
-            };
-            let message = visit.lang.tf("err.invalid", &[("detail", &error.message)]);
-            return render(&state, &visit, &here, &view, &token, Some(&message)).await;
-        }
+    if let Some(reason) = &reason
+        && let Err(error) = check_text("reason", reason, 2_000, false)
+    {
+        let view = match view_for(&state, &uid, &token).await {
+            Ok(view) => view,
+            Err(error) => return visit.fail(&here, error),
+        };
+        let message = visit.lang.tf("err.invalid", &[("detail", &error.message)]);
+        return render(&state, &visit, &here, &view, &token, Some(&message)).await;
     }
     match booking::cancel(state.store.as_ref(), &uid, &token, reason, state.now()).await {
         Ok(_) => {

@@ -240,7 +240,7 @@ pub fn details(lang: Lang, inputs: &AvailabilityInputs, here: &Here) -> String {
     );
     let _ = write!(
         html,
-        "<li><span class=\"visually-hidden\">{}: </span><span aria-hidden=\"true\">⏱ </span>{}</li>",
+        "<li><span class=\"visually-hidden\">{}: </span>{}</li>",
         escape(lang.t("event.duration")),
         escape(&lang.tf("minutes", &[("n", &input.duration_minutes.to_string())]))
     );
@@ -256,16 +256,12 @@ pub fn details(lang: Lang, inputs: &AvailabilityInputs, here: &Here) -> String {
     };
     let _ = write!(
         html,
-        "<li><span class=\"visually-hidden\">{}: </span><span aria-hidden=\"true\">📍 </span>{}</li>",
+        "<li><span class=\"visually-hidden\">{}: </span>{}</li>",
         escape(lang.t("event.location")),
         escape(&place)
     );
     if let Some(label) = kind_label(lang, input.kind) {
-        let _ = write!(
-            html,
-            "<li><span aria-hidden=\"true\">👥 </span>{}</li>",
-            escape(label)
-        );
+        let _ = write!(html, "<li>{}</li>", escape(label));
     }
     if input.requires_approval {
         let _ = write!(html, "<li>{}</li>", escape(lang.t("event.approval")));
@@ -359,7 +355,7 @@ fn month_body(m: &Month<'_>) -> String {
     let mut day = m.first;
     while first_of(day) == m.first {
         let n = day.day();
-        if n > 1 && (lead + n - 1) % 7 == 0 {
+        if n > 1 && (lead + n - 1).is_multiple_of(7) {
             html.push_str("</tr><tr>");
         }
         let has = in_month.iter().any(|s| s.local.date() == day);

@@ -6,7 +6,7 @@
 //! - `i18n.rs`     the message catalogue, dates and times per language
 //! - `layout.rs`   the shell: lang, brand colours, embedding, page data
 //! - `visit.rs`    what a request says about its reader (language, clock,
-//!                 embedding, campaign parameters carried along)
+//!   embedding, campaign parameters carried along)
 //! - `host.rs`     `/{user}`: the host and their event types
 //! - `calendar.rs` `/{user}/{event}`: month view and the day's times
 //! - `form.rs`     `/{user}/{event}/book`: the booking form
