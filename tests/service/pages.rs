@@ -129,6 +129,11 @@ async fn host_page(backend: Backend) {
         content_type(&page)
     );
     assert!(html.contains("<html lang=\"en\">"), "{html}");
+    assert_eq!(
+        page.headers.get("vary").and_then(|v| v.to_str().ok()),
+        Some("accept-language"),
+        "the language follows the browser's"
+    );
     assert!(
         html.contains("Book time with Ana &lt;b&gt;Bold&lt;/b&gt;"),
         "{html}"
@@ -520,6 +525,12 @@ async fn booking_without_javascript(backend: Backend) {
             && html.contains("\"invitee_email\":\"pat@example.com\"")
     );
     assert!(html.contains("\"event_type\":\"intro\""));
+    assert!(
+        html.contains("<dt>Company &lt;i&gt;</dt><dd class=\"answer\">Acme &lt;script&gt;</dd>"),
+        "answers shown, escaped: {html}"
+    );
+    assert!(html.contains("<dd class=\"answer\">Pricing, Demo &lt;x&gt;</dd>"));
+    assert!(html.contains("<dt>I accept the terms</dt><dd class=\"answer\">Yes</dd>"));
     // .ics download.
     let token = to
         .split("token=")

@@ -261,9 +261,36 @@ async fn render(
     };
     let _ = write!(
         body,
-        "<dt>{}</dt><dd>{place}</dd></dl>",
+        "<dt>{}</dt><dd>{place}</dd>",
         escape(lang.t("event.location"))
     );
+    // What the invitee answered, under the questions' labels.
+    let questions = view
+        .event_type
+        .as_ref()
+        .map(|e| e.input.questions.as_slice())
+        .unwrap_or_default();
+    for question in questions {
+        let text = match booking.answers.get(question.id.as_str()) {
+            Some(serde_json::Value::String(text)) if !text.is_empty() => text.clone(),
+            Some(serde_json::Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(serde_json::Value::Bool(yes)) => lang
+                .t(if *yes { "answer.yes" } else { "answer.no" })
+                .to_string(),
+            _ => continue,
+        };
+        let _ = write!(
+            body,
+            "<dt>{}</dt><dd class=\"answer\">{}</dd>",
+            escape(&question.label),
+            escape(&text).replace('\n', "<br>")
+        );
+    }
+    body.push_str("</dl>");
     let mut manage = here.clone();
     manage
         .params

@@ -341,6 +341,8 @@ const EN: &[(&str, &str)] = &[
     ("done.ics", "Download .ics (Apple Calendar, Outlook)"),
     ("done.manage", "Need to change or cancel? Keep this link:"),
     ("done.manage_link", "Manage your booking"),
+    ("answer.yes", "Yes"),
+    ("answer.no", "No"),
     ("manage.title", "Your booking"),
     ("manage.status.pending", "Waiting for the host to confirm."),
     ("manage.status.accepted", "Confirmed."),
@@ -524,6 +526,8 @@ const DE: &[(&str, &str)] = &[
         "Änderung oder Absage nötig? Bewahren Sie diesen Link auf:",
     ),
     ("done.manage_link", "Buchung verwalten"),
+    ("answer.yes", "Ja"),
+    ("answer.no", "Nein"),
     ("manage.title", "Ihre Buchung"),
     (
         "manage.status.pending",

@@ -25,6 +25,8 @@ mod visit;
 
 use crate::app::App;
 use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use axum::routing::{get, post};
 
 /// The pages' routes. Static first segments (`/assets`, `/booking`,
@@ -47,4 +49,17 @@ pub fn router() -> Router<App> {
         .route("/{user}", get(host::page))
         .route("/{user}/{event}", get(calendar::page))
         .route("/{user}/{event}/book", get(form::page).post(form::submit))
+        .layer(axum::middleware::map_response(page_headers))
+}
+
+/// Pages differ by the browser's language (`Accept-Language`), which caches
+/// must know; and nothing here is to be read as another type than it says.
+async fn page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("accept-language"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
