@@ -707,6 +707,58 @@ async fn cancel_and_reschedule(backend: Backend) {
     assert_eq!(again.status, StatusCode::GONE);
 }
 
+async fn embedded_and_approval(backend: Backend) {
+    let Some(app) = setup(backend).await else {
+        return;
+    };
+    let users = app.admin(Method::GET, "/api/v1/users", None).await;
+    let ana = users.json[0]["id"].as_str().expect("id").to_string();
+    app.event_type(json!({
+        "owner_id": ana, "slug": "vip", "title": "VIP", "kind": "one_on_one", "duration_minutes": 30,
+        "requires_approval": true, "location": { "kind": "phone", "number": "+49 30 1234567" }
+    }))
+    .await;
+    // Embedded from the first page to the confirmation: no chrome, the relay.
+    let (_, form) = get(
+        &app,
+        "/ana/vip/book?embed=1&lang=de&start=2026-06-01T07:00:00Z&timezone=Europe/Berlin",
+        &[],
+    )
+    .await;
+    assert!(
+        form.contains("action=\"/ana/vip/book?embed=1&amp;lang=de\""),
+        "{form}"
+    );
+    assert!(
+        form.contains("Buchung anfragen"),
+        "approval asks, in German: {form}"
+    );
+    let (booked, _) = post_form(
+        &app,
+        "/ana/vip/book?embed=1&lang=de",
+        "start=2026-06-01T07%3A00%3A00Z&timezone=Europe%2FBerlin&invitee.name=Pat&invitee.email=pat%40example.com&idem=e1",
+    )
+    .await;
+    assert_eq!(booked.status, StatusCode::SEE_OTHER);
+    let to = location(&booked);
+    assert!(to.contains("embed=1") && to.contains("lang=de"), "{to}");
+    let (page, html) = get(&app, &to, &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(html.contains("<script src=\"/embed/frame.js\" defer></script>"));
+    assert!(!html.contains("<footer>"));
+    assert!(html.contains("Ihre Anfrage ist gesendet"), "{html}");
+    assert!(
+        html.contains("href=\"tel:+49301234567\""),
+        "the number, now booked: {html}"
+    );
+    assert!(html.contains("\"type\":\"kairos:booked\""));
+    let uid = to["/booking/".len()..].split('?').next().expect("uid");
+    let detail = app
+        .admin(Method::GET, &format!("/api/v1/bookings/{uid}"), None)
+        .await;
+    assert_eq!(detail.json["status"], "pending");
+}
+
 async fn redirect_after_booking(backend: Backend) {
     let Some(app) = setup(backend).await else {
         return;
@@ -876,6 +928,7 @@ on_both!(
     taken_time,
     cancel_and_reschedule,
     redirect_after_booking,
+    embedded_and_approval,
     branding_validation,
     page_weight
 );

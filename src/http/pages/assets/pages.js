@@ -82,6 +82,9 @@
       var end = new Date(Date.UTC(p[0], p[1], 1) + 864e5).toISOString().slice(0, 19) + "Z";
       var api = "/api/v1/public/" + encodeURIComponent(c.user) + "/" + encodeURIComponent(c.event) +
         "/slots?start=" + start + "&end=" + end + "&timezone=" + encodeURIComponent(state.zone);
+      /* The visitor's own hold is not busy for them (holds contract). */
+      var hold = new URLSearchParams(c.carry).get("hold");
+      if (hold) api += "&hold=" + encodeURIComponent(hold);
       return fetch(api).then(function (r) {
         if (!r.ok) throw new Error(r.status);
         return r.json();
