@@ -874,6 +874,48 @@ async fn branding_validation(backend: Backend) {
     );
 }
 
+async fn poll_pages_speak_german(backend: Backend) {
+    let Some(app) = setup(backend).await else {
+        return;
+    };
+    let users = app.admin(Method::GET, "/api/v1/users", None).await;
+    let ana = users.json[0]["id"].as_str().expect("id").to_string();
+    let created = app
+        .admin(Method::POST, "/api/v1/polls", Some(json!({
+            "host_id": ana, "title": "Planung", "duration_minutes": 60, "timezone": "Europe/Berlin",
+            "options": ["2026-06-01T09:00:00Z", "2026-06-02T09:00:00Z"], "open": true,
+            "participants": [{ "name": "Eve <i>", "email": "eve@example.com" }]
+        })))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    let token = created.json["invitations"][0]["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let (page, html) = get(
+        &app,
+        &format!("/polls/{token}?timezone=Europe/Berlin"),
+        &[("accept-language", "de")],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(html.contains("<html lang=\"de\">"), "{html}");
+    assert!(html.contains("Hallo Eve &lt;i&gt;."), "{html}");
+    assert!(
+        html.contains("Mo, 1. Juni 2026, 11:00–12:00 (Europe/Berlin)"),
+        "{html}"
+    );
+    assert!(html.contains("> Notfalls</label>") && html.contains("Stimmen speichern"));
+    // A refused ballot keeps the language chosen in the URL.
+    let (refused, html) = post_form(&app, &format!("/polls/{token}?lang=de"), "vote_0=yes&comment=x").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("wählen Sie Ja, Notfalls oder Nein"), "{html}");
+    let open = created.json["open_url"].as_str().expect("open url");
+    let open_token = open.rsplit('/').next().expect("token");
+    let (_, join) = get(&app, &format!("/polls/join/{open_token}?lang=de"), &[]).await;
+    assert!(join.contains("An der Umfrage teilnehmen") && join.contains("Ihre E-Mail-Adresse"));
+}
+
 fn gzip_len(bytes: &[u8]) -> usize {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes).expect("gzip");
@@ -930,5 +972,6 @@ on_both!(
     redirect_after_booking,
     embedded_and_approval,
     branding_validation,
+    poll_pages_speak_german,
     page_weight
 );

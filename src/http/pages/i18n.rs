@@ -111,6 +111,31 @@ impl Lang {
         )
     }
 
+    /// "Mon 1 Jun 2026" / "Mo, 1. Juni 2026" (without the year when
+    /// `with_year` is off).
+    pub fn date_short(self, date: NaiveDate, with_year: bool) -> String {
+        let key = if with_year {
+            "date.short"
+        } else {
+            "date.short_no_year"
+        };
+        self.tf(
+            key,
+            &[
+                (
+                    "weekday",
+                    self.weekday_short(date.weekday().number_from_monday()),
+                ),
+                (
+                    "month",
+                    self.t(MONTH_SHORT_KEYS[(date.month().clamp(1, 12) - 1) as usize]),
+                ),
+                ("day", &date.day().to_string()),
+                ("year", &date.year().to_string()),
+            ],
+        )
+    }
+
     /// "June 2026" / "Juni 2026".
     pub fn month_year(self, year: i32, month: u32) -> String {
         self.tf(
@@ -172,6 +197,20 @@ const MONTH_KEYS: [&str; 12] = [
     "month.1", "month.2", "month.3", "month.4", "month.5", "month.6", "month.7", "month.8",
     "month.9", "month.10", "month.11", "month.12",
 ];
+const MONTH_SHORT_KEYS: [&str; 12] = [
+    "month_short.1",
+    "month_short.2",
+    "month_short.3",
+    "month_short.4",
+    "month_short.5",
+    "month_short.6",
+    "month_short.7",
+    "month_short.8",
+    "month_short.9",
+    "month_short.10",
+    "month_short.11",
+    "month_short.12",
+];
 const WEEKDAY_KEYS: [&str; 7] = [
     "weekday.1",
     "weekday.2",
@@ -218,6 +257,53 @@ const EN: &[(&str, &str)] = &[
     ("weekday_short.5", "Fri"),
     ("weekday_short.6", "Sat"),
     ("weekday_short.7", "Sun"),
+    ("month_short.1", "Jan"),
+    ("month_short.2", "Feb"),
+    ("month_short.3", "Mar"),
+    ("month_short.4", "Apr"),
+    ("month_short.5", "May"),
+    ("month_short.6", "Jun"),
+    ("month_short.7", "Jul"),
+    ("month_short.8", "Aug"),
+    ("month_short.9", "Sep"),
+    ("month_short.10", "Oct"),
+    ("month_short.11", "Nov"),
+    ("month_short.12", "Dec"),
+    ("date.short", "{weekday} {day} {month} {year}"),
+    ("date.short_no_year", "{weekday} {day} {month}"),
+    ("poll.minutes", "{n} minutes"),
+    ("poll.times_in", "Times shown in"),
+    ("poll.saved", "Your votes are saved."),
+    (
+        "poll.saved_note",
+        "You can change them until the poll closes.",
+    ),
+    ("poll.booked", "The meeting is booked for {time}."),
+    ("poll.closed", "This poll is closed."),
+    (
+        "poll.hello",
+        "Hello {name}. For each time: can you make it?",
+    ),
+    ("vote.yes", "Yes"),
+    ("vote.if_need_be", "If need be"),
+    ("vote.no", "No"),
+    ("poll.comment", "Comment (optional)"),
+    ("poll.save", "Save my votes"),
+    ("poll.results", "Results"),
+    (
+        "poll.private",
+        "The host keeps the results of this poll private.",
+    ),
+    ("poll.time", "Time"),
+    ("poll.link", "Your personal link: /polls/{token}"),
+    ("poll.vote_missing", "choose yes, if need be or no"),
+    (
+        "poll.zone_unknown",
+        "“{asked}” is not a time zone Kairos knows (use a name such as Europe/Berlin); times are shown in {zone}, the poll's zone.",
+    ),
+    ("join.title", "Join the poll"),
+    ("join.email", "Your email"),
+    ("join.continue", "Continue"),
     ("date.long", "{weekday}, {month} {day}, {year}"),
     ("date.month_year", "{month} {year}"),
     ("time.am", "am"),
@@ -388,6 +474,50 @@ const DE: &[(&str, &str)] = &[
     ("weekday_short.5", "Fr"),
     ("weekday_short.6", "Sa"),
     ("weekday_short.7", "So"),
+    ("month_short.1", "Jan."),
+    ("month_short.2", "Feb."),
+    ("month_short.3", "März"),
+    ("month_short.4", "Apr."),
+    ("month_short.5", "Mai"),
+    ("month_short.6", "Juni"),
+    ("month_short.7", "Juli"),
+    ("month_short.8", "Aug."),
+    ("month_short.9", "Sept."),
+    ("month_short.10", "Okt."),
+    ("month_short.11", "Nov."),
+    ("month_short.12", "Dez."),
+    ("date.short", "{weekday}, {day}. {month} {year}"),
+    ("date.short_no_year", "{weekday}, {day}. {month}"),
+    ("poll.minutes", "{n} Minuten"),
+    ("poll.times_in", "Zeiten in"),
+    ("poll.saved", "Ihre Stimmen sind gespeichert."),
+    (
+        "poll.saved_note",
+        "Sie können sie ändern, bis die Umfrage schließt.",
+    ),
+    ("poll.booked", "Der Termin ist gebucht: {time}."),
+    ("poll.closed", "Diese Umfrage ist geschlossen."),
+    ("poll.hello", "Hallo {name}. Können Sie zu diesen Zeiten?"),
+    ("vote.yes", "Ja"),
+    ("vote.if_need_be", "Notfalls"),
+    ("vote.no", "Nein"),
+    ("poll.comment", "Kommentar (optional)"),
+    ("poll.save", "Stimmen speichern"),
+    ("poll.results", "Ergebnisse"),
+    (
+        "poll.private",
+        "Der Gastgeber hält die Ergebnisse dieser Umfrage privat.",
+    ),
+    ("poll.time", "Zeit"),
+    ("poll.link", "Ihr persönlicher Link: /polls/{token}"),
+    ("poll.vote_missing", "wählen Sie Ja, Notfalls oder Nein"),
+    (
+        "poll.zone_unknown",
+        "„{asked}“ ist keine Zeitzone, die Kairos kennt (etwa Europe/Berlin); die Zeiten sind in {zone} angegeben, der Zeitzone der Umfrage.",
+    ),
+    ("join.title", "An der Umfrage teilnehmen"),
+    ("join.email", "Ihre E-Mail-Adresse"),
+    ("join.continue", "Weiter"),
     ("date.long", "{weekday}, {day}. {month} {year}"),
     ("date.month_year", "{month} {year}"),
     ("time.am", "vorm."),
@@ -591,6 +721,7 @@ mod tests {
     fn calendar_words_are_in_the_catalogue() {
         for key in MONTH_KEYS
             .iter()
+            .chain(&MONTH_SHORT_KEYS)
             .chain(&WEEKDAY_KEYS)
             .chain(&WEEKDAY_SHORT_KEYS)
         {
@@ -618,6 +749,8 @@ mod tests {
         let at = date.and_hms_opt(14, 5, 0).expect("time");
         assert_eq!(Lang::En.time(at, Clock::H12), "2:05 pm");
         assert_eq!(Lang::De.time(at, Clock::H24), "14:05");
+        assert_eq!(Lang::En.date_short(date, true), "Tue 2 Jun 2026");
+        assert_eq!(Lang::De.date_short(date, false), "Di, 2. Juni");
         let midnight = date.and_hms_opt(0, 30, 0).expect("time");
         assert_eq!(Lang::En.time(midnight, Clock::H12), "12:30 am");
     }
