@@ -907,7 +907,12 @@ async fn poll_pages_speak_german(backend: Backend) {
     );
     assert!(html.contains("> Notfalls</label>") && html.contains("Stimmen speichern"));
     // A refused ballot keeps the language chosen in the URL.
-    let (refused, html) = post_form(&app, &format!("/polls/{token}?lang=de"), "vote_0=yes&comment=x").await;
+    let (refused, html) = post_form(
+        &app,
+        &format!("/polls/{token}?lang=de"),
+        "vote_0=yes&comment=x",
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("wählen Sie Ja, Notfalls oder Nein"), "{html}");
     let open = created.json["open_url"].as_str().expect("open url");
