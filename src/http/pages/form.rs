@@ -584,7 +584,9 @@ async fn gone(state: &App, form: &Form<'_>, status: StatusCode) -> Response {
         brand: brand(&form.inputs.owner),
         embed: form.visit.embed,
         here: form.here,
-        data: None,
+        data: Some(json!({
+            "events": [{ "type": "kairos:ready", "detail": { "user": form.user, "event": form.event } }]
+        })),
     };
     (status, document(&shell, &body)).into_response()
 }
