@@ -396,6 +396,7 @@ pub(crate) fn new_booking(
         invitee: request.invitee.clone(),
         answers: request.answers.clone(),
         utm: request.utm.clone(),
+        embed_url: request.embed_url.clone(),
         manage_token_hash: hash_secret(token),
         idempotency_key,
         request_hash: None,

@@ -21,6 +21,7 @@ mod multi_process;
 mod openapi_conformance;
 mod operations;
 mod outbox;
+mod pages;
 mod polls;
 mod radicale;
 mod refusals;

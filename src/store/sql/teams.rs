@@ -149,20 +149,3 @@ pub(super) async fn event_type(
         .find(|(event_type, _)| event_type.input.slug.as_str() == event_slug)
         .ok_or(StoreError::NotFound("event type"))
 }
-
-/// The team an event type names must be of its organization.
-pub(super) async fn check(pool: &Pool, organization_id: &str, id: &str) -> Result<()> {
-    let found: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM teams WHERE id = $1 AND organization_id = $2")
-            .bind(id)
-            .bind(organization_id)
-            .fetch_optional(pool)
-            .await?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(StoreError::Refused {
-            field: "team_id".to_string(),
-            message: format!("no such team {id:?}"),
-        }),
-    }
-}

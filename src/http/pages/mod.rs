@@ -1,0 +1,65 @@
+//! Server-rendered pages: what invitees see. Every page works without
+//! JavaScript (links and plain forms); `assets/pages.js` makes it smooth.
+//! Pages call the same `booking::` use cases as the JSON API, never HTTP.
+//!
+//! - `assets.rs`   the stylesheet and script, versioned URLs
+//! - `i18n.rs`     the message catalogue, dates and times per language
+//! - `layout.rs`   the shell: lang, brand colours, embedding, page data
+//! - `visit.rs`    what a request says about its reader (language, clock,
+//!   embedding, campaign parameters carried along)
+//! - `host.rs`     `/{user}`: the host and their event types
+//! - `calendar.rs` `/{user}/{event}`: month view and the day's times
+//! - `form.rs`     `/{user}/{event}/book`: the booking form
+//! - `booked.rs`   `/booking/{uid}`: confirmation and manage page, `.ics`
+//! - `polls.rs`    meeting poll pages
+
+pub mod assets;
+mod booked;
+mod calendar;
+mod form;
+mod host;
+pub mod i18n;
+pub mod layout;
+mod polls;
+mod visit;
+
+use crate::app::App;
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+/// The pages' routes. Static first segments (`/assets`, `/booking`,
+/// `/polls`…) win over `/{user}`; user slugs cannot take them
+/// (`domain::RESERVED_SLUGS`).
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/assets/{file}", get(assets::serve))
+        .route(
+            "/polls/join/{token}",
+            get(polls::join_page).post(polls::join_submit),
+        )
+        .route(
+            "/polls/{token}",
+            get(polls::poll_page).post(polls::poll_submit),
+        )
+        .route("/booking/{uid}", get(booked::page))
+        .route("/booking/{uid}/event.ics", get(booked::ics))
+        .route("/booking/{uid}/cancel", post(booked::cancel))
+        .route("/{user}", get(host::page))
+        .route("/{user}/{event}", get(calendar::page))
+        .route("/{user}/{event}/book", get(form::page).post(form::submit))
+        .layer(axum::middleware::map_response(page_headers))
+}
+
+/// Pages differ by the browser's language (`Accept-Language`), which caches
+/// must know; and nothing here is to be read as another type than it says.
+async fn page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("accept-language"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
