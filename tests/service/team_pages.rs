@@ -172,3 +172,321 @@ async fn team_branding_is_validated(backend: Backend) {
 }
 
 on_both!(team_branding_is_validated);
+
+async fn team_page_lists_its_event_types(backend: Backend) {
+    let Some((app, _)) = setup(backend).await else {
+        return;
+    };
+    let (page, html) = get(&app, "/team/sales?utm_source=mail", &[]).await;
+    assert_eq!(page.status, StatusCode::OK, "{html}");
+    assert!(is_html(&page));
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(
+        html.contains("<h1>Sales &lt;b&gt;EU&lt;/b&gt;</h1>"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>EU"));
+    assert!(
+        html.contains("We sell &amp; &quot;help&quot;."),
+        "description escaped: {html}"
+    );
+    assert!(
+        html.contains(
+            "<img class=\"logo\" src=\"https://cdn.example.com/logo.png?a=1&amp;b=&quot;2&quot;\" alt=\"\""
+        ),
+        "logo escaped, decorative: {html}"
+    );
+    assert!(
+        html.contains("--brand:#ffd400;--brand-ink:#111111"),
+        "team brand"
+    );
+    assert!(
+        html.contains("--brand:#123456;--brand-ink:#ffffff"),
+        "dark brand"
+    );
+    // Its public event types, by title, each to its page under the team,
+    // carrying the campaign; the hidden one stays off.
+    let review = html.find("Deal review").expect("review listed");
+    let demo = html
+        .find("Demo &lt;script&gt;x&lt;/script&gt;")
+        .expect("demo listed");
+    assert!(review < demo, "by title");
+    assert!(!html.contains("<script>x"));
+    assert!(!html.contains("Hidden one"));
+    assert!(
+        html.contains("href=\"/team/sales/demo?utm_source=mail\""),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/team/sales/review?utm_source=mail\""));
+    assert!(
+        html.contains("30 min · Video call · With one of the team"),
+        "{html}"
+    );
+    assert!(
+        html.contains("60 min · In person · With the whole team"),
+        "{html}"
+    );
+    assert!(html.contains("See it &amp; ask"), "description shown");
+    assert!(
+        html.contains(
+            "{\"type\":\"kairos:ready\",\"detail\":{\"user\":null,\"event\":null,\"team\":\"sales\"}}"
+        ),
+        "page event: {html}"
+    );
+    // Accessibility as on the other pages: skip link, main landmark, footer
+    // with the language switch.
+    assert!(html.contains("<a class=\"skip\" href=\"#main\">"));
+    assert!(html.contains("<main id=\"main\" tabindex=\"-1\">"));
+    assert!(
+        html.contains("<footer><nav aria-label=\"Language\">"),
+        "{html}"
+    );
+    // German.
+    let (_, html) = get(&app, "/team/sales", &[("accept-language", "de")]).await;
+    assert!(html.contains("<html lang=\"de\">"));
+    assert!(
+        html.contains("30 Min. · Videoanruf · Mit einer Person aus dem Team"),
+        "{html}"
+    );
+    assert!(html.contains("Mit dem ganzen Team"));
+    assert!(html.contains("Wählen Sie, worüber Sie sprechen möchten."));
+    // Embedded: no chrome, the relay script, links keep embed=1.
+    let (_, html) = get(&app, "/team/sales?embed=1", &[]).await;
+    assert!(html.contains("<script src=\"/embed/frame.js\" defer></script>"));
+    assert!(html.contains("<body class=\"embed\">") && !html.contains("<footer>"));
+    assert!(html.contains("href=\"/team/sales/demo?embed=1\""), "{html}");
+    // A team without public event types says so.
+    let made = app
+        .admin(
+            Method::POST,
+            "/api/v1/teams",
+            Some(json!({ "slug": "ops", "name": "Ops & Co" })),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    let (page, html) = get(&app, "/team/ops", &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        html.contains("Ops &amp; Co offers no public bookings at the moment."),
+        "{html}"
+    );
+    assert!(!html.contains("--brand:"), "no brand: Kairos's own colours");
+}
+
+async fn team_pages_not_found(backend: Backend) {
+    let Some((app, _)) = setup(backend).await else {
+        return;
+    };
+    for uri in [
+        "/team/nobody",
+        "/team/Bad%20Slug",
+        "/team/sales/nothing",
+        "/team/sales/secret",
+        "/team/nobody/demo",
+        "/team/sales/nothing/book",
+        "/team/sales/nothing/book?start=2026-06-01T09:00:00Z",
+        "/team/sales/Bad%20Slug",
+    ] {
+        let (missing, html) = get(&app, uri, &[("accept-language", "de")]).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(is_html(&missing), "{uri}: never JSON");
+        assert!(html.contains("Seite nicht gefunden"), "{uri}: {html}");
+    }
+    // ana's own event type is not the team's.
+    app.event_type(json!({
+        "owner_id": app.admin(Method::GET, "/api/v1/users", None).await.json[0]["id"],
+        "slug": "solo", "title": "Solo", "kind": "one_on_one", "duration_minutes": 30
+    }))
+    .await;
+    let (missing, _) = get(&app, "/team/sales/solo", &[]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let (posted, _) = post_form(&app, "/team/sales/nothing/book", "start=x").await;
+    assert_eq!(posted.status, StatusCode::NOT_FOUND);
+}
+
+async fn team_calendar_and_form(backend: Backend) {
+    let Some((app, _)) = setup(backend).await else {
+        return;
+    };
+    let (page, html) = get(&app, "/team/sales/demo?timezone=UTC&utm_campaign=q3", &[]).await;
+    assert_eq!(page.status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("--brand:#ffd400;--brand-ink:#111111"),
+        "team brand"
+    );
+    assert!(
+        html.contains("<a href=\"/team/sales?utm_campaign=q3\">Sales &lt;b&gt;EU&lt;/b&gt;</a>"),
+        "back to the team's page: {html}"
+    );
+    assert!(html.contains("<img class=\"logo\""), "team logo");
+    assert!(
+        html.contains("<h1>Demo &lt;script&gt;x&lt;/script&gt;</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("With one of the team"));
+    assert!(
+        html.contains(
+            "<title>Demo &lt;script&gt;x&lt;/script&gt; – Sales &lt;b&gt;EU&lt;/b&gt;</title>"
+        ),
+        "{html}"
+    );
+    // The same calendar: the first free day's times link to the team's form.
+    assert!(html.contains("Times on Monday, May 25, 2026"), "{html}");
+    assert!(
+        html.contains("href=\"/team/sales/demo/book?utm_campaign=q3&amp;start=2026-05-25T09%3A00%3A00Z&amp;timezone=UTC&amp;clock=12\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("action=\"/team/sales/demo\""),
+        "zone picker stays here"
+    );
+    // The script's JSON calls go to the owner's public API.
+    assert!(
+        html.contains("\"slots\":\"/api/v1/public/ana/demo/slots\""),
+        "{html}"
+    );
+    assert!(html.contains("\"holds\":\"/api/v1/public/ana/demo/holds\""));
+    assert!(html.contains("\"book\":\"/team/sales/demo/book\""));
+    assert!(
+        html.contains("\"team\":\"sales\""),
+        "page event names the team"
+    );
+    assert!(html.contains("\"user\":\"ana\""));
+    // German, embedded.
+    let (_, html) = get(&app, "/team/sales/demo?lang=de&embed=1&timezone=UTC", &[]).await;
+    assert!(html.contains("Datum und Uhrzeit wählen") && html.contains("<body class=\"embed\">"));
+    assert!(
+        html.contains("/team/sales/demo/book?lang=de&amp;embed=1&amp;start="),
+        "{html}"
+    );
+    // The form.
+    let (form, html) = get(
+        &app,
+        "/team/sales/demo/book?start=2026-06-01T09:00:00Z&timezone=UTC&utm_source=x",
+        &[],
+    )
+    .await;
+    assert_eq!(form.status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("<form method=\"post\" action=\"/team/sales/demo/book\">"),
+        "{html}"
+    );
+    assert!(html.contains("--brand:#ffd400"), "team brand on the form");
+    assert!(html.contains("Monday, June 1, 2026, 9:00 am – 9:30 am (UTC)"));
+    assert!(
+        html.contains("href=\"/team/sales/demo?utm_source=x&amp;timezone=UTC\""),
+        "back to the team's calendar: {html}"
+    );
+    let (none, _) = get(&app, "/team/sales/demo/book?lang=de", &[]).await;
+    assert_eq!(none.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&none), "/team/sales/demo?lang=de");
+}
+
+async fn booking_through_the_team_page(backend: Backend) {
+    let Some((app, _)) = setup(backend).await else {
+        return;
+    };
+    let form = "start=2026-06-01T09%3A00%3A00Z&timezone=Europe%2FBerlin&idem=team1\
+                &invitee.name=Pat+%3Cb%3E&invitee.email=pat%40example.com&answers.company=Acme&utm_source=team";
+    let (done, html) = post_form(&app, "/team/sales/demo/book", form).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{html}");
+    let to = location(&done);
+    assert!(to.starts_with("/booking/") && to.contains("token="), "{to}");
+    let uid = to["/booking/".len()..]
+        .split('?')
+        .next()
+        .expect("uid")
+        .to_string();
+    // The same again (a double click): the same booking.
+    let (again, _) = post_form(&app, "/team/sales/demo/book", form).await;
+    assert_eq!(location(&again), to);
+    // Through the owner's public API, the next time.
+    let api = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/demo/bookings",
+            Some(json!({ "start": "2026-06-01T10:00:00Z", "answers": { "company": "Acme" },
+                "invitee": { "name": "Pat <b>", "email": "pat@example.com", "timezone": "Europe/Berlin" },
+                "utm": { "source": "team" } })),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::CREATED, "{}", api.json);
+    let paged = app
+        .admin(Method::GET, &format!("/api/v1/bookings/{uid}"), None)
+        .await;
+    assert_eq!(paged.status, StatusCode::OK, "{}", paged.json);
+    let direct = app
+        .admin(
+            Method::GET,
+            &format!(
+                "/api/v1/bookings/{}",
+                api.json["uid"].as_str().expect("uid")
+            ),
+            None,
+        )
+        .await;
+    // Exactly as through the owner's page: the same event type, status,
+    // invitee, answers and a host chosen by the round robin.
+    for key in ["event_type_id", "status", "invitee", "answers", "utm"] {
+        assert_eq!(paged.json[key], direct.json[key], "{key}");
+    }
+    assert_eq!(paged.json["hosts"].as_array().map(Vec::len), Some(1));
+    assert!(
+        paged.json["assignment_reason"].is_string(),
+        "{}",
+        paged.json
+    );
+    // The confirmation page is the usual one.
+    let (confirmed, html) = get(&app, &to, &[]).await;
+    assert_eq!(confirmed.status, StatusCode::OK);
+    assert!(html.contains("You are booked"), "{html}");
+    // Round robin: the other host is still free at 09:00, so the form shows.
+    let (open, html) = get(
+        &app,
+        "/team/sales/demo/book?start=2026-06-01T09:00:00Z&timezone=UTC",
+        &[],
+    )
+    .await;
+    assert_eq!(open.status, StatusCode::OK);
+    assert!(html.contains("Enter your details"), "{html}");
+    let second = app
+        .book_public("ana/demo", "2026-06-01T09:00:00Z", "lee@example.com")
+        .await;
+    assert_eq!(
+        second.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "company is required: {}",
+        second.json
+    );
+    let second = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/demo/bookings",
+            Some(
+                json!({ "start": "2026-06-01T09:00:00Z", "answers": { "company": "Lee" },
+                "invitee": { "name": "Lee", "email": "lee@example.com", "timezone": "UTC" } }),
+            ),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.json);
+    // Both hosts taken: the team's form offers the nearest free times, under the team.
+    let (taken, html) = get(
+        &app,
+        "/team/sales/demo/book?start=2026-06-01T09:00:00Z&timezone=UTC",
+        &[],
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::OK);
+    assert!(html.contains("That time is no longer available"), "{html}");
+    assert!(
+        html.contains("href=\"/team/sales/demo/book?start=2026-06-01T09%3A30%3A00Z&amp;timezone=UTC&amp;clock=12\""),
+        "{html}"
+    );
+}
+
+on_both!(
+    team_page_lists_its_event_types,
+    team_pages_not_found,
+    team_calendar_and_form,
+    booking_through_the_team_page,
+);

@@ -231,6 +231,29 @@ const WEEKDAY_SHORT_KEYS: [&str; 7] = [
 ];
 
 const EN: &[(&str, &str)] = &[
+    ("link.gone.title", "This link can no longer be used"),
+    (
+        "link.used",
+        "This link has already been used to book a meeting. Please ask the host for a new one.",
+    ),
+    (
+        "link.expired",
+        "This link has expired. Please ask the host for a new one.",
+    ),
+    ("link.revoked", "The host has withdrawn this link."),
+    ("suggest.expired.title", "This suggestion has expired"),
+    (
+        "suggest.expired.text",
+        "The time you were offered ({time}) was a suggestion that is no longer held open.",
+    ),
+    ("suggest.expired.free", "It is still free: {time}"),
+    ("form.as", "Booking as {name} ({email})"),
+    ("form.change", "Change"),
+    ("share.book", "Book time with me"),
+    ("share.heading", "{title} with {name} ({n} minutes)"),
+    ("share.zone", "Times in {zone}."),
+    ("share.none", "No free times in the next {n} days."),
+    ("share.more", "None of these? See all times"),
     ("month.1", "January"),
     ("month.2", "February"),
     ("month.3", "March"),
@@ -448,6 +471,32 @@ const EN: &[(&str, &str)] = &[
 ];
 
 const DE: &[(&str, &str)] = &[
+    ("link.gone.title", "Dieser Link ist nicht mehr gültig"),
+    (
+        "link.used",
+        "Über diesen Link wurde bereits ein Termin gebucht. Bitten Sie den Gastgeber um einen neuen.",
+    ),
+    (
+        "link.expired",
+        "Dieser Link ist abgelaufen. Bitten Sie den Gastgeber um einen neuen.",
+    ),
+    (
+        "link.revoked",
+        "Der Gastgeber hat diesen Link zurückgezogen.",
+    ),
+    ("suggest.expired.title", "Dieser Vorschlag ist abgelaufen"),
+    (
+        "suggest.expired.text",
+        "Die vorgeschlagene Zeit ({time}) wird nicht mehr für Sie freigehalten.",
+    ),
+    ("suggest.expired.free", "Sie ist noch frei: {time}"),
+    ("form.as", "Sie buchen als {name} ({email})"),
+    ("form.change", "Ändern"),
+    ("share.book", "Termin mit mir buchen"),
+    ("share.heading", "{title} mit {name} ({n} Minuten)"),
+    ("share.zone", "Zeiten in {zone}."),
+    ("share.none", "In den nächsten {n} Tagen ist nichts frei."),
+    ("share.more", "Nichts Passendes? Alle Zeiten ansehen"),
     ("month.1", "Januar"),
     ("month.2", "Februar"),
     ("month.3", "März"),
