@@ -484,6 +484,297 @@ async fn booking_through_the_team_page(backend: Backend) {
     );
 }
 
+/// ana (UTC, weekdays 9–17) with a one-hour call that asks for a company;
+/// returns the app and the call's id.
+async fn link_setup(backend: Backend) -> Option<(App, String)> {
+    let app = App::new(backend).await?;
+    let ana = app
+        .admin(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({ "slug": "ana", "name": "Ana <i>", "email": "ana@example.com", "timezone": "UTC",
+                "brand_color": "#0b57d0" })),
+        )
+        .await;
+    assert_eq!(ana.status, StatusCode::CREATED, "{}", ana.json);
+    let id = ana.json["id"].as_str().expect("id").to_string();
+    let schedule = app
+        .admin(
+            Method::POST,
+            "/api/v1/schedules",
+            Some(json!({ "user_id": id, "name": "Hours", "timezone": "UTC", "weekly": office_hours(), "is_default": true })),
+        )
+        .await;
+    assert_eq!(schedule.status, StatusCode::CREATED);
+    let call = app
+        .event_type(json!({ "owner_id": id, "slug": "call", "title": "Call <&>", "kind": "one_on_one",
+            "duration_minutes": 60,
+            "questions": [{ "id": "company", "label": "Company", "kind": "text", "required": true }] }))
+        .await;
+    Some((app, call))
+}
+
+/// Makes a link; returns its token and the path of its page (from `url`).
+async fn make_link(app: &App, body: Value) -> (String, String) {
+    let made = app.admin(Method::POST, "/api/v1/links", Some(body)).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
+    let token = made.json["token"].as_str().expect("token").to_string();
+    let url = made.json["url"].as_str().expect("url");
+    let path = url
+        .strip_prefix("http://kairos.test")
+        .expect("public url")
+        .to_string();
+    assert_eq!(path, format!("/links/{token}"));
+    (token, path)
+}
+
+fn secret_page(response: &Response) {
+    let header = |name: &str| {
+        response
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    assert_eq!(
+        header("cache-control").as_deref(),
+        Some("private, no-store")
+    );
+    assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"));
+}
+
+async fn link_page_with_picked_times(backend: Backend) {
+    let Some((app, call)) = link_setup(backend).await else {
+        return;
+    };
+    // Saturday 10:00 is outside ana's hours: only the link offers it.
+    let (token, path) = make_link(
+        &app,
+        json!({ "event_type_id": call, "times": ["2026-06-06T10:00:00Z", "2026-06-01T19:00:00Z"] }),
+    )
+    .await;
+    let (page, html) = get(&app, &format!("{path}?timezone=UTC"), &[]).await;
+    assert_eq!(page.status, StatusCode::OK, "{html}");
+    assert!(is_html(&page));
+    secret_page(&page);
+    assert!(html.contains("--brand:#0b57d0"), "the host's brand");
+    assert!(
+        html.contains("<p class=\"muted\">Ana &lt;i&gt;</p>"),
+        "the host, without a link away: {html}"
+    );
+    assert!(html.contains("<h1>Call &lt;&amp;&gt;</h1>"), "{html}");
+    // It opens on the month of the first picked time, which offers only them.
+    assert!(html.contains(">June 2026</h3>"), "{html}");
+    assert!(html.contains("data-date=\"2026-06-01\"") && html.contains("data-date=\"2026-06-06\""));
+    assert!(
+        !html.contains("data-date=\"2026-06-02\""),
+        "normal slots are not the link's"
+    );
+    assert!(html.contains("Times on Monday, June 1, 2026"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "href=\"/links/{token}/book?start=2026-06-01T19%3A00%3A00Z&amp;timezone=UTC&amp;clock=12\""
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("\"slots\":\"/api/v1/links/{token}/slots\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("\"holds\":null"),
+        "no holds on hand-picked times"
+    );
+    assert!(
+        html.contains(
+            "\"starts\":[[\"2026-06-01T19:00:00Z\",null],[\"2026-06-06T10:00:00Z\",null]]"
+        ),
+        "{html}"
+    );
+    // The Saturday's time.
+    let (_, html) = get(
+        &app,
+        &format!("{path}?timezone=UTC&month=2026-06&date=2026-06-06&clock=24"),
+        &[],
+    )
+    .await;
+    assert!(html.contains(">10:00</a>"), "{html}");
+    // The form, for a picked time; a time the link does not offer is gone.
+    let (form, html) = get(
+        &app,
+        &format!("{path}/book?start=2026-06-06T10:00:00Z&timezone=UTC"),
+        &[],
+    )
+    .await;
+    assert_eq!(form.status, StatusCode::OK, "{html}");
+    secret_page(&form);
+    assert!(
+        html.contains(&format!(
+            "<form method=\"post\" action=\"/links/{token}/book\">"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains("Saturday, June 6, 2026, 10:00 am – 11:00 am (UTC)"),
+        "{html}"
+    );
+    let (other, html) = get(
+        &app,
+        &format!("{path}/book?start=2026-06-02T09:00:00Z&timezone=UTC"),
+        &[],
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(html.contains("That time is no longer available"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/links/{token}/book?start=2026-06-01T19%3A00%3A00Z&amp;timezone=UTC&amp;clock=12\"")),
+        "the link's nearest times: {html}"
+    );
+    // Booked through the page: the link's use case (used up in the booking).
+    let form = "start=2026-06-06T10%3A00%3A00Z&timezone=UTC&idem=l1&invitee.name=Pat\
+                &invitee.email=pat%40example.com&answers.company=Acme&utm_source=link";
+    let (done, html) = post_form(&app, &format!("{path}/book"), form).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{html}");
+    let to = location(&done);
+    let uid = to["/booking/".len()..]
+        .split('?')
+        .next()
+        .expect("uid")
+        .to_string();
+    let booked = app
+        .admin(Method::GET, &format!("/api/v1/bookings/{uid}"), None)
+        .await;
+    assert_eq!(
+        booked.json["start"], "2026-06-06T10:00:00Z",
+        "{}",
+        booked.json
+    );
+    assert_eq!(booked.json["event_type_id"], json!(call));
+    assert_eq!(booked.json["utm"]["source"], "link");
+    let links = app.admin(Method::GET, "/api/v1/links", None).await;
+    assert_eq!(links.json[0]["state"], "used");
+    assert_eq!(links.json[0]["used_booking"], json!(uid));
+    // Used: a 410 page in words, in the reader's language.
+    let (gone, html) = get(&app, &path, &[]).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(is_html(&gone));
+    secret_page(&gone);
+    assert!(html.contains("This link can no longer be used"), "{html}");
+    assert!(
+        html.contains("This link has already been used to book a meeting."),
+        "{html}"
+    );
+    let (gone, html) = get(
+        &app,
+        &format!("{path}/book?start=2026-06-01T19:00:00Z&lang=de"),
+        &[],
+    )
+    .await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(
+        html.contains("<html lang=\"de\">")
+            && html.contains("Über diesen Link wurde bereits ein Termin gebucht."),
+        "{html}"
+    );
+    let again = "start=2026-06-01T19%3A00%3A00Z&timezone=UTC&idem=l2&invitee.name=Lee\
+                &invitee.email=lee%40example.com&answers.company=Acme";
+    let (gone, _) = post_form(&app, &format!("{path}/book"), again).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+}
+
+async fn link_page_without_times_and_dead_links(backend: Backend) {
+    let Some((app, call)) = link_setup(backend).await else {
+        return;
+    };
+    // No picked times: the event type's calendar, booked through the link.
+    let (token, path) = make_link(&app, json!({ "event_type_id": call })).await;
+    let (page, html) = get(&app, &format!("{path}?timezone=UTC"), &[]).await;
+    assert_eq!(page.status, StatusCode::OK, "{html}");
+    assert!(html.contains("Times on Monday, May 25, 2026"), "{html}");
+    assert!(html.contains(&format!("\"slots\":\"/api/v1/links/{token}/slots\"")));
+    assert!(
+        html.contains("\"holds\":\"/api/v1/public/ana/call/holds\""),
+        "{html}"
+    );
+    assert!(html.contains(&format!("href=\"/links/{token}/book?")));
+    let form = "start=2026-05-26T09%3A00%3A00Z&timezone=UTC&idem=l3&invitee.name=Pat\
+                &invitee.email=pat%40example.com&answers.company=%3Cb%3EAcme";
+    let (refused, html) = post_form(&app, &format!("{path}/book"), "start=2026-05-26T09%3A00%3A00Z&timezone=UTC&invitee.name=Pat&invitee.email=pat%40example.com").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "company is required"
+    );
+    assert!(html.contains("This field is required."), "{html}");
+    let (done, html) = post_form(&app, &format!("{path}/book"), form).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{html}");
+    let links = app.admin(Method::GET, "/api/v1/links", None).await;
+    assert_eq!(links.json[0]["state"], "used", "{}", links.json);
+    // Expired and withdrawn links.
+    let (_, expiring) = make_link(
+        &app,
+        json!({ "event_type_id": call, "expires_at": "2026-05-26T00:00:00Z" }),
+    )
+    .await;
+    let made = app.admin(Method::GET, "/api/v1/links", None).await;
+    let (_, withdrawn) = make_link(&app, json!({ "event_type_id": call })).await;
+    let all = app.admin(Method::GET, "/api/v1/links", None).await;
+    let known: Vec<&Value> = made.json.as_array().expect("links").iter().collect();
+    let newest = all
+        .json
+        .as_array()
+        .expect("links")
+        .iter()
+        .find(|l| !known.contains(l))
+        .expect("new link");
+    let revoked = app
+        .admin(
+            Method::DELETE,
+            &format!("/api/v1/links/{}", newest["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.json);
+    let (gone, html) = get(&app, &withdrawn, &[]).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(html.contains("The host has withdrawn this link."), "{html}");
+    let (gone, html) = get(&app, &format!("{withdrawn}?lang=de"), &[]).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(
+        html.contains("Der Gastgeber hat diesen Link zurückgezogen."),
+        "{html}"
+    );
+    let (open, _) = get(&app, &expiring, &[]).await;
+    assert_eq!(open.status, StatusCode::OK, "not expired yet");
+    app.set_now("2026-05-26T00:00:01Z");
+    let (gone, html) = get(&app, &expiring, &[]).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(html.contains("This link has expired."), "{html}");
+    let (gone, html) = get(
+        &app,
+        &format!("{expiring}/book?start=2026-05-27T09:00:00Z"),
+        &[("accept-language", "de")],
+    )
+    .await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(html.contains("Dieser Link ist abgelaufen."), "{html}");
+    // Unknown and malformed tokens: 404 pages.
+    for uri in [
+        "/links/abcdefghijkmnpqrstuvwxyz2345678",
+        "/links/a%20b",
+        "/links/x%3Cy%3E/book",
+    ] {
+        let (missing, html) = get(&app, uri, &[]).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(html.contains("Page not found"), "{uri}: {html}");
+    }
+}
+
+on_both!(
+    link_page_with_picked_times,
+    link_page_without_times_and_dead_links
+);
+
 on_both!(
     team_page_lists_its_event_types,
     team_pages_not_found,
