@@ -6,7 +6,6 @@
 //! are plain links and a GET form.
 
 use super::host::{kind_label, location_label};
-use super::i18n::{Clock, Lang};
 use super::layout::{Here, Shell, document};
 use super::visit::Visit;
 use super::whose::{Address, BookingPage};
@@ -16,6 +15,7 @@ use crate::domain::{Location, TimeZoneName};
 use crate::engine::{Instant, Interval};
 use crate::http::error::ApiError;
 use crate::http::html::escape;
+use crate::http::i18n::{Clock, Lang};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};

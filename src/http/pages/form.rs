@@ -9,7 +9,6 @@
 //! `answers.company`), so the use case's errors land on their fields as is.
 
 use super::calendar::{self, ShownZone, Start, book_link, details};
-use super::i18n::{Clock, Lang};
 use super::layout::{Here, Shell, document};
 use super::visit::{UTM, Visit};
 use super::whose::{Address, BookingPage, link_gone};
@@ -23,6 +22,7 @@ use crate::engine::Instant;
 use crate::http::error::ApiError;
 use crate::http::extract::body_rejection;
 use crate::http::html::escape;
+use crate::http::i18n::{Clock, Lang};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -78,6 +78,9 @@ struct Form<'a> {
     errors: Vec<(String, String)>,
     /// An error that names no field of the form.
     general: Option<String>,
+    /// Name and email came with the link (a suggested time): shown as
+    /// text, their fields folded away behind "Change".
+    prefilled: bool,
 }
 
 impl Form<'_> {
@@ -474,6 +477,27 @@ fn render(form: &Form<'_>) -> Response {
         );
     }
     if !rescheduling {
+        // Asked only for what the link did not fill in; the fields stay in
+        // the form (inside a closed <details>, still sent) to be changed.
+        let folded = form.prefilled
+            && !form
+                .errors
+                .iter()
+                .any(|(f, _)| f == "invitee.name" || f == "invitee.email");
+        if folded {
+            let _ = write!(
+                body,
+                "<p class=\"prefilled\">{}</p><details><summary>{}</summary>",
+                escape(&lang.tf(
+                    "form.as",
+                    &[
+                        ("name", form.entered.name.trim()),
+                        ("email", form.entered.email.trim())
+                    ]
+                )),
+                escape(lang.t("form.change"))
+            );
+        }
         body.push_str(&input_field(
             form,
             "invitee.name",
@@ -492,6 +516,9 @@ fn render(form: &Form<'_>) -> Response {
             true,
             " autocomplete=\"email\"",
         ));
+        if folded {
+            body.push_str("</details>");
+        }
         for q in &input.questions {
             body.push_str(&question_field(form, q));
         }
@@ -525,29 +552,62 @@ fn render(form: &Form<'_>) -> Response {
     (status, document(&shell, &body)).into_response()
 }
 
-/// The time is gone (taken meanwhile, or never bookable): say so and offer
-/// the nearest free times, each linking to the form again.
-async fn gone(state: &App, form: &Form<'_>, status: StatusCode) -> Response {
+/// Why the form is not shown for the chosen time.
+enum NotHere {
+    /// Taken meanwhile, or never bookable.
+    Taken,
+    /// A suggested-time link whose `expires` has passed (the time may still
+    /// be free: it is then offered first among the nearest).
+    Expired(DateTime<Utc>),
+}
+
+/// The time cannot be booked from here: say why and offer the nearest free
+/// times, each linking to the form again.
+async fn gone(state: &App, form: &Form<'_>, status: StatusCode, why: NotHere) -> Response {
     let lang = form.visit.lang;
     let input = &form.inputs.event_type.input;
     let end = form.start + chrono::Duration::minutes(i64::from(input.duration_minutes));
-    let nearest: Vec<Start> =
+    let mut nearest: Vec<Start> =
         calendar::nearest(state, form.page, form.start, form.zone, 6, form.hold())
             .await
             .unwrap_or_default();
+    let time = span_text(lang, form.visit.clock, form.start, end, form.zone);
+    let (title, text) = match why {
+        NotHere::Taken => (
+            lang.t("gone.title"),
+            lang.tf("gone.text", &[("time", &time)]),
+        ),
+        NotHere::Expired(until) => {
+            let start = Instant::from_utc(form.start);
+            let range = crate::engine::Interval::new(start, start.plus_seconds(1));
+            if let Ok(still) =
+                calendar::starts(state, form.page, range, form.zone, form.hold()).await
+            {
+                nearest.extend(still);
+                nearest.sort_by_key(|s| s.at);
+            }
+            let local = form.zone.zone().local(Instant::from_utc(until));
+            let until = format!(
+                "{}, {}",
+                lang.date_long(local.date()),
+                lang.time(local, form.visit.clock)
+            );
+            (
+                lang.t("suggest.expired.title"),
+                lang.tf(
+                    "suggest.expired.text",
+                    &[("time", &time), ("until", &until)],
+                ),
+            )
+        }
+    };
     let mut body = String::from("<div class=\"booking\">");
     body.push_str(&details(lang, form.page, form.here));
     let _ = write!(
         body,
         "<section class=\"card\" aria-labelledby=\"kz-gone-h\"><div role=\"alert\"><h2 id=\"kz-gone-h\">{}</h2><p>{}</p></div>",
-        escape(lang.t("gone.title")),
-        escape(&lang.tf(
-            "gone.text",
-            &[(
-                "time",
-                &span_text(lang, form.visit.clock, form.start, end, form.zone)
-            )]
-        ))
+        escape(title),
+        escape(&text)
     );
     if nearest.is_empty() {
         let _ = write!(body, "<p>{}</p>", escape(lang.t("gone.none")));
@@ -588,7 +648,6 @@ async fn gone(state: &App, form: &Form<'_>, status: StatusCode) -> Response {
         escape(&calendar_link(form)),
         escape(lang.t("gone.calendar"))
     );
-    let title = lang.t("gone.title");
     let shell = Shell {
         lang,
         title,
@@ -666,9 +725,11 @@ async fn form_page(state: &App, visit: &Visit, page: &BookingPage) -> Response {
         return (StatusCode::SEE_OTHER, [(header::LOCATION, calendar.url())]).into_response();
     };
     let shown = ShownZone::read(visit, inputs);
+    let entered_name = visit.get("name").unwrap_or_default().to_string();
+    let entered_email = visit.get("email").unwrap_or_default().to_string();
     let entered = Entered {
-        name: visit.get("name").unwrap_or_default().to_string(),
-        email: visit.get("email").unwrap_or_default().to_string(),
+        name: entered_name.clone(),
+        email: entered_email.clone(),
         answers: ids
             .iter()
             .map(|id| {
@@ -701,10 +762,21 @@ async fn form_page(state: &App, visit: &Visit, page: &BookingPage) -> Response {
         entered,
         errors: Vec::new(),
         general: None,
+        prefilled: check_line("invitee.name", entered_name.trim(), 200, true).is_ok()
+            && Email::parse(entered_email.trim()).is_ok(),
     };
+    // A suggested time whose link has lapsed: the calendar's nearest times
+    // instead of the form (the suggestion promised nothing after `expires`).
+    let expires = visit
+        .get("expires")
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|s| s.with_timezone(&Utc));
+    if let Some(until) = expires.filter(|until| *until <= state.now()) {
+        return gone(state, &form, StatusCode::OK, NotHere::Expired(until)).await;
+    }
     match calendar::is_free(state, page, start, &shown.zone, form.hold()).await {
         Ok(true) => render(&form),
-        Ok(false) => gone(state, &form, StatusCode::OK).await,
+        Ok(false) => gone(state, &form, StatusCode::OK, NotHere::Taken).await,
         Err(error) => visit.fail(&here, error),
     }
 }
@@ -828,6 +900,7 @@ async fn submitted(
         entered,
         errors: Vec::new(),
         general: None,
+        prefilled: false,
     };
     let now = Instant::from_utc(state.now());
     if let (Some(uid), Some(token), true) = (get("reschedule"), get("token"), page.reschedules()) {
@@ -878,10 +951,10 @@ async fn submitted(
 async fn refused(state: &App, form: &mut Form<'_>, error: BookingError) -> Response {
     match error {
         BookingError::Unavailable(_) | BookingError::NotBookable(_) => {
-            gone(state, form, StatusCode::CONFLICT).await
+            gone(state, form, StatusCode::CONFLICT, NotHere::Taken).await
         }
         BookingError::Invalid(e) if e.field == "start" => {
-            gone(state, form, StatusCode::CONFLICT).await
+            gone(state, form, StatusCode::CONFLICT, NotHere::Taken).await
         }
         BookingError::Invalid(e) => {
             let lang = form.visit.lang;

@@ -1,13 +1,13 @@
 //! `/{user}`: the host's page, their public event types each linking to its
 //! booking page.
 
-use super::i18n::Lang;
 use super::layout::{Brand, Here, Shell, document};
 use super::visit::Visit;
 use crate::app::App;
 use crate::domain::{EventType, Kind, Slug, User};
 use crate::http::error::ApiError;
 use crate::http::html::escape;
+use crate::http::i18n::Lang;
 use crate::store::StoreError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;

@@ -1,9 +1,10 @@
 //! Server-rendered pages: what invitees see. Every page works without
 //! JavaScript (links and plain forms); `assets/pages.js` makes it smooth.
 //! Pages call the same `booking::` use cases as the JSON API, never HTTP.
+//! Their texts come from the catalogue (`http::i18n`), which mail snippets
+//! share.
 //!
 //! - `assets.rs`   the stylesheet and script, versioned URLs
-//! - `i18n.rs`     the message catalogue, dates and times per language
 //! - `layout.rs`   the shell: lang, brand colours, embedding, page data
 //! - `visit.rs`    what a request says about its reader (language, clock,
 //!   embedding, campaign parameters carried along)
@@ -22,7 +23,6 @@ mod booked;
 mod calendar;
 mod form;
 mod host;
-pub mod i18n;
 pub mod layout;
 mod polls;
 mod team;

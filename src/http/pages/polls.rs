@@ -2,7 +2,6 @@
 //! as well as a desktop. Everything people typed is escaped; texts come
 //! from the catalogue, in the reader's language (`?lang=`, `Accept-Language`).
 
-use super::i18n::Lang;
 use super::layout::{Brand, Here, Shell, document};
 use crate::app::App;
 use crate::booking::polls::{self, ParticipantView};
@@ -11,6 +10,7 @@ use crate::http::api::polls::{participant_error, token_ok};
 use crate::http::error::ApiError;
 use crate::http::extract::body_rejection;
 use crate::http::html::escape;
+use crate::http::i18n::Lang;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -77,7 +77,7 @@ fn local(
     let start = crate::engine::Instant::from_utc(at);
     let end = start.plus_minutes(i64::from(minutes));
     let (from, to) = (engine_zone.local(start), engine_zone.local(end));
-    let clock = super::i18n::Clock::H24;
+    let clock = crate::http::i18n::Clock::H24;
     let until = if from.date() == to.date() {
         lang.time(to, clock)
     } else {

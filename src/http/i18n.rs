@@ -1,6 +1,7 @@
-//! The pages' message catalogue: every text a page shows, in each language,
-//! and dates and times written the way each language writes them. A unit
-//! test keeps the languages complete (same keys, same placeholders).
+//! The message catalogue: every text a page (or a mail snippet) shows, in
+//! each language, and dates and times written the way each language writes
+//! them. A unit test keeps the languages complete (same keys, same
+//! placeholders).
 //!
 //! Own month and day names instead of chrono's `unstable-locales`: two
 //! languages need a few dozen words, not a locale database in the binary.
@@ -23,7 +24,8 @@ impl Lang {
         }
     }
 
-    fn parse(tag: &str) -> Option<Lang> {
+    /// A language tag (`de`, `de-AT`, `EN_gb`), by its primary subtag.
+    pub fn parse(tag: &str) -> Option<Lang> {
         // "de-AT", "de_CH", "EN-gb": the primary subtag decides.
         let primary = tag
             .trim()
@@ -244,9 +246,8 @@ const EN: &[(&str, &str)] = &[
     ("suggest.expired.title", "This suggestion has expired"),
     (
         "suggest.expired.text",
-        "The time you were offered ({time}) was a suggestion that is no longer held open.",
+        "The link to {time} was valid until {until}. Please choose one of the free times below.",
     ),
-    ("suggest.expired.free", "It is still free: {time}"),
     ("form.as", "Booking as {name} ({email})"),
     ("form.change", "Change"),
     ("share.book", "Book time with me"),
@@ -487,9 +488,8 @@ const DE: &[(&str, &str)] = &[
     ("suggest.expired.title", "Dieser Vorschlag ist abgelaufen"),
     (
         "suggest.expired.text",
-        "Die vorgeschlagene Zeit ({time}) wird nicht mehr für Sie freigehalten.",
+        "Der Link zu {time} war bis {until} gültig. Bitte wählen Sie eine der freien Zeiten unten.",
     ),
-    ("suggest.expired.free", "Sie ist noch frei: {time}"),
     ("form.as", "Sie buchen als {name} ({email})"),
     ("form.change", "Ändern"),
     ("share.book", "Termin mit mir buchen"),
