@@ -641,6 +641,10 @@ async fn link_page_with_picked_times(backend: Backend) {
         .next()
         .expect("uid")
         .to_string();
+    // Submitted twice (a double click): the same booking, not "used".
+    let (twice, html) = post_form(&app, &format!("{path}/book"), form).await;
+    assert_eq!(twice.status, StatusCode::SEE_OTHER, "{html}");
+    assert_eq!(location(&twice), to);
     let booked = app
         .admin(Method::GET, &format!("/api/v1/bookings/{uid}"), None)
         .await;

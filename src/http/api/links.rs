@@ -147,6 +147,6 @@ pub async fn book(
 ) -> Result<Response, ApiError> {
     let open = open(&state, &token).await?;
     let now = Instant::from_utc(state.now());
-    let booked = links::book(state.store.as_ref(), &open, &request, now).await?;
+    let booked = links::book(state.store.as_ref(), &open, &request, None, now).await?;
     Ok(created(&state, booked))
 }

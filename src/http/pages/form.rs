@@ -821,7 +821,7 @@ async fn take(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let visit = Visit::read(raw.as_deref(), headers);
-    let page = match address.open(state, &visit).await {
+    let page = match address.open_to_book(state, &visit).await {
         Ok(page) => page,
         Err(response) => return response,
     };

@@ -47,6 +47,22 @@ impl Address {
     /// anything unknown, 410 in words for a link that was used, expired
     /// or withdrawn.
     pub async fn open(self, state: &App, visit: &Visit) -> Result<BookingPage, Response> {
+        self.look_up(state, visit, false).await
+    }
+
+    /// Looks the page up to book through it: a used link is still opened,
+    /// since the request may be a retry of the booking that used it (its
+    /// use case answers that with the booking, anything else with 410).
+    pub async fn open_to_book(self, state: &App, visit: &Visit) -> Result<BookingPage, Response> {
+        self.look_up(state, visit, true).await
+    }
+
+    async fn look_up(
+        self,
+        state: &App,
+        visit: &Visit,
+        booking: bool,
+    ) -> Result<BookingPage, Response> {
         let fail = |error: ApiError| visit.fail(&visit.here("/", &[]), error);
         let owner = match self {
             Address::Host { user, event } => {
@@ -84,7 +100,16 @@ impl Address {
                 if !looks_like_token(&token) {
                     return Err(fail(ApiError::not_found("link")));
                 }
-                match links::open(state.store.as_ref(), &token, state.now()).await {
+                let store = state.store.as_ref();
+                let found = match links::load(store, &token).await {
+                    Ok(open) => match open.link.state_at(state.now()) {
+                        LinkState::Active => Ok(open),
+                        LinkState::Used if booking => Ok(open),
+                        dead => Err(BookingError::LinkGone(dead)),
+                    },
+                    Err(error) => Err(error),
+                };
+                match found {
                     Ok(open) => Owner::Link {
                         token,
                         open: Box::new(open),
@@ -310,7 +335,7 @@ impl BookingPage {
     ) -> Result<Booked, BookingError> {
         let store = state.store.as_ref();
         match &self.owner {
-            Owner::Link { open, .. } => links::book(store, open, request, now).await,
+            Owner::Link { open, .. } => links::book(store, open, request, key, now).await,
             _ => booking::book(store, self.inputs(), request, key, now).await,
         }
     }
