@@ -214,17 +214,38 @@ pub async fn suggested_times(
         .store
         .user(&admin.organization_id, &event_type.input.owner_id)
         .await?;
-    let page = format!(
-        "{}/{}/{}",
-        state.public_url(),
-        owner.input.slug,
-        event_type.input.slug
-    );
+    // A team's event type is offered from the team's page, in its colours.
+    let team = match &event_type.input.team_id {
+        Some(team_id) => Some(state.store.team(&admin.organization_id, team_id).await?),
+        None => None,
+    };
+    let (page, brand, with) = match &team {
+        Some(team) => (
+            format!(
+                "{}/team/{}/{}",
+                state.public_url(),
+                team.input.slug,
+                event_type.input.slug
+            ),
+            team.input.brand_color.as_deref().unwrap_or(DEFAULT_BRAND),
+            team.input.name.as_str(),
+        ),
+        None => (
+            format!(
+                "{}/{}/{}",
+                state.public_url(),
+                owner.input.slug,
+                event_type.input.slug
+            ),
+            brand_of(&owner),
+            owner.input.name.as_str(),
+        ),
+    };
+    let brand = brand.to_string();
     let now = state.now();
     let expires_at = now + Duration::hours(i64::from(params.valid_hours));
     let duration = event_type.input.duration_minutes;
-    let texts = Texts::new(lang, &event_type, &owner, &params.timezone, params.days);
-    let brand = brand_of(&owner).to_string();
+    let texts = Texts::new(lang, &event_type, with, &params.timezone, params.days);
     let inputs = AvailabilityInputs::load(state.store.as_ref(), event_type, owner).await?;
     let wanted = Wanted {
         count: params.count,
@@ -331,19 +352,14 @@ struct Texts {
 }
 
 impl Texts {
-    fn new(
-        lang: Lang,
-        event_type: &EventType,
-        owner: &User,
-        zone: &TimeZoneName,
-        days: u32,
-    ) -> Self {
+    /// `with`: whom the meeting is with (the host, or the team).
+    fn new(lang: Lang, event_type: &EventType, with: &str, zone: &TimeZoneName, days: u32) -> Self {
         Texts {
             heading: lang.tf(
                 "share.heading",
                 &[
                     ("title", &event_type.input.title),
-                    ("name", &owner.input.name),
+                    ("name", with),
                     ("n", &event_type.input.duration_minutes.to_string()),
                 ],
             ),
