@@ -1,9 +1,9 @@
-//! `/{user}/{event}`, `/team/{team}/{event}` and `/links/{token}`: the
-//! event's details, a month marking the days with free times, and the
-//! chosen day's times in the invitee's zone (whose page it is: `whose.rs`). The month's
-//! times come with the HTML (the script regroups them in the browser's zone
-//! without asking again); without the script, months, days, zone and clock
-//! are plain links and a GET form.
+//! `/{user}/{event}`, `/team/{team}/{event}` and `/links/{token}` (whose
+//! page it is: `whose.rs`): the event's details, a month marking the days
+//! with free times, and the chosen day's times in the invitee's zone. The
+//! month's times come with the HTML (the script regroups them in the
+//! browser's zone without asking again); without the script, months, days,
+//! zone and clock are plain links and a GET form.
 
 use super::host::{kind_label, location_label};
 use super::layout::{Here, Shell, document};
