@@ -332,7 +332,12 @@ fn print_demo(
     println!("  admin API key:   {}", demo.api_key);
     println!("  Ana's user id:   {}", demo.ana_id);
     println!("  OpenAPI:         {base}/api/v1/openapi.json");
-    println!("  event types (public, no key needed):");
+    println!("  booking pages (open them in a browser):");
+    println!("    {:<32} {base}/ana", "Ana's page");
+    for (user, event, title) in &demo.links {
+        println!("    {title:<32} {base}/{user}/{event}");
+    }
+    println!("  event types as JSON (public, no key needed):");
     for (user, event, title) in &demo.links {
         println!("    {title:<32} {base}/api/v1/public/{user}/{event}");
     }

@@ -82,6 +82,7 @@ fn event_type(
         team_id: None,
         hold_minutes: crate::domain::DEFAULT_HOLD_MINUTES,
         hosts: Vec::new(),
+        redirect_url: None,
     })
 }
 
@@ -293,6 +294,9 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
                     name: name.to_string(),
                     email: crate::domain::Email::parse(email).map_err(StoreError::Corrupt)?,
                     timezone: zone(tz)?,
+                    avatar_url: None,
+                    brand_color: None,
+                    brand_color_dark: None,
                 },
             )
             .await?;
@@ -348,6 +352,9 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
                 name: "Acme Consulting".to_string(),
                 description: "Talk to our sales team, or see the product with an engineer."
                     .to_string(),
+                logo_url: None,
+                brand_color: Some("#0f766e".to_string()),
+                brand_color_dark: Some("#5eead4".to_string()),
             },
         )
         .await?;

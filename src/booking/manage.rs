@@ -151,6 +151,7 @@ pub async fn reschedule(
         answers: old.answers.clone(),
         utm: old.utm.clone(),
         hold: None,
+        embed_url: old.embed_url.clone(),
     };
     let token = random_token(32);
     let new = new_booking(

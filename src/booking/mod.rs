@@ -22,7 +22,7 @@ pub use availability::{DaySlots, PublicSlot, SlotsAnswer, explain_at, slots_for}
 pub use book::{Booked, book};
 pub use error::BookingError;
 pub use inputs::AvailabilityInputs;
-pub use manage::{AdminAction, cancel, change_status, reschedule, view};
+pub use manage::{AdminAction, ManageView, cancel, change_status, reschedule, view};
 pub use suggestions::{
     MAX_COUNT as MAX_SUGGESTIONS, MAX_HORIZON_DAYS as MAX_SUGGESTION_DAYS, Wanted, suggested_times,
 };

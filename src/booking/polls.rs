@@ -58,6 +58,7 @@ fn event_type_for(input: &PollInput) -> Result<EventTypeInput, BookingError> {
         // No public page: nobody holds its times.
         hold_minutes: 0,
         hosts: Vec::new(),
+        redirect_url: None,
     };
     event_type.validate()?;
     Ok(event_type)
@@ -338,6 +339,7 @@ async fn book_option(
         answers: Default::default(),
         utm: Default::default(),
         hold: None,
+        embed_url: None,
     };
     let mut new = new_booking(inputs, &placeholder, at, &random_token(32), None, None);
     new.actor = "host".to_string();

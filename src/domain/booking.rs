@@ -91,6 +91,11 @@ pub struct BookingRequest {
     /// expired or unknown hold changes nothing (the time books if free).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold: Option<String>,
+    /// The page that embedded the booking form (a booking page's
+    /// `embed_url`), kept for attribution like the UTM parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri")]
+    pub embed_url: Option<String>,
 }
 
 impl BookingRequest {
@@ -107,6 +112,9 @@ impl BookingRequest {
             if let Some(value) = value {
                 check_line(field, value, 500, false)?;
             }
+        }
+        if let Some(url) = &self.embed_url {
+            super::check_url("embed_url", url, false)?;
         }
         for key in self.answers.keys() {
             if !questions.iter().any(|q| q.id.as_str() == key) {
@@ -207,6 +215,9 @@ pub struct Booking {
     #[schema(value_type = Object)]
     pub answers: Map<String, Value>,
     pub utm: Utm,
+    /// The page that embedded the booking form, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embed_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -287,6 +287,12 @@ pub struct EventTypeInput {
     /// Hosts; defaults to the owner alone.
     #[serde(default)]
     pub hosts: Vec<EventTypeHost>,
+    /// Where the booking page sends the invitee once booked (`https://`),
+    /// instead of its own confirmation page; the booking's details follow
+    /// as query parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri")]
+    pub redirect_url: Option<String>,
 }
 
 const MAX_MINUTES: u32 = 366 * 24 * 60;
@@ -409,6 +415,9 @@ impl EventTypeInput {
                 }
             }
             Location::Unspecified | Location::ProviderVideo => {}
+        }
+        if let Some(url) = &self.redirect_url {
+            super::check_url("redirect_url", url, true)?;
         }
         Ok(())
     }

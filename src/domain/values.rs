@@ -239,6 +239,36 @@ pub fn check_line(
     Ok(())
 }
 
+/// `#rrggbb`: the one colour form pages accept (it goes into CSS as is).
+pub fn is_hex_colour(text: &str) -> bool {
+    text.len() == 7 && text.starts_with('#') && text[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An absolute web address: `https://` (or `http://` when `https_only` is
+/// off), a host, no spaces or control characters, at most 2,000 characters.
+pub fn check_url(field: &str, value: &str, https_only: bool) -> Result<(), ValidationError> {
+    check_line(field, value, 2_000, true)?;
+    let parsed = url::Url::parse(value)
+        .map_err(|_| ValidationError::new(field, "must be an absolute URL"))?;
+    let scheme_ok = match parsed.scheme() {
+        "https" => true,
+        "http" => !https_only,
+        _ => false,
+    };
+    if !scheme_ok {
+        let wanted = if https_only {
+            "an https URL"
+        } else {
+            "an http(s) URL"
+        };
+        return super::invalid(field, format!("must be {wanted}"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) || value.contains(char::is_whitespace) {
+        return super::invalid(field, "must be an absolute URL with a host");
+    }
+    Ok(())
+}
+
 /// A new unique id (UUID v7: time-ordered, so indexes stay compact).
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

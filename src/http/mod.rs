@@ -8,6 +8,7 @@ pub mod embedding;
 pub mod error;
 pub mod extract;
 pub mod html;
+pub mod i18n;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
@@ -107,8 +108,6 @@ pub fn router(state: App) -> Router {
             Router::new().fallback(|| async { error::ApiError::not_found("endpoint") }),
         );
     api
-        .route("/polls/join/{token}", get(pages::join_page).post(pages::join_submit))
-        .route("/polls/{token}", get(pages::poll_page).post(pages::poll_submit))
         .route(crate::sync::oauth::CALLBACK_PATH, get(connections::oauth_callback))
         .route(crate::sync::push::GOOGLE_PATH, post(connections::google_push))
         .route(crate::sync::push::MICROSOFT_PATH, post(connections::microsoft_push))
@@ -116,6 +115,7 @@ pub fn router(state: App) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .merge(pages::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn_with_state(state.clone(), invalidate_on_write))
         .layer(TimeoutLayer::with_status_code(

@@ -181,6 +181,7 @@ pub struct NewBooking {
     pub invitee: Invitee,
     pub answers: Map<String, Value>,
     pub utm: Utm,
+    pub embed_url: Option<String>,
     pub manage_token_hash: String,
     /// The hash of the request's `Idempotency-Key` (the key itself is the
     /// client's secret: it opens `manage_token_sealed`).

@@ -162,6 +162,7 @@ async fn insert_bookings(
                 .expect("invitee"),
                 answers: Default::default(),
                 utm: Utm::default(),
+                embed_url: None,
                 manage_token_hash: hash_secret("t"),
                 idempotency_key: None,
                 manage_token_sealed: None,

@@ -62,6 +62,7 @@ pub(crate) fn new_booking(
         invitee: invitee(),
         answers: Default::default(),
         utm: Utm::default(),
+        embed_url: None,
         manage_token_hash: hash_secret("token"),
         idempotency_key: None,
         manage_token_sealed: None,

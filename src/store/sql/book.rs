@@ -117,6 +117,7 @@ impl BookingTx for Tx<'_> {
             invitee,
             answers: new.answers.clone(),
             utm: new.utm.clone(),
+            embed_url: new.embed_url.clone(),
             cancel_reason: None,
             cancelled_by: None,
             rescheduled_from: new.replaces.clone(),

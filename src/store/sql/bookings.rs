@@ -25,6 +25,7 @@ pub(super) struct BookingRow {
     invitee_timezone: String,
     answers: String,
     utm: String,
+    embed_url: Option<String>,
     cancel_reason: Option<String>,
     cancelled_by: Option<String>,
     rescheduled_from: Option<String>,
@@ -37,7 +38,7 @@ pub(super) struct BookingRow {
 }
 
 pub(super) const BOOKING_COLUMNS: &str = "id, uid, organization_id, event_type_id, start_at, \
-     end_at, status, invitee_name, invitee_email, invitee_timezone, answers, utm, cancel_reason, \
+     end_at, status, invitee_name, invitee_email, invitee_timezone, answers, utm, embed_url, cancel_reason, \
      cancelled_by, rescheduled_from, rescheduled_to, assignment_reason, attendees, \
      manage_token_hash, created_at, updated_at";
 
@@ -65,6 +66,7 @@ impl BookingRow {
             },
             answers: from_json("bookings.answers", &self.answers)?,
             utm: from_json("bookings.utm", &self.utm)?,
+            embed_url: self.embed_url,
             cancel_reason: self.cancel_reason,
             cancelled_by: self.cancelled_by,
             rescheduled_from: self.rescheduled_from,
@@ -314,9 +316,9 @@ pub(super) async fn insert(conn: &mut Conn, row: &Insert<'_>) -> Result<()> {
         "INSERT INTO bookings (id, uid, organization_id, event_type_id, start_at, end_at, status, \
          invitee_name, invitee_email, invitee_timezone, answers, utm, rescheduled_from, \
          manage_token_hash, idempotency_key, created_at, updated_at, request_hash, \
-         assignment_reason, attendees, manage_token_sealed) \
+         assignment_reason, attendees, manage_token_sealed, embed_url) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21)",
+         $18, $19, $20, $21, $22)",
     )
     .bind(row.id)
     .bind(row.uid)
@@ -339,6 +341,7 @@ pub(super) async fn insert(conn: &mut Conn, row: &Insert<'_>) -> Result<()> {
     .bind(row.reason)
     .bind(attendees)
     .bind(&new.manage_token_sealed)
+    .bind(&new.embed_url)
     .execute(&mut *conn)
     .await
     .map_err(super::unique_as("idempotency_key"))?;

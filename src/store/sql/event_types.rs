@@ -214,7 +214,7 @@ async fn check_refs(pool: &Pool, organization_id: &str, input: &EventTypeInput) 
     }
     super::users::check(pool, organization_id, &refs).await?;
     if let Some(team) = &input.team_id {
-        super::teams::check(pool, organization_id, team).await?;
+        check_team(pool, organization_id, team).await?;
     }
     let Some(schedule) = &input.schedule_id else {
         return Ok(());
@@ -235,5 +235,23 @@ async fn check_refs(pool: &Pool, organization_id: &str, input: &EventTypeInput) 
             "the schedule belongs to none of the hosts".to_string(),
         )),
         Some(_) => Ok(()),
+    }
+}
+
+/// The team an event type names must be of its organization (read here,
+/// not in `teams.rs`, which lists event types).
+async fn check_team(pool: &Pool, organization_id: &str, id: &str) -> Result<()> {
+    let found: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM teams WHERE id = $1 AND organization_id = $2")
+            .bind(id)
+            .bind(organization_id)
+            .fetch_optional(pool)
+            .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::Refused {
+            field: "team_id".to_string(),
+            message: format!("no such team {id:?}"),
+        }),
     }
 }

@@ -13,12 +13,15 @@ struct UserRow {
     name: String,
     email: String,
     timezone: String,
+    avatar_url: Option<String>,
+    brand_color: Option<String>,
+    brand_color_dark: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str =
-    "id, organization_id, slug, name, email, timezone, created_at, updated_at";
+const USER_COLUMNS: &str = "id, organization_id, slug, name, email, timezone, avatar_url, \
+     brand_color, brand_color_dark, created_at, updated_at";
 
 impl UserRow {
     fn into_user(self) -> Result<User> {
@@ -30,6 +33,9 @@ impl UserRow {
                 name: self.name,
                 email: parsed("users.email", Email::parse(self.email))?,
                 timezone: parsed("users.timezone", TimeZoneName::parse(self.timezone))?,
+                avatar_url: self.avatar_url,
+                brand_color: self.brand_color,
+                brand_color_dark: self.brand_color_dark,
             },
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -40,9 +46,9 @@ impl UserRow {
 pub(super) async fn insert(pool: &Pool, organization_id: &str, input: &UserInput) -> Result<User> {
     let at = now();
     let row: UserRow = sqlx::query_as(sql(format!(
-        "INSERT INTO users (id, organization_id, slug, name, email, timezone, created_at, \
-         updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {USER_COLUMNS}"
+        "INSERT INTO users (id, organization_id, slug, name, email, timezone, avatar_url, \
+         brand_color, brand_color_dark, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {USER_COLUMNS}"
     )))
     .bind(new_id())
     .bind(organization_id)
@@ -50,6 +56,9 @@ pub(super) async fn insert(pool: &Pool, organization_id: &str, input: &UserInput
     .bind(&input.name)
     .bind(input.email.as_str())
     .bind(input.timezone.as_str())
+    .bind(&input.avatar_url)
+    .bind(&input.brand_color)
+    .bind(&input.brand_color_dark)
     .bind(at)
     .bind(at)
     .fetch_one(pool)
@@ -65,13 +74,17 @@ pub(super) async fn update(
     input: &UserInput,
 ) -> Result<User> {
     let row: Option<UserRow> = sqlx::query_as(sql(format!(
-        "UPDATE users SET slug = $1, name = $2, email = $3, timezone = $4, updated_at = $5 \
-         WHERE id = $6 AND organization_id = $7 RETURNING {USER_COLUMNS}"
+        "UPDATE users SET slug = $1, name = $2, email = $3, timezone = $4, avatar_url = $5, \
+         brand_color = $6, brand_color_dark = $7, updated_at = $8 \
+         WHERE id = $9 AND organization_id = $10 RETURNING {USER_COLUMNS}"
     )))
     .bind(input.slug.as_str())
     .bind(&input.name)
     .bind(input.email.as_str())
     .bind(input.timezone.as_str())
+    .bind(&input.avatar_url)
+    .bind(&input.brand_color)
+    .bind(&input.brand_color_dark)
     .bind(now())
     .bind(id)
     .bind(organization_id)

@@ -1,42 +1,44 @@
 //! Server-rendered pages for meeting polls: vote and see results, on a phone
-//! as well as a desktop. Everything people typed is escaped.
+//! as well as a desktop. Everything people typed is escaped; texts come
+//! from the catalogue, in the reader's language (`?lang=`, `Accept-Language`).
 
-use super::api::polls::{participant_error, token_ok};
-use super::error::ApiError;
-use super::extract::body_rejection;
-use super::html::escape;
+use super::layout::{Brand, Here, Shell, document};
 use crate::app::App;
 use crate::booking::polls::{self, ParticipantView};
 use crate::domain::{Ballot, Invited, TimeZoneName, Vote};
+use crate::http::api::polls::{participant_error, token_ok};
+use crate::http::error::ApiError;
+use crate::http::extract::body_rejection;
+use crate::http::html::escape;
+use crate::http::i18n::Lang;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use std::fmt::Write;
 
-fn layout(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>\
-         body{{font-family:system-ui,sans-serif;max-width:42rem;margin:1rem auto;padding:0 1rem;line-height:1.4}}\
-         .option{{border:1px solid #ccc;border-radius:.5rem;padding:.6rem;margin:.5rem 0}}\
-         .option label{{margin-right:1rem;white-space:nowrap}} .muted{{color:#666}}\
-         button{{font-size:1rem;padding:.6rem 1.2rem}} textarea,input[type=email],input:not([type]){{width:100%;font-size:1rem;box-sizing:border-box}}\
-         .option label{{display:inline-block;padding:.3rem 0}} input[type=radio]{{width:auto;transform:scale(1.3);margin-right:.4rem}}\
-         table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #eee;padding:.3rem;text-align:left}}\
-         .error{{color:#b00020;font-weight:600}} .notice{{background:#fff4ce;padding:.5rem;border-radius:.4rem}}\
-         </style></head><body>{body}</body></html>",
-        escape(title)
-    ))
+/// The poll pages in the shared shell (no language switch: a participant's
+/// page is reached by its secret link, which the switch would repeat).
+fn layout(lang: Lang, title: &str, body: &str) -> Html<String> {
+    let here = Here::default();
+    let shell = Shell {
+        lang,
+        title,
+        brand: Brand::default(),
+        embed: false,
+        here: &here,
+        data: None,
+    };
+    document(&shell, &format!("<div class=\"card narrow\">{body}</div>"))
 }
 
 #[derive(Debug, Default)]
 pub struct PageQuery {
     pub timezone: Option<String>,
     pub saved: Option<String>,
+    pub lang: Option<String>,
 }
 
 impl PageQuery {
@@ -48,29 +50,47 @@ impl PageQuery {
             match name.as_ref() {
                 "timezone" => query.timezone = Some(value.into_owned()),
                 "saved" => query.saved = Some(value.into_owned()),
+                "lang" => query.lang = Some(value.into_owned()),
                 _ => {}
             }
         }
         query
     }
+
+    fn lang(&self, headers: &HeaderMap) -> Lang {
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        Lang::choose(self.lang.as_deref(), accept)
+    }
 }
 
 /// A meeting's time as people read it, zone named:
 /// "Tue 8 Dec 2026, 10:00–11:00 (Europe/Berlin)".
-fn local(at: chrono::DateTime<chrono::Utc>, minutes: u32, zone: &TimeZoneName) -> String {
+fn local(
+    lang: Lang,
+    at: chrono::DateTime<chrono::Utc>,
+    minutes: u32,
+    zone: &TimeZoneName,
+) -> String {
     let engine_zone = zone.zone();
     let start = crate::engine::Instant::from_utc(at);
     let end = start.plus_minutes(i64::from(minutes));
     let (from, to) = (engine_zone.local(start), engine_zone.local(end));
-    let end_format = if from.date() == to.date() {
-        "%H:%M"
+    let clock = crate::http::i18n::Clock::H24;
+    let until = if from.date() == to.date() {
+        lang.time(to, clock)
     } else {
-        "%a %-d %b, %H:%M"
+        format!(
+            "{}, {}",
+            lang.date_short(to.date(), false),
+            lang.time(to, clock)
+        )
     };
     format!(
-        "{}–{} ({zone})",
-        from.format("%a %-d %b %Y, %H:%M"),
-        to.format(end_format)
+        "{}, {}–{until} ({zone})",
+        lang.date_short(from.date(), true),
+        lang.time(from, clock)
     )
 }
 
@@ -87,14 +107,14 @@ fn error_for(error: Option<&ApiError>, field: &str) -> String {
 }
 
 /// An error as a page a person can read (the JSON API keeps problem+json).
-fn html_error(error: ApiError) -> Response {
+fn html_error(lang: Lang, error: ApiError) -> Response {
     let status = error.status();
     let body = format!(
         "<h1>{}</h1><p>{}</p>",
         escape(status.canonical_reason().unwrap_or("Error")),
         escape(error.detail())
     );
-    let mut response = (status, layout("Kairos", &body)).into_response();
+    let mut response = (status, layout(lang, "Kairos", &body)).into_response();
     if let Some(seconds) = error.retry_after() {
         response.headers_mut().insert(
             axum::http::header::RETRY_AFTER,
@@ -123,6 +143,7 @@ struct Shown {
 }
 
 struct PageState<'a> {
+    lang: Lang,
     token: &'a str,
     saved: bool,
     accepting: bool,
@@ -142,6 +163,7 @@ fn render(
         page.accepting,
         page.chosen,
     );
+    let lang = page.lang;
     let poll = &view.poll;
     let minutes = poll.input.duration_minutes;
     let mut body = String::new();
@@ -151,11 +173,16 @@ fn render(
     }
     let _ = write!(
         body,
-        "<p class=\"muted\">{} minutes</p><form method=\"get\" class=\"muted\"><label>Times shown in \
-         <input name=\"timezone\" id=\"timezone\" value=\"{}\" style=\"width:auto\"></label> \
-         <button type=\"submit\">Show</button></form>",
-        poll.input.duration_minutes,
-        escape(zone.as_str())
+        "<p class=\"muted\">{}</p><form method=\"get\" class=\"muted\"><label>{} \
+         <input name=\"timezone\" id=\"timezone\" value=\"{}\" ></label> \
+         <button type=\"submit\">{}</button></form>",
+        escape(&lang.tf(
+            "poll.minutes",
+            &[("n", &poll.input.duration_minutes.to_string())]
+        )),
+        escape(lang.t("poll.times_in")),
+        escape(zone.as_str()),
+        escape(lang.t("zone.show"))
     );
     if let Some(notice) = &shown.notice {
         let _ = write!(
@@ -172,23 +199,37 @@ fn render(
         );
     }
     if saved {
-        body.push_str("<p><strong>Your votes are saved.</strong> You can change them until the poll closes.</p>");
+        let _ = write!(
+            body,
+            "<p><strong>{}</strong> {}</p>",
+            escape(lang.t("poll.saved")),
+            escape(lang.t("poll.saved_note"))
+        );
     }
     match (poll.status, poll.chosen_option) {
         (crate::domain::PollStatus::Finalized, Some(i)) => {
             let _ = write!(
                 body,
-                "<p><strong>The meeting is booked for {}.</strong></p>",
-                escape(&local(poll.input.options[i], minutes, zone))
+                "<p><strong>{}</strong></p>",
+                escape(&lang.tf(
+                    "poll.booked",
+                    &[("time", &local(lang, poll.input.options[i], minutes, zone))]
+                ))
             );
         }
-        _ if !accepting => body.push_str("<p><strong>This poll is closed.</strong></p>"),
+        _ if !accepting => {
+            let _ = write!(
+                body,
+                "<p><strong>{}</strong></p>",
+                escape(lang.t("poll.closed"))
+            );
+        }
         _ => {}
     }
     let _ = write!(
         body,
-        "<p>Hello {}. For each time: can you make it?</p><form method=\"post\">",
-        escape(&view.me.name)
+        "<p>{}</p><form method=\"post\">",
+        escape(&lang.tf("poll.hello", &[("name", &view.me.name)]))
     );
     let error = draft.map(|d| d.error);
     if let Some(e) = error {
@@ -211,14 +252,15 @@ fn render(
         let _ = write!(
             body,
             "<div class=\"option\"><div><strong>{}</strong></div>{}",
-            escape(&local(*start, minutes, zone)),
+            escape(&local(lang, *start, minutes, zone)),
             error_for(error, &format!("vote_{i}"))
         );
-        for (value, label, vote) in [
-            ("yes", "Yes", Vote::Yes),
-            ("if_need_be", "If need be", Vote::IfNeedBe),
-            ("no", "No", Vote::No),
+        for (value, vote) in [
+            ("yes", Vote::Yes),
+            ("if_need_be", Vote::IfNeedBe),
+            ("no", Vote::No),
         ] {
+            let label = escape(lang.t(&format!("vote.{value}")));
             let checked = if mine == Some(vote) { " checked" } else { "" };
             let disabled = if accepting { "" } else { " disabled" };
             let _ = write!(
@@ -235,17 +277,30 @@ fn render(
     if accepting {
         let _ = write!(
             body,
-            "<p><label>Comment (optional)<textarea name=\"comment\" rows=\"3\">{}</textarea></label>{}</p>\
-             <p><button type=\"submit\">Save my votes</button></p>",
+            "<p><label>{}<textarea name=\"comment\" rows=\"3\">{}</textarea></label>{}</p>\
+             <p><button type=\"submit\">{}</button></p>",
+            escape(lang.t("poll.comment")),
             escape(comment),
-            error_for(error, "comment")
+            error_for(error, "comment"),
+            escape(lang.t("poll.save"))
         );
     }
-    body.push_str("</form><h2>Results</h2>");
+    let _ = write!(body, "</form><h2>{}</h2>", escape(lang.t("poll.results")));
     if !poll.input.votes_visible {
-        body.push_str("<p class=\"muted\">The host keeps the results of this poll private.</p>");
+        let _ = write!(
+            body,
+            "<p class=\"muted\">{}</p>",
+            escape(lang.t("poll.private"))
+        );
     }
-    body.push_str("<table><tr><th>Time</th><th>Yes</th><th>If need be</th><th>No</th></tr>");
+    let _ = write!(
+        body,
+        "<table class=\"results\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        escape(lang.t("poll.time")),
+        escape(lang.t("vote.yes")),
+        escape(lang.t("vote.if_need_be")),
+        escape(lang.t("vote.no"))
+    );
     for result in &view.results {
         let names = |voters: &[String]| {
             if voters.is_empty() {
@@ -260,7 +315,7 @@ fn render(
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}{}</td><td>{}{}</td><td>{}{}</td></tr>",
-            escape(&local(result.start, minutes, zone)),
+            escape(&local(lang, result.start, minutes, zone)),
             result.yes,
             names(&result.yes_voters),
             result.if_need_be,
@@ -271,15 +326,15 @@ fn render(
     }
     let _ = write!(
         body,
-        "</table><p class=\"muted\">Your personal link: /polls/{}</p>",
-        escape(token)
+        "</table><p class=\"muted\">{}</p>",
+        escape(&lang.tf("poll.link", &[("token", token)]))
     );
-    layout(&poll.input.title, &body)
+    layout(lang, &poll.input.title, &body)
 }
 
 /// The zone asked for in `?timezone=`, else the poll's; an unknown name is
 /// said so on the page (never silently replaced).
-fn zone_for(query: &PageQuery, view: &ParticipantView) -> Shown {
+fn zone_for(lang: Lang, query: &PageQuery, view: &ParticipantView) -> Shown {
     let fallback = &view.poll.input.timezone;
     match query.timezone.as_deref() {
         None | Some("") => Shown {
@@ -290,9 +345,9 @@ fn zone_for(query: &PageQuery, view: &ParticipantView) -> Shown {
             Ok(zone) => Shown { zone, notice: None },
             Err(_) => Shown {
                 zone: fallback.clone(),
-                notice: Some(format!(
-                    "\u{201c}{asked}\u{201d} is not a time zone Kairos knows (use a name such as \
-                     Europe/Berlin); times are shown in {fallback}, the poll's zone."
+                notice: Some(lang.tf(
+                    "poll.zone_unknown",
+                    &[("asked", asked), ("zone", fallback.as_str())],
                 )),
             },
         },
@@ -304,18 +359,28 @@ pub async fn poll_page(
     State(state): State<App>,
     Path(token): Path<String>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> Response {
     let query = PageQuery::parse(raw.as_deref());
-    show(state, token, query).await.unwrap_or_else(html_error)
+    let lang = query.lang(&headers);
+    show(state, token, query, lang)
+        .await
+        .unwrap_or_else(|e| html_error(lang, e))
 }
 
-async fn show(state: App, token: String, query: PageQuery) -> Result<Response, ApiError> {
+async fn show(
+    state: App,
+    token: String,
+    query: PageQuery,
+    lang: Lang,
+) -> Result<Response, ApiError> {
     token_ok(&token)?;
     let view = polls::as_participant(state.store.as_ref(), &token)
         .await
         .map_err(participant_error)?;
-    let shown = zone_for(&query, &view);
+    let shown = zone_for(lang, &query, &view);
     let page = PageState {
+        lang,
         token: &token,
         saved: query.saved.is_some(),
         accepting: view.poll.accepts_votes(state.now()),
@@ -329,22 +394,25 @@ pub async fn poll_submit(
     State(state): State<App>,
     Path(token): Path<String>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let query = PageQuery::parse(raw.as_deref());
+    let lang = query.lang(&headers);
     let body = match body {
         Ok(body) => body,
-        Err(rejection) => return html_error(body_rejection(rejection)),
+        Err(rejection) => return html_error(lang, body_rejection(rejection)),
     };
-    submit(state, token, query, body)
+    submit(state, token, query, lang, body)
         .await
-        .unwrap_or_else(html_error)
+        .unwrap_or_else(|e| html_error(lang, e))
 }
 
 async fn submit(
     state: App,
     token: String,
     query: PageQuery,
+    lang: Lang,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     token_ok(&token)?;
@@ -364,11 +432,12 @@ async fn submit(
         )
         .collect();
     let comment_text = form.get("comment").map(|c| c.trim()).unwrap_or_default();
-    let shown = zone_for(&query, &view);
+    let shown = zone_for(lang, &query, &view);
     // A refused form comes back as the page, with the error next to its field
     // and everything entered still there.
     let again = |error: ApiError| {
         let page = PageState {
+            lang,
             token: &token,
             saved: false,
             accepting: view.poll.accepts_votes(state.now()),
@@ -388,7 +457,7 @@ async fn submit(
             None => {
                 return Ok(again(ApiError::invalid(
                     format!("vote_{i}"),
-                    "choose yes, if need be or no",
+                    lang.t("poll.vote_missing"),
                 )));
             }
         }
@@ -402,8 +471,12 @@ async fn submit(
         }
         return Err(error);
     }
+    let chosen_lang = match &query.lang {
+        Some(_) => format!("&lang={}", lang.code()),
+        None => String::new(),
+    };
     Ok(Redirect::to(&format!(
-        "/polls/{token}?saved=1&timezone={}",
+        "/polls/{token}?saved=1&timezone={}{chosen_lang}",
         encoded(shown.zone.as_str())
     ))
     .into_response())
@@ -411,7 +484,7 @@ async fn submit(
 
 /// The open link's form: a name and an email, with the values entered so
 /// far and the error next to its field.
-fn join_form(name: &str, email: &str, error: Option<&ApiError>) -> Html<String> {
+fn join_form(lang: Lang, name: &str, email: &str, error: Option<&ApiError>) -> Html<String> {
     let general = match error {
         Some(e) if !matches!(e.field(), Some("name" | "email")) => format!(
             "<p class=\"error\" role=\"alert\">{}</p>",
@@ -419,27 +492,38 @@ fn join_form(name: &str, email: &str, error: Option<&ApiError>) -> Html<String> 
         ),
         _ => String::new(),
     };
+    let title = lang.t("join.title");
     layout(
-        "Join the poll",
+        lang,
+        title,
         &format!(
-            "<h1>Join the poll</h1>{general}<form method=\"post\">\
-             <p><label>Your name<input name=\"name\" value=\"{}\" required></label>{}</p>\
-             <p><label>Your email<input name=\"email\" type=\"email\" value=\"{}\" required></label>{}</p>\
-             <p><button type=\"submit\">Continue</button></p></form>",
+            "<h1>{}</h1>{general}<form method=\"post\">\
+             <p><label>{}<input name=\"name\" value=\"{}\" required autocomplete=\"name\"></label>{}</p>\
+             <p><label>{}<input name=\"email\" type=\"email\" value=\"{}\" required autocomplete=\"email\"></label>{}</p>\
+             <p><button type=\"submit\">{}</button></p></form>",
+            escape(title),
+            escape(lang.t("form.name")),
             escape(name),
             error_for(error, "name"),
+            escape(lang.t("join.email")),
             escape(email),
             error_for(error, "email"),
+            escape(lang.t("join.continue")),
         ),
     )
 }
 
 /// GET /polls/join/{token}: the open link asks for a name and email.
-pub async fn join_page(Path(token): Path<String>) -> Response {
+pub async fn join_page(
+    Path(token): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = PageQuery::parse(raw.as_deref()).lang(&headers);
     if let Err(error) = token_ok(&token) {
-        return html_error(error);
+        return html_error(lang, error);
     }
-    join_form("", "", None).into_response()
+    join_form(lang, "", "", None).into_response()
 }
 
 /// POST /polls/join/{token}: joins and sends the person to their own page;
@@ -447,22 +531,25 @@ pub async fn join_page(Path(token): Path<String>) -> Response {
 pub async fn join_submit(
     State(state): State<App>,
     Path(token): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let lang = PageQuery::parse(raw.as_deref()).lang(&headers);
     if let Err(error) = token_ok(&token) {
-        return html_error(error);
+        return html_error(lang, error);
     }
     let body = match body {
         Ok(body) => body,
-        Err(rejection) => return html_error(body_rejection(rejection)),
+        Err(rejection) => return html_error(lang, body_rejection(rejection)),
     };
     let entered: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let value = |name: &str| entered.get(name).map(String::as_str).unwrap_or_default();
     let again = |error: ApiError| {
-        let form = join_form(value("name"), value("email"), Some(&error));
+        let form = join_form(lang, value("name"), value("email"), Some(&error));
         (error.status(), form).into_response()
     };
-    let person: Invited = match super::extract::parse_form(&body) {
+    let person: Invited = match crate::http::extract::parse_form(&body) {
         Ok(person) => person,
         Err(error) => return again(error),
     };
@@ -477,7 +564,7 @@ pub async fn join_submit(
             if error.status() == StatusCode::UNPROCESSABLE_ENTITY {
                 again(error)
             } else {
-                html_error(error)
+                html_error(lang, error)
             }
         }
     }
