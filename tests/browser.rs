@@ -619,13 +619,7 @@ async fn embed_script_and_frame_relay() {
 /// (1) The real booking pages embedded inline and as a popup on another
 /// origin: book through each, the host page hears `kairos:booked`, the
 /// admin API has the bookings with their UTM parameters.
-///
-/// WAITING for the booking pages (branch `pages`): `/{user}/{event}`
-/// answers 404 in this branch. Enable after the merge (remove the ignore);
-/// the scenario's selectors (`[data-date]`, `[data-start]`, field names)
-/// may need aligning with the pages' markup.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "WAITING for the booking pages (branch `pages`): enable after merge"]
 async fn embed_inline_and_popup_book() {
     let _one = ONE_AT_A_TIME.lock().await;
     let Some(harness) = harness(false).await else {

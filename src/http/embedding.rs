@@ -1,6 +1,7 @@
 //! Which sites may use an organization's booking pages and public API from a
 //! browser (`domain::EmbeddingSettings`, default any): the public group's
-//! CORS, and the `Content-Security-Policy: frame-ancestors` header pages send.
+//! CORS, and the `Content-Security-Policy: frame-ancestors` header the
+//! booking pages send (`frame_policy`, or `frame_ancestors` for one page).
 //!
 //! CORS is answered here rather than by `tower_http::cors`: the allowed
 //! origins depend on the organization owning the user in the path, which a
@@ -114,6 +115,46 @@ pub async fn frame_ancestors(state: &App, organization_id: &str) -> Result<Heade
         );
     }
     Ok(headers)
+}
+
+/// The owner of a booking page (`/{user}`, `/{user}/{event}[/book]`,
+/// `/team/{team}[/…]`); other pages (polls, bookings, links) have none here.
+fn page_owner(path: &str) -> Option<Owner<'_>> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["team", team, ..] => Some(Owner::Team(team)),
+        ["polls" | "booking" | "links" | "assets", ..] => None,
+        [user] | [user, _] | [user, _, "book"] => Some(Owner::User(user)),
+        _ => None,
+    }
+}
+
+/// The pages' layer: a booking page of an organization that limits where
+/// it may be embedded says so (`Content-Security-Policy: frame-ancestors`,
+/// a header of its own, so it adds to any other policy). When the settings
+/// cannot be read, only Kairos itself may frame the page.
+pub async fn frame_policy(State(state): State<App>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let Some(owner) = page_owner(&path).filter(|_| html) else {
+        return response;
+    };
+    let policy = match for_owner(&state, &owner).await {
+        Ok(Some(settings)) => settings.frame_ancestors(),
+        Ok(None) => None,
+        Err(_) => Some("frame-ancestors 'self'".to_string()),
+    };
+    if let Some(value) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
+        response
+            .headers_mut()
+            .append(CONTENT_SECURITY_POLICY, value);
+    }
+    response
 }
 
 /// The owner named by a public API path. The team listing's static
@@ -253,6 +294,13 @@ mod tests {
             Some(Owner::User("team"))
         );
         assert_eq!(owner_in_path("/api/v1/public/ana"), None);
+        use super::page_owner;
+        assert_eq!(page_owner("/ana"), Some(Owner::User("ana")));
+        assert_eq!(page_owner("/ana/intro/book"), Some(Owner::User("ana")));
+        assert_eq!(page_owner("/team/sales/intro"), Some(Owner::Team("sales")));
+        assert_eq!(page_owner("/polls/abc"), None);
+        assert_eq!(page_owner("/booking/abc"), None);
+        assert_eq!(page_owner("/ana/intro/other"), None);
         assert_eq!(owner_in_path("/api/v1/users/x"), None);
     }
 }

@@ -532,3 +532,72 @@ async fn a_team_listing_follows_its_organization(backend: Backend) {
 }
 
 on_both!(a_team_listing_follows_its_organization);
+
+async fn booking_pages_say_where_they_may_be_framed(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    ana_intro(&app).await;
+    let team = app
+        .admin(
+            Method::POST,
+            "/api/v1/teams",
+            Some(json!({ "slug": "sales", "name": "Sales" })),
+        )
+        .await;
+    assert_eq!(team.status, StatusCode::CREATED, "{}", team.json);
+    let pages = ["/ana", "/ana/intro", "/team/sales"];
+    let policies = |answer: &crate::helpers::Response| -> Vec<String> {
+        answer
+            .headers
+            .get_all("content-security-policy")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter(|v| v.contains("frame-ancestors"))
+            .map(str::to_string)
+            .collect()
+    };
+    // Any site by default: no restriction sent.
+    for page in pages {
+        let answer = app.send(Method::GET, page, None, &[]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{page}");
+        assert!(
+            policies(&answer).is_empty(),
+            "{page}: {:?}",
+            policies(&answer)
+        );
+    }
+    app.admin(
+        Method::PUT,
+        "/api/v1/organization/embedding",
+        Some(json!({ "allowed_origins": ["https://shop.example"] })),
+    )
+    .await;
+    for page in pages {
+        let answer = app.send(Method::GET, page, None, &[]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{page}");
+        assert_eq!(
+            policies(&answer),
+            ["frame-ancestors 'self' https://shop.example"],
+            "{page}"
+        );
+    }
+    // The form page too; an unknown page and the JSON API are left alone.
+    let form = app
+        .send(
+            Method::GET,
+            "/ana/intro/book?start=2026-06-01T07:00:00Z",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(policies(&form).len(), 1, "{}", form.status);
+    let unknown = app.send(Method::GET, "/nobody/intro", None, &[]).await;
+    assert!(policies(&unknown).is_empty());
+    let api = app
+        .send(Method::GET, "/api/v1/public/ana/intro", None, &[])
+        .await;
+    assert!(policies(&api).is_empty());
+}
+
+on_both!(booking_pages_say_where_they_may_be_framed);
