@@ -157,6 +157,26 @@ export async function openWidget(page, query = "") {
   await page.locator("kairos-booking .day.available").first().waitFor();
 }
 
+/**
+ * A day of the shown month with at least `minimum` times (late in the day
+ * or the month, the first day with times may have only one left), moving
+ * on a month when this one has none.
+ */
+export async function pickDay(page, minimum = 4) {
+  for (let tries = 0; tries < 3; tries++) {
+    const days = await page.locator("kairos-booking .day.available").evaluateAll((buttons) =>
+      buttons.map((b) => ({
+        date: b.dataset.date,
+        count: Number(((b.getAttribute("aria-label") || "").match(/(\d+) times? available/) || [0, 0])[1]),
+      })));
+    const good = days.find((d) => d.count >= minimum);
+    if (good) return good.date;
+    await page.locator('kairos-booking button[aria-label="Next month"]').click();
+    await page.locator("kairos-booking .day.available").first().waitFor();
+  }
+  throw new Error(`no day with ${minimum} times in three months`);
+}
+
 /** Fills the intake form of the test event type (every question kind). */
 export async function fillForm(page, { name = "Pat Doe", email = "pat@example.com", phone = "+1 212 555 0100" } = {}) {
   const field = (n) => page.locator(`kairos-booking [name="${n}"]`);

@@ -5,7 +5,7 @@
 
 import {
   DESKTOP, PHONE, axe, browser, check, env, events, fillForm, focused, openWidget, result,
-  screenshot, seen, tabTo, waitForEvent,
+  pickDay, screenshot, seen, tabTo, waitForEvent,
 } from "./lib.mjs";
 
 /** Whether this build has the booking pages (branch `pages`). */
@@ -74,11 +74,20 @@ async function keyboardOnly() {
     const day = await tabTo(page, (f) => f.classes.includes("day"), "a day of the month");
     check(day.classes.includes("available"), `the first day reached (${day.date}) has times`);
     // Arrow keys move between days, and back.
-    await page.keyboard.press("ArrowRight");
-    const next = await focused(page);
-    check(next.date && next.date > day.date, `ArrowRight moved to ${next.date}`);
-    await page.keyboard.press("ArrowLeft");
-    check((await focused(page)).date === day.date, "ArrowLeft came back");
+    // (Across a month's end the next month loads first: wait for the focus.)
+    const focusMoves = async (key, test) => {
+      await page.keyboard.press(key);
+      for (let i = 0; i < 40; i++) {
+        const now = await focused(page);
+        if (now && test(now)) return now;
+        await page.waitForTimeout(100);
+      }
+      return focused(page);
+    };
+    const next = await focusMoves("ArrowRight", (f) => f.date && f.date > day.date);
+    check(next.date && next.date > day.date, `ArrowRight moved to ${next && next.date}`);
+    const back = await focusMoves("ArrowLeft", (f) => f.date === day.date);
+    check(back && back.date === day.date, "ArrowLeft came back");
     await page.keyboard.press("Enter");
     await waitForEvent(page, "date_selected");
     const time = await tabTo(page, (f) => f.classes.includes("time"), "a time");
@@ -162,16 +171,17 @@ async function sameTime() {
   try {
     const pages = [first.page, second.page];
     await Promise.all(pages.map((page) => openWidget(page)));
-    // Both on the same day (the first with times), same instant.
-    const date = await inWidget(first.page, ".day.available").first().getAttribute("data-date");
+    // Both on the same day (one with several times), same instant.
+    const date = await pickDay(first.page);
     await inWidget(first.page, `.day[data-date="${date}"]`).click();
     const start = await inWidget(first.page, ".time").first().getAttribute("data-start");
     // The second visitor's zone differs: find the same instant on their day.
     const secondDay = await second.page.evaluate((instant) =>
       new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" })
         .format(new Date(instant)), start);
-    if (!(await inWidget(second.page, `.day[data-date="${secondDay}"]`).count())) {
+    for (let i = 0; i < 3 && !(await inWidget(second.page, `.day.available[data-date="${secondDay}"]`).count()); i++) {
       await inWidget(second.page, 'button[aria-label="Next month"]').click();
+      await inWidget(second.page, ".day.available").first().waitFor();
     }
     await inWidget(second.page, `.day[data-date="${secondDay}"]`).click();
     await inWidget(first.page, `.time[data-start="${start}"]`).click();
@@ -424,16 +434,24 @@ async function embedBooksIn(page, mode) {
   await page.waitForFunction(() => window.kairosEvents.some((e) => e.type === "ready"));
   // The pages' own markup: a day with times, then a time (links or buttons).
   const day = frame.locator("[data-date]:not([disabled]):not([aria-disabled=true])").first();
-  await day.click();
+  await day.focus();
+  await page.keyboard.press("Enter");
   await waitForEvent(page, "date_selected");
-  await frame.locator("[data-start]").first().click();
+  await frame.locator("[data-start]").first().focus();
+  await page.keyboard.press("Enter");
   await waitForEvent(page, "time_selected");
   await frame.locator('[name="name"], [name="invitee.name"]').first().fill(`Embed ${mode}`);
   await frame.locator('[name="email"], [name="invitee.email"]').first().fill(`embed-${mode}@example.com`);
   await frame.locator('[name="company"], [name="answers.company"]').first().fill("Acme");
   await frame.locator('[name="size"], [name="answers.size"]').first().selectOption("11-50");
-  await frame.getByRole("checkbox", { name: /I agree to the terms/ }).check();
-  await frame.locator('button[type="submit"]').first().click();
+  // Keys rather than clicks here: the frame takes its page's height as the
+  // form changes, which moves the host page under a pointer.
+  const terms = frame.getByRole("checkbox", { name: /I agree to the terms/ });
+  await terms.focus();
+  await page.keyboard.press("Space");
+  check(await terms.isChecked(), "the terms are checked");
+  await frame.locator('button[type="submit"]').first().focus();
+  await page.keyboard.press("Enter");
   const booked = await waitForEvent(page, "booked", `e.detail.invitee_email === "embed-${mode}@example.com"`);
   return { mode, booked: booked.find((e) => e.detail.invitee_email === `embed-${mode}@example.com`).detail };
 }
@@ -494,7 +512,7 @@ async function holdsContract() {
     });
 
     await openWidget(page);
-    await inWidget(page, ".day.available").first().click();
+    await inWidget(page, `.day[data-date="${await pickDay(page)}"]`).click();
     const times = inWidget(page, ".time");
     const first = await times.nth(0).getAttribute("data-start");
     const second = await times.nth(1).getAttribute("data-start");
