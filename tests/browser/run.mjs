@@ -262,6 +262,17 @@ async function screenshots() {
       if (await bookingPagesThere(b.context)) {
         await page.goto(`${env.kairos}/ana/intro`);
         files.push(await screenshot(page, `booking-page-${label}`));
+        // The booking page embedded on another site, inline and as a popup.
+        await page.goto(`${env.host}/embed.html`);
+        await page.locator("#inline iframe").waitFor();
+        await page.waitForFunction(() => window.resizeMessages > 0);
+        await page.waitForTimeout(300);
+        files.push(await screenshot(page, `embed-inline-${label}`));
+        await page.locator("#popup").focus();
+        await page.keyboard.press("Enter");
+        await page.locator("dialog.kairos-popup").waitFor();
+        await page.waitForTimeout(500);
+        files.push(await screenshot(page, `embed-popup-${label}`));
       }
       check(b.errors.length === 0, `page errors: ${b.errors.join("; ")}`);
     } finally {
