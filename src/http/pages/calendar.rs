@@ -4,13 +4,13 @@
 //! without asking again); without the script, months, days, zone and clock
 //! are plain links and a GET form.
 
-use super::host::{brand, host_header, kind_label, location_label};
+use super::host::{brand, host_header, kind_label, place};
 use super::i18n::{Clock, Lang};
 use super::layout::{Here, Shell, document};
 use super::visit::Visit;
 use crate::app::App;
 use crate::booking::{self, AvailabilityInputs};
-use crate::domain::{Location, TimeZoneName};
+use crate::domain::TimeZoneName;
 use crate::engine::{Instant, Interval};
 use crate::http::api::public;
 use crate::http::error::ApiError;
@@ -170,7 +170,7 @@ fn month_range(zone: &TimeZoneName, first: NaiveDate) -> Interval {
 }
 
 /// Every IANA zone name, for the zone picker's list.
-static ZONE_OPTIONS: LazyLock<String> = LazyLock::new(|| {
+pub static ZONE_OPTIONS: LazyLock<String> = LazyLock::new(|| {
     let mut names: Vec<&str> = chrono_tz::TZ_VARIANTS
         .iter()
         .map(|tz| tz.name())
@@ -260,16 +260,7 @@ pub fn details(lang: Lang, inputs: &AvailabilityInputs, here: &Here) -> String {
         escape(lang.t("event.duration")),
         escape(&lang.tf("minutes", &[("n", &input.duration_minutes.to_string())]))
     );
-    let kind = input.location.kind();
-    let place = match &input.location {
-        Location::InPerson { address } => format!("{}: {}", location_label(lang, kind), address),
-        Location::Unspecified => location_label(lang, kind).to_string(),
-        _ => format!(
-            "{} ({})",
-            location_label(lang, kind),
-            lang.t(&format!("location.{kind}.note"))
-        ),
-    };
+    let place = place(lang, &input.location);
     let _ = write!(
         html,
         "<li><span class=\"visually-hidden\">{}: </span>{}</li>",
