@@ -1118,7 +1118,7 @@ async fn poll_grid(backend: Backend) {
     );
     // An accessible table: caption, column and row headers.
     assert!(
-        html.contains("<caption id=\"kz-grid-cap\">Everyone’s votes, times in UTC</caption>"),
+        html.contains("<caption id=\"kz-grid-cap\" class=\"visually-hidden\">Everyone’s votes, times in UTC</caption>"),
         "{html}"
     );
     assert!(html.contains("role=\"region\" aria-labelledby=\"kz-grid-cap\" tabindex=\"0\""));

@@ -429,7 +429,7 @@ fn grid(times: Times<'_>, outlook: &Outlook<'_>, mine: Option<&MyRow<'_>>) -> St
     };
     let mut html = format!(
         "<div class=\"grid-wrap\" role=\"region\" aria-labelledby=\"kz-grid-cap\" tabindex=\"0\">\
-         <table class=\"poll-grid\"><caption id=\"kz-grid-cap\">{}</caption><thead><tr><th scope=\"col\">{}</th>",
+         <table class=\"poll-grid\"><caption id=\"kz-grid-cap\" class=\"visually-hidden\">{}</caption><thead><tr><th scope=\"col\">{}</th>",
         escape(&caption),
         escape(lang.t("poll.participant"))
     );
@@ -515,7 +515,7 @@ fn grid(times: Times<'_>, outlook: &Outlook<'_>, mine: Option<&MyRow<'_>>) -> St
             };
             let _ = write!(
                 html,
-                "<td class=\"pick{}\"><div role=\"radiogroup\" aria-label=\"{}\"{described}>{error}",
+                "<td class=\"ballot{}\"><div role=\"radiogroup\" aria-label=\"{}\"{described}>{error}",
                 mark(i),
                 escape(&times.meeting(*start, minutes))
             );
@@ -593,8 +593,10 @@ fn comments(lang: Lang, outlook: &Outlook<'_>, me_id: Option<&str>) -> String {
     html
 }
 
-/// A legend for the symbols the grid uses.
-fn legend(lang: Lang) -> String {
+/// What the grid's symbols mean and which zone its times are in (the
+/// table's caption says so too, but scrolls away on a phone).
+fn legend(times: Times<'_>) -> String {
+    let lang = times.lang;
     let items: Vec<String> = VOTES
         .iter()
         .map(|(_, code, symbol)| {
@@ -604,7 +606,11 @@ fn legend(lang: Lang) -> String {
             )
         })
         .collect();
-    format!("<p class=\"legend muted\">{}</p>", items.join(" · "))
+    format!(
+        "<p class=\"legend muted\">{} {}</p>",
+        escape(&lang.tf("zone.shown", &[("zone", times.zone.as_str())])),
+        items.join(" · ")
+    )
 }
 
 struct PageState<'a> {
@@ -684,7 +690,7 @@ fn render(
             }
         }
     }
-    body.push_str(&legend(lang));
+    body.push_str(&legend(times));
     body.push_str(&grid(times, &outlook, Some(&mine)));
     if page.accepting {
         let comment = match draft {
@@ -963,7 +969,7 @@ fn join_form(
     );
     body.push_str(&controls(page.times, page.query, &path, page.shown));
     if poll.input.votes_visible {
-        body.push_str(&legend(lang));
+        body.push_str(&legend(page.times));
         body.push_str(&grid(page.times, &outlook, None));
         body.push_str(&comments(lang, &outlook, None));
     } else {
