@@ -12,6 +12,7 @@ use super::inputs::{AvailabilityInputs, to_utc};
 use super::{BookingError, StoreRef, own_hold};
 use crate::domain::{Kind, hash_secret, looks_like_token, new_id, random_token};
 use crate::engine::{Instant, Interval};
+use crate::secrets::KeyRing;
 use crate::store::{NewHold, group_slot_key};
 use chrono::{DateTime, Utc};
 use std::net::{IpAddr, Ipv6Addr};
@@ -42,7 +43,14 @@ pub struct HoldClient {
 impl HoldClient {
     /// An IPv6 visitor is keyed by their /64: one subscriber usually has a
     /// whole /64 and could take a fresh address per hold.
-    pub fn for_ip(ip: IpAddr, per_event_type: u32, per_client: u32) -> HoldClient {
+    /// With the key ring the key is keyed (an address cannot be found by
+    /// hashing every candidate); without one, a plain hash.
+    pub fn for_ip(
+        ip: IpAddr,
+        keys: Option<&KeyRing>,
+        per_event_type: u32,
+        per_client: u32,
+    ) -> HoldClient {
         let ip = match ip {
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => IpAddr::V4(v4),
@@ -50,8 +58,12 @@ impl HoldClient {
             },
             v4 => v4,
         };
+        let address = ip.to_string();
         HoldClient {
-            key: hash_secret(&format!("kairos-hold-client:{ip}")),
+            key: match keys {
+                Some(keys) => keys.pseudonym("hold-client", &address),
+                None => hash_secret(&format!("kairos-hold-client:{address}")),
+            },
             per_event_type,
             per_client,
         }
@@ -201,19 +213,25 @@ mod tests {
 
     #[test]
     fn clients_are_keyed_by_address_and_ipv6_by_its_64() {
-        let key = |ip: &str| HoldClient::for_ip(ip.parse().expect("ip"), 3, 20).key;
+        let key = |ip: &str| HoldClient::for_ip(ip.parse().expect("ip"), None, 3, 20).key;
         assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
         assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
         assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
         assert_ne!(key("192.0.2.1"), key("192.0.2.2"));
         assert!(!key("192.0.2.1").contains("192"), "stored hashed");
+        // With keys: keyed, stable, and unlike the plain hash.
+        let ring = KeyRing::parse(&format!("k1:{}", KeyRing::generate_key())).expect("ring");
+        let keyed = |ip: &str| HoldClient::for_ip(ip.parse().expect("ip"), Some(&ring), 3, 20).key;
+        assert_eq!(keyed("192.0.2.1"), keyed("192.0.2.1"));
+        assert_ne!(keyed("192.0.2.1"), key("192.0.2.1"));
+        assert_ne!(keyed("192.0.2.1"), keyed("192.0.2.2"));
     }
 
     #[test]
     fn caps_count_live_holds_and_say_when_one_frees() {
         let now: DateTime<Utc> = "2026-06-01T10:00:00Z".parse().expect("now");
         let at = |s: i64| now + chrono::Duration::seconds(s);
-        let client = HoldClient::for_ip("192.0.2.1".parse().expect("ip"), 2, 3);
+        let client = HoldClient::for_ip("192.0.2.1".parse().expect("ip"), None, 2, 3);
         let live = vec![("a".to_string(), at(200)), ("a".to_string(), at(90))];
         match check_caps(&client, &live, "a", now) {
             Err(BookingError::TooMany { retry_after, .. }) => assert_eq!(retry_after, 90),

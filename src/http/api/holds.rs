@@ -60,7 +60,14 @@ pub async fn create(
     let now = Instant::from_utc(state.now());
     let start = Instant::from_utc(request.start);
     let limits = &state.settings.holds;
-    let client = ip.map(|ip| HoldClient::for_ip(ip, limits.per_event_type, limits.per_client));
+    let client = ip.map(|ip| {
+        HoldClient::for_ip(
+            ip,
+            state.keys.as_deref(),
+            limits.per_event_type,
+            limits.per_client,
+        )
+    });
     let held = booking::holds::hold(
         state.store.as_ref(),
         &inputs,
