@@ -1094,6 +1094,19 @@ async fn poll_grid(backend: Backend) {
     }
     let (page, html) = get(&app, &format!("/polls/{bo}?timezone=UTC"), &[]).await;
     assert_eq!(page.status, StatusCode::OK);
+    // The address is the secret: not cached, not told to other sites.
+    assert_eq!(
+        page.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("private, no-store")
+    );
+    assert_eq!(
+        page.headers
+            .get("referrer-policy")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-referrer")
+    );
     // The host and the meeting, every value escaped, in the host's colours.
     assert!(
         html.contains("A poll by Ana &lt;b&gt;Bold&lt;/b&gt;"),
@@ -1200,6 +1213,12 @@ async fn poll_grid(backend: Backend) {
         .to_string();
     let (join, html) = get(&app, &format!("/polls/join/{open_token}?timezone=UTC"), &[]).await;
     assert_eq!(join.status, StatusCode::OK);
+    assert_eq!(
+        join.headers
+            .get("referrer-policy")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-referrer")
+    );
     assert!(
         html.contains("A poll by Ana &lt;b&gt;Bold&lt;/b&gt;"),
         "{html}"

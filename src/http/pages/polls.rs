@@ -199,6 +199,22 @@ fn html_error(lang: Lang, error: ApiError) -> Response {
     response
 }
 
+/// Poll pages carry their secret (a personal or open link's token) in the
+/// address: no cache keeps them, and no other site hears of the address
+/// (the host's avatar is loaded from elsewhere).
+fn private(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
 /// What a participant sent back when it could not be saved: shown again
 /// with the error, so nothing they entered is lost.
 struct Draft<'a> {
@@ -771,9 +787,11 @@ pub async fn poll_page(
 ) -> Response {
     let query = PageQuery::parse(raw.as_deref());
     let lang = query.lang(&headers);
-    show(state, token, query, lang)
-        .await
-        .unwrap_or_else(|e| html_error(lang, e))
+    private(
+        show(state, token, query, lang)
+            .await
+            .unwrap_or_else(|e| html_error(lang, e)),
+    )
 }
 
 async fn show(
@@ -815,9 +833,11 @@ pub async fn poll_submit(
         Ok(body) => body,
         Err(rejection) => return html_error(lang, body_rejection(rejection)),
     };
-    submit(state, token, query, lang, body)
-        .await
-        .unwrap_or_else(|e| html_error(lang, e))
+    private(
+        submit(state, token, query, lang, body)
+            .await
+            .unwrap_or_else(|e| html_error(lang, e)),
+    )
 }
 
 async fn submit(
@@ -1000,6 +1020,10 @@ pub async fn join_page(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    private(join_show(state, token, raw, headers).await)
+}
+
+async fn join_show(state: App, token: String, raw: Option<String>, headers: HeaderMap) -> Response {
     let query = PageQuery::parse(raw.as_deref());
     let lang = query.lang(&headers);
     if let Err(error) = token_ok(&token) {
@@ -1033,6 +1057,16 @@ pub async fn join_submit(
     State(state): State<App>,
     Path(token): Path<String>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    private(join_post(state, token, raw, headers, body).await)
+}
+
+async fn join_post(
+    state: App,
+    token: String,
+    raw: Option<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
