@@ -1227,9 +1227,66 @@ async fn poll_grid(backend: Backend) {
         html.contains("<th scope=\"row\">Bo &lt;b&gt;</th>"),
         "{html}"
     );
-    assert!(!html.contains("class=\"me\""), "{html}");
     assert!(html.contains("2 yes, 1 if need be, 0 no"), "{html}");
     assert!(html.contains("name=\"email\""), "{html}");
+    // A newcomer's row waits at the top of the table, to vote while joining.
+    assert!(
+        html.contains("<tr class=\"me\"><th scope=\"row\">You</th>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"vote_2\" value=\"no\" required>"),
+        "{html}"
+    );
+    // Half a ballot is refused before anyone joins, with what was entered.
+    let join_url = format!("/polls/join/{open_token}?timezone=UTC");
+    let (refused, html) = post_form(
+        &app,
+        &join_url,
+        "name=Hal&email=hal%40example.com&vote_0=yes",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("value=\"Hal\"") && html.contains("value=\"hal@example.com\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"vote_0\" value=\"yes\" required checked"),
+        "{html}"
+    );
+    let beside = html
+        .find("id=\"err-vote_1\"")
+        .expect("error beside option 1");
+    assert!(
+        html[beside..].starts_with("id=\"err-vote_1\">choose yes, if need be or no"),
+        "{html}"
+    );
+    // Name, email and votes at once: joined, votes saved, on their own page.
+    let (joined, _) = post_form(
+        &app,
+        &join_url,
+        "name=Gus+%3Cb%3E&email=gus%40example.com&vote_0=yes&vote_1=no&vote_2=if_need_be&comment=Hi+%3Ci%3E",
+    )
+    .await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.json);
+    let mine = location(&joined);
+    assert!(
+        mine.starts_with("/polls/") && mine.contains("saved=1"),
+        "{mine}"
+    );
+    assert!(mine.contains("timezone=UTC"), "{mine}");
+    let (_, html) = get(&app, &mine, &[]).await;
+    assert!(html.contains("Gus &lt;b&gt; (you)"), "{html}");
+    assert!(
+        html.contains("name=\"vote_2\" value=\"if_need_be\" required checked"),
+        "{html}"
+    );
+    assert!(html.contains("Hi &lt;i&gt;</textarea>"), "{html}");
+    assert!(html.contains("Your votes are saved."), "{html}");
+    // Hal, refused above, was never added: the same email joins now.
+    let (hal, _) = post_form(&app, &join_url, "name=Hal&email=hal%40example.com").await;
+    assert_eq!(hal.status, StatusCode::SEE_OTHER);
     let (unknown, _) = get(&app, "/polls/join/nosuchtokenatall", &[]).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     // Booked: the outcome, the chosen time marked, no form any more.
@@ -1297,7 +1354,10 @@ async fn poll_grid(backend: Backend) {
     let open = private.json["open_url"].as_str().expect("open url");
     let open_token = open.rsplit('/').next().expect("token");
     let (_, html) = get(&app, &format!("/polls/join/{open_token}?timezone=UTC"), &[]).await;
-    assert!(!html.contains("<table") && !html.contains("Fox"), "{html}");
+    assert!(html.contains("Your votes, times in UTC"), "{html}");
+    for hidden in ["Fox", "secret note", "class=\"counts\""] {
+        assert!(!html.contains(hidden), "{hidden}: {html}");
+    }
     // The grid scrolls sideways on a phone with the names kept in view.
     let css = html
         .split('"')

@@ -285,9 +285,10 @@ const EN: &[(&str, &str)] = &[
     ("poll.comments", "Comments"),
     ("poll.comment_yours", "Your comment"),
     ("poll.nobody", "Nobody has voted yet."),
+    ("poll.new_row", "You"),
     (
         "poll.join_intro",
-        "Give your name and email, then choose the times you can make.",
+        "Give your name and email and say, for each time, whether you can make it. You can change your votes later on your own page.",
     ),
     ("poll.saved", "Your votes are saved."),
     (
@@ -318,7 +319,7 @@ const EN: &[(&str, &str)] = &[
     ),
     ("join.title", "Join the poll"),
     ("join.email", "Your email"),
-    ("join.continue", "Continue"),
+    ("join.continue", "Join and save my votes"),
     ("date.long", "{weekday}, {month} {day}, {year}"),
     ("date.month_year", "{month} {year}"),
     ("time.am", "am"),
@@ -517,9 +518,10 @@ const DE: &[(&str, &str)] = &[
     ("poll.comments", "Kommentare"),
     ("poll.comment_yours", "Ihr Kommentar"),
     ("poll.nobody", "Noch hat niemand abgestimmt."),
+    ("poll.new_row", "Sie"),
     (
         "poll.join_intro",
-        "Geben Sie Namen und E-Mail-Adresse an, dann wählen Sie die Zeiten, die Ihnen passen.",
+        "Geben Sie Namen und E-Mail-Adresse an und wählen Sie zu jeder Zeit, ob sie Ihnen passt. Ändern können Sie Ihre Stimmen später auf Ihrer eigenen Seite.",
     ),
     ("poll.saved", "Ihre Stimmen sind gespeichert."),
     (
@@ -547,7 +549,7 @@ const DE: &[(&str, &str)] = &[
     ),
     ("join.title", "An der Umfrage teilnehmen"),
     ("join.email", "Ihre E-Mail-Adresse"),
-    ("join.continue", "Weiter"),
+    ("join.continue", "Teilnehmen und Stimmen speichern"),
     ("date.long", "{weekday}, {day}. {month} {year}"),
     ("date.month_year", "{month} {year}"),
     ("time.am", "vorm."),

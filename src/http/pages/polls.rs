@@ -388,7 +388,11 @@ fn controls(times: Times<'_>, query: &PageQuery, path: &str, shown: &Shown) -> S
 /// The visitor's own row in the grid: a choice per option when they may
 /// still vote (what they sent last, or what they just tried to send).
 struct MyRow<'a> {
-    me: &'a Participant,
+    /// How the row is headed ("Bo (you)", or "You" before joining).
+    label: String,
+    /// Their participant id (left out of the others' rows); `None` before
+    /// they join.
+    id: Option<&'a str>,
     votes: Vec<Option<Vote>>,
     editable: bool,
     error: Option<&'a ApiError>,
@@ -514,7 +518,7 @@ fn grid(times: Times<'_>, outlook: &Outlook<'_>, mine: Option<&MyRow<'_>>) -> St
         let _ = write!(
             html,
             "<tr class=\"me\"><th scope=\"row\">{}</th>",
-            escape(&lang.tf("poll.you", &[("name", &row.me.name)]))
+            escape(&row.label)
         );
         for (i, start) in poll.input.options.iter().enumerate() {
             let vote = row.votes.get(i).copied().flatten();
@@ -548,7 +552,7 @@ fn grid(times: Times<'_>, outlook: &Outlook<'_>, mine: Option<&MyRow<'_>>) -> St
         }
         html.push_str("</tr>");
     }
-    let me_id = mine.map(|row| row.me.id.as_str());
+    let me_id = mine.and_then(|row| row.id);
     for participant in outlook.participants {
         if Some(participant.id.as_str()) == me_id {
             continue;
@@ -678,7 +682,8 @@ fn render(
     }
     let error = draft.map(|d| d.error);
     let mine = MyRow {
-        me: &view.me,
+        label: lang.tf("poll.you", &[("name", &view.me.name)]),
+        id: Some(view.me.id.as_str()),
         votes: match draft {
             Some(draft) => draft.votes.clone(),
             None => view.me.votes.clone(),
@@ -853,16 +858,7 @@ async fn submit(
     let view = polls::as_participant(state.store.as_ref(), &token)
         .await
         .map_err(participant_error)?;
-    let sent: Vec<Option<Vote>> = (0..view.poll.input.options.len())
-        .map(
-            |i| match form.get(&format!("vote_{i}")).map(String::as_str) {
-                Some("yes") => Some(Vote::Yes),
-                Some("if_need_be") => Some(Vote::IfNeedBe),
-                Some("no") => Some(Vote::No),
-                _ => None,
-            },
-        )
-        .collect();
+    let sent = sent_votes(&form, view.poll.input.options.len());
     let comment_text = form.get("comment").map(|c| c.trim()).unwrap_or_default();
     let shown = zone_for(lang, &query, &view.poll);
     let times = Times {
@@ -895,18 +891,10 @@ async fn submit(
         );
         (error.status(), html).into_response()
     };
-    let mut votes = Vec::new();
-    for (i, vote) in sent.iter().enumerate() {
-        match vote {
-            Some(vote) => votes.push(*vote),
-            None => {
-                return Ok(again(ApiError::invalid(
-                    format!("vote_{i}"),
-                    lang.t("poll.vote_missing"),
-                )));
-            }
-        }
-    }
+    let votes = match complete(lang, &sent) {
+        Ok(votes) => votes,
+        Err(error) => return Ok(again(error)),
+    };
     let comment = Some(comment_text.to_string()).filter(|c| !c.is_empty());
     let ballot = Ballot { votes, comment };
     if let Err(error) = polls::vote(state.store.as_ref(), &token, &ballot, state.now()).await {
@@ -921,9 +909,42 @@ async fn submit(
     Ok(Redirect::to(&with_query(&format!("/polls/{token}"), &pairs)).into_response())
 }
 
-/// The open link's page: the poll and (if visible) everyone's votes, then
-/// a name and an email to join with (the values entered so far and the
-/// error next to its field).
+/// The votes a form sent (`vote_0`…), one per option, `None` where none.
+fn sent_votes(form: &HashMap<String, String>, options: usize) -> Vec<Option<Vote>> {
+    (0..options)
+        .map(
+            |i| match form.get(&format!("vote_{i}")).map(String::as_str) {
+                Some("yes") => Some(Vote::Yes),
+                Some("if_need_be") => Some(Vote::IfNeedBe),
+                Some("no") => Some(Vote::No),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// A vote on every option, or the error beside the first without one.
+fn complete(lang: Lang, sent: &[Option<Vote>]) -> Result<Vec<Vote>, ApiError> {
+    sent.iter()
+        .enumerate()
+        .map(|(i, vote)| {
+            vote.ok_or_else(|| ApiError::invalid(format!("vote_{i}"), lang.t("poll.vote_missing")))
+        })
+        .collect()
+}
+
+/// What someone entered on the open link's form (kept when it is refused).
+#[derive(Default)]
+struct JoinDraft<'a> {
+    name: &'a str,
+    email: &'a str,
+    votes: Vec<Option<Vote>>,
+    comment: &'a str,
+    error: Option<&'a ApiError>,
+}
+
+/// The open link's page: the poll and (if visible) everyone's votes, and a
+/// form to join with a name, an email and (optionally at once) votes.
 struct JoinPage<'a> {
     view: &'a VisitorView,
     host: Option<&'a User>,
@@ -934,14 +955,10 @@ struct JoinPage<'a> {
     accepting: bool,
 }
 
-fn join_form(
-    page: &JoinPage<'_>,
-    name: &str,
-    email: &str,
-    error: Option<&ApiError>,
-) -> Html<String> {
+fn join_form(page: &JoinPage<'_>, draft: &JoinDraft<'_>) -> Html<String> {
     let lang = page.times.lang;
     let poll = &page.view.poll;
+    let error = draft.error;
     let outlook = Outlook {
         poll,
         host: page.host,
@@ -951,55 +968,88 @@ fn join_form(
     let path = format!("/polls/join/{}", page.token);
     let mut body = details(page.times, &outlook, page.accepting);
     if page.accepting {
+        // Rallly's way: name, email and votes in one form, the votes as a
+        // new row of the table; a name and email alone join too (the
+        // votes then wait on the personal page).
+        let known = |f: &str| matches!(f, "name" | "email" | "comment") || f.starts_with("vote_");
         let general = match error {
-            Some(e) if !matches!(e.field(), Some("name" | "email")) => format!(
+            Some(e) if !e.field().is_some_and(known) => format!(
                 "<p class=\"error\" role=\"alert\">{}</p>",
                 escape(e.detail())
             ),
             _ => String::new(),
         };
-        let title = lang.t("join.title");
         let _ = write!(
             body,
-            "<section class=\"card\" aria-labelledby=\"kz-join-h\"><h2 id=\"kz-join-h\">{}</h2>\
-             <p class=\"muted\">{}</p>{general}<form method=\"post\" action=\"{}\">\
+            "<section class=\"card\" aria-labelledby=\"kz-join-h\"><h2 id=\"kz-join-h\">{}</h2>",
+            escape(lang.t("join.title"))
+        );
+        body.push_str(&controls(page.times, page.query, &path, page.shown));
+        let _ = write!(
+            body,
+            "<p class=\"muted\">{}</p>{general}<form method=\"post\" action=\"{}\">\
              <p><label for=\"kz-name\">{}</label><input id=\"kz-name\" name=\"name\" value=\"{}\" required autocomplete=\"name\">{}</p>\
-             <p><label for=\"kz-email\">{}</label><input id=\"kz-email\" name=\"email\" type=\"email\" value=\"{}\" required autocomplete=\"email\">{}</p>\
-             <p><button type=\"submit\">{}</button></p></form></section>",
-            escape(title),
+             <p><label for=\"kz-email\">{}</label><input id=\"kz-email\" name=\"email\" type=\"email\" value=\"{}\" required autocomplete=\"email\">{}</p>",
             escape(lang.t("poll.join_intro")),
             escape(&with_query(
                 &path,
                 &page.query.carried(lang, Some(page.times.zone))
             )),
             escape(lang.t("form.name")),
-            escape(name),
+            escape(draft.name),
             error_for(error, "name"),
             escape(lang.t("join.email")),
-            escape(email),
+            escape(draft.email),
             error_for(error, "email"),
-            escape(lang.t("join.continue")),
         );
-    }
-    body.push_str("<section class=\"card\" aria-labelledby=\"kz-votes-h\">");
-    let _ = write!(
-        body,
-        "<h2 id=\"kz-votes-h\">{}</h2>",
-        escape(lang.t("poll.results"))
-    );
-    body.push_str(&controls(page.times, page.query, &path, page.shown));
-    if poll.input.votes_visible {
+        if !poll.input.votes_visible {
+            let _ = write!(
+                body,
+                "<p class=\"muted\">{}</p>",
+                escape(lang.t("poll.private"))
+            );
+        }
+        let mine = MyRow {
+            label: lang.t("poll.new_row").to_string(),
+            id: None,
+            votes: draft.votes.clone(),
+            editable: true,
+            error,
+        };
         body.push_str(&legend(page.times));
-        body.push_str(&grid(page.times, &outlook, None));
-        body.push_str(&comments(lang, &outlook, None));
-    } else {
+        body.push_str(&grid(page.times, &outlook, Some(&mine)));
         let _ = write!(
             body,
-            "<p class=\"muted\">{}</p>",
-            escape(lang.t("poll.private"))
+            "<p><label for=\"kz-comment\">{}</label><textarea id=\"kz-comment\" name=\"comment\" rows=\"3\">{}</textarea>{}</p>\
+             <p><button type=\"submit\">{}</button></p></form>",
+            escape(lang.t("poll.comment")),
+            escape(draft.comment),
+            error_for(error, "comment"),
+            escape(lang.t("join.continue"))
         );
+        body.push_str(&comments(lang, &outlook, None));
+        body.push_str("</section>");
+    } else {
+        body.push_str("<section class=\"card\" aria-labelledby=\"kz-votes-h\">");
+        let _ = write!(
+            body,
+            "<h2 id=\"kz-votes-h\">{}</h2>",
+            escape(lang.t("poll.results"))
+        );
+        body.push_str(&controls(page.times, page.query, &path, page.shown));
+        if poll.input.votes_visible {
+            body.push_str(&legend(page.times));
+            body.push_str(&grid(page.times, &outlook, None));
+            body.push_str(&comments(lang, &outlook, None));
+        } else {
+            let _ = write!(
+                body,
+                "<p class=\"muted\">{}</p>",
+                escape(lang.t("poll.private"))
+            );
+        }
+        body.push_str("</section>");
     }
-    body.push_str("</section>");
     let title = if page.accepting {
         format!("{} – {}", poll.input.title, lang.t("join.title"))
     } else {
@@ -1048,7 +1098,7 @@ async fn join_show(state: App, token: String, raw: Option<String>, headers: Head
         token: &token,
         accepting: view.poll.accepts_votes(state.now()),
     };
-    join_form(&page, "", "", None).into_response()
+    join_form(&page, &JoinDraft::default()).into_response()
 }
 
 /// POST /polls/join/{token}: joins and sends the person to their own page;
@@ -1101,17 +1151,59 @@ async fn join_post(
     };
     let entered: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let value = |name: &str| entered.get(name).map(String::as_str).unwrap_or_default();
+    let sent = sent_votes(&entered, view.poll.input.options.len());
+    let comment = value("comment").trim();
     let again = |error: ApiError| {
-        let form = join_form(&page, value("name"), value("email"), Some(&error));
-        (error.status(), form).into_response()
+        let draft = JoinDraft {
+            name: value("name"),
+            email: value("email"),
+            votes: sent.clone(),
+            comment,
+            error: Some(&error),
+        };
+        (error.status(), join_form(&page, &draft)).into_response()
     };
-    let person: Invited = match crate::http::extract::parse_form(&body) {
+    // The person is read on their own (the same messages as the API's),
+    // the votes beside them.
+    let person_only: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            form_urlencoded::parse(&body).filter(|(key, _)| key == "name" || key == "email"),
+        )
+        .finish();
+    let person: Invited = match crate::http::extract::parse_form(person_only.as_bytes()) {
         Ok(person) => person,
         Err(error) => return again(error),
     };
+    // No votes at all: they join now and vote on their own page.
+    let ballot = if sent.iter().all(Option::is_none) && comment.is_empty() {
+        None
+    } else {
+        let votes = match complete(lang, &sent) {
+            Ok(votes) => votes,
+            Err(error) => return again(error),
+        };
+        let ballot = Ballot {
+            votes,
+            comment: Some(comment.to_string()).filter(|c| !c.is_empty()),
+        };
+        if let Err(error) = ballot.validate(sent.len()) {
+            return again(error.into());
+        }
+        Some(ballot)
+    };
     match polls::join(state.store.as_ref(), &token, &person, state.now()).await {
         Ok(mine) => {
-            let pairs = query.carried(lang, query.timezone.is_some().then_some(&shown.zone));
+            let mut pairs = query.carried(lang, query.timezone.is_some().then_some(&shown.zone));
+            if let Some(ballot) = &ballot {
+                // They are in now; should the votes fail (the poll closed
+                // this instant), their page says how things stand.
+                match polls::vote(state.store.as_ref(), &mine, ballot, state.now()).await {
+                    Ok(_) => pairs.insert(0, ("saved", "1".to_string())),
+                    Err(error) => {
+                        tracing::info!(%error, "votes sent with a join were not saved")
+                    }
+                }
+            }
             (
                 StatusCode::SEE_OTHER,
                 [(
