@@ -352,6 +352,9 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
                 name: "Acme Consulting".to_string(),
                 description: "Talk to our sales team, or see the product with an engineer."
                     .to_string(),
+                logo_url: None,
+                brand_color: Some("#0f766e".to_string()),
+                brand_color_dark: Some("#5eead4".to_string()),
             },
         )
         .await?;

@@ -238,21 +238,8 @@ pub async fn book(
     check_bookable(store, inputs, now, start).await?;
     let held = own_hold::find(store, request.hold.as_deref()).await?;
     let token = random_token(32);
-    let mut new = new_booking(
-        inputs,
-        request,
-        start,
-        &token,
-        idempotency_key.map(stored_key),
-        None,
-    );
-    new.request_hash = fingerprint.clone();
-    if let Some(key) = idempotency_key {
-        new.manage_token_sealed = Some(
-            seal_for_client(key, &token, &replay_context(&event_type.id))
-                .map_err(|e| BookingError::Internal(format!("sealing the manage token: {e}")))?,
-        );
-    }
+    let mut new = new_booking(inputs, request, start, &token, None, None);
+    with_key(&mut new, idempotency_key, fingerprint.clone(), &token)?;
     let pool = pool_request(inputs, now, start);
     let booked = async {
         let mut tx = store.begin_booking(&new.candidate_hosts).await?;
@@ -312,8 +299,27 @@ pub(crate) fn kept_by_hold<'a>(
     })
 }
 
+/// Keeps an idempotency key on a new booking (hashed), with the request's
+/// fingerprint and the manage token sealed under the key, so a retry with
+/// the same key and request is answered with this booking.
+pub(crate) fn with_key(
+    new: &mut NewBooking,
+    key: Option<&str>,
+    fingerprint: Option<String>,
+    token: &str,
+) -> Result<(), BookingError> {
+    let Some(key) = key else { return Ok(()) };
+    new.idempotency_key = Some(stored_key(key));
+    new.request_hash = fingerprint;
+    new.manage_token_sealed = Some(
+        seal_for_client(key, token, &replay_context(&new.event_type_id))
+            .map_err(|e| BookingError::Internal(format!("sealing the manage token: {e}")))?,
+    );
+    Ok(())
+}
+
 /// What identifies a booking request, for `Idempotency-Key` replays.
-fn request_fingerprint(request: &BookingRequest) -> String {
+pub(crate) fn request_fingerprint(request: &BookingRequest) -> String {
     hash_secret(&serde_json::to_string(request).unwrap_or_default())
 }
 
@@ -330,7 +336,7 @@ fn replay_context(event_type_id: &str) -> String {
 /// The booking an earlier request with this key made, if any; the key must
 /// come with the same request, or a guessed key would reveal someone's booking.
 /// The replay carries the manage token the first answer had, opened with the key.
-async fn replay(
+pub(crate) async fn replay(
     store: StoreRef<'_>,
     event_type_id: &str,
     key: Option<&str>,

@@ -1,7 +1,7 @@
 //! One-off links: made by a host for one invitee, used once.
 
 use super::availability::{DaySlots, SlotsAnswer, by_local_date, slots_for};
-use super::book::{Booked, check_start, decide, new_booking};
+use super::book::{Booked, check_start, decide, new_booking, request_fingerprint, with_key};
 use super::inputs::AvailabilityInputs;
 use super::{BookingError, StoreRef};
 use crate::domain::{
@@ -110,11 +110,18 @@ pub async fn open(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<OpenLink, BookingError> {
-    let (link, organization_id) = store.link_by_token(&hash_secret(token)).await?;
-    match link.state_at(now) {
-        LinkState::Active => {}
-        dead => return Err(BookingError::LinkGone(dead)),
+    let open = load(store, token).await?;
+    match open.link.state_at(now) {
+        LinkState::Active => Ok(open),
+        dead => Err(BookingError::LinkGone(dead)),
     }
+}
+
+/// A link whatever its state, with what booking through it needs: `book`
+/// refuses a dead one, unless the request is a retry of the booking that
+/// used it up.
+pub async fn load(store: StoreRef<'_>, token: &str) -> Result<OpenLink, BookingError> {
+    let (link, organization_id) = store.link_by_token(&hash_secret(token)).await?;
     let event_type = store
         .event_type(&organization_id, &link.input.event_type_id)
         .await?;
@@ -160,15 +167,34 @@ pub async fn slots(
     })
 }
 
-/// Books through the link and uses it up, in one transaction.
+/// Books through the link and uses it up, in one transaction. With an
+/// idempotency key, a retry of the request that used the link up (a double
+/// submit) is answered with that booking instead of "used".
 pub async fn book(
     store: StoreRef<'_>,
     open: &OpenLink,
     request: &BookingRequest,
+    idempotency_key: Option<&str>,
     now: Instant,
 ) -> Result<Booked, BookingError> {
     let inputs = &open.inputs;
     request.validate(&inputs.event_type.input.questions)?;
+    let fingerprint = idempotency_key.map(|_| request_fingerprint(request));
+    let replay = || {
+        super::book::replay(
+            store,
+            &inputs.event_type.id,
+            idempotency_key,
+            fingerprint.as_deref(),
+        )
+    };
+    if let Some(replayed) = replay().await? {
+        return Ok(replayed);
+    }
+    match open.link.state_at(now.to_utc()) {
+        LinkState::Active => {}
+        dead => return Err(BookingError::LinkGone(dead)),
+    }
     let start = Instant::from_utc(request.start);
     let picked = !open.link.input.times.is_empty();
     if picked {
@@ -187,7 +213,8 @@ pub async fn book(
     }
     let held = super::own_hold::find(store, request.hold.as_deref()).await?;
     let token = random_token(32);
-    let new = new_booking(inputs, request, start, &token, None, None);
+    let mut new = new_booking(inputs, request, start, &token, None, None);
+    with_key(&mut new, idempotency_key, fingerprint.clone(), &token)?;
     // Round robin through a link still follows its strategy and caps.
     let pool = match picked {
         true => None,
@@ -207,18 +234,30 @@ pub async fn book(
             party: None,
         })
     };
-    let mut tx = store.begin_booking(&new.candidate_hosts).await?;
-    tx.consume_link(&open.link.id, &new.uid).await?;
-    // The invitee's own hold does not stand in their way: used up here.
-    if let Some(hold) = &held {
-        tx.consume_hold(&hold.id).await?;
+    let booked = async {
+        let mut tx = store.begin_booking(&new.candidate_hosts).await?;
+        tx.consume_link(&open.link.id, &new.uid).await?;
+        // The invitee's own hold does not stand in their way: used up here.
+        if let Some(hold) = &held {
+            tx.consume_hold(&hold.id).await?;
+        }
+        let snapshot = super::transaction::snapshot(&mut *tx, &new, pool.as_ref()).await?;
+        let decision = choose(&snapshot)?;
+        Ok::<_, BookingError>(super::transaction::finish(tx, &new, decision).await?)
+    };
+    match booked.await {
+        Ok(booking) => Ok(Booked {
+            booking,
+            manage_token: Some(token),
+            replayed: false,
+        }),
+        // A retry raced the first request, which used the link up: its booking.
+        Err(BookingError::LinkGone(LinkState::Used)) if idempotency_key.is_some() => {
+            match replay().await? {
+                Some(replayed) => Ok(replayed),
+                None => Err(BookingError::LinkGone(LinkState::Used)),
+            }
+        }
+        Err(error) => Err(error),
     }
-    let snapshot = super::transaction::snapshot(&mut *tx, &new, pool.as_ref()).await?;
-    let decision = choose(&snapshot)?;
-    let booking = super::transaction::finish(tx, &new, decision).await?;
-    Ok(Booked {
-        booking,
-        manage_token: Some(token),
-        replayed: false,
-    })
 }

@@ -6,6 +6,7 @@
 
 mod api_key;
 mod booking;
+mod branding;
 mod connection;
 mod effect;
 mod event_type;
@@ -18,6 +19,7 @@ mod values;
 
 pub use api_key::*;
 pub use booking::*;
+pub use branding::*;
 pub use connection::*;
 pub use effect::*;
 pub use event_type::*;

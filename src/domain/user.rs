@@ -1,8 +1,6 @@
 //! Users: the hosts people book.
 
-use super::{
-    Email, Slug, TimeZoneName, ValidationError, check_line, check_url, invalid, is_hex_colour,
-};
+use super::{Email, Slug, TimeZoneName, ValidationError, check_branding, check_line, invalid};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -94,18 +92,11 @@ impl UserInput {
                 ),
             );
         }
-        if let Some(url) = &self.avatar_url {
-            check_url("avatar_url", url, true)?;
-        }
-        for (field, colour) in [
-            ("brand_color", &self.brand_color),
-            ("brand_color_dark", &self.brand_color_dark),
-        ] {
-            if colour.as_deref().is_some_and(|c| !is_hex_colour(c)) {
-                return invalid(field, "must be a colour written #rrggbb");
-            }
-        }
-        Ok(())
+        check_branding(
+            ("avatar_url", self.avatar_url.as_deref()),
+            self.brand_color.as_deref(),
+            self.brand_color_dark.as_deref(),
+        )
     }
 }
 

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod error;
 pub mod extract;
 pub mod html;
+pub mod i18n;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;

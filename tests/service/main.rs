@@ -32,4 +32,5 @@ mod spec_over_http;
 mod store_story;
 mod sync_support;
 mod team_directory;
+mod team_pages;
 mod teams;

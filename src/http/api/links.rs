@@ -22,6 +22,8 @@ pub struct LinkCreated {
     #[serde(flatten)]
     pub link: Link,
     pub token: String,
+    /// The page to send the invitee: the link's times (or its event type's
+    /// calendar) and the booking form.
     pub url: String,
 }
 
@@ -39,7 +41,8 @@ pub async fn create(
         state.now(),
     )
     .await?;
-    let url = format!("{}/api/v1/links/{token}", state.public_url());
+    // The page an invitee opens (its JSON is at /api/v1/links/{token}).
+    let url = format!("{}/links/{token}", state.public_url());
     Ok((StatusCode::CREATED, Json(LinkCreated { link, token, url })))
 }
 
@@ -144,6 +147,6 @@ pub async fn book(
 ) -> Result<Response, ApiError> {
     let open = open(&state, &token).await?;
     let now = Instant::from_utc(state.now());
-    let booked = links::book(state.store.as_ref(), &open, &request, now).await?;
+    let booked = links::book(state.store.as_ref(), &open, &request, None, now).await?;
     Ok(created(&state, booked))
 }

@@ -8,6 +8,7 @@ use crate::domain::{EventType, TimeZoneName, User, ValidationError};
 use crate::engine::Instant;
 use crate::http::error::{ApiError, missing};
 use crate::http::extract::{Admin, Query};
+use crate::http::i18n::{Clock, Lang};
 use crate::http::snippets::{self, DEFAULT_BRAND, Offered, Snippet, SuggestionTexts};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -24,8 +25,27 @@ const MAX_VALID_HOURS: u32 = 720;
 pub struct SignatureParams {
     /// Link one event type of the host (its id) instead of the host's page.
     pub event_type: Option<String>,
-    /// The button's text (default "Book time with me").
+    /// The button's text (default "Book time with me", in `lang`).
     pub label: Option<String>,
+    /// The snippet's language, `en` (default) or `de`; the page it links to
+    /// opens in it too.
+    pub lang: Option<String>,
+}
+
+/// The language asked for (`lang`), and the query that keeps it on links.
+fn language(asked: Option<&str>) -> Result<(Lang, Option<Lang>), ValidationError> {
+    match asked {
+        None => Ok((Lang::En, None)),
+        Some(code) => match Lang::parse(code) {
+            Some(lang) => Ok((lang, Some(lang))),
+            None => Err(ValidationError::new("lang", "must be en or de")),
+        },
+    }
+}
+
+/// The host's accent colour for buttons, else Kairos's.
+fn brand_of(host: &User) -> &str {
+    host.input.brand_color.as_deref().unwrap_or(DEFAULT_BRAND)
 }
 
 /// A signature snippet and the page it links to.
@@ -45,6 +65,7 @@ pub async fn signature(
     Path(id): Path<String>,
     Query(params): Query<SignatureParams>,
 ) -> Result<Json<Signature>, ApiError> {
+    let (lang, kept) = language(params.lang.as_deref())?;
     let host = state
         .store
         .user(&admin.organization_id, &id)
@@ -64,14 +85,17 @@ pub async fn signature(
         }
         url = format!("{url}/{}", event_type.input.slug);
     }
+    if let Some(lang) = kept {
+        url = format!("{url}?lang={}", lang.code());
+    }
     let label = match params.label {
         Some(label) => {
             crate::domain::check_line("label", &label, 60, true)?;
             label
         }
-        None => "Book time with me".to_string(),
+        None => lang.t("share.book").to_string(),
     };
-    let snippet = snippets::signature(&url, &label, DEFAULT_BRAND);
+    let snippet = snippets::signature(&url, &label, brand_of(&host));
     Ok(Json(Signature { url, snippet }))
 }
 
@@ -114,6 +138,9 @@ pub struct SuggestParams {
     pub name: Option<String>,
     /// The recipient's email, filled in on the booking form.
     pub email: Option<String>,
+    /// The block's language, `en` (default) or `de`; the pages its links
+    /// open are in it too.
+    pub lang: Option<String>,
 }
 
 impl SuggestParams {
@@ -139,6 +166,7 @@ impl SuggestParams {
             crate::domain::Email::parse(email.clone())
                 .map_err(|message| ValidationError::new("email", message))?;
         }
+        language(self.lang.as_deref())?;
         Ok(())
     }
 }
@@ -176,6 +204,7 @@ pub async fn suggested_times(
     Query(params): Query<SuggestParams>,
 ) -> Result<Json<SuggestedTimes>, ApiError> {
     params.check()?;
+    let (lang, _) = language(params.lang.as_deref())?;
     let event_type = state
         .store
         .event_type(&admin.organization_id, &id)
@@ -185,16 +214,38 @@ pub async fn suggested_times(
         .store
         .user(&admin.organization_id, &event_type.input.owner_id)
         .await?;
-    let page = format!(
-        "{}/{}/{}",
-        state.public_url(),
-        owner.input.slug,
-        event_type.input.slug
-    );
+    // A team's event type is offered from the team's page, in its colours.
+    let team = match &event_type.input.team_id {
+        Some(team_id) => Some(state.store.team(&admin.organization_id, team_id).await?),
+        None => None,
+    };
+    let (page, brand, with) = match &team {
+        Some(team) => (
+            format!(
+                "{}/team/{}/{}",
+                state.public_url(),
+                team.input.slug,
+                event_type.input.slug
+            ),
+            team.input.brand_color.as_deref().unwrap_or(DEFAULT_BRAND),
+            team.input.name.as_str(),
+        ),
+        None => (
+            format!(
+                "{}/{}/{}",
+                state.public_url(),
+                owner.input.slug,
+                event_type.input.slug
+            ),
+            brand_of(&owner),
+            owner.input.name.as_str(),
+        ),
+    };
+    let brand = brand.to_string();
     let now = state.now();
     let expires_at = now + Duration::hours(i64::from(params.valid_hours));
     let duration = event_type.input.duration_minutes;
-    let texts = Texts::english(&event_type, &owner, &params.timezone, params.days);
+    let texts = Texts::new(lang, &event_type, with, &params.timezone, params.days);
     let inputs = AvailabilityInputs::load(state.store.as_ref(), event_type, owner).await?;
     let wanted = Wanted {
         count: params.count,
@@ -210,15 +261,23 @@ pub async fn suggested_times(
     )
     .await?;
     let zone = params.timezone.zone();
+    let clock = if params.hour12 {
+        Clock::H12
+    } else {
+        Clock::H24
+    };
     let times: Vec<SuggestedTime> = slots
         .iter()
         .map(|slot| {
             let local = zone.local(Instant::from_utc(slot.start));
-            let clock = if params.hour12 { "%-I:%M %P" } else { "%H:%M" };
             SuggestedTime {
                 start: slot.start,
                 end: slot.start + Duration::minutes(i64::from(duration)),
-                label: format!("{}, {}", local.format("%a %-d %b"), local.format(clock)),
+                label: format!(
+                    "{}, {}",
+                    lang.date_short(local.date(), false),
+                    lang.time(local, clock)
+                ),
                 url: form_url(&page, slot.start, expires_at, &params),
             }
         })
@@ -231,7 +290,7 @@ pub async fn suggested_times(
             url: &time.url,
         })
         .collect();
-    let snippet = snippets::suggestions(&offered, &texts.as_texts(&more_url), DEFAULT_BRAND);
+    let snippet = snippets::suggestions(&offered, &texts.as_texts(&more_url), &brand);
     Ok(Json(SuggestedTimes {
         timezone: params.timezone.to_string(),
         expires_at,
@@ -274,6 +333,9 @@ fn page_query(params: &SuggestParams, chosen: Option<(DateTime<Utc>, DateTime<Ut
     if let Some(email) = &params.email {
         query.append_pair("email", email);
     }
+    if let Some(lang) = params.lang.as_deref().and_then(Lang::parse) {
+        query.append_pair("lang", lang.code());
+    }
     query.finish()
 }
 
@@ -281,22 +343,29 @@ fn with_query(url: &str, query: &str) -> String {
     format!("{url}?{query}")
 }
 
-/// The words around the times.
+/// The words around the times, from the pages' catalogue.
 struct Texts {
     heading: String,
     zone_note: String,
+    more_label: &'static str,
     none_free: String,
 }
 
 impl Texts {
-    fn english(event_type: &EventType, owner: &User, zone: &TimeZoneName, days: u32) -> Self {
+    /// `with`: whom the meeting is with (the host, or the team).
+    fn new(lang: Lang, event_type: &EventType, with: &str, zone: &TimeZoneName, days: u32) -> Self {
         Texts {
-            heading: format!(
-                "{} with {} ({} minutes)",
-                event_type.input.title, owner.input.name, event_type.input.duration_minutes
+            heading: lang.tf(
+                "share.heading",
+                &[
+                    ("title", &event_type.input.title),
+                    ("name", with),
+                    ("n", &event_type.input.duration_minutes.to_string()),
+                ],
             ),
-            zone_note: format!("Times in {zone}."),
-            none_free: format!("No free times in the next {days} days."),
+            zone_note: lang.tf("share.zone", &[("zone", zone.as_str())]),
+            more_label: lang.t("share.more"),
+            none_free: lang.tf("share.none", &[("n", &days.to_string())]),
         }
     }
 
@@ -304,7 +373,7 @@ impl Texts {
         SuggestionTexts {
             heading: &self.heading,
             zone_note: &self.zone_note,
-            more_label: "None of these? See all times",
+            more_label: self.more_label,
             more_url,
             none_free: &self.none_free,
         }

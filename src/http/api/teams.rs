@@ -27,6 +27,15 @@ pub struct PublicTeam {
     pub slug: String,
     pub name: String,
     pub description: String,
+    /// The team's logo (`https://`), for pages and widgets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// The accent colour, `#rrggbb`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand_color: Option<String>,
+    /// The accent colour in dark mode, `#rrggbb`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand_color_dark: Option<String>,
     /// Its event types open to anyone, by title.
     pub event_types: Vec<TeamEventType>,
 }
@@ -37,6 +46,9 @@ impl PublicTeam {
             slug: team.input.slug.to_string(),
             name: team.input.name,
             description: team.input.description,
+            logo_url: team.input.logo_url,
+            brand_color: team.input.brand_color,
+            brand_color_dark: team.input.brand_color_dark,
             event_types: listed
                 .into_iter()
                 .map(|(event_type, owner)| {

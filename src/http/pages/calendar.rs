@@ -1,20 +1,21 @@
-//! `/{user}/{event}`: the event's details, a month marking the days with
-//! free times, and the chosen day's times in the invitee's zone. The month's
-//! times come with the HTML (the script regroups them in the browser's zone
-//! without asking again); without the script, months, days, zone and clock
-//! are plain links and a GET form.
+//! `/{user}/{event}`, `/team/{team}/{event}` and `/links/{token}` (whose
+//! page it is: `whose.rs`): the event's details, a month marking the days
+//! with free times, and the chosen day's times in the invitee's zone. The
+//! month's times come with the HTML (the script regroups them in the
+//! browser's zone without asking again); without the script, months, days,
+//! zone and clock are plain links and a GET form.
 
-use super::host::{brand, host_header, kind_label, place};
-use super::i18n::{Clock, Lang};
+use super::host::{kind_label, place};
 use super::layout::{Here, Shell, document};
 use super::visit::Visit;
+use super::whose::{Address, BookingPage};
 use crate::app::App;
 use crate::booking::{self, AvailabilityInputs};
 use crate::domain::TimeZoneName;
 use crate::engine::{Instant, Interval};
-use crate::http::api::public;
 use crate::http::error::ApiError;
 use crate::http::html::escape;
+use crate::http::i18n::{Clock, Lang};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -73,7 +74,7 @@ impl ShownZone {
 /// holding `hold` (their own hold is no obstacle for them).
 pub async fn starts(
     state: &App,
-    inputs: &AvailabilityInputs,
+    page: &BookingPage,
     range: Interval,
     zone: &TimeZoneName,
     hold: Option<&str>,
@@ -82,15 +83,7 @@ pub async fn starts(
     // A person's address bar, not an API client: a mangled token is no hold.
     let hold = hold.filter(|token| crate::domain::looks_like_token(token));
     let own = booking::holds::own_hold_id(state.store.as_ref(), hold).await?;
-    let (answer, _) = booking::slots_for(
-        state.store.as_ref(),
-        inputs,
-        now,
-        range,
-        zone,
-        own.as_deref(),
-    )
-    .await?;
+    let answer = page.slots(state, now, range, zone, own.as_deref()).await?;
     let engine_zone = zone.zone();
     Ok(answer
         .days
@@ -107,7 +100,7 @@ pub async fn starts(
 /// Whether `at` is a free start now.
 pub async fn is_free(
     state: &App,
-    inputs: &AvailabilityInputs,
+    page: &BookingPage,
     at: DateTime<Utc>,
     zone: &TimeZoneName,
     hold: Option<&str>,
@@ -115,7 +108,7 @@ pub async fn is_free(
     let start = Instant::from_utc(at);
     let found = starts(
         state,
-        inputs,
+        page,
         Interval::new(start, start.plus_seconds(1)),
         zone,
         hold,
@@ -127,7 +120,7 @@ pub async fn is_free(
 /// The free starts nearest to `at` (within two weeks either side), in time order.
 pub async fn nearest(
     state: &App,
-    inputs: &AvailabilityInputs,
+    page: &BookingPage,
     at: DateTime<Utc>,
     zone: &TimeZoneName,
     count: usize,
@@ -138,7 +131,7 @@ pub async fn nearest(
         centre.plus_seconds(-14 * 86_400),
         centre.plus_seconds(14 * 86_400),
     );
-    let mut found = starts(state, inputs, range, zone, hold).await?;
+    let mut found = starts(state, page, range, zone, hold).await?;
     found.retain(|s| s.at != at);
     found.sort_by_key(|s| (s.at - at).num_seconds().abs());
     found.truncate(count);
@@ -204,14 +197,13 @@ pub fn seats_text(lang: Lang, seats: Option<u32>) -> Option<String> {
 /// The link to book `start`: the form, carrying this page's parameters.
 pub fn book_link(
     here: &Here,
-    user: &str,
-    event: &str,
+    form_path: &str,
     at: DateTime<Utc>,
     zone: &str,
     clock: Clock,
 ) -> String {
     let mut link = here.clone();
-    link.path = format!("/{user}/{event}/book");
+    link.path = form_path.to_string();
     link.set("month", None);
     link.set("date", None);
     link.set(
@@ -223,32 +215,11 @@ pub fn book_link(
     link.url()
 }
 
-/// The event's details: host, title, length, place, who, seats, approval.
-pub fn details(lang: Lang, inputs: &AvailabilityInputs, here: &Here) -> String {
-    let input = &inputs.event_type.input;
-    let owner = &inputs.owner;
+/// The event's details: who, title, length, place, kind, seats, approval.
+pub fn details(lang: Lang, page: &BookingPage, here: &Here) -> String {
+    let input = &page.inputs().event_type.input;
     let mut html = String::from("<aside class=\"card\">");
-    let mut back = here.clone();
-    back.path = format!("/{}", owner.input.slug);
-    for key in [
-        "month",
-        "date",
-        "start",
-        "timezone",
-        "reschedule",
-        "token",
-        "hold",
-    ] {
-        back.set(key, None);
-    }
-    html.push_str(&host_header(
-        owner,
-        &format!(
-            "<p class=\"muted\"><a href=\"{}\">{}</a></p>",
-            escape(&back.url()),
-            escape(&owner.input.name)
-        ),
-    ));
+    html.push_str(&page.header(here));
     let _ = write!(
         html,
         "<h1>{}</h1><ul class=\"facts\">",
@@ -295,8 +266,7 @@ struct Month<'a> {
     bounds: (NaiveDate, NaiveDate),
     starts: &'a [Start],
     date: Option<NaiveDate>,
-    user: &'a str,
-    event: &'a str,
+    form_path: &'a str,
     zone: &'a str,
 }
 
@@ -419,9 +389,7 @@ fn month_body(m: &Month<'_>) -> String {
                 let _ = write!(
                     html,
                     "<li><a href=\"{}\" data-start=\"{}\">{}{seats}</a></li>",
-                    escape(&book_link(
-                        m.here, m.user, m.event, start.at, m.zone, m.clock
-                    )),
+                    escape(&book_link(m.here, m.form_path, start.at, m.zone, m.clock)),
                     start.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                     escape(&time_text(lang, m.clock, start)),
                 );
@@ -469,34 +437,58 @@ pub async fn page(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let visit = Visit::read(raw.as_deref(), &headers);
-    let inputs = match public::inputs(&state, &user, &event).await {
-        Ok(inputs) => inputs,
-        Err(error) => return visit.fail(&visit.here("/", &[]), error),
+    show(&state, Address::Host { user, event }, raw, &headers).await
+}
+
+pub async fn team_page(
+    State(state): State<App>,
+    Path((team, event)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    show(&state, Address::Team { team, event }, raw, &headers).await
+}
+
+pub async fn link_page(
+    State(state): State<App>,
+    Path(token): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    show(&state, Address::Link { token }, raw, &headers).await
+}
+
+async fn show(state: &App, address: Address, raw: Option<String>, headers: &HeaderMap) -> Response {
+    let visit = Visit::read(raw.as_deref(), headers);
+    let page = match address.open(state, &visit).await {
+        Ok(page) => page,
+        Err(response) => return response,
     };
-    let questions: Vec<&str> = inputs
+    let questions: Vec<&str> = page
+        .inputs()
         .event_type
         .input
         .questions
         .iter()
         .map(|q| q.id.as_str())
         .collect();
-    let mut here = visit.here(&format!("/{user}/{event}"), &questions);
-    match render(&state, &visit, &mut here, &inputs, &user, &event).await {
+    let mut here = visit.here(&page.path(), &questions);
+    let response = match render(state, &visit, &mut here, &page).await {
         Ok(response) => response,
         Err(error) => visit.fail(&here, error),
-    }
+    };
+    page.finish(response)
 }
 
 async fn render(
     state: &App,
     visit: &Visit,
     here: &mut Here,
-    inputs: &AvailabilityInputs,
-    user: &str,
-    event: &str,
+    page: &BookingPage,
 ) -> Result<Response, ApiError> {
     let lang = visit.lang;
+    let inputs = page.inputs();
+    let form_path = page.form_path();
     let shown = ShownZone::read(visit, inputs);
     if shown.unknown.is_some() {
         here.set("timezone", None);
@@ -509,11 +501,18 @@ async fn render(
         .input
         .max_days_ahead
         .map_or(366, |days| u64::from(days).min(3_660));
-    let last_month = first_of(today + chrono::Days::new(horizon));
+    // A link's hand-picked times may lie outside the booking window.
+    let local_month = |at: DateTime<Utc>| first_of(zone.zone().local_date(Instant::from_utc(at)));
+    let picked = page.picked_span(state.now());
+    let mut last_month = first_of(today + chrono::Days::new(horizon));
+    if let Some((_, last)) = picked {
+        last_month = last_month.max(local_month(last));
+    }
     let asked = visit.get("month").and_then(parse_month);
-    let mut first = asked.unwrap_or(this_month).clamp(this_month, last_month);
+    let opening = picked.map_or(this_month, |(first, _)| local_month(first));
+    let mut first = asked.unwrap_or(opening).clamp(this_month, last_month);
     let hold = visit.get("hold");
-    let mut starts = starts(state, inputs, month_range(zone, first), zone, hold).await?;
+    let mut starts = starts(state, page, month_range(zone, first), zone, hold).await?;
     // First visit to an empty month: look a little further, as a person would.
     if asked.is_none() {
         for _ in 0..2 {
@@ -521,7 +520,7 @@ async fn render(
                 break;
             }
             first = first.checked_add_months(Months::new(1)).unwrap_or(first);
-            starts = self::starts(state, inputs, month_range(zone, first), zone, hold).await?;
+            starts = self::starts(state, page, month_range(zone, first), zone, hold).await?;
         }
     }
     let in_month = |d: NaiveDate| starts.iter().any(|s| s.local.date() == d);
@@ -548,12 +547,11 @@ async fn render(
         bounds: (this_month, last_month),
         starts: &starts,
         date,
-        user,
-        event,
+        form_path: &form_path,
         zone: zone.as_str(),
     };
     let mut body = String::from("<div class=\"booking\">");
-    body.push_str(&details(lang, inputs, here));
+    body.push_str(&details(lang, page, here));
     let _ = write!(
         body,
         "<section class=\"card\" aria-labelledby=\"kz-cal-h\"><h2 id=\"kz-cal-h\">{}</h2>",
@@ -566,14 +564,15 @@ async fn render(
             escape(&lang.tf("zone.unknown", &[("asked", asked), ("zone", zone.as_str())]))
         );
     }
-    if let Some(text) = rescheduling_notice(state, visit, zone).await {
+    if let Some(text) = rescheduling_notice(state, visit, zone, page).await {
         let _ = write!(body, "<p class=\"notice\">{}</p>", escape(&text));
     }
     let _ = write!(body, "<div id=\"kz-cal-body\">{}</div>", month_body(&month));
     // The zone picker: a GET form that works without the script.
     let _ = write!(
         body,
-        "<div class=\"controls\"><form id=\"kz-zone\" method=\"get\" action=\"/{user}/{event}\">"
+        "<div class=\"controls\"><form id=\"kz-zone\" method=\"get\" action=\"{}\">",
+        escape(&page.path())
     );
     for (key, value) in &here.params {
         if key != "timezone" && key != "date" {
@@ -630,11 +629,10 @@ async fn render(
         })
         .cloned()
         .collect();
+    let (slots_api, holds_api) = page.api();
     let data = json!({
-        "events": [{ "type": "kairos:ready", "detail": { "user": user, "event": event } }],
+        "events": [{ "type": "kairos:ready", "detail": page.event_detail() }],
         "cal": {
-            "user": user,
-            "event": event,
             "zone": zone.as_str(),
             "zoneChosen": shown.chosen,
             "clock": visit.clock.code(),
@@ -643,21 +641,19 @@ async fn render(
             "first": month_code(this_month),
             "last": month_code(last_month),
             "minutes": inputs.event_type.input.duration_minutes,
-            "holds": inputs.event_type.input.hold_minutes > 0,
-            "book": format!("/{user}/{event}/book"),
+            "slots": slots_api,
+            "holds": holds_api,
+            "book": form_path,
             "carry": carry,
             "starts": starts.iter().map(|s| json!([s.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), s.seats_left])).collect::<Vec<_>>(),
             "t": script_texts(lang),
         }
     });
-    let title = format!(
-        "{} – {}",
-        inputs.event_type.input.title, inputs.owner.input.name
-    );
+    let title = format!("{} – {}", inputs.event_type.input.title, page.name());
     let shell = Shell {
         lang,
         title: &title,
-        brand: brand(&inputs.owner),
+        brand: page.brand(),
         embed: visit.embed,
         here,
         data: Some(data),
@@ -670,7 +666,11 @@ pub async fn rescheduling_notice(
     state: &App,
     visit: &Visit,
     zone: &TimeZoneName,
+    page: &BookingPage,
 ) -> Option<String> {
+    if !page.reschedules() {
+        return None;
+    }
     let (uid, token) = (visit.get("reschedule")?, visit.get("token")?);
     let view = booking::view(state.store.as_ref(), uid, token).await.ok()?;
     let local = zone.zone().local(Instant::from_utc(view.booking.start));

@@ -1,4 +1,5 @@
-//! `/{user}/{event}/book?start=…&timezone=…`: the booking form. Every
+//! `/{user}/{event}/book?start=…&timezone=…` (and the same under a team's
+//! or a one-off link's page, `whose.rs`): the booking form. Every
 //! question kind, prefill from the URL (`name`, `email`, answers by question
 //! id), campaign parameters and the embedding page's URL as hidden fields.
 //! A refused form comes back with each error beside its field and a summary
@@ -8,10 +9,9 @@
 //! `answers.company`), so the use case's errors land on their fields as is.
 
 use super::calendar::{self, ShownZone, Start, book_link, details};
-use super::host::brand;
-use super::i18n::{Clock, Lang};
 use super::layout::{Here, Shell, document};
 use super::visit::{UTM, Visit};
+use super::whose::{Address, BookingPage, link_gone};
 use crate::app::App;
 use crate::booking::{self, AvailabilityInputs, BookingError};
 use crate::domain::{
@@ -19,10 +19,10 @@ use crate::domain::{
     check_line, random_token,
 };
 use crate::engine::Instant;
-use crate::http::api::public;
 use crate::http::error::ApiError;
 use crate::http::extract::body_rejection;
 use crate::http::html::escape;
+use crate::http::i18n::{Clock, Lang};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -68,9 +68,8 @@ const HIDDEN: [&str; 10] = [
 struct Form<'a> {
     visit: &'a Visit,
     here: &'a Here,
+    page: &'a BookingPage,
     inputs: &'a AvailabilityInputs,
-    user: &'a str,
-    event: &'a str,
     start: DateTime<Utc>,
     zone: &'a TimeZoneName,
     hidden: Vec<(String, String)>,
@@ -79,6 +78,9 @@ struct Form<'a> {
     errors: Vec<(String, String)>,
     /// An error that names no field of the form.
     general: Option<String>,
+    /// Name and email came with the link (a suggested time): shown as
+    /// text, their fields folded away behind "Change".
+    prefilled: bool,
 }
 
 impl Form<'_> {
@@ -391,7 +393,7 @@ fn question_field(form: &Form<'_>, q: &Question) -> String {
 
 fn calendar_link(form: &Form<'_>) -> String {
     let mut back = form.here.clone();
-    back.path = format!("/{}/{}", form.user, form.event);
+    back.path = form.page.path();
     back.set("start", None);
     back.set("timezone", Some(form.zone.as_str()));
     back.url()
@@ -402,7 +404,7 @@ fn render(form: &Form<'_>) -> Response {
     let input = &form.inputs.event_type.input;
     let end = form.start + chrono::Duration::minutes(i64::from(input.duration_minutes));
     let mut body = String::from("<div class=\"booking\">");
-    body.push_str(&details(lang, form.inputs, form.here));
+    body.push_str(&details(lang, form.page, form.here));
     let _ = write!(
         body,
         "<section class=\"card\" aria-labelledby=\"kz-form-h\"><h2 id=\"kz-form-h\">{}</h2>\
@@ -419,7 +421,8 @@ fn render(form: &Form<'_>) -> Response {
         escape(&calendar_link(form)),
         escape(lang.t("form.back")),
     );
-    let rescheduling = form.hidden.iter().any(|(k, _)| k == "reschedule");
+    let rescheduling =
+        form.page.reschedules() && form.hidden.iter().any(|(k, _)| k == "reschedule");
     if !form.errors.is_empty() || form.general.is_some() {
         let count = form.errors.len() + usize::from(form.general.is_some());
         let _ = write!(
@@ -474,6 +477,27 @@ fn render(form: &Form<'_>) -> Response {
         );
     }
     if !rescheduling {
+        // Asked only for what the link did not fill in; the fields stay in
+        // the form (inside a closed <details>, still sent) to be changed.
+        let folded = form.prefilled
+            && !form
+                .errors
+                .iter()
+                .any(|(f, _)| f == "invitee.name" || f == "invitee.email");
+        if folded {
+            let _ = write!(
+                body,
+                "<p class=\"prefilled\">{}</p><details><summary>{}</summary>",
+                escape(&lang.tf(
+                    "form.as",
+                    &[
+                        ("name", form.entered.name.trim()),
+                        ("email", form.entered.email.trim())
+                    ]
+                )),
+                escape(lang.t("form.change"))
+            );
+        }
         body.push_str(&input_field(
             form,
             "invitee.name",
@@ -492,6 +516,9 @@ fn render(form: &Form<'_>) -> Response {
             true,
             " autocomplete=\"email\"",
         ));
+        if folded {
+            body.push_str("</details>");
+        }
         for q in &input.questions {
             body.push_str(&question_field(form, q));
         }
@@ -511,43 +538,76 @@ fn render(form: &Form<'_>) -> Response {
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let title = format!("{} – {}", input.title, form.inputs.owner.input.name);
+    let title = format!("{} – {}", input.title, form.page.name());
     let shell = Shell {
         lang,
         title: &title,
-        brand: brand(&form.inputs.owner),
+        brand: form.page.brand(),
         embed: form.visit.embed,
         here: form.here,
         data: Some(json!({
-            "events": [{ "type": "kairos:ready", "detail": { "user": form.user, "event": form.event } }]
+            "events": [{ "type": "kairos:ready", "detail": form.page.event_detail() }]
         })),
     };
     (status, document(&shell, &body)).into_response()
 }
 
-/// The time is gone (taken meanwhile, or never bookable): say so and offer
-/// the nearest free times, each linking to the form again.
-async fn gone(state: &App, form: &Form<'_>, status: StatusCode) -> Response {
+/// Why the form is not shown for the chosen time.
+enum NotHere {
+    /// Taken meanwhile, or never bookable.
+    Taken,
+    /// A suggested-time link whose `expires` has passed (the time may still
+    /// be free: it is then offered first among the nearest).
+    Expired(DateTime<Utc>),
+}
+
+/// The time cannot be booked from here: say why and offer the nearest free
+/// times, each linking to the form again.
+async fn gone(state: &App, form: &Form<'_>, status: StatusCode, why: NotHere) -> Response {
     let lang = form.visit.lang;
     let input = &form.inputs.event_type.input;
     let end = form.start + chrono::Duration::minutes(i64::from(input.duration_minutes));
-    let nearest: Vec<Start> =
-        calendar::nearest(state, form.inputs, form.start, form.zone, 6, form.hold())
+    let mut nearest: Vec<Start> =
+        calendar::nearest(state, form.page, form.start, form.zone, 6, form.hold())
             .await
             .unwrap_or_default();
+    let time = span_text(lang, form.visit.clock, form.start, end, form.zone);
+    let (title, text) = match why {
+        NotHere::Taken => (
+            lang.t("gone.title"),
+            lang.tf("gone.text", &[("time", &time)]),
+        ),
+        NotHere::Expired(until) => {
+            let start = Instant::from_utc(form.start);
+            let range = crate::engine::Interval::new(start, start.plus_seconds(1));
+            if let Ok(still) =
+                calendar::starts(state, form.page, range, form.zone, form.hold()).await
+            {
+                nearest.extend(still);
+                nearest.sort_by_key(|s| s.at);
+            }
+            let local = form.zone.zone().local(Instant::from_utc(until));
+            let until = format!(
+                "{}, {}",
+                lang.date_long(local.date()),
+                lang.time(local, form.visit.clock)
+            );
+            (
+                lang.t("suggest.expired.title"),
+                lang.tf(
+                    "suggest.expired.text",
+                    &[("time", &time), ("until", &until)],
+                ),
+            )
+        }
+    };
     let mut body = String::from("<div class=\"booking\">");
-    body.push_str(&details(lang, form.inputs, form.here));
+    body.push_str(&details(lang, form.page, form.here));
     let _ = write!(
         body,
         "<section class=\"card\" aria-labelledby=\"kz-gone-h\"><div role=\"alert\"><h2 id=\"kz-gone-h\">{}</h2><p>{}</p></div>",
-        escape(lang.t("gone.title")),
-        escape(&lang.tf(
-            "gone.text",
-            &[(
-                "time",
-                &span_text(lang, form.visit.clock, form.start, end, form.zone)
-            )]
-        ))
+        escape(title),
+        escape(&text)
     );
     if nearest.is_empty() {
         let _ = write!(body, "<p>{}</p>", escape(lang.t("gone.none")));
@@ -571,8 +631,7 @@ async fn gone(state: &App, form: &Form<'_>, status: StatusCode) -> Response {
                 "<li><a href=\"{}\" data-start=\"{}\">{}{seats}</a></li>",
                 escape(&book_link(
                     form.here,
-                    form.user,
-                    form.event,
+                    &form.page.form_path(),
                     start.at,
                     form.zone.as_str(),
                     form.visit.clock
@@ -589,15 +648,14 @@ async fn gone(state: &App, form: &Form<'_>, status: StatusCode) -> Response {
         escape(&calendar_link(form)),
         escape(lang.t("gone.calendar"))
     );
-    let title = lang.t("gone.title");
     let shell = Shell {
         lang,
         title,
-        brand: brand(&form.inputs.owner),
+        brand: form.page.brand(),
         embed: form.visit.embed,
         here: form.here,
         data: Some(json!({
-            "events": [{ "type": "kairos:ready", "detail": { "user": form.user, "event": form.event } }]
+            "events": [{ "type": "kairos:ready", "detail": form.page.event_detail() }]
         })),
     };
     (status, document(&shell, &body)).into_response()
@@ -620,14 +678,42 @@ pub async fn page(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let visit = Visit::read(raw.as_deref(), &headers);
-    let inputs = match public::inputs(&state, &user, &event).await {
-        Ok(inputs) => inputs,
-        Err(error) => return visit.fail(&visit.here("/", &[]), error),
+    show(&state, Address::Host { user, event }, raw, &headers).await
+}
+
+pub async fn team_page(
+    State(state): State<App>,
+    Path((team, event)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    show(&state, Address::Team { team, event }, raw, &headers).await
+}
+
+pub async fn link_page(
+    State(state): State<App>,
+    Path(token): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    show(&state, Address::Link { token }, raw, &headers).await
+}
+
+async fn show(state: &App, address: Address, raw: Option<String>, headers: &HeaderMap) -> Response {
+    let visit = Visit::read(raw.as_deref(), headers);
+    let page = match address.open(state, &visit).await {
+        Ok(page) => page,
+        Err(response) => return response,
     };
-    let ids = questions_of(&inputs);
+    let response = form_page(state, &visit, &page).await;
+    page.finish(response)
+}
+
+async fn form_page(state: &App, visit: &Visit, page: &BookingPage) -> Response {
+    let inputs = page.inputs();
+    let ids = questions_of(inputs);
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let here = visit.here(&format!("/{user}/{event}/book"), &id_refs);
+    let here = visit.here(&page.form_path(), &id_refs);
     let start = visit
         .get("start")
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
@@ -635,13 +721,15 @@ pub async fn page(
     let Some(start) = start else {
         // No time chosen yet: the calendar is where one chooses.
         let mut calendar = here.clone();
-        calendar.path = format!("/{user}/{event}");
+        calendar.path = page.path();
         return (StatusCode::SEE_OTHER, [(header::LOCATION, calendar.url())]).into_response();
     };
-    let shown = ShownZone::read(&visit, &inputs);
+    let shown = ShownZone::read(visit, inputs);
+    let entered_name = visit.get("name").unwrap_or_default().to_string();
+    let entered_email = visit.get("email").unwrap_or_default().to_string();
     let entered = Entered {
-        name: visit.get("name").unwrap_or_default().to_string(),
-        email: visit.get("email").unwrap_or_default().to_string(),
+        name: entered_name.clone(),
+        email: entered_email.clone(),
         answers: ids
             .iter()
             .map(|id| {
@@ -664,21 +752,31 @@ pub async fn page(
     // lost answer) books once and shows the same booking.
     hidden.push(("idem".to_string(), random_token(24)));
     let form = Form {
-        visit: &visit,
+        visit,
         here: &here,
-        inputs: &inputs,
-        user: &user,
-        event: &event,
+        page,
+        inputs,
         start,
         zone: &shown.zone,
         hidden,
         entered,
         errors: Vec::new(),
         general: None,
+        prefilled: check_line("invitee.name", entered_name.trim(), 200, true).is_ok()
+            && Email::parse(entered_email.trim()).is_ok(),
     };
-    match calendar::is_free(&state, &inputs, start, &shown.zone, form.hold()).await {
+    // A suggested time whose link has lapsed: the calendar's nearest times
+    // instead of the form (the suggestion promised nothing after `expires`).
+    let expires = visit
+        .get("expires")
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|s| s.with_timezone(&Utc));
+    if let Some(until) = expires.filter(|until| *until <= state.now()) {
+        return gone(state, &form, StatusCode::OK, NotHere::Expired(until)).await;
+    }
+    match calendar::is_free(state, page, start, &shown.zone, form.hold()).await {
         Ok(true) => render(&form),
-        Ok(false) => gone(&state, &form, StatusCode::OK).await,
+        Ok(false) => gone(state, &form, StatusCode::OK, NotHere::Taken).await,
         Err(error) => visit.fail(&here, error),
     }
 }
@@ -692,8 +790,52 @@ pub async fn submit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let visit = Visit::read(raw.as_deref(), &headers);
-    let here = visit.here(&format!("/{user}/{event}/book"), &[]);
+    take(&state, Address::Host { user, event }, raw, &headers, body).await
+}
+
+pub async fn team_submit(
+    State(state): State<App>,
+    Path((team, event)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    take(&state, Address::Team { team, event }, raw, &headers, body).await
+}
+
+pub async fn link_submit(
+    State(state): State<App>,
+    Path(token): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    take(&state, Address::Link { token }, raw, &headers, body).await
+}
+
+async fn take(
+    state: &App,
+    address: Address,
+    raw: Option<String>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let visit = Visit::read(raw.as_deref(), headers);
+    let page = match address.open_to_book(state, &visit).await {
+        Ok(page) => page,
+        Err(response) => return response,
+    };
+    let response = submitted(state, &visit, &page, body).await;
+    page.finish(response)
+}
+
+async fn submitted(
+    state: &App,
+    visit: &Visit,
+    page: &BookingPage,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let here = visit.here(&page.form_path(), &[]);
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return visit.fail(&here, body_rejection(rejection)),
@@ -709,10 +851,7 @@ pub async fn submit(
             .map(|(_, v)| v.as_str())
             .filter(|v| !v.is_empty())
     };
-    let inputs = match public::inputs(&state, &user, &event).await {
-        Ok(inputs) => inputs,
-        Err(error) => return visit.fail(&here, error),
-    };
+    let inputs = page.inputs();
     let Some(start) = get("start")
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|s| s.with_timezone(&Utc))
@@ -728,7 +867,7 @@ pub async fn submit(
         "timezone".to_string(),
         get("timezone").unwrap_or_default().to_string(),
     ));
-    let shown = ShownZone::read(&zone_visit, &inputs);
+    let shown = ShownZone::read(&zone_visit, inputs);
     let questions = &inputs.event_type.input.questions;
     let entered = Entered {
         name: get("invitee.name").unwrap_or_default().to_string(),
@@ -751,25 +890,25 @@ pub async fn submit(
         .filter_map(|k| get(k).map(|v| (k.to_string(), v.to_string())))
         .collect();
     let mut form = Form {
-        visit: &visit,
+        visit,
         here: &here,
-        inputs: &inputs,
-        user: &user,
-        event: &event,
+        page,
+        inputs,
         start,
         zone: &shown.zone,
         hidden,
         entered,
         errors: Vec::new(),
         general: None,
+        prefilled: false,
     };
     let now = Instant::from_utc(state.now());
-    if let (Some(uid), Some(token)) = (get("reschedule"), get("token")) {
+    if let (Some(uid), Some(token), true) = (get("reschedule"), get("token"), page.reschedules()) {
         let outcome =
             booking::reschedule(state.store.as_ref(), uid, token, start, get("hold"), now).await;
         return match outcome {
-            Ok(booked) => to_confirmation(&state, &visit, &inputs, booked),
-            Err(error) => refused(&state, &mut form, error).await,
+            Ok(booked) => to_confirmation(state, visit, inputs, booked),
+            Err(error) => refused(state, &mut form, error).await,
         };
     }
     let answers = answers(questions, &form.entered);
@@ -802,9 +941,9 @@ pub async fn submit(
         hold: get("hold").map(str::to_string),
     };
     let key = get("idem").map(|k| format!("page:{k}"));
-    match booking::book(state.store.as_ref(), &inputs, &request, key.as_deref(), now).await {
-        Ok(booked) => to_confirmation(&state, &visit, &inputs, booked),
-        Err(error) => refused(&state, &mut form, error).await,
+    match page.book(state, &request, key.as_deref(), now).await {
+        Ok(booked) => to_confirmation(state, visit, inputs, booked),
+        Err(error) => refused(state, &mut form, error).await,
     }
 }
 
@@ -812,10 +951,10 @@ pub async fn submit(
 async fn refused(state: &App, form: &mut Form<'_>, error: BookingError) -> Response {
     match error {
         BookingError::Unavailable(_) | BookingError::NotBookable(_) => {
-            gone(state, form, StatusCode::CONFLICT).await
+            gone(state, form, StatusCode::CONFLICT, NotHere::Taken).await
         }
         BookingError::Invalid(e) if e.field == "start" => {
-            gone(state, form, StatusCode::CONFLICT).await
+            gone(state, form, StatusCode::CONFLICT, NotHere::Taken).await
         }
         BookingError::Invalid(e) => {
             let lang = form.visit.lang;
@@ -836,6 +975,7 @@ async fn refused(state: &App, form: &mut Form<'_>, error: BookingError) -> Respo
             }
             render(form)
         }
+        BookingError::LinkGone(dead) => link_gone(form.visit, dead),
         other => form.visit.fail(form.here, other.into()),
     }
 }

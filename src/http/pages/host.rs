@@ -1,13 +1,13 @@
 //! `/{user}`: the host's page, their public event types each linking to its
 //! booking page.
 
-use super::i18n::Lang;
-use super::layout::{Brand, Shell, document};
+use super::layout::{Brand, Here, Shell, document};
 use super::visit::Visit;
 use crate::app::App;
 use crate::domain::{EventType, Kind, Location, Slug, User};
 use crate::http::error::ApiError;
 use crate::http::html::escape;
+use crate::http::i18n::Lang;
 use crate::store::StoreError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -101,9 +101,44 @@ pub async fn page(
     render(&visit, &here, &host, &types).into_response()
 }
 
+/// Event types as a list of links (title, length, place, kind, the start
+/// of the description), each to its booking page at the path given with it,
+/// carrying this page's parameters.
+pub fn event_list(lang: Lang, here: &Here, listed: &[(String, &EventType)]) -> String {
+    let mut html = String::new();
+    for (path, event_type) in listed {
+        let input = &event_type.input;
+        let mut link = here.clone();
+        link.path = path.clone();
+        let mut facts = vec![
+            lang.tf("minutes", &[("n", &input.duration_minutes.to_string())]),
+            location_label(lang, input.location.kind()).to_string(),
+        ];
+        if let Some(kind) = kind_label(lang, input.kind) {
+            facts.push(kind.to_string());
+        }
+        let _ = write!(
+            html,
+            "<li><a href=\"{}\"><strong>{}</strong><span class=\"muted\">{}</span>",
+            escape(&link.url()),
+            escape(&input.title),
+            escape(&facts.join(" · "))
+        );
+        if !input.description.is_empty() {
+            let _ = write!(
+                html,
+                "<span class=\"description\"><br>{}</span>",
+                escape(&shortened(&input.description, 240))
+            );
+        }
+        html.push_str("</a></li>");
+    }
+    html
+}
+
 fn render(
     visit: &Visit,
-    here: &super::layout::Here,
+    here: &Here,
     host: &User,
     types: &[EventType],
 ) -> axum::response::Html<String> {
@@ -124,33 +159,11 @@ fn render(
             "<p class=\"muted\">{}</p></div><ul class=\"types narrow\">",
             escape(lang.t("host.intro"))
         );
-        for event_type in types {
-            let input = &event_type.input;
-            let mut link = here.clone();
-            link.path = format!("/{}/{}", host.input.slug, input.slug);
-            let mut facts = vec![
-                lang.tf("minutes", &[("n", &input.duration_minutes.to_string())]),
-                location_label(lang, input.location.kind()).to_string(),
-            ];
-            if let Some(kind) = kind_label(lang, input.kind) {
-                facts.push(kind.to_string());
-            }
-            let _ = write!(
-                body,
-                "<li><a href=\"{}\"><strong>{}</strong><span class=\"muted\">{}</span>",
-                escape(&link.url()),
-                escape(&input.title),
-                escape(&facts.join(" · "))
-            );
-            if !input.description.is_empty() {
-                let _ = write!(
-                    body,
-                    "<span class=\"description\"><br>{}</span>",
-                    escape(&shortened(&input.description, 240))
-                );
-            }
-            body.push_str("</a></li>");
-        }
+        let listed: Vec<(String, &EventType)> = types
+            .iter()
+            .map(|t| (format!("/{}/{}", host.input.slug, t.input.slug), t))
+            .collect();
+        body.push_str(&event_list(lang, here, &listed));
         body.push_str("</ul>");
     }
     let shell = Shell {

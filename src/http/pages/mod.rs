@@ -1,15 +1,20 @@
 //! Server-rendered pages: what invitees see. Every page works without
 //! JavaScript (links and plain forms); `assets/pages.js` makes it smooth.
 //! Pages call the same `booking::` use cases as the JSON API, never HTTP.
+//! Their texts come from the catalogue (`http::i18n`), which mail snippets
+//! share.
 //!
 //! - `assets.rs`   the stylesheet and script, versioned URLs
-//! - `i18n.rs`     the message catalogue, dates and times per language
 //! - `layout.rs`   the shell: lang, brand colours, embedding, page data
 //! - `visit.rs`    what a request says about its reader (language, clock,
 //!   embedding, campaign parameters carried along)
 //! - `host.rs`     `/{user}`: the host and their event types
-//! - `calendar.rs` `/{user}/{event}`: month view and the day's times
-//! - `form.rs`     `/{user}/{event}/book`: the booking form
+//! - `team.rs`     `/team/{team}`: the team and its event types
+//! - `whose.rs`    whose booking page it is (host, team, one-off link):
+//!   paths, branding, the script's API, slots and booking
+//! - `calendar.rs` `/{user}/{event}` (`/team/{team}/{event}`,
+//!   `/links/{token}`): month view and the day's times
+//! - `form.rs`     `…/book`: the booking form
 //! - `booked.rs`   `/booking/{uid}`: confirmation and manage page, `.ics`
 //! - `polls.rs`    meeting poll pages
 
@@ -18,10 +23,11 @@ mod booked;
 mod calendar;
 mod form;
 mod host;
-pub mod i18n;
 pub mod layout;
 mod polls;
+mod team;
 mod visit;
+mod whose;
 
 use crate::app::App;
 use axum::Router;
@@ -46,6 +52,17 @@ pub fn router() -> Router<App> {
         .route("/booking/{uid}", get(booked::page))
         .route("/booking/{uid}/event.ics", get(booked::ics))
         .route("/booking/{uid}/cancel", post(booked::cancel))
+        .route("/team/{team}", get(team::page))
+        .route("/team/{team}/{event}", get(calendar::team_page))
+        .route(
+            "/team/{team}/{event}/book",
+            get(form::team_page).post(form::team_submit),
+        )
+        .route("/links/{token}", get(calendar::link_page))
+        .route(
+            "/links/{token}/book",
+            get(form::link_page).post(form::link_submit),
+        )
         .route("/{user}", get(host::page))
         .route("/{user}/{event}", get(calendar::page))
         .route("/{user}/{event}/book", get(form::page).post(form::submit))

@@ -4,7 +4,6 @@
 
 use super::calendar::ZONE_OPTIONS;
 use super::host::{brand, host_header, place};
-use super::i18n::{Clock, Lang};
 use super::layout::{Brand, Here, Shell, document};
 use crate::app::App;
 use crate::booking::polls::{self, ParticipantView, VisitorView};
@@ -16,6 +15,7 @@ use crate::http::api::polls::{participant_error, token_ok};
 use crate::http::error::ApiError;
 use crate::http::extract::body_rejection;
 use crate::http::html::escape;
+use crate::http::i18n::{Clock, Lang};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};

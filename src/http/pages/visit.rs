@@ -3,9 +3,9 @@
 //! embedding page, prefill), read leniently: an address bar, not an API
 //! client, so unknown parameters are ignored.
 
-use super::i18n::{Clock, Lang};
 use super::layout::{self, Here};
 use crate::http::error::ApiError;
+use crate::http::i18n::{Clock, Lang};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 

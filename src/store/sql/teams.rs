@@ -11,11 +11,15 @@ struct TeamRow {
     slug: String,
     name: String,
     description: String,
+    logo_url: Option<String>,
+    brand_color: Option<String>,
+    brand_color_dark: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
-const TEAM_COLUMNS: &str = "id, organization_id, slug, name, description, created_at, updated_at";
+const TEAM_COLUMNS: &str = "id, organization_id, slug, name, description, logo_url, brand_color, \
+     brand_color_dark, created_at, updated_at";
 
 impl TeamRow {
     fn into_team(self) -> Result<Team> {
@@ -26,6 +30,9 @@ impl TeamRow {
                 slug: parsed("teams.slug", Slug::parse(self.slug))?,
                 name: self.name,
                 description: self.description,
+                logo_url: self.logo_url,
+                brand_color: self.brand_color,
+                brand_color_dark: self.brand_color_dark,
             },
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -36,14 +43,18 @@ impl TeamRow {
 pub(super) async fn insert(pool: &Pool, organization_id: &str, input: &TeamInput) -> Result<Team> {
     let at = now();
     let row: TeamRow = sqlx::query_as(sql(format!(
-        "INSERT INTO teams (id, organization_id, slug, name, description, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {TEAM_COLUMNS}"
+        "INSERT INTO teams (id, organization_id, slug, name, description, logo_url, brand_color, \
+         brand_color_dark, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {TEAM_COLUMNS}"
     )))
     .bind(new_id())
     .bind(organization_id)
     .bind(input.slug.as_str())
     .bind(&input.name)
     .bind(&input.description)
+    .bind(&input.logo_url)
+    .bind(&input.brand_color)
+    .bind(&input.brand_color_dark)
     .bind(at)
     .bind(at)
     .fetch_one(pool)
@@ -59,12 +70,16 @@ pub(super) async fn update(
     input: &TeamInput,
 ) -> Result<Team> {
     let row: Option<TeamRow> = sqlx::query_as(sql(format!(
-        "UPDATE teams SET slug = $1, name = $2, description = $3, updated_at = $4 \
-         WHERE id = $5 AND organization_id = $6 RETURNING {TEAM_COLUMNS}"
+        "UPDATE teams SET slug = $1, name = $2, description = $3, logo_url = $4, brand_color = $5, \
+         brand_color_dark = $6, updated_at = $7 \
+         WHERE id = $8 AND organization_id = $9 RETURNING {TEAM_COLUMNS}"
     )))
     .bind(input.slug.as_str())
     .bind(&input.name)
     .bind(&input.description)
+    .bind(&input.logo_url)
+    .bind(&input.brand_color)
+    .bind(&input.brand_color_dark)
     .bind(now())
     .bind(id)
     .bind(organization_id)

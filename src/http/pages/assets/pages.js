@@ -80,8 +80,8 @@
       var p = month.split("-").map(Number);
       var start = new Date(Date.UTC(p[0], p[1] - 1, 1) - 864e5).toISOString().slice(0, 19) + "Z";
       var end = new Date(Date.UTC(p[0], p[1], 1) + 864e5).toISOString().slice(0, 19) + "Z";
-      var api = "/api/v1/public/" + encodeURIComponent(c.user) + "/" + encodeURIComponent(c.event) +
-        "/slots?start=" + start + "&end=" + end + "&timezone=" + encodeURIComponent(state.zone);
+      /* The owner's public API (or a one-off link's), whoever's page this is. */
+      var api = c.slots + "?start=" + start + "&end=" + end + "&timezone=" + encodeURIComponent(state.zone);
       /* The visitor's own hold is not busy for them (holds contract). */
       var hold = new URLSearchParams(c.carry).get("hold");
       if (hold) api += "&hold=" + encodeURIComponent(hold);
@@ -181,7 +181,7 @@
       var mine = new URLSearchParams(c.carry).get("hold");
       var body = { start: start };
       if (mine) body.hold = mine;
-      fetch("/api/v1/public/" + encodeURIComponent(c.user) + "/" + encodeURIComponent(c.event) + "/holds", {
+      fetch(c.holds, {
         method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body)
       }).then(function (r) { return r.ok ? r.json() : null; }).then(function (held) {
         var u = new URL(target, location.href);

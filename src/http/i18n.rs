@@ -1,6 +1,7 @@
-//! The pages' message catalogue: every text a page shows, in each language,
-//! and dates and times written the way each language writes them. A unit
-//! test keeps the languages complete (same keys, same placeholders).
+//! The message catalogue: every text a page (or a mail snippet) shows, in
+//! each language, and dates and times written the way each language writes
+//! them. A unit test keeps the languages complete (same keys, same
+//! placeholders).
 //!
 //! Own month and day names instead of chrono's `unstable-locales`: two
 //! languages need a few dozen words, not a locale database in the binary.
@@ -23,7 +24,8 @@ impl Lang {
         }
     }
 
-    fn parse(tag: &str) -> Option<Lang> {
+    /// A language tag (`de`, `de-AT`, `EN_gb`), by its primary subtag.
+    pub fn parse(tag: &str) -> Option<Lang> {
         // "de-AT", "de_CH", "EN-gb": the primary subtag decides.
         let primary = tag
             .trim()
@@ -231,6 +233,28 @@ const WEEKDAY_SHORT_KEYS: [&str; 7] = [
 ];
 
 const EN: &[(&str, &str)] = &[
+    ("link.gone.title", "This link can no longer be used"),
+    (
+        "link.used",
+        "This link has already been used to book a meeting. Please ask the host for a new one.",
+    ),
+    (
+        "link.expired",
+        "This link has expired. Please ask the host for a new one.",
+    ),
+    ("link.revoked", "The host has withdrawn this link."),
+    ("suggest.expired.title", "This suggestion has expired"),
+    (
+        "suggest.expired.text",
+        "The link to {time} was valid until {until}. Please choose one of the free times below.",
+    ),
+    ("form.as", "Booking as {name} ({email})"),
+    ("form.change", "Change"),
+    ("share.book", "Book time with me"),
+    ("share.heading", "{title} with {name} ({n} minutes)"),
+    ("share.zone", "Times in {zone}."),
+    ("share.none", "No free times in the next {n} days."),
+    ("share.more", "None of these? See all times"),
     ("month.1", "January"),
     ("month.2", "February"),
     ("month.3", "March"),
@@ -464,6 +488,31 @@ const EN: &[(&str, &str)] = &[
 ];
 
 const DE: &[(&str, &str)] = &[
+    ("link.gone.title", "Dieser Link ist nicht mehr gültig"),
+    (
+        "link.used",
+        "Über diesen Link wurde bereits ein Termin gebucht. Bitten Sie den Gastgeber um einen neuen.",
+    ),
+    (
+        "link.expired",
+        "Dieser Link ist abgelaufen. Bitten Sie den Gastgeber um einen neuen.",
+    ),
+    (
+        "link.revoked",
+        "Der Gastgeber hat diesen Link zurückgezogen.",
+    ),
+    ("suggest.expired.title", "Dieser Vorschlag ist abgelaufen"),
+    (
+        "suggest.expired.text",
+        "Der Link zu {time} war bis {until} gültig. Bitte wählen Sie eine der freien Zeiten unten.",
+    ),
+    ("form.as", "Sie buchen als {name} ({email})"),
+    ("form.change", "Ändern"),
+    ("share.book", "Termin mit mir buchen"),
+    ("share.heading", "{title} mit {name} ({n} Minuten)"),
+    ("share.zone", "Zeiten in {zone}."),
+    ("share.none", "In den nächsten {n} Tagen ist nichts frei."),
+    ("share.more", "Nichts Passendes? Alle Zeiten ansehen"),
     ("month.1", "Januar"),
     ("month.2", "Februar"),
     ("month.3", "März"),
