@@ -5,7 +5,7 @@
 //! the signals that wake workers cannot differ between the parts that use
 //! them. Cloning is cheap (every field is shared).
 
-use crate::config::ProviderSettings;
+use crate::config::{HoldLimits, ProviderSettings};
 use crate::http::{cache::Caches, metrics::Metrics};
 use crate::secrets::KeyRing;
 use crate::store::SharedStore;
@@ -39,6 +39,8 @@ pub struct Settings {
     /// notification addresses.
     pub public_url: String,
     pub providers: ProviderSettings,
+    /// Caps on the slot holds one visitor keeps.
+    pub holds: HoldLimits,
 }
 
 /// What wakes the background workers before their next tick.
@@ -80,6 +82,7 @@ impl App {
             settings: Arc::new(Settings {
                 public_url: public_url.into(),
                 providers: ProviderSettings::default(),
+                holds: HoldLimits::default(),
             }),
             signals: Signals::default(),
             caches: Arc::new(Caches::default()),
@@ -101,6 +104,11 @@ impl App {
 
     pub fn with_providers(mut self, providers: ProviderSettings) -> Self {
         Arc::make_mut(&mut self.settings).providers = providers;
+        self
+    }
+
+    pub fn with_hold_limits(mut self, holds: HoldLimits) -> Self {
+        Arc::make_mut(&mut self.settings).holds = holds;
         self
     }
 

@@ -269,7 +269,8 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
     }
     let state = App::new(store.clone(), base)
         .with_keys(keys)
-        .with_providers(providers);
+        .with_providers(providers)
+        .with_hold_limits(settings.holds.clone());
     state
         .watch_changes()
         .await

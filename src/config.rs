@@ -43,6 +43,95 @@ pub struct Settings {
     /// Keys that encrypt calendar credentials at rest (`id:base64,…`, first seals).
     pub secret_keys: Option<Secret>,
     pub providers: ProviderSettings,
+    pub holds: HoldLimits,
+}
+
+/// How many live slot holds one client (a visitor's IP address) may keep,
+/// so a script cannot hold every free time of a host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldLimits {
+    /// Live holds per client on one event type (0: no cap).
+    pub per_event_type: u32,
+    /// Live holds per client over every event type (0: no cap).
+    pub per_client: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the visitor; from any
+    /// other peer the header is ignored (anyone can send it).
+    pub trusted_proxies: Vec<ProxyNet>,
+}
+
+impl Default for HoldLimits {
+    fn default() -> Self {
+        HoldLimits {
+            per_event_type: 3,
+            per_client: 20,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// An address or a CIDR range (`10.0.0.0/8`, `::1`, `fd00::/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyNet {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl ProxyNet {
+    pub fn parse(text: &str) -> Result<ProxyNet, String> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: std::net::IpAddr = address
+            .parse()
+            .map_err(|_| format!("\"{text}\" is not an IP address or CIDR range"))?;
+        let width = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => width,
+            Some(p) => match p.parse::<u8>() {
+                Ok(p) if p <= width => p,
+                _ => return Err(format!("\"{text}\": the prefix must be 0..={width}")),
+            },
+        };
+        Ok(ProxyNet { network, prefix })
+    }
+
+    /// Whether `ip` lies in this range (an IPv4 peer seen as `::ffff:a.b.c.d`
+    /// matches IPv4 ranges).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let bits = |a: IpAddr| -> u128 {
+            match a {
+                IpAddr::V4(v4) => u128::from(u32::from(v4)),
+                IpAddr::V6(v6) => u128::from(v6),
+            }
+        };
+        let width: u32 = if self.network.is_ipv4() { 32 } else { 128 };
+        if ip.is_ipv4() != self.network.is_ipv4() {
+            return false;
+        }
+        let host_bits = width - u32::from(self.prefix);
+        let mask = if host_bits >= 128 {
+            0
+        } else {
+            u128::MAX << host_bits
+        };
+        bits(ip) & mask == bits(self.network) & mask
+    }
+}
+
+fn proxy_list(items: &[String]) -> Result<Vec<ProxyNet>, String> {
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(ProxyNet::parse)
+        .collect()
 }
 
 /// One OAuth calendar provider: the app's client and the provider's
@@ -148,6 +237,7 @@ impl Default for Settings {
             public_url: None,
             secret_keys: None,
             providers: ProviderSettings::default(),
+            holds: HoldLimits::default(),
         }
     }
 }
@@ -164,6 +254,9 @@ struct FileSettings {
     secret_keys: Option<String>,
     sync_interval_seconds: Option<u64>,
     caldav_allow_private_networks: Option<bool>,
+    max_holds_per_event_type: Option<u32>,
+    max_holds_per_client: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
     google: Option<FileOAuth>,
     microsoft: Option<FileOAuth>,
 }
@@ -208,6 +301,12 @@ impl Settings {
                 crate::secrets::KeyRing::parse(keys).map_err(|e| ConfigError::File {
                     path: file.display().to_string(),
                     message: format!("secret_keys: {e}"),
+                })?;
+            }
+            if let Some(proxies) = &layer.trusted_proxies {
+                proxy_list(proxies).map_err(|e| ConfigError::File {
+                    path: file.display().to_string(),
+                    message: format!("trusted_proxies: {e}"),
                 })?;
             }
             settings.apply(layer);
@@ -266,6 +365,19 @@ impl Settings {
                         ));
                     }
                 }
+                "KAIROS_MAX_HOLDS_PER_EVENT_TYPE" => {
+                    layer.max_holds_per_event_type =
+                        Some(value.parse().map_err(|_| bad("not a number (0: no cap)"))?);
+                }
+                "KAIROS_MAX_HOLDS_PER_CLIENT" => {
+                    layer.max_holds_per_client =
+                        Some(value.parse().map_err(|_| bad("not a number (0: no cap)"))?);
+                }
+                "KAIROS_TRUSTED_PROXIES" => {
+                    let items: Vec<String> = value.split(',').map(str::to_string).collect();
+                    proxy_list(&items).map_err(|e| bad(&e))?;
+                    layer.trusted_proxies = Some(items);
+                }
                 "KAIROS_SECRET_KEYS" => {
                     crate::secrets::KeyRing::parse(&value).map_err(|e| bad(&e.to_string()))?;
                     layer.secret_keys = Some(value);
@@ -302,6 +414,16 @@ impl Settings {
         if let Some(allow) = layer.caldav_allow_private_networks {
             self.providers.caldav_allow_private_networks = allow;
         }
+        if let Some(n) = layer.max_holds_per_event_type {
+            self.holds.per_event_type = n;
+        }
+        if let Some(n) = layer.max_holds_per_client {
+            self.holds.per_client = n;
+        }
+        if let Some(proxies) = layer.trusted_proxies {
+            // Checked when read (file or environment).
+            self.holds.trusted_proxies = proxy_list(&proxies).unwrap_or_default();
+        }
         if let Some(google) = layer.google {
             google.apply(&mut self.providers.google);
         }
@@ -320,6 +442,50 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hold_limits_and_trusted_proxies() {
+        let dir = std::env::temp_dir().join(format!("kairos-holds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("kairos.toml");
+        std::fs::write(
+            &file,
+            "max_holds_per_event_type = 2\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n",
+        )
+        .expect("write");
+        let env = vec![("KAIROS_MAX_HOLDS_PER_CLIENT".to_string(), "0".to_string())];
+        let settings = Settings::load(&file, env).expect("loads");
+        assert_eq!(settings.holds.per_event_type, 2);
+        assert_eq!(settings.holds.per_client, 0);
+        let proxies = &settings.holds.trusted_proxies;
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("ip");
+        assert!(proxies[0].contains(ip("10.1.2.3")));
+        assert!(
+            proxies[0].contains(ip("::ffff:10.1.2.3")),
+            "IPv4 seen over IPv6"
+        );
+        assert!(!proxies[0].contains(ip("11.0.0.1")));
+        assert!(proxies[1].contains(ip("::1")) && !proxies[1].contains(ip("::2")));
+        assert_eq!(HoldLimits::default().per_event_type, 3);
+        assert_eq!(HoldLimits::default().per_client, 20);
+        let env = vec![(
+            "KAIROS_TRUSTED_PROXIES".to_string(),
+            "10.0.0.0/33".to_string(),
+        )];
+        let error = Settings::load(&dir.join("missing.toml"), env).expect_err("bad range");
+        assert!(
+            error.to_string().starts_with("KAIROS_TRUSTED_PROXIES: "),
+            "{error}"
+        );
+        std::fs::write(&file, "trusted_proxies = [\"proxy.local\"]\n").expect("write");
+        let error = Settings::load(&file, Vec::new()).expect_err("a name");
+        assert!(error.to_string().contains("trusted_proxies: "), "{error}");
+        assert!(
+            ProxyNet::parse("0.0.0.0/0")
+                .expect("all")
+                .contains(ip("8.8.8.8"))
+        );
+    }
 
     #[test]
     fn layers_apply_in_order() {

@@ -29,6 +29,9 @@ pub enum SecretError {
 pub struct KeyRing {
     /// `(id, cipher)`; the first seals.
     keys: Vec<(String, Aes256Gcm)>,
+    /// Derived from the first key: turns values that must not be stored as
+    /// they are (a visitor's address) into stable pseudonyms.
+    pseudonym_key: [u8; 32],
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -42,6 +45,7 @@ impl KeyRing {
     /// Parses `id:base64key[,id:base64key…]`; keys are 32 bytes.
     pub fn parse(spec: &str) -> Result<Self, SecretError> {
         let mut keys = Vec::new();
+        let mut pseudonym_key = [0u8; 32];
         for (i, entry) in spec
             .split(',')
             .map(str::trim)
@@ -72,6 +76,9 @@ impl KeyRing {
             if keys.iter().any(|(known, _)| known == id) {
                 return Err(SecretError::Config(format!("key id {id:?} appears twice")));
             }
+            if keys.is_empty() {
+                pseudonym_key = pseudonym_key_from(&bytes);
+            }
             let cipher = Aes256Gcm::new_from_slice(&bytes)
                 .map_err(|_| SecretError::Config(format!("key {id:?} is unusable")))?;
             keys.push((id.to_string(), cipher));
@@ -79,10 +86,26 @@ impl KeyRing {
         if keys.is_empty() {
             return Err(SecretError::Config("no keys given".to_string()));
         }
-        Ok(KeyRing { keys })
+        Ok(KeyRing {
+            keys,
+            pseudonym_key,
+        })
     }
 
     /// A fresh random key, base64, for `KAIROS_SECRET_KEYS`.
+    /// A stable one-way pseudonym of `value` (hex), keyed so that it
+    /// cannot be reversed by trying every candidate (every IPv4 address)
+    /// without the keys. It changes when the first key is rotated.
+    pub fn pseudonym(&self, context: &str, value: &str) -> String {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(self.pseudonym_key);
+        hasher.update(context.as_bytes());
+        hasher.update([0]);
+        hasher.update(value.as_bytes());
+        hex::encode(hasher.finalize())
+    }
+
     pub fn generate_key() -> String {
         let mut key = [0u8; 32];
         rand::rng().fill_bytes(&mut key);
@@ -124,6 +147,14 @@ impl KeyRing {
 }
 
 /// The format tag of values sealed under a client's secret.
+fn pseudonym_key_from(key: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(b"kairos pseudonym key v1\0");
+    hasher.update(key);
+    hasher.finalize().into()
+}
+
 const CLIENT_VERSION: &str = "cs1";
 
 /// Seals `plaintext` under a key derived from a secret only the client holds

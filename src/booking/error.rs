@@ -26,6 +26,10 @@ pub enum BookingError {
     /// The request conflicts with the booking's state (e.g. approving an accepted booking).
     #[error("{0}")]
     Conflict(String),
+    /// The caller already keeps as many of something as one may (live slot
+    /// holds); one of theirs frees in `retry_after` seconds.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: u32 },
     #[error(transparent)]
     Store(StoreError),
     /// A bug, not the caller's fault (e.g. the engine panicked).

@@ -192,21 +192,59 @@ pub struct ParticipantView {
     pub poll: Poll,
     pub me: Participant,
     pub results: Vec<OptionResult>,
+    /// Everyone's row, in the order they were added; empty when the host
+    /// keeps votes private.
+    pub participants: Vec<Participant>,
+    pub organization_id: String,
+}
+
+/// Hidden votes hide the tallies too: only the host sees results.
+fn visible(poll: &Poll, participants: Vec<Participant>) -> (Vec<OptionResult>, Vec<Participant>) {
+    if poll.input.votes_visible {
+        (rank(&poll.input.options, &participants, true), participants)
+    } else {
+        (Vec::new(), Vec::new())
+    }
 }
 
 pub async fn as_participant(
     store: StoreRef<'_>,
     token: &str,
 ) -> Result<ParticipantView, BookingError> {
-    let (me, poll, _, _) = store.participant_by_token(&hash_secret(token)).await?;
+    let (me, poll, _, organization_id) = store.participant_by_token(&hash_secret(token)).await?;
     let participants = store.poll_participants(&poll.id).await?;
-    // Hidden votes hide the tallies too: only the host sees results.
-    let results = if poll.input.votes_visible {
-        rank(&poll.input.options, &participants, true)
-    } else {
-        Vec::new()
-    };
-    Ok(ParticipantView { poll, me, results })
+    let (results, participants) = visible(&poll, participants);
+    Ok(ParticipantView {
+        poll,
+        me,
+        results,
+        participants,
+        organization_id,
+    })
+}
+
+/// What the open link shows before someone joins: the poll and (if
+/// visible) everyone's votes.
+pub struct VisitorView {
+    pub poll: Poll,
+    pub results: Vec<OptionResult>,
+    pub participants: Vec<Participant>,
+    pub organization_id: String,
+}
+
+pub async fn as_visitor(
+    store: StoreRef<'_>,
+    open_token: &str,
+) -> Result<VisitorView, BookingError> {
+    let (poll, _, organization_id) = store.poll_by_open_token(&hash_secret(open_token)).await?;
+    let participants = store.poll_participants(&poll.id).await?;
+    let (results, participants) = visible(&poll, participants);
+    Ok(VisitorView {
+        poll,
+        results,
+        participants,
+        organization_id,
+    })
 }
 
 fn closed(poll: &Poll) -> BookingError {

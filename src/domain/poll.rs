@@ -255,3 +255,72 @@ pub fn rank(
     });
     results
 }
+
+/// The options the poll would pick now: those level with the best ranked on
+/// yes and if-need-be votes (several when tied). None while nobody can come
+/// to any option, so an empty poll marks nothing as best.
+pub fn best_options(results: &[OptionResult]) -> Vec<usize> {
+    let score = |r: &OptionResult| (r.yes, r.if_need_be);
+    let Some(top) = results.iter().map(score).max() else {
+        return Vec::new();
+    };
+    if top == (0, 0) {
+        return Vec::new();
+    }
+    let mut best: Vec<usize> = results
+        .iter()
+        .filter(|r| score(r) == top)
+        .map(|r| r.index)
+        .collect();
+    best.sort_unstable();
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn participant(votes: &[Option<Vote>]) -> Participant {
+        Participant {
+            id: "p".into(),
+            name: "P".into(),
+            email: Email::parse("p@example.com").expect("email"),
+            votes: votes.to_vec(),
+            comment: None,
+        }
+    }
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        format!("2026-06-01T{hour:02}:00:00Z")
+            .parse()
+            .expect("instant")
+    }
+
+    #[test]
+    fn best_is_most_yes_then_if_need_be_with_ties() {
+        use Vote::*;
+        let options = [at(9), at(10), at(11), at(12)];
+        let people = [
+            participant(&[Some(Yes), Some(Yes), Some(IfNeedBe), Some(Yes)]),
+            participant(&[Some(IfNeedBe), Some(IfNeedBe), Some(Yes), None]),
+            participant(&[Some(No), Some(No), Some(Yes), Some(IfNeedBe)]),
+        ];
+        // 9: 1 yes 1 maybe; 10: same; 11: 2 yes 1 maybe; 12: 1 yes 1 maybe.
+        let results = rank(&options, &people, false);
+        assert_eq!(best_options(&results), vec![2]);
+        let tied = [
+            participant(&[Some(Yes), Some(IfNeedBe), Some(Yes), Some(No)]),
+            participant(&[Some(IfNeedBe), Some(Yes), Some(IfNeedBe), Some(No)]),
+        ];
+        let results = rank(&options, &tied, false);
+        assert_eq!(best_options(&results), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn nothing_is_best_before_anyone_can_come() {
+        let options = [at(9), at(10)];
+        assert!(best_options(&rank(&options, &[], false)).is_empty());
+        let noes = [participant(&[Some(Vote::No), Some(Vote::No)])];
+        assert!(best_options(&rank(&options, &noes, false)).is_empty());
+    }
+}

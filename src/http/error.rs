@@ -28,7 +28,8 @@ pub struct ApiError {
     status: StatusCode,
     detail: String,
     field: Option<String>,
-    /// Seconds for a `Retry-After` header (503 while the database is away).
+    /// Seconds for a `Retry-After` header (503 while the database is away,
+    /// 429 until one of the caller's holds expires).
     retry_after: Option<u32>,
 }
 
@@ -208,6 +209,14 @@ impl From<BookingError> for ApiError {
             )),
             BookingError::Conflict(message) => ApiError::conflict(message),
             BookingError::LinkGone(state) => ApiError::gone(state.explain()),
+            BookingError::TooMany {
+                message,
+                retry_after,
+            } => {
+                let mut api = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message);
+                api.retry_after = Some(retry_after);
+                api
+            }
             BookingError::Store(e) => e.into(),
             BookingError::Internal(message) => ApiError::internal(message),
         }

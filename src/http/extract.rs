@@ -385,3 +385,112 @@ mod tests {
         }
     }
 }
+
+/// The visitor's address, for caps on what one visitor may take (slot
+/// holds): the connection's peer, or when the peer is a trusted proxy
+/// (`trusted_proxies`), the nearest address in `X-Forwarded-For` that is
+/// not one. `None` for requests without a connection (in-process callers).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<App> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &App,
+    ) -> Result<Self, std::convert::Infallible> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
+        Ok(ClientIp(peer.map(|peer| {
+            client_ip(peer, &parts.headers, &state.settings.holds.trusted_proxies)
+        })))
+    }
+}
+
+/// Who is asking, seen from a connection with `peer`. Each proxy appends
+/// the address it received from, so the list is read right to left while
+/// the addresses are trusted proxies; the first other one is the visitor.
+/// From an untrusted peer the header is ignored: anyone can write it.
+pub fn client_ip(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[crate::config::ProxyNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let listed: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    let mut client = peer;
+    for entry in listed.iter().rev() {
+        let entry = entry.trim();
+        let parsed = entry
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()));
+        // Garbage in the list: the last address we could trust to be
+        // reported correctly stands.
+        let Some(ip) = parsed else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    use super::*;
+    use crate::config::ProxyNet;
+
+    fn ip(text: &str) -> std::net::IpAddr {
+        text.parse().expect("ip")
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let trusted = [ProxyNet::parse("10.0.0.0/8").expect("net")];
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.7, 10.0.0.2".parse().expect("h"),
+        );
+        // From the proxy: the nearest address that is not a proxy.
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &headers, &trusted),
+            ip("203.0.113.7")
+        );
+        // From anyone else: the header is theirs to invent.
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &headers, &trusted),
+            ip("198.51.100.1")
+        );
+        assert_eq!(client_ip(ip("10.0.0.1"), &headers, &[]), ip("10.0.0.1"));
+        // No header, or junk: the proxy's own report is the best we know.
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.1")
+        );
+        headers.insert("x-forwarded-for", "nonsense".parse().expect("h"));
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &headers, &trusted),
+            ip("10.0.0.1")
+        );
+        headers.insert("x-forwarded-for", "[2001:db8::1]:443".parse().expect("h"));
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &headers, &trusted),
+            ip("2001:db8::1")
+        );
+    }
+}

@@ -166,6 +166,14 @@ pub trait BookingTx: Send {
     /// Inserts a hold on `hosts` (as decided from this transaction's snapshot)
     /// instead of a booking; an overlap the database refuses is `SlotTaken`.
     async fn insert_hold(&mut self, hold: &NewHold, hosts: &[String]) -> Result<()>;
+    /// The live holds (at `now`) a client took: `(event type id, expires at)`.
+    /// Exact when the transaction was opened with the client's key among its
+    /// locks.
+    async fn client_holds(
+        &mut self,
+        client_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>>;
     /// The hosts' time-holding bookings, holds, busy time and stale calendars in `window`.
     async fn snapshot(
         &mut self,

@@ -87,6 +87,9 @@ pub struct NewHold {
     pub assignment_reason: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// Who took it (a hash of the visitor's address), for the caps on how
+    /// many holds one visitor keeps; `None` when unknown.
+    pub client_key: Option<String>,
 }
 
 /// A stored hold, found by its token (expired or not).

@@ -580,6 +580,7 @@ async fn store_keeps_holds_apart(backend: Backend) {
             assignment_reason: None,
             expires_at: at(created) + chrono::Duration::minutes(5),
             created_at: at(created),
+            client_key: None,
         }
     };
     let insert = |hold: NewHold| {
@@ -889,3 +890,152 @@ async fn a_new_choice_replaces_the_hold(backend: Backend) {
 }
 
 on_both!(a_new_choice_replaces_the_hold);
+
+/// Holds `start` as a visitor connected from `peer` (what the server's
+/// accept loop records), with an `X-Forwarded-For` header if given.
+async fn hold_from(
+    app: &App,
+    page: &str,
+    body: Value,
+    peer: &str,
+    forwarded: Option<&str>,
+) -> crate::helpers::Response {
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/public/{page}/holds"))
+        .header("content-type", "application/json");
+    if let Some(forwarded) = forwarded {
+        request = request.header("x-forwarded-for", forwarded);
+    }
+    let mut request = request
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    let peer: std::net::SocketAddr = format!("{peer}:50000").parse().expect("peer");
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let response = app.router.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    crate::helpers::Response {
+        status,
+        headers,
+        json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
+}
+
+/// A script cannot hold every free time: one visitor (IP address) keeps at
+/// most so many live holds per event type and overall; beyond that a 429
+/// says when their earliest hold expires. Others are not affected, moving a
+/// hold is not a new one, and expiry frees the cap.
+async fn hold_caps(backend: Backend) {
+    use kairos::config::{HoldLimits, ProxyNet};
+    let Some(app) = App::with_state(backend, |state| {
+        state.with_hold_limits(HoldLimits {
+            per_event_type: 3,
+            per_client: 4,
+            trusted_proxies: vec![ProxyNet::parse("10.0.0.0/8").expect("net")],
+        })
+    })
+    .await
+    else {
+        return;
+    };
+    let ana = app.host("ana", "UTC", office_hours()).await;
+    for slug in ["intro", "demo"] {
+        app.event_type(json!({
+            "owner_id": ana, "slug": slug, "title": slug, "kind": "one_on_one", "duration_minutes": 30
+        }))
+        .await;
+    }
+    let at = |hour: u32| format!("2026-06-01T{hour:02}:00:00Z");
+    let visitor = "203.0.113.5";
+    let take = |page: &'static str, hour: u32, peer: &'static str| {
+        let body = json!({ "start": at(hour) });
+        let app = &app;
+        async move { hold_from(app, page, body, peer, None).await }
+    };
+    // 00:00 and 00:01: three holds on intro (each for 5 minutes).
+    let first = take("ana/intro", 9, visitor).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.json);
+    app.set_now("2026-05-25T00:01:00Z");
+    for hour in [10, 11] {
+        let held = take("ana/intro", hour, visitor).await;
+        assert_eq!(held.status, StatusCode::CREATED, "{}", held.json);
+    }
+    // A fourth is refused until the earliest expires (00:05, three minutes on).
+    app.set_now("2026-05-25T00:02:00Z");
+    let refused = take("ana/intro", 12, visitor).await;
+    assert_problem(&refused, StatusCode::TOO_MANY_REQUESTS, None);
+    assert_eq!(
+        refused
+            .headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("180")
+    );
+    let detail = refused.json["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("3 times of this event type"), "{detail}");
+    // The refused time stays free: another visitor holds it.
+    let other = take("ana/intro", 12, "198.51.100.7").await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.json);
+    // Choosing another time moves a hold: not one more.
+    let token = first.json["hold"].as_str().expect("hold");
+    let moved = hold_from(
+        &app,
+        "ana/intro",
+        json!({ "start": at(13), "hold": token }),
+        visitor,
+        None,
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
+    // Overall: a fourth live hold on another event type, then no fifth.
+    let demo = take("ana/demo", 15, visitor).await;
+    assert_eq!(demo.status, StatusCode::CREATED, "{}", demo.json);
+    let refused = take("ana/demo", 16, visitor).await;
+    assert_problem(&refused, StatusCode::TOO_MANY_REQUESTS, None);
+    let detail = refused.json["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("4 times on this server"), "{detail}");
+    // The earliest of all four: 10:00 and 11:00, taken at 00:01, expire at 00:06.
+    assert_eq!(
+        refused
+            .headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("240")
+    );
+    // Behind a trusted proxy the forwarded address is the visitor…
+    let proxied = hold_from(
+        &app,
+        "ana/demo",
+        json!({ "start": at(16) }),
+        "10.0.0.1",
+        Some("203.0.113.5"),
+    )
+    .await;
+    assert_problem(&proxied, StatusCode::TOO_MANY_REQUESTS, None);
+    // …but from anyone else the header is ignored.
+    let spoofed = hold_from(
+        &app,
+        "ana/demo",
+        json!({ "start": at(16) }),
+        "198.51.100.9",
+        Some("203.0.113.5"),
+    )
+    .await;
+    assert_eq!(spoofed.status, StatusCode::CREATED, "{}", spoofed.json);
+    // Expiry frees the cap: at 00:06 the two holds taken at 00:01 are gone.
+    app.set_now("2026-05-25T00:06:00Z");
+    for hour in [10, 11] {
+        let again = take("ana/intro", hour, visitor).await;
+        assert_eq!(again.status, StatusCode::CREATED, "{}", again.json);
+    }
+    let full = take("ana/intro", 14, visitor).await;
+    assert_problem(&full, StatusCode::TOO_MANY_REQUESTS, None);
+}
+
+on_both!(hold_caps);

@@ -1042,3 +1042,334 @@ on_both!(
     poll_pages_speak_german,
     page_weight
 );
+
+/// Everyone's votes as a grid (participants × times), counts, the best
+/// option marked, the visitor's row editable in place; the outcome once
+/// booked; nothing of the others when the host keeps votes private.
+async fn poll_grid(backend: Backend) {
+    let Some(app) = setup(backend).await else {
+        return;
+    };
+    let users = app.admin(Method::GET, "/api/v1/users", None).await;
+    let ana = users.json[0]["id"].as_str().expect("id").to_string();
+    let created = app
+        .admin(Method::POST, "/api/v1/polls", Some(json!({
+            "host_id": ana, "title": "Retro <script>", "description": "Bring <ideas>\nand snacks",
+            "duration_minutes": 60, "timezone": "Europe/Berlin",
+            "location": { "kind": "in_person", "address": "Main St <1>" },
+            "options": ["2026-06-01T09:00:00Z", "2026-06-01T12:00:00Z", "2026-06-02T09:00:00Z"],
+            "deadline": "2026-05-30T10:00:00Z", "open": true,
+            "participants": [
+                { "name": "Bo <b>", "email": "bo@example.com" },
+                { "name": "Cy", "email": "cy@example.com" },
+                { "name": "Di", "email": "di@example.com" }
+            ]
+        })))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    let token = |i: usize| {
+        created.json["invitations"][i]["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    };
+    let (bo, cy, di) = (token(0), token(1), token(2));
+    for (who, votes, comment) in [
+        (&bo, json!(["yes", "yes", "no"]), Value::Null),
+        (
+            &cy,
+            json!(["yes", "if_need_be", "no"]),
+            json!("<3 works & fine"),
+        ),
+        (&di, json!(["no", "yes", "no"]), Value::Null),
+    ] {
+        let voted = app
+            .public(
+                Method::PUT,
+                &format!("/api/v1/poll-votes/{who}"),
+                Some(json!({ "votes": votes, "comment": comment })),
+            )
+            .await;
+        assert_eq!(voted.status, StatusCode::OK, "{}", voted.json);
+    }
+    let (page, html) = get(&app, &format!("/polls/{bo}?timezone=UTC"), &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The address is the secret: not cached, not told to other sites.
+    assert_eq!(
+        page.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("private, no-store")
+    );
+    assert_eq!(
+        page.headers
+            .get("referrer-policy")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-referrer")
+    );
+    // The host and the meeting, every value escaped, in the host's colours.
+    assert!(
+        html.contains("A poll by Ana &lt;b&gt;Bold&lt;/b&gt;"),
+        "{html}"
+    );
+    assert!(
+        html.contains("src=\"https://cdn.example.com/ana.png?a=1&amp;b=&quot;2&quot;\""),
+        "{html}"
+    );
+    assert!(html.contains("--brand:#ffd400"), "{html}");
+    assert!(html.contains("<h1>Retro &lt;script&gt;</h1>"), "{html}");
+    assert!(html.contains("Bring &lt;ideas&gt;<br>and snacks"), "{html}");
+    assert!(html.contains("In person: Main St &lt;1&gt;"), "{html}");
+    assert!(html.contains("60 min"), "{html}");
+    assert!(
+        html.contains("Vote by Sat 30 May 2026, 10:00 am (UTC)"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("<b>"),
+        "{html}"
+    );
+    // An accessible table: caption, column and row headers.
+    assert!(
+        html.contains("<caption id=\"kz-grid-cap\" class=\"visually-hidden\">Everyone’s votes, times in UTC</caption>"),
+        "{html}"
+    );
+    assert!(html.contains("role=\"region\" aria-labelledby=\"kz-grid-cap\" tabindex=\"0\""));
+    assert!(
+        html.contains("<th scope=\"col\">Participant</th>"),
+        "{html}"
+    );
+    assert!(html.contains("<th scope=\"row\">Cy</th>"), "{html}");
+    // Counts per option, and the best one marked (yes ties, if-need-be decides).
+    for count in [
+        "2 yes, 0 if need be, 1 no",
+        "2 yes, 1 if need be, 0 no",
+        "0 yes, 0 if need be, 3 no",
+    ] {
+        assert!(html.contains(count), "{count}: {html}");
+    }
+    assert_eq!(html.matches("class=\"opt best\"").count(), 1, "{html}");
+    assert!(
+        html.contains(
+            "<th scope=\"col\" class=\"opt best\"><span class=\"day\">Mon 1 Jun</span> \
+             <span class=\"time\">12:00 pm–1:00 pm</span><span class=\"badge\"><span aria-hidden=\"true\">★</span> Best</span></th>"
+        ),
+        "{html}"
+    );
+    // The visitor's row first and editable; the others' votes in words and symbols.
+    let mine = html
+        .find("<tr class=\"me\"><th scope=\"row\">Bo &lt;b&gt; (you)</th>")
+        .expect("own row");
+    let cy_row = html.find("<th scope=\"row\">Cy</th>").expect("Cy's row");
+    assert!(mine < cy_row);
+    assert!(
+        html.contains("name=\"vote_1\" value=\"yes\" required checked"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<form method=\"post\" action=\"/polls/"),
+        "{html}"
+    );
+    let cy_cells = &html[cy_row..html[cy_row..].find("</tr>").expect("row end") + cy_row];
+    assert!(
+        cy_cells.contains("<span aria-hidden=\"true\">✓</span> Yes"),
+        "{cy_cells}"
+    );
+    assert!(
+        cy_cells.contains("<span aria-hidden=\"true\">(✓)</span> If need be"),
+        "{cy_cells}"
+    );
+    assert!(
+        cy_cells.contains("<span aria-hidden=\"true\">✗</span> No"),
+        "{cy_cells}"
+    );
+    assert!(
+        html.contains("<strong>Cy</strong>: &lt;3 works &amp; fine"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("cy@example.com"),
+        "others' emails stay private"
+    );
+    // German, with the counts and marks in words.
+    let (_, de) = get(&app, &format!("/polls/{cy}?timezone=UTC&lang=de"), &[]).await;
+    for text in [
+        "Eine Umfrage von Ana",
+        "Alle Stimmen, Zeiten in UTC",
+        "2 Ja, 1 Notfalls, 0 Nein",
+        "Beste Wahl",
+        "Cy (Sie)",
+        "Abstimmen bis Sa, 30. Mai 2026, 10:00 (UTC)",
+    ] {
+        assert!(de.contains(text), "{text}: {de}");
+    }
+    // The open link shows the same grid with no row of its own, and the form.
+    let open_token = created.json["open_url"]
+        .as_str()
+        .expect("open url")
+        .rsplit('/')
+        .next()
+        .expect("token")
+        .to_string();
+    let (join, html) = get(&app, &format!("/polls/join/{open_token}?timezone=UTC"), &[]).await;
+    assert_eq!(join.status, StatusCode::OK);
+    assert_eq!(
+        join.headers
+            .get("referrer-policy")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-referrer")
+    );
+    assert!(
+        html.contains("A poll by Ana &lt;b&gt;Bold&lt;/b&gt;"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<th scope=\"row\">Bo &lt;b&gt;</th>"),
+        "{html}"
+    );
+    assert!(html.contains("2 yes, 1 if need be, 0 no"), "{html}");
+    assert!(html.contains("name=\"email\""), "{html}");
+    // A newcomer's row waits at the top of the table, to vote while joining.
+    assert!(
+        html.contains("<tr class=\"me\"><th scope=\"row\">You</th>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"vote_2\" value=\"no\" required>"),
+        "{html}"
+    );
+    // Half a ballot is refused before anyone joins, with what was entered.
+    let join_url = format!("/polls/join/{open_token}?timezone=UTC");
+    let (refused, html) = post_form(
+        &app,
+        &join_url,
+        "name=Hal&email=hal%40example.com&vote_0=yes",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("value=\"Hal\"") && html.contains("value=\"hal@example.com\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"vote_0\" value=\"yes\" required checked"),
+        "{html}"
+    );
+    let beside = html
+        .find("id=\"err-vote_1\"")
+        .expect("error beside option 1");
+    assert!(
+        html[beside..].starts_with("id=\"err-vote_1\">choose yes, if need be or no"),
+        "{html}"
+    );
+    // Name, email and votes at once: joined, votes saved, on their own page.
+    let (joined, _) = post_form(
+        &app,
+        &join_url,
+        "name=Gus+%3Cb%3E&email=gus%40example.com&vote_0=yes&vote_1=no&vote_2=if_need_be&comment=Hi+%3Ci%3E",
+    )
+    .await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.json);
+    let mine = location(&joined);
+    assert!(
+        mine.starts_with("/polls/") && mine.contains("saved=1"),
+        "{mine}"
+    );
+    assert!(mine.contains("timezone=UTC"), "{mine}");
+    let (_, html) = get(&app, &mine, &[]).await;
+    assert!(html.contains("Gus &lt;b&gt; (you)"), "{html}");
+    assert!(
+        html.contains("name=\"vote_2\" value=\"if_need_be\" required checked"),
+        "{html}"
+    );
+    assert!(html.contains("Hi &lt;i&gt;</textarea>"), "{html}");
+    assert!(html.contains("Your votes are saved."), "{html}");
+    // Hal, refused above, was never added: the same email joins now.
+    let (hal, _) = post_form(&app, &join_url, "name=Hal&email=hal%40example.com").await;
+    assert_eq!(hal.status, StatusCode::SEE_OTHER);
+    let (unknown, _) = get(&app, "/polls/join/nosuchtokenatall", &[]).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    // Booked: the outcome, the chosen time marked, no form any more.
+    let poll_id = created.json["poll"]["id"].as_str().expect("id");
+    let done = app
+        .admin(
+            Method::POST,
+            &format!("/api/v1/polls/{poll_id}/finalize"),
+            Some(json!({ "option": 0 })),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.json);
+    let (_, html) = get(&app, &format!("/polls/{bo}?timezone=UTC"), &[]).await;
+    assert!(
+        html.contains("The meeting is booked for Mon 1 Jun 2026, 9:00 am–10:00 am (UTC)."),
+        "{html}"
+    );
+    assert!(!html.contains("<form method=\"post\""), "{html}");
+    assert!(!html.contains("type=\"radio\""), "{html}");
+    assert!(!html.contains("opt best"), "{html}");
+    assert!(html.contains("class=\"opt chosen\""), "{html}");
+    assert!(html.contains("</span> Booked</span>"), "{html}");
+    let (_, html) = get(&app, &format!("/polls/join/{open_token}?timezone=UTC"), &[]).await;
+    assert!(html.contains("The meeting is booked for"), "{html}");
+    assert!(!html.contains("name=\"email\""), "{html}");
+    // Private votes: only the visitor's own row, no counts, no marks.
+    let private = app
+        .admin(Method::POST, "/api/v1/polls", Some(json!({
+            "host_id": ana, "title": "Private", "duration_minutes": 30, "timezone": "UTC",
+            "options": ["2026-06-01T09:00:00Z", "2026-06-01T12:00:00Z"], "open": true, "votes_visible": false,
+            "participants": [{ "name": "Eve", "email": "eve@example.com" }, { "name": "Fox", "email": "fox@example.com" }]
+        })))
+        .await;
+    assert_eq!(private.status, StatusCode::CREATED, "{}", private.json);
+    let fox = private.json["invitations"][1]["token"]
+        .as_str()
+        .expect("token");
+    let eve = private.json["invitations"][0]["token"]
+        .as_str()
+        .expect("token");
+    let voted = app
+        .public(
+            Method::PUT,
+            &format!("/api/v1/poll-votes/{fox}"),
+            Some(json!({ "votes": ["yes", "yes"], "comment": "secret note" })),
+        )
+        .await;
+    assert_eq!(voted.status, StatusCode::OK);
+    let (_, html) = get(&app, &format!("/polls/{eve}?timezone=UTC"), &[]).await;
+    assert!(
+        html.contains("keeps the results of this poll private"),
+        "{html}"
+    );
+    assert!(html.contains("Your votes, times in UTC"), "{html}");
+    assert!(html.contains("Eve (you)"), "{html}");
+    for hidden in [
+        "Fox",
+        "secret note",
+        "if need be, ",
+        "opt best",
+        "class=\"counts\"",
+    ] {
+        assert!(!html.contains(hidden), "{hidden}: {html}");
+    }
+    let open = private.json["open_url"].as_str().expect("open url");
+    let open_token = open.rsplit('/').next().expect("token");
+    let (_, html) = get(&app, &format!("/polls/join/{open_token}?timezone=UTC"), &[]).await;
+    assert!(html.contains("Your votes, times in UTC"), "{html}");
+    for hidden in ["Fox", "secret note", "class=\"counts\""] {
+        assert!(!html.contains(hidden), "{hidden}: {html}");
+    }
+    // The grid scrolls sideways on a phone with the names kept in view.
+    let css = html
+        .split('"')
+        .find(|s| s.starts_with("/assets/pages.") && s.ends_with(".css"))
+        .expect("stylesheet")
+        .to_string();
+    let (_, css) = get(&app, &css, &[]).await;
+    assert!(css.contains(".grid-wrap{overflow-x:auto"), "{css}");
+    assert!(
+        css.contains(".poll-grid th[scope=row]{position:sticky;left:0"),
+        "{css}"
+    );
+}
+
+on_both!(poll_grid);

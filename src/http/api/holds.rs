@@ -4,9 +4,10 @@
 use super::public::inputs;
 use crate::app::App;
 use crate::booking;
+use crate::booking::holds::HoldClient;
 use crate::engine::Instant;
 use crate::http::error::ApiError;
-use crate::http::extract::Body;
+use crate::http::extract::{Body, ClientIp};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -44,22 +45,35 @@ pub struct HoldCreated {
 
 #[utoipa::path(post, path = "/api/v1/public/{user}/{event}/holds", operation_id = "hold", tag = "public", request_body = HoldRequest,
     params(("user" = String, Path, description = "The host's slug"), ("event" = String, Path, description = "The event type's slug")),
-    description = "Holds a time for the invitee who chose it, for the event type's `hold_minutes`: other invitees no longer see it (for round robin, the host chosen now is held and the others stay bookable), and booking it with the hold's token uses the hold up. A group event's hold takes one seat.",
+    description = "Holds a time for the invitee who chose it, for the event type's `hold_minutes`: other invitees no longer see it (for round robin, the host chosen now is held and the others stay bookable), and booking it with the hold's token uses the hold up. A group event's hold takes one seat. One visitor keeps a limited number of live holds at once (429 beyond it).",
     responses((status = 201, description = "Held", body = HoldCreated),
-        (status = 409, description = "The time is not free (booked or held by someone else; `field` is `start`), or the event type does not hold times (`hold_minutes` 0; no `field`)")))]
+        (status = 409, description = "The time is not free (booked or held by someone else; `field` is `start`), or the event type does not hold times (`hold_minutes` 0; no `field`)"),
+        (status = 429, description = "This visitor (IP address) already keeps as many live holds as one may, on this event type (`max_holds_per_event_type`, default 3) or overall (`max_holds_per_client`, default 20); `Retry-After` says when their earliest hold expires. Booking pages then open the form without a hold.",
+            headers(("Retry-After" = u32, description = "Seconds until the visitor's earliest live hold (of this event type, or overall) expires")))))]
 pub async fn create(
     State(state): State<App>,
     Path((user, event)): Path<(String, String)>,
+    ClientIp(ip): ClientIp,
     Body(request): Body<HoldRequest>,
 ) -> Result<Response, ApiError> {
     let inputs = inputs(&state, &user, &event).await?;
     let now = Instant::from_utc(state.now());
     let start = Instant::from_utc(request.start);
+    let limits = &state.settings.holds;
+    let client = ip.map(|ip| {
+        HoldClient::for_ip(
+            ip,
+            state.keys.as_deref(),
+            limits.per_event_type,
+            limits.per_client,
+        )
+    });
     let held = booking::holds::hold(
         state.store.as_ref(),
         &inputs,
         start,
         request.hold.as_deref(),
+        client.as_ref(),
         now,
     )
     .await?;

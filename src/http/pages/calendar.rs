@@ -5,13 +5,13 @@
 //! browser's zone without asking again); without the script, months, days,
 //! zone and clock are plain links and a GET form.
 
-use super::host::{kind_label, location_label};
+use super::host::{kind_label, place};
 use super::layout::{Here, Shell, document};
 use super::visit::Visit;
 use super::whose::{Address, BookingPage};
 use crate::app::App;
 use crate::booking::{self, AvailabilityInputs};
-use crate::domain::{Location, TimeZoneName};
+use crate::domain::TimeZoneName;
 use crate::engine::{Instant, Interval};
 use crate::http::error::ApiError;
 use crate::http::html::escape;
@@ -163,7 +163,7 @@ fn month_range(zone: &TimeZoneName, first: NaiveDate) -> Interval {
 }
 
 /// Every IANA zone name, for the zone picker's list.
-static ZONE_OPTIONS: LazyLock<String> = LazyLock::new(|| {
+pub static ZONE_OPTIONS: LazyLock<String> = LazyLock::new(|| {
     let mut names: Vec<&str> = chrono_tz::TZ_VARIANTS
         .iter()
         .map(|tz| tz.name())
@@ -231,16 +231,7 @@ pub fn details(lang: Lang, page: &BookingPage, here: &Here) -> String {
         escape(lang.t("event.duration")),
         escape(&lang.tf("minutes", &[("n", &input.duration_minutes.to_string())]))
     );
-    let kind = input.location.kind();
-    let place = match &input.location {
-        Location::InPerson { address } => format!("{}: {}", location_label(lang, kind), address),
-        Location::Unspecified => location_label(lang, kind).to_string(),
-        _ => format!(
-            "{} ({})",
-            location_label(lang, kind),
-            lang.t(&format!("location.{kind}.note"))
-        ),
-    };
+    let place = place(lang, &input.location);
     let _ = write!(
         html,
         "<li><span class=\"visually-hidden\">{}: </span>{}</li>",

@@ -4,7 +4,7 @@
 use super::layout::{Brand, Here, Shell, document};
 use super::visit::Visit;
 use crate::app::App;
-use crate::domain::{EventType, Kind, Slug, User};
+use crate::domain::{EventType, Kind, Location, Slug, User};
 use crate::http::error::ApiError;
 use crate::http::html::escape;
 use crate::http::i18n::Lang;
@@ -18,6 +18,22 @@ use std::fmt::Write;
 /// A label for how the meeting happens (kind of place, never its link).
 pub fn location_label(lang: Lang, kind: &str) -> &'static str {
     lang.t(&format!("location.{kind}"))
+}
+
+/// Where the meeting happens, as an invitee reads it before booking: the
+/// address for in person, else the kind (a call's number or link comes with
+/// the booking, never on a public page).
+pub fn place(lang: Lang, location: &Location) -> String {
+    let kind = location.kind();
+    match location {
+        Location::InPerson { address } => format!("{}: {}", location_label(lang, kind), address),
+        Location::Unspecified => location_label(lang, kind).to_string(),
+        _ => format!(
+            "{} ({})",
+            location_label(lang, kind),
+            lang.t(&format!("location.{kind}.note"))
+        ),
+    }
 }
 
 /// Who the invitee meets, when it is not simply the host.

@@ -62,6 +62,14 @@ impl BookingTx for Tx<'_> {
         holds::insert(&mut self.tx, hold, hosts).await
     }
 
+    async fn client_holds(
+        &mut self,
+        client_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>> {
+        holds::of_client(&mut self.tx, client_key, now).await
+    }
+
     async fn snapshot(
         &mut self,
         hosts: &[String],

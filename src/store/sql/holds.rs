@@ -81,8 +81,8 @@ pub(super) async fn insert(conn: &mut Conn, hold: &NewHold, hosts: &[String]) ->
     }
     sqlx::query(
         "INSERT INTO slot_holds (id, token_hash, organization_id, event_type_id, start_at, \
-         end_at, assignment_reason, expires_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         end_at, assignment_reason, expires_at, created_at, client_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&hold.id)
     .bind(&hold.token_hash)
@@ -93,6 +93,7 @@ pub(super) async fn insert(conn: &mut Conn, hold: &NewHold, hosts: &[String]) ->
     .bind(&hold.assignment_reason)
     .bind(hold.expires_at)
     .bind(hold.created_at)
+    .bind(&hold.client_key)
     .execute(&mut *conn)
     .await?;
     for host in hosts {
@@ -111,6 +112,22 @@ pub(super) async fn insert(conn: &mut Conn, hold: &NewHold, hosts: &[String]) ->
         .map_err(overlap)?;
     }
     Ok(())
+}
+
+/// A client's live holds at `now`: `(event type id, expires at)`.
+pub(super) async fn of_client(
+    conn: &mut Conn,
+    client_key: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, DateTime<Utc>)>> {
+    Ok(sqlx::query_as(
+        "SELECT event_type_id, expires_at FROM slot_holds \
+         WHERE client_key = $1 AND expires_at > $2",
+    )
+    .bind(client_key)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
 /// The database refusing two overlapping holds of a host (PostgreSQL's

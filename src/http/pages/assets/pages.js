@@ -174,8 +174,9 @@
     });
     /* Hold the chosen time for this visitor while they fill in the form
        (holds contract); the form then finds it free for them alone. A
-       refused hold (taken meanwhile) still opens the form, whose own check
-       shows the nearest free times. */
+       refused hold (taken meanwhile, or 429: this visitor keeps too many
+       holds) still opens the form, without a hold; the form's own check
+       shows the nearest free times if the time is gone. */
     function hold(start, target) {
       var mine = new URLSearchParams(c.carry).get("hold");
       var body = { start: start };
