@@ -91,6 +91,10 @@ export class Api {
       }
       throw problem;
     }
+    if (response.status === 429) {
+      // Too many holds from this visitor: choosing still works, unheld.
+      return null;
+    }
     if (!response.ok) throw await problemOf(response);
     this.holdsSupported = true;
     return response.json();
