@@ -245,7 +245,13 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot create the demo data: {e}"))?;
         let times = crate::demo::tour_times(store.as_ref(), chrono::Utc::now()).await;
-        print_demo(&base, &demo, times);
+        // A company site on its own port (another origin) embedding the pages.
+        let site = tokio::net::TcpListener::bind(format!("{}:0", settings.host))
+            .await
+            .map_err(|e| format!("cannot listen for the demo site: {e}"))?;
+        let site_url = format!("http://{}/", site.local_addr().map_err(|e| e.to_string())?);
+        print_demo(&base, &site_url, &demo, times);
+        tokio::spawn(crate::demo_site::serve(site, base.clone()));
     }
     tracing::info!(%local, backend = store.backend(), "Kairos is listening");
     println!("Kairos is listening on {base}");
@@ -326,6 +332,7 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 
 fn print_demo(
     base: &str,
+    site: &str,
     demo: &crate::demo::DemoData,
     times: Result<crate::demo::TourTimes, String>,
 ) {
@@ -338,6 +345,14 @@ fn print_demo(
     for (user, event, title) in &demo.links {
         println!("    {title:<32} {base}/{user}/{event}");
     }
+    println!("    {:<32} {base}/team/acme", "The Acme team's page");
+    println!(
+        "  a company site embedding them (inline, popup, button, the <kairos-booking> element):"
+    );
+    println!("    {site}");
+    println!("  embed a page on any site with one line (and an element where it goes):");
+    println!("    <script src=\"{base}/embed/embed.js\" async></script>");
+    println!("    <div data-kairos-inline=\"ana/intro\"></div>");
     println!("  event types as JSON (public, no key needed):");
     for (user, event, title) in &demo.links {
         println!("    {title:<32} {base}/api/v1/public/{user}/{event}");

@@ -8,6 +8,7 @@ pub mod booking;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_site;
 pub mod domain;
 pub mod effects;
 pub mod engine;
