@@ -1,7 +1,7 @@
 //! Calendar events as busy time: the parsed form of `VEVENT`s and their
 //! expansion into busy intervals over a window.
 
-use super::civil::Zone;
+use super::civil::{Zone, ZoneDays};
 use super::instant::Instant;
 use super::interval::Interval;
 use super::limits::{Budget, Exceeded, SERIES_STEPS};
@@ -151,6 +151,7 @@ impl EventComponent {
         excluded_dates: &HashSet<NaiveDate>,
         out: &mut Vec<Interval>,
         budget: &mut Budget,
+        days: &mut ZoneDays,
     ) -> Result<(), Exceeded> {
         let zone = self.start.zone(host).clone();
         let exact = self.exact_length(host);
@@ -184,7 +185,7 @@ impl EventComponent {
             rule.occurrences(lo, hi, until, &mut locals, budget)?;
             for local in locals {
                 if local != first_local {
-                    push(local, zone.instant(local), None, out);
+                    push(local, days.instant(&zone, local), None, out);
                 }
             }
         }
@@ -211,13 +212,15 @@ fn shift(at: NaiveDateTime, seconds: i64) -> NaiveDateTime {
 }
 
 impl Series {
-    /// Busy intervals of this series overlapping `window`.
+    /// Busy intervals of this series overlapping `window`; `days` converts
+    /// local times (see [`ZoneDays`]).
     pub fn busy(
         &self,
         host: &Zone,
         window: Interval,
         out: &mut Vec<Interval>,
         budget: &mut Budget,
+        days: &mut ZoneDays,
     ) -> Result<(), Exceeded> {
         let mut excluded: HashSet<i64> = HashSet::new();
         let mut excluded_dates: HashSet<NaiveDate> = HashSet::new();
@@ -240,7 +243,7 @@ impl Series {
             }
         }
         for master in self.masters.iter().filter(|m| m.busy) {
-            master.occurrences(host, window, &excluded, &excluded_dates, out, budget)?;
+            master.occurrences(host, window, &excluded, &excluded_dates, out, budget, days)?;
         }
         let none = HashSet::new();
         let no_dates = HashSet::new();
@@ -250,7 +253,7 @@ impl Series {
                 rdates: Vec::new(),
                 ..instance.clone()
             };
-            single.occurrences(host, window, &none, &no_dates, out, budget)?;
+            single.occurrences(host, window, &none, &no_dates, out, budget, days)?;
         }
         Ok(())
     }
@@ -309,12 +312,25 @@ impl Calendar {
         out: &mut Vec<Occurrence>,
         budget: &mut Budget,
     ) -> Vec<(Arc<str>, Exceeded)> {
+        self.busy_with(&mut ZoneDays::none(), host, window, out, budget)
+    }
+
+    /// [`Calendar::busy`] converting local times through `days`, which a
+    /// caller expanding many events of one host keeps across calendars.
+    pub fn busy_with(
+        &self,
+        days: &mut ZoneDays,
+        host: &Zone,
+        window: Interval,
+        out: &mut Vec<Occurrence>,
+        budget: &mut Budget,
+    ) -> Vec<(Arc<str>, Exceeded)> {
         let mut intervals = Vec::new();
         let mut unreadable = Vec::new();
         for (index, series) in self.series.iter().enumerate() {
             intervals.clear();
             if let Err(why) =
-                budget.series(|budget| series.busy(host, window, &mut intervals, budget))
+                budget.series(|budget| series.busy(host, window, &mut intervals, budget, days))
             {
                 intervals.clear();
                 let span = series.rough_span().unwrap_or(window);

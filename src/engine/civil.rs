@@ -9,7 +9,7 @@
 use super::instant::Instant;
 pub use super::instant::Resolution;
 use super::vtimezone::CustomZone;
-use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
 use std::sync::Arc;
 
@@ -162,6 +162,89 @@ impl LocalDay<'_> {
             self.date
         } else {
             self.zone.local_date(at)
+        }
+    }
+}
+
+/// Local → instant conversions in one zone over a span of dates, each
+/// date's midnight and uniformity (see [`Zone::day`]) found once: expanding
+/// a host's recurring events converts hundreds of local times that fall on a
+/// few dozen dates, and on a day without a transition a conversion is then
+/// one addition. The same answer as [`Zone::instant`] on every input (other
+/// zones, other dates and transition days go through it).
+pub struct ZoneDays {
+    zone: Zone,
+    first: NaiveDate,
+    /// Local midnight of each date from `first` (one more than `uniform`),
+    /// found when first needed.
+    midnights: Vec<Option<Instant>>,
+    uniform: Vec<Option<bool>>,
+}
+
+impl ZoneDays {
+    /// Most dates cached; a longer span converts the rest directly.
+    const MAX_DAYS: i64 = 800;
+
+    /// A cache for local times of `zone` on `first..=last`.
+    pub fn new(zone: &Zone, first: NaiveDate, last: NaiveDate) -> Self {
+        let count = ((last - first).num_days() + 1).clamp(0, Self::MAX_DAYS) as usize;
+        ZoneDays {
+            zone: zone.clone(),
+            first,
+            midnights: vec![None; count + 1],
+            uniform: vec![None; count],
+        }
+    }
+
+    /// A cache that holds nothing: every conversion goes to the zone.
+    pub fn none() -> Self {
+        ZoneDays {
+            zone: Zone::UTC,
+            first: NaiveDate::MIN,
+            midnights: Vec::new(),
+            uniform: Vec::new(),
+        }
+    }
+
+    /// [`Zone::instant`] of `local` in `zone`.
+    pub fn instant(&mut self, zone: &Zone, local: NaiveDateTime) -> Instant {
+        let index = usize::try_from((local.date() - self.first).num_days()).ok();
+        match index.filter(|&i| i < self.uniform.len() && self.zone.same_as(zone)) {
+            Some(index) if self.is_uniform(index) => self
+                .midnight(index)
+                .plus_seconds(i64::from(local.time().num_seconds_from_midnight())),
+            _ => zone.instant(local),
+        }
+    }
+
+    fn midnight(&mut self, index: usize) -> Instant {
+        let (zone, first) = (&self.zone, self.first);
+        *self.midnights[index].get_or_insert_with(|| {
+            let date = first.checked_add_days(Days::new(index as u64));
+            date.map_or(Instant(i64::MAX), |date| zone.start_of_day(date))
+        })
+    }
+
+    /// As in [`Zone::day`]: 24 hours long, one offset from end to end.
+    fn is_uniform(&mut self, index: usize) -> bool {
+        if let Some(known) = self.uniform[index] {
+            return known;
+        }
+        let (midnight, next) = (self.midnight(index), self.midnight(index + 1));
+        let uniform = next.seconds().checked_sub(midnight.seconds()) == Some(86_400)
+            && self.zone.offset_at(midnight) == self.zone.offset_at(next.plus_seconds(-1));
+        self.uniform[index] = Some(uniform);
+        uniform
+    }
+}
+
+impl Zone {
+    /// The same zone (a `VTIMEZONE` zone: the same definition object).
+    fn same_as(&self, other: &Zone) -> bool {
+        match (self, other) {
+            (Zone::Iana(a), Zone::Iana(b)) => a == b,
+            (Zone::Custom(a), Zone::Custom(b)) => Arc::ptr_eq(a, b),
+            _ => false,
         }
     }
 }

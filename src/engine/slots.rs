@@ -9,7 +9,8 @@ use super::instant::Instant;
 use super::interval::{Interval, Sweep, merge};
 use super::limits::{Budget, Unreadable};
 use super::query::{BookingStatus, Kind, Query};
-use chrono::NaiveDate;
+use super::civil::ZoneDays;
+use chrono::{Days, NaiveDate};
 
 /// A bookable start: the free hosts (indices into `Query::hosts`, ordered by
 /// host id) and, for `group`, the seats left.
@@ -54,9 +55,17 @@ impl Timeline {
             .copied()
             .collect();
         let mut occurrences = Vec::new();
+        let zone = &host.schedule.zone;
+        // Events' local times fall within a day or two of the window.
+        let (first, last) = (zone.local_date(window.start), zone.local_date(window.end));
+        let mut days = ZoneDays::new(
+            zone,
+            first.checked_sub_days(Days::new(3)).unwrap_or(first),
+            last.checked_add_days(Days::new(3)).unwrap_or(last),
+        );
         for calendar in &host.calendars {
             occurrences.clear();
-            for (uid, limit) in calendar.busy(&host.schedule.zone, window, &mut occurrences, budget)
+            for (uid, limit) in calendar.busy_with(&mut days, zone, window, &mut occurrences, budget)
             {
                 unreadable.push(Unreadable {
                     host: index,

@@ -5,9 +5,9 @@ use crate::engine::{
     Booking, BookingStatus, EventType, Host, Instant, Interval, Kind, LocalTime, Query, Schedule,
     TimeRange, Zone, ical, zones,
 };
+use super::json;
+use super::raw::{RawEventType, RawHost, RawScenario};
 use chrono::NaiveDate;
-use serde::Deserialize;
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
@@ -38,114 +38,6 @@ fn fail<T>(field: impl Into<String>, message: impl Into<String>) -> Result<T, Sc
     })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScenario<'a> {
-    now: String,
-    range: RawRange,
-    event_type: RawEventType,
-    #[serde(borrow)]
-    hosts: Vec<RawHost<'a>>,
-}
-
-/// The scenario with each host still JSON text, so hosts (nearly all of a big
-/// document) can be read on two threads.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawShell<'a> {
-    now: String,
-    range: RawRange,
-    event_type: RawEventType,
-    #[serde(borrow)]
-    hosts: Vec<&'a serde_json::value::RawValue>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRange {
-    start: String,
-    end: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEventType {
-    kind: String,
-    timezone: Option<String>,
-    duration_minutes: i64,
-    slot_interval_minutes: Option<i64>,
-    buffer_before_minutes: Option<i64>,
-    buffer_after_minutes: Option<i64>,
-    min_notice_minutes: Option<i64>,
-    max_days_ahead: Option<i64>,
-    daily_limit: Option<i64>,
-    seats: Option<i64>,
-    required_hosts: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHost<'a> {
-    id: String,
-    schedule: RawSchedule,
-    #[serde(default, borrow)]
-    busy: Vec<RawBusy<'a>>,
-    #[serde(default)]
-    events: Vec<String>,
-    #[serde(default, borrow)]
-    bookings: Vec<RawBooking<'a>>,
-}
-
-type RawRanges = Vec<(String, String)>;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSchedule {
-    timezone: String,
-    #[serde(default)]
-    weekly: RawWeekly,
-    #[serde(default)]
-    overrides: Vec<RawOverride>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawWeekly {
-    mon: Option<RawRanges>,
-    tue: Option<RawRanges>,
-    wed: Option<RawRanges>,
-    thu: Option<RawRanges>,
-    fri: Option<RawRanges>,
-    sat: Option<RawRanges>,
-    sun: Option<RawRanges>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOverride {
-    date: String,
-    intervals: RawRanges,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBusy<'a> {
-    #[serde(borrow)]
-    start: Cow<'a, str>,
-    #[serde(borrow)]
-    end: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBooking<'a> {
-    #[serde(borrow)]
-    start: Cow<'a, str>,
-    #[serde(default)]
-    hosts: Vec<String>,
-    status: String,
-}
-
 /// The longest range the spec allows.
 const MAX_RANGE_DAYS: i64 = 366;
 /// The largest scenario document read.
@@ -164,19 +56,13 @@ pub fn parse_scenario(text: &str) -> Result<Query, ScenarioError> {
             ),
         );
     }
-    // The fast path reads without tracking where it is; only a document that
-    // fails is read again, by the slower reader that names the field.
-    let shell: RawShell = serde_json::from_str(text).map_err(|_| located_error(text))?;
-    let hosts = in_two(&shell.hosts, |_, host| serde_json::from_str(host.get()))
-        .into_iter()
-        .collect::<Result<Vec<RawHost>, _>>()
-        .map_err(|_| located_error(text))?;
-    build(RawScenario {
-        now: shell.now,
-        range: shell.range,
-        event_type: shell.event_type,
-        hosts,
-    })
+    // The fast reader gives up on anything unusual; serde then reads the
+    // document, tracking where it is so that an error names the field.
+    let raw = match json::read(text) {
+        Some(raw) => raw,
+        None => read_with_serde(text)?,
+    };
+    build(raw)
 }
 
 /// `work` over `items`, in order; on two threads when there are enough items
@@ -204,11 +90,11 @@ fn in_two<T: Sync, R: Send>(items: &[T], work: impl Fn(usize, &T) -> R + Sync) -
     done
 }
 
-/// The error of a document that does not deserialize, with the path of the
-/// field at fault.
-fn located_error(text: &str) -> ScenarioError {
+/// The reference reader, naming the field at fault when the document does
+/// not deserialize.
+fn read_with_serde(text: &str) -> Result<RawScenario<'_>, ScenarioError> {
     let deserializer = &mut serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, RawScenario>(deserializer).map_err(|e| {
+    let raw: RawScenario = serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| {
         let field = e.path().to_string();
         let inner = e.into_inner();
         ScenarioError {
@@ -219,13 +105,12 @@ fn located_error(text: &str) -> ScenarioError {
             },
             message: inner.to_string(),
         }
-    }) {
-        Err(error) => error,
-        Ok(_) => ScenarioError {
-            field: String::new(),
-            message: "the document could not be read".to_string(),
-        },
-    }
+    })?;
+    deserializer.end().map_err(|e| ScenarioError {
+        field: String::new(),
+        message: e.to_string(),
+    })?;
+    Ok(raw)
 }
 
 fn instant(field: &str, text: &str) -> Result<Instant, ScenarioError> {
