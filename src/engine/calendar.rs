@@ -170,12 +170,13 @@ impl EventComponent {
                 out.push(interval);
             }
         };
-        push(first_local, self.start.instant(host), None, out);
+        let first = days.instant(&zone, first_local);
+        push(first_local, first, None, out);
         if let Some(rule) = &self.rule {
             // Search local time generously: offsets are within ±1 day, and an
             // occurrence starting before the window may still reach into it.
-            let lo = shift(zone.local(window.start), -(exact + 2 * DAY));
-            let hi = shift(zone.local(window.end), 2 * DAY);
+            let lo = shift(days.local(&zone, window.start), -(exact + 2 * DAY));
+            let hi = shift(days.local(&zone, window.end), 2 * DAY);
             let until = rule.until().map(|until| match until {
                 Until::Utc(utc) => zone.local(Instant::from_naive_utc(utc)),
                 Until::Local(local) => local,
@@ -191,7 +192,7 @@ impl EventComponent {
         }
         for rdate in &self.rdates {
             let start = rdate.start.instant(host);
-            if start != self.start.instant(host) {
+            if start != first {
                 // Local time in the series' zone, where nominal days are counted.
                 push(zone.local(start), start, rdate.length.as_ref(), out);
             }

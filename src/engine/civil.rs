@@ -179,6 +179,9 @@ pub struct ZoneDays {
     /// found when first needed.
     midnights: Vec<Option<Instant>>,
     uniform: Vec<Option<bool>>,
+    /// The last two instants read as local time: every series asks for the
+    /// same window's two ends.
+    recent: [Option<(Instant, NaiveDateTime)>; 2],
 }
 
 impl ZoneDays {
@@ -193,6 +196,7 @@ impl ZoneDays {
             first,
             midnights: vec![None; count + 1],
             uniform: vec![None; count],
+            recent: [None; 2],
         }
     }
 
@@ -203,6 +207,7 @@ impl ZoneDays {
             first: NaiveDate::MIN,
             midnights: Vec::new(),
             uniform: Vec::new(),
+            recent: [None; 2],
         }
     }
 
@@ -215,6 +220,20 @@ impl ZoneDays {
                 .plus_seconds(i64::from(local.time().num_seconds_from_midnight())),
             _ => zone.instant(local),
         }
+    }
+
+    /// [`Zone::local`] of `at` in `zone`.
+    pub fn local(&mut self, zone: &Zone, at: Instant) -> NaiveDateTime {
+        if !self.zone.same_as(zone) {
+            return zone.local(at);
+        }
+        if let Some((_, local)) = self.recent.iter().flatten().find(|(known, _)| *known == at) {
+            return *local;
+        }
+        let local = zone.local(at);
+        self.recent.rotate_right(1);
+        self.recent[0] = Some((at, local));
+        local
     }
 
     fn midnight(&mut self, index: usize) -> Instant {
