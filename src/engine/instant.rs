@@ -47,9 +47,33 @@ impl Instant {
         Instant(self.0 + seconds)
     }
 
-    /// RFC 3339 with `Z`, the only form the spec's output uses.
+    /// RFC 3339 with `Z`, the only form the spec's output uses. Written by
+    /// hand for years 0 to 9999 (answers list thousands of slots); chrono
+    /// writes the rest.
     pub fn rfc3339(self) -> String {
-        self.to_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+        let (days, seconds) = (self.0.div_euclid(86_400), self.0.rem_euclid(86_400));
+        let (year, month, day) = civil_from_days(days);
+        if !(0..=9999).contains(&year) {
+            return self.to_utc().to_rfc3339_opts(SecondsFormat::Secs, true);
+        }
+        let mut text = [0u8; 20];
+        let mut put = |at: usize, value: i64, width: usize| {
+            let mut value = value;
+            for i in (at..at + width).rev() {
+                text[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, year, 4);
+        put(5, month, 2);
+        put(8, day, 2);
+        put(11, seconds / 3600, 2);
+        put(14, seconds / 60 % 60, 2);
+        put(17, seconds % 60, 2);
+        for (at, separator) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'Z')] {
+            text[at] = separator;
+        }
+        text.iter().map(|&b| char::from(b)).collect()
     }
 }
 
@@ -71,8 +95,8 @@ pub fn parse_rfc3339(text: &str) -> Option<Instant> {
 }
 
 fn utc_seconds(b: &[u8]) -> Option<Instant> {
-    if b.len() != 20
-        || b[4] != b'-'
+    let b: &[u8; 20] = b.try_into().ok()?;
+    if b[4] != b'-'
         || b[7] != b'-'
         || !matches!(b[10], b'T' | b't')
         || b[13] != b':'
@@ -81,13 +105,14 @@ fn utc_seconds(b: &[u8]) -> Option<Instant> {
     {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| {
-        b[range].iter().try_fold(0u32, |n, c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
+    let digit = |i: usize| {
+        let d = b[i].wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
     };
-    let (year, month, day) = (i64::from(number(0..4)?), number(5..7)?, number(8..10)?);
-    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let year = i64::from(two(0)? * 100 + two(2)?);
+    let (month, day) = (two(5)?, two(8)?);
+    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
     if !(1..=12).contains(&month)
         || day == 0
         || day > days_in_month(year, month)
@@ -124,6 +149,22 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
         (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`, the inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// How a local date-time maps onto the time line.
@@ -185,5 +226,20 @@ mod tests {
             );
             at += chrono::Duration::hours(13 * 24 + 13);
         }
+    }
+
+    #[test]
+    fn written_as_chrono_writes_it() {
+        let chrono = |at: Instant| at.to_utc().to_rfc3339_opts(SecondsFormat::Secs, true);
+        let mut seconds = -62_167_219_200 - 86_400; // the day before 0000-01-01
+        while seconds < 253_402_300_800 + 86_400 {
+            // Just past 9999-12-31
+            for at in [seconds, seconds + 59, seconds + 86_399] {
+                assert_eq!(Instant(at).rfc3339(), chrono(Instant(at)), "{at}");
+            }
+            seconds += 86_400 * 7 + 3_661;
+        }
+        assert_eq!(Instant(0).rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(Instant(951_782_400).rfc3339(), "2000-02-29T00:00:00Z");
     }
 }

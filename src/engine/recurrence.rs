@@ -368,12 +368,19 @@ impl Recurrence {
             let Some(week0) = first.checked_sub_days(Days::new(u64::from(back))) else {
                 return Ok(());
             };
-            let offsets: Vec<i64> = (0..7)
-                .filter(|&offset| {
-                    add_days(week0, offset)
-                        .is_some_and(|date| rule.weekdays & bit(date.weekday()) != 0)
-                })
-                .collect();
+            // The rule's days as offsets from the week's start, in order
+            // (on the stack: this runs once per series and query).
+            let mut offsets = [0i64; 7];
+            let mut days = 0;
+            for offset in 0..7 {
+                if add_days(week0, offset)
+                    .is_some_and(|date| rule.weekdays & bit(date.weekday()) != 0)
+                {
+                    offsets[days] = offset;
+                    days += 1;
+                }
+            }
+            let offsets = &offsets[..days];
             let mut period = skip_to(7, week0);
             if period > 0 {
                 // The first week counts only the days from DTSTART on.
@@ -393,7 +400,7 @@ impl Recurrence {
                     return Ok(());
                 }
                 // Only the rule's weekdays, in week order (from WKST).
-                for &offset in &offsets {
+                for &offset in offsets {
                     let Some(date) = add_days(week, offset) else {
                         return Ok(());
                     };
