@@ -59,7 +59,15 @@ pub fn parse_scenario(text: &str) -> Result<Query, ScenarioError> {
     // The fast reader gives up on anything unusual; serde then reads the
     // document, tracking where it is so that an error names the field.
     let raw = match json::read(text) {
-        Some(raw) => raw,
+        Some(raw) => {
+            // Debug builds (the tests and the fuzzer) hold the fast reader to
+            // serde's answer on every document they read.
+            debug_assert!(
+                serde_json::from_str::<RawScenario>(text).is_ok_and(|serde| serde == raw),
+                "the fast reader disagrees with serde on {text}"
+            );
+            raw
+        }
         None => read_with_serde(text)?,
     };
     build(raw)
