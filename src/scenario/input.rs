@@ -2,7 +2,7 @@
 
 use crate::engine::limits::{MAX_HOST_CANDIDATES, host_candidates};
 use crate::engine::{
-    Booking, BookingStatus, EventType, Host, Instant, Interval, Kind, LocalTime, Query, Schedule,
+    Booking, BookingStatus, Calendar, EventType, Host, Instant, Interval, Kind, LocalTime, Query, Schedule,
     TimeRange, Zone, ical, zones,
 };
 use super::json;
@@ -58,19 +58,83 @@ pub fn parse_scenario(text: &str) -> Result<Query, ScenarioError> {
     }
     // The fast reader gives up on anything unusual; serde then reads the
     // document, tracking where it is so that an error names the field.
-    let raw = match json::read(text) {
-        Some(raw) => {
+    let (raw, prepared) = match read_and_prepare(text) {
+        Some((raw, prepared)) => {
             // Debug builds (the tests and the fuzzer) hold the fast reader to
             // serde's answer on every document they read.
             debug_assert!(
                 serde_json::from_str::<RawScenario>(text).is_ok_and(|serde| serde == raw),
                 "the fast reader disagrees with serde on {text}"
             );
-            raw
+            (raw, Some(prepared))
         }
-        None => read_with_serde(text)?,
+        None => (read_with_serde(text)?, None),
     };
-    build(raw)
+    build(raw, prepared)
+}
+
+/// Above this size the hosts are prepared on a second thread while the
+/// document is still being read.
+const PIPELINE_FROM_BYTES: usize = 64 * 1024;
+
+/// The fast reader's document, with each host prepared (see [`prepare`]);
+/// `None` when serde must read the document. In a big document each host
+/// read is queued, and a second thread prepares hosts from the queue while
+/// this one reads on, then helps empty it: reading and preparing overlap.
+#[allow(clippy::type_complexity)]
+fn read_and_prepare(
+    text: &str,
+) -> Option<(RawScenario<'_>, Vec<Result<Prepared, ScenarioError>>)> {
+    if text.len() < PIPELINE_FROM_BYTES {
+        let raw = json::read(text)?;
+        let prepared = raw
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(i, host)| prepare(i, host))
+            .collect();
+        return Some((raw, prepared));
+    }
+    let (queue, queued) = std::sync::mpsc::channel::<(usize, RawHost)>();
+    let queued = std::sync::Mutex::new(queued);
+    // Takes hosts from the queue until it is closed and empty.
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            // The lock is held while waiting, so one thread waits at a time.
+            let next = match queued.lock() {
+                Ok(receiver) => receiver.recv(),
+                Err(_) => break,
+            };
+            let Ok((i, host)) = next else { break };
+            let prepared = prepare(i, &host);
+            done.push((i, host, prepared));
+        }
+        done
+    };
+    let (raw, mut done) = std::thread::scope(|scope| {
+        let helper = scope.spawn(work);
+        let mut count = 0;
+        let raw = json::read_streaming(text, |host| {
+            // The receiver lives until both threads are done.
+            let _ = queue.send((count, host));
+            count += 1;
+        });
+        drop(queue);
+        let mut done = work();
+        // A panic cannot happen here (preparing returns errors), but if it
+        // did, the hosts it held are gone: serde then reads the document.
+        done.extend(helper.join().ok()?);
+        Some((raw?, done))
+    })?;
+    done.sort_unstable_by_key(|(i, _, _)| *i);
+    let mut raw = raw;
+    let mut prepared = Vec::with_capacity(done.len());
+    for (_, host, ready) in done {
+        raw.hosts.push(host);
+        prepared.push(ready);
+    }
+    Some((raw, prepared))
 }
 
 /// `work` over `items`, in order; on two threads when there are enough items
@@ -163,7 +227,12 @@ fn minutes(
     u32::try_from(value).or_else(|_| fail(field, format!("{value} is out of range")))
 }
 
-fn build(raw: RawScenario) -> Result<Query, ScenarioError> {
+/// Validates the document; `prepared` holds its hosts' [`prepare`]d parts
+/// when the reader made them already.
+fn build(
+    raw: RawScenario,
+    prepared: Option<Vec<Result<Prepared, ScenarioError>>>,
+) -> Result<Query, ScenarioError> {
     let now = instant("now", &raw.now)?;
     let start = instant("range.start", &raw.range.start)?;
     let end = instant("range.end", &raw.range.end)?;
@@ -205,19 +274,24 @@ fn build(raw: RawScenario) -> Result<Query, ScenarioError> {
             ),
         );
     }
-    let hosts = hosts(&raw.hosts, &seen)?;
+    let prepared = match prepared {
+        Some(prepared) => prepared,
+        None => in_two(&raw.hosts, prepare),
+    };
+    // The first error in host order is the one reported.
+    let hosts = raw
+        .hosts
+        .iter()
+        .zip(prepared)
+        .enumerate()
+        .map(|(i, (raw, prepared))| host(i, raw, prepared?, &seen))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Query {
         now,
         range: Interval::new(start, end),
         event_type,
         hosts,
     })
-}
-
-/// Reads the hosts (on two threads for a big team); the first error in
-/// host order is the one reported.
-fn hosts(raw: &[RawHost], ids: &HashSet<&str>) -> Result<Vec<Host>, ScenarioError> {
-    in_two(raw, |i, h| host(i, h, ids)).into_iter().collect()
 }
 
 fn event_type(raw: &RawEventType, hosts: &[RawHost]) -> Result<EventType, ScenarioError> {
@@ -371,7 +445,16 @@ fn time_ranges(field: &str, raw: &[(String, String)]) -> Result<Vec<TimeRange>, 
         .collect()
 }
 
-fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioError> {
+/// The costly part of a host, which needs nothing from the others: its
+/// schedule, busy time and calendars (everything but its bookings, whose
+/// host ids are checked against the whole team).
+struct Prepared {
+    schedule: Schedule,
+    busy: Vec<Interval>,
+    calendars: Vec<Calendar>,
+}
+
+fn prepare(i: usize, raw: &RawHost) -> Result<Prepared, ScenarioError> {
     let at = |rest: &str| format!("hosts[{i}].{rest}");
     let mut schedule = Schedule::new(zone(&at("schedule.timezone"), &raw.schedule.timezone)?);
     let weekly = &raw.schedule.weekly;
@@ -430,6 +513,22 @@ fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioEr
             ical::parse_calendar(text).or_else(|e| fail(at(&format!("events[{j}]")), e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(Prepared {
+        schedule,
+        busy,
+        calendars,
+    })
+}
+
+/// Host `i` from its prepared part; errors in its bookings come after any
+/// in the rest of it, as the document lists them.
+fn host(
+    i: usize,
+    raw: &RawHost,
+    prepared: Prepared,
+    ids: &HashSet<&str>,
+) -> Result<Host, ScenarioError> {
+    let at = |rest: &str| format!("hosts[{i}].{rest}");
     let bookings = raw
         .bookings
         .iter()
@@ -463,9 +562,9 @@ fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioEr
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Host {
         id: raw.id.clone(),
-        schedule,
-        busy,
-        calendars,
+        schedule: prepared.schedule,
+        busy: prepared.busy,
+        calendars: prepared.calendars,
         bookings,
     })
 }

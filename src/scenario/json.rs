@@ -18,8 +18,22 @@ use std::borrow::Cow;
 
 /// The document, or `None` when serde must decide.
 pub(super) fn read(text: &str) -> Option<RawScenario<'_>> {
+    let mut hosts = Vec::new();
+    let mut scenario = read_streaming(text, |host| hosts.push(host))?;
+    scenario.hosts = hosts;
+    Some(scenario)
+}
+
+/// [`read`], handing each host to `on_host` as soon as it is read, in order
+/// (so that a second thread can work on it while the rest is read); the
+/// answer's `hosts` is left empty. `None` when serde must decide, even if
+/// some hosts were handed over.
+pub(super) fn read_streaming<'a>(
+    text: &'a str,
+    mut on_host: impl FnMut(RawHost<'a>),
+) -> Option<RawScenario<'a>> {
     let mut reader = Reader { text, at: 0 };
-    let scenario = reader.scenario()?;
+    let scenario = reader.scenario(&mut on_host)?;
     reader.skip_space();
     (reader.at == text.len()).then_some(scenario)
 }
@@ -254,20 +268,24 @@ impl<'a> Reader<'a> {
         Some(if negative { -value } else { value })
     }
 
-    fn scenario(&mut self) -> Option<RawScenario<'a>> {
+    fn scenario(&mut self, on_host: &mut dyn FnMut(RawHost<'a>)) -> Option<RawScenario<'a>> {
         let (mut now, mut range, mut event_type, mut hosts) = (None, None, None, None);
         self.object(|r, key| match key {
             "now" => once(&mut now, r.owned_string()?),
             "range" => once(&mut range, r.range()?),
             "event_type" => once(&mut event_type, r.event_type()?),
-            "hosts" => once(&mut hosts, r.array(Self::host)?),
+            "hosts" => {
+                let read = r.array(|r| r.host().map(&mut *on_host))?;
+                once(&mut hosts, read)
+            }
             _ => None,
         })?;
+        hosts?;
         Some(RawScenario {
             now: now?,
             range: range?,
             event_type: event_type?,
-            hosts: hosts?,
+            hosts: Vec::new(),
         })
     }
 
