@@ -159,7 +159,8 @@ pub fn components<'t>(lines: &'t [(Cow<'t, str>, usize)]) -> Result<Vec<Componen
             open.push(Component {
                 name: property.value.trim(),
                 line,
-                properties: Vec::new(),
+                // Room for a typical event's properties without regrowing.
+                properties: Vec::with_capacity(8),
                 components: Vec::new(),
             });
         } else if property.name.eq_ignore_ascii_case("END") {
