@@ -170,8 +170,17 @@ impl EventComponent {
                 out.push(interval);
             }
         };
-        let first = days.instant(&zone, first_local);
-        push(first_local, first, None, out);
+        // DTSTART's own occurrence is converted only when it may reach the
+        // window: a series that started months before it does not, and the
+        // conversion costs more than the rest of its expansion. Bound: local
+        // time is within 99 hours of UTC (VTIMEZONE offsets), a gap moves it
+        // by at most a day, and the occurrence lasts at most `exact` plus an
+        // offset change.
+        let reaches = Instant::from_naive_utc(first_local).plus_seconds(exact + 10 * DAY);
+        let first = (reaches > window.start).then(|| days.instant(&zone, first_local));
+        if let Some(first) = first {
+            push(first_local, first, None, out);
+        }
         if let Some(rule) = &self.rule {
             // Search local time generously: offsets are within ±1 day, and an
             // occurrence starting before the window may still reach into it.
@@ -192,7 +201,7 @@ impl EventComponent {
         }
         for rdate in &self.rdates {
             let start = rdate.start.instant(host);
-            if start != first {
+            if start != first.unwrap_or_else(|| days.instant(&zone, first_local)) {
                 // Local time in the series' zone, where nominal days are counted.
                 push(zone.local(start), start, rdate.length.as_ref(), out);
             }
