@@ -99,6 +99,14 @@ pub struct Occurrence {
     pub interval: Interval,
 }
 
+/// Starts a series skips: EXDATEs and the originals of overridden instances.
+#[derive(Default)]
+struct Excluded {
+    instants: HashSet<i64>,
+    /// All-day EXDATEs of a timed series: every start on those local dates.
+    dates: HashSet<NaiveDate>,
+}
+
 /// Longest nominal day count we stretch the local search window by.
 const DAY: i64 = 86_400;
 
@@ -147,8 +155,7 @@ impl EventComponent {
         &self,
         host: &Zone,
         window: Interval,
-        excluded: &HashSet<i64>,
-        excluded_dates: &HashSet<NaiveDate>,
+        excluded: &Excluded,
         out: &mut Vec<Interval>,
         budget: &mut Budget,
         days: &mut ZoneDays,
@@ -160,7 +167,9 @@ impl EventComponent {
                     start: Instant,
                     period: Option<&Length>,
                     out: &mut Vec<Interval>| {
-            if excluded.contains(&start.seconds()) || excluded_dates.contains(&local.date()) {
+            if excluded.instants.contains(&start.seconds())
+                || excluded.dates.contains(&local.date())
+            {
                 return;
             }
             let end = self.end_of(period, start, local, &zone, exact, host);
@@ -232,14 +241,13 @@ impl Series {
         budget: &mut Budget,
         days: &mut ZoneDays,
     ) -> Result<(), Exceeded> {
-        let mut excluded: HashSet<i64> = HashSet::new();
-        let mut excluded_dates: HashSet<NaiveDate> = HashSet::new();
+        let mut excluded = Excluded::default();
         let mut exclude = |time: &EventTime, series_is_date: bool| match time {
             EventTime::Date(date) if !series_is_date => {
-                excluded_dates.insert(*date);
+                excluded.dates.insert(*date);
             }
             _ => {
-                excluded.insert(time.instant(host).seconds());
+                excluded.instants.insert(time.instant(host).seconds());
             }
         };
         for master in &self.masters {
@@ -253,17 +261,16 @@ impl Series {
             }
         }
         for master in self.masters.iter().filter(|m| m.busy) {
-            master.occurrences(host, window, &excluded, &excluded_dates, out, budget, days)?;
+            master.occurrences(host, window, &excluded, out, budget, days)?;
         }
-        let none = HashSet::new();
-        let no_dates = HashSet::new();
+        let none = Excluded::default();
         for instance in self.overrides.iter().filter(|i| i.busy) {
             let single = EventComponent {
                 rule: None,
                 rdates: Vec::new(),
                 ..instance.clone()
             };
-            single.occurrences(host, window, &none, &no_dates, out, budget, days)?;
+            single.occurrences(host, window, &none, out, budget, days)?;
         }
         Ok(())
     }

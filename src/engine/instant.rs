@@ -70,7 +70,14 @@ impl Instant {
         put(11, seconds / 3600, 2);
         put(14, seconds / 60 % 60, 2);
         put(17, seconds % 60, 2);
-        for (at, separator) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'Z')] {
+        for (at, separator) in [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'Z'),
+        ] {
             text[at] = separator;
         }
         text.iter().map(|&b| char::from(b)).collect()

@@ -4,12 +4,12 @@
 //! starts) and the candidates are swept once in time order, so the work is
 //! linear in hosts × (events + candidates), never candidates × events.
 
+use super::civil::ZoneDays;
 use super::grid::{Candidate, candidates};
 use super::instant::Instant;
 use super::interval::{Interval, Sweep, merge};
 use super::limits::{Budget, Unreadable};
 use super::query::{BookingStatus, Kind, Query};
-use super::civil::ZoneDays;
 use chrono::{Days, NaiveDate};
 
 /// A bookable start: the free hosts (indices into `Query::hosts`, ordered by
@@ -65,7 +65,8 @@ impl Timeline {
         );
         for calendar in &host.calendars {
             occurrences.clear();
-            for (uid, limit) in calendar.busy_with(&mut days, zone, window, &mut occurrences, budget)
+            for (uid, limit) in
+                calendar.busy_with(&mut days, zone, window, &mut occurrences, budget)
             {
                 unreadable.push(Unreadable {
                     host: index,

@@ -1,12 +1,12 @@
 //! Scenario JSON → [`Query`], validating every rule of the spec.
 
-use crate::engine::limits::{MAX_HOST_CANDIDATES, host_candidates};
-use crate::engine::{
-    Booking, BookingStatus, Calendar, EventType, Host, Instant, Interval, Kind, LocalTime, Query, Schedule,
-    TimeRange, Zone, ical, zones,
-};
 use super::json;
 use super::raw::{RawEventType, RawHost, RawScenario};
+use crate::engine::limits::{MAX_HOST_CANDIDATES, host_candidates};
+use crate::engine::{
+    Booking, BookingStatus, Calendar, EventType, Host, Instant, Interval, Kind, LocalTime, Query,
+    Schedule, TimeRange, Zone, ical, zones,
+};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -82,9 +82,7 @@ const PIPELINE_FROM_BYTES: usize = 64 * 1024;
 /// read is queued, and a second thread prepares hosts from the queue while
 /// this one reads on, then helps empty it: reading and preparing overlap.
 #[allow(clippy::type_complexity)]
-fn read_and_prepare(
-    text: &str,
-) -> Option<(RawScenario<'_>, Vec<Result<Prepared, ScenarioError>>)> {
+fn read_and_prepare(text: &str) -> Option<(RawScenario<'_>, Vec<Result<Prepared, ScenarioError>>)> {
     if text.len() < PIPELINE_FROM_BYTES {
         let raw = json::read(text)?;
         let prepared = raw
@@ -567,4 +565,80 @@ fn host(
         calendars: prepared.calendars,
         bookings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A team big enough for hosts to be prepared while the document is
+    /// read; `edit` changes the text of host `i`.
+    fn big_team(edit: impl Fn(usize, String) -> String) -> String {
+        let hosts: Vec<String> = (0..40)
+            .map(|i| {
+                let busy: Vec<String> = (0..60)
+                    .map(|k| {
+                        format!(
+                            r#"{{"start": "2026-06-{:02}T{:02}:00:00Z", "end": "2026-06-{:02}T{:02}:30:00Z"}}"#,
+                            1 + k % 28,
+                            k % 24,
+                            1 + k % 28,
+                            k % 24
+                        )
+                    })
+                    .collect();
+                let host = format!(
+                    r#"{{"id": "host-{i:02}", "schedule": {{"timezone": "Europe/Berlin",
+                        "weekly": {{"mon": [["09:00", "17:00"]]}}}},
+                      "busy": [{}],
+                      "events": ["BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:s-{i}\r\nDTSTART;TZID=Europe/Berlin:20260601T100000\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"],
+                      "bookings": [{{"start": "2026-06-02T09:00:00Z", "hosts": ["host-00"], "status": "accepted"}}]}}"#,
+                    busy.join(", ")
+                );
+                edit(i, host)
+            })
+            .collect();
+        let text = format!(
+            r#"{{"now": "2026-05-31T12:00:00Z",
+                "range": {{"start": "2026-06-01T00:00:00Z", "end": "2026-06-15T00:00:00Z"}},
+                "event_type": {{"kind": "round_robin", "duration_minutes": 30}},
+                "hosts": [{}]}}"#,
+            hosts.join(",\n")
+        );
+        assert!(text.len() > PIPELINE_FROM_BYTES);
+        text
+    }
+
+    /// The answer of the reference path: serde, hosts prepared afterwards.
+    fn by_serde(text: &str) -> Result<Query, ScenarioError> {
+        build(read_with_serde(text)?, None)
+    }
+
+    #[test]
+    fn a_big_team_reads_as_serde_reads_it() {
+        let text = big_team(|_, host| host);
+        assert!(read_and_prepare(&text).is_some(), "the fast reader took it");
+        let fast = parse_scenario(&text).expect("valid");
+        let serde = by_serde(&text).expect("valid");
+        assert_eq!(format!("{fast:?}"), format!("{serde:?}"));
+    }
+
+    #[test]
+    fn a_big_team_reports_the_first_error_in_document_order() {
+        // Host 7's booking names an unknown host; host 30's busy time is
+        // broken. Host 7 comes first, although its error is found last.
+        let text = big_team(|i, host| match i {
+            7 => host.replace(r#""hosts": ["host-00"]"#, r#""hosts": ["nobody"]"#),
+            30 => host.replacen("2026-06-01T00:00:00Z", "2026-06-01T25:00:00Z", 1),
+            _ => host,
+        });
+        let error = parse_scenario(&text).expect_err("two errors");
+        assert_eq!(error.field, "hosts[7].bookings[0].hosts[0]");
+        assert_eq!(Err(error), by_serde(&text).map(|_| ()));
+        // A document the fast reader gives up on at its very end is read
+        // by serde, which names what is wrong.
+        let text = big_team(|_, host| host) + " x";
+        let error = parse_scenario(&text).expect_err("trailing text");
+        assert!(error.message.contains("trailing characters"), "{error}");
+    }
 }

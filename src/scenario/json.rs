@@ -537,9 +537,15 @@ mod tests {
             ("\"daily_limit\": 0", "\"daily_limit\": 1e2"),
             ("\"daily_limit\": 0", "\"daily_limit\": 00"),
             ("\"daily_limit\": 0", "\"daily_limit\": -0"),
-            ("\"daily_limit\": 0", "\"daily_limit\": 633333333333333333333333330"),
+            (
+                "\"daily_limit\": 0",
+                "\"daily_limit\": 633333333333333333333333330",
+            ),
             ("\"daily_limit\": 0", "\"daily_limit\": 9223372036854775807"),
-            ("\"daily_limit\": 0", "\"daily_limit\": 0, \"daily_limit\": 0"),
+            (
+                "\"daily_limit\": 0",
+                "\"daily_limit\": 0, \"daily_limit\": 0",
+            ),
             ("\"daily_limit\": 0", "\"daily_limit\": 0, \"color\": 0"),
             ("\"duration_minutes\": 30, ", ""),
             ("\"id\": \"a\"", "\"\\u0069d\": \"a\""),
@@ -547,9 +553,14 @@ mod tests {
             ("\"a\"", "\"\\ude00\""),
             ("\"a\"", "\"\\x\""),
             ("\"a\"", "\"\t\""),
-            ("[\"09:00\", \"12:00\"]", "[\"09:00\", \"12:00\", \"13:00\"]"),
-            ("{\"start\": \"2026-06-01T00:00:00Z\", \"end\": \"2026-06-02T00:00:00Z\"}",
-             "[\"2026-06-01T00:00:00Z\", \"2026-06-02T00:00:00Z\"]"),
+            (
+                "[\"09:00\", \"12:00\"]",
+                "[\"09:00\", \"12:00\", \"13:00\"]",
+            ),
+            (
+                "{\"start\": \"2026-06-01T00:00:00Z\", \"end\": \"2026-06-02T00:00:00Z\"}",
+                "[\"2026-06-01T00:00:00Z\", \"2026-06-02T00:00:00Z\"]",
+            ),
             ("}]}]}", "}]}]} x"),
             ("}]}]}", "}]}],}"),
         ] {
@@ -559,7 +570,11 @@ mod tests {
         }
         // Valid JSON in other spellings is still read.
         assert!(agrees(&BASE.replace(": ", " :\t\r\n ")));
-        assert!(agrees(&BASE.replacen("\"daily_limit\": 0", "\"daily_limit\": -5", 1)));
+        assert!(agrees(&BASE.replacen(
+            "\"daily_limit\": 0",
+            "\"daily_limit\": -5",
+            1
+        )));
     }
 
     /// Random damage to valid documents: whatever the reader accepts, serde
@@ -567,8 +582,29 @@ mod tests {
     #[test]
     fn damaged_documents_agree() {
         const PIECES: &[&str] = &[
-            "\"", "\\", "\\u", "\\ud800", ",", ":", "{", "}", "[", "]", "null", "-", "0", "1.5",
-            "e", " ", "\"start\"", "\"x\"", "é", "\u{1}", "-0", "1e5", "\\ud83d\\ude00",
+            "\"",
+            "\\",
+            "\\u",
+            "\\ud800",
+            ",",
+            ":",
+            "{",
+            "}",
+            "[",
+            "]",
+            "null",
+            "-",
+            "0",
+            "1.5",
+            "e",
+            " ",
+            "\"start\"",
+            "\"x\"",
+            "é",
+            "\u{1}",
+            "-0",
+            "1e5",
+            "\\ud83d\\ude00",
         ];
         let mut seeds = examples();
         seeds.push(BASE.to_string());

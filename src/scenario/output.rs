@@ -276,7 +276,8 @@ mod tests {
             ],
         ];
         for slots in cases {
-            let serde = serde_json::to_string_pretty(&slots_doc(&query, &slots)).expect("serializes");
+            let serde =
+                serde_json::to_string_pretty(&slots_doc(&query, &slots)).expect("serializes");
             assert_eq!(slots_text(&query, &slots), serde);
         }
     }
