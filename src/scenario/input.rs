@@ -81,7 +81,6 @@ const PIPELINE_FROM_BYTES: usize = 64 * 1024;
 /// `None` when serde must read the document. In a big document each host
 /// read is queued, and a second thread prepares hosts from the queue while
 /// this one reads on, then helps empty it: reading and preparing overlap.
-#[allow(clippy::type_complexity)]
 fn read_and_prepare(text: &str) -> Option<(RawScenario<'_>, Vec<Result<Prepared, ScenarioError>>)> {
     if text.len() < PIPELINE_FROM_BYTES {
         let raw = json::read(text)?;
