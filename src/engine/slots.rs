@@ -48,12 +48,9 @@ impl Timeline {
             query.range.start,
             query.range.end.plus_seconds(et.duration_seconds()),
         ));
-        let mut busy: Vec<Interval> = host
-            .busy
-            .iter()
-            .filter(|b| b.overlaps(&window))
-            .copied()
-            .collect();
+        // Room for the calendars' occurrences too, so the list grows once.
+        let mut busy: Vec<Interval> = Vec::with_capacity(host.busy.len() + 256);
+        busy.extend(host.busy.iter().filter(|b| b.overlaps(&window)).copied());
         let mut occurrences = Vec::new();
         let zone = &host.schedule.zone;
         // Events' local times fall within a day or two of the window.
