@@ -44,10 +44,6 @@ impl Timeline {
         let host = &query.hosts[index];
         let et = &query.event_type;
         let window = query.busy_window();
-        let available = host.schedule.available(Interval::new(
-            query.range.start,
-            query.range.end.plus_seconds(et.duration_seconds()),
-        ));
         // Room for the calendars' occurrences too, so the list grows once.
         let mut busy: Vec<Interval> = Vec::with_capacity(host.busy.len() + 256);
         busy.extend(host.busy.iter().filter(|b| b.overlaps(&window)).copied());
@@ -59,6 +55,13 @@ impl Timeline {
             zone,
             first.checked_sub_days(Days::new(3)).unwrap_or(first),
             last.checked_add_days(Days::new(3)).unwrap_or(last),
+        );
+        let available = host.schedule.available_with(
+            Interval::new(
+                query.range.start,
+                query.range.end.plus_seconds(et.duration_seconds()),
+            ),
+            &mut days,
         );
         for calendar in &host.calendars {
             occurrences.clear();
