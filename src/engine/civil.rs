@@ -312,6 +312,50 @@ mod tests {
     }
 
     #[test]
+    fn the_day_cache_converts_as_the_zone_does() {
+        let date = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test input");
+        for tz in [
+            chrono_tz::America::New_York,
+            chrono_tz::Europe::London,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Pacific::Apia,
+            chrono_tz::America::Sao_Paulo,
+            chrono_tz::UTC,
+        ] {
+            let zone = Zone::Iana(tz);
+            // Apia's skipped day, São Paulo's transitions at midnight (2012-02-26,
+            // 2012-10-21), spring and autumn in the north and the south.
+            for (first, last) in [
+                ("2011-12-25", "2012-01-05"),
+                ("2012-02-20", "2012-03-01"),
+                ("2012-10-15", "2012-10-25"),
+                ("2026-03-01", "2026-04-10"),
+            ] {
+                let (first, last) = (date(first), date(last));
+                // The cache covers part of the span: dates beyond it convert directly.
+                let mut days = ZoneDays::new(&zone, first + Days::new(2), last - Days::new(2));
+                let mut local = first.and_time(NaiveTime::MIN);
+                while local.date() <= last {
+                    assert_eq!(
+                        days.instant(&zone, local),
+                        zone.instant(local),
+                        "{tz} {local}"
+                    );
+                    let other = Zone::Iana(chrono_tz::Asia::Kolkata);
+                    assert_eq!(days.instant(&other, local), other.instant(local));
+                    let at = zone.instant(local);
+                    assert_eq!(days.local(&zone, at), zone.local(at), "{tz} {at}");
+                    local += chrono::Duration::minutes(37);
+                }
+            }
+        }
+        let mut none = ZoneDays::none();
+        let ny = Zone::Iana(chrono_tz::America::New_York);
+        let gap = local("2026-03-08T02:30");
+        assert_eq!(none.instant(&ny, gap), ny.instant(gap));
+    }
+
+    #[test]
     fn transition_days_are_not_uniform() {
         let ny = Zone::Iana(chrono_tz::America::New_York);
         let date = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test input");
