@@ -2,6 +2,7 @@
 
 use super::json;
 use super::raw::{RawEventType, RawHost, RawScenario};
+use crate::engine::instant::Rfc3339Reader;
 use crate::engine::limits::{MAX_HOST_CANDIDATES, host_candidates};
 use crate::engine::{
     Booking, BookingStatus, Calendar, EventType, Host, Instant, Interval, Kind, LocalTime, Query,
@@ -183,13 +184,17 @@ fn read_with_serde(text: &str) -> Result<RawScenario<'_>, ScenarioError> {
 }
 
 fn instant(field: &str, text: &str) -> Result<Instant, ScenarioError> {
-    instant_at(text, || field.to_string())
+    instant_at(&mut Rfc3339Reader::default(), text, || field.to_string())
 }
 
 /// [`instant`] for the many busy entries and bookings: the field's path is
 /// only spelled out when there is an error to name it in.
-fn instant_at(text: &str, field: impl FnOnce() -> String) -> Result<Instant, ScenarioError> {
-    match crate::engine::instant::parse_rfc3339(text) {
+fn instant_at(
+    reader: &mut Rfc3339Reader,
+    text: &str,
+    field: impl FnOnce() -> String,
+) -> Result<Instant, ScenarioError> {
+    match reader.read(text) {
         Some(at) => Ok(at),
         None => fail(
             field(),
@@ -489,13 +494,14 @@ fn prepare(i: usize, raw: &RawHost) -> Result<Prepared, ScenarioError> {
         }
     }
     schedule.overrides = overrides;
+    let mut reader = Rfc3339Reader::default();
     let busy = raw
         .busy
         .iter()
         .enumerate()
         .map(|(j, b)| {
-            let start = instant_at(&b.start, || at(&format!("busy[{j}].start")))?;
-            let end = instant_at(&b.end, || at(&format!("busy[{j}].end")))?;
+            let start = instant_at(&mut reader, &b.start, || at(&format!("busy[{j}].start")))?;
+            let end = instant_at(&mut reader, &b.end, || at(&format!("busy[{j}].end")))?;
             if end < start {
                 return fail(at(&format!("busy[{j}].end")), "is before start");
             }
@@ -526,13 +532,14 @@ fn host(
     ids: &HashSet<&str>,
 ) -> Result<Host, ScenarioError> {
     let at = |rest: &str| format!("hosts[{i}].{rest}");
+    let mut reader = Rfc3339Reader::default();
     let bookings = raw
         .bookings
         .iter()
         .enumerate()
         .map(|(j, b)| {
             let field = || at(&format!("bookings[{j}]"));
-            let start = instant_at(&b.start, || format!("{}.start", field()))?;
+            let start = instant_at(&mut reader, &b.start, || format!("{}.start", field()))?;
             let status = match b.status.as_str() {
                 "accepted" => BookingStatus::Accepted,
                 "pending" => BookingStatus::Pending,
