@@ -93,7 +93,9 @@ pub fn unfold(text: &str) -> Result<Vec<(Cow<'_, str>, usize)>, IcalError> {
     let mut lines: Vec<(Cow<'_, str>, usize)> = Vec::with_capacity(text.len() / 32 + 1);
     for (index, raw) in split_lines(text).enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
+        // A line that starts with a name is not blank; only others are trimmed.
+        let named = line.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric);
+        if !named && line.trim().is_empty() {
             continue;
         }
         match line.as_bytes()[0] {

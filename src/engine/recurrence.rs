@@ -382,7 +382,8 @@ impl Recurrence {
             }
             let offsets = &offsets[..days];
             let mut period = skip_to(7, week0);
-            if period > 0 {
+            // What the skipped weeks produced matters only against COUNT.
+            if period > 0 && count.is_some() {
                 // The first week counts only the days from DTSTART on.
                 let in_first_week = (0..7)
                     .filter_map(|offset| add_days(week0, offset))
@@ -415,7 +416,7 @@ impl Recurrence {
             }
         } else {
             let mut period = skip_to(1, first);
-            if period > 0 {
+            if period > 0 && count.is_some() {
                 // Weekdays repeat every 7 periods, whatever the interval.
                 let matching = |periods: i64| {
                     (0..periods)
