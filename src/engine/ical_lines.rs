@@ -94,7 +94,10 @@ pub fn unfold(text: &str) -> Result<Vec<(Cow<'_, str>, usize)>, IcalError> {
     for (index, raw) in split_lines(text).enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         // A line that starts with a name is not blank; only others are trimmed.
-        let named = line.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric);
+        let named = line
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_alphanumeric);
         if !named && line.trim().is_empty() {
             continue;
         }

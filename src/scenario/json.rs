@@ -431,6 +431,13 @@ impl<'a> Reader<'a> {
     }
 
     fn busy(&mut self) -> Option<RawBusy<'a>> {
+        // The usual spelling, `{"start": "…", "end": "…"}`, is read without
+        // looking its keys up; any other through the general object reader.
+        let at = self.at;
+        if let Some(busy) = self.busy_as_usual() {
+            return Some(busy);
+        }
+        self.at = at;
         let (mut start, mut end) = (None, None);
         self.object(|r, key| match key {
             "start" => once(&mut start, r.string()?),
@@ -441,6 +448,26 @@ impl<'a> Reader<'a> {
             start: start?,
             end: end?,
         })
+    }
+
+    fn busy_as_usual(&mut self) -> Option<RawBusy<'a>> {
+        self.expect(b'{')?;
+        self.literal(b"\"start\"")?;
+        self.expect(b':')?;
+        let start = self.string()?;
+        self.expect(b',')?;
+        self.literal(b"\"end\"")?;
+        self.expect(b':')?;
+        let end = self.string()?;
+        self.expect(b'}')?;
+        Some(RawBusy { start, end })
+    }
+
+    /// Consumes `text` after optional whitespace, if it is next.
+    fn literal(&mut self, text: &[u8]) -> Option<()> {
+        self.skip_space();
+        let next = self.bytes().get(self.at..self.at + text.len())?;
+        (next == text).then(|| self.at += text.len())
     }
 
     fn booking(&mut self) -> Option<RawBooking<'a>> {
@@ -526,6 +553,35 @@ mod tests {
             let text = BASE.replacen(from, to, 1);
             assert_ne!(text, BASE);
             assert!(agrees(&text), "gave up on {to}");
+        }
+    }
+
+    #[test]
+    fn busy_entries_in_any_spelling() {
+        let usual = r#"{"start": "2026-06-01T10:00:00Z", "end": "2026-06-01T11:00:00Z"}"#;
+        for (other, read) in [
+            (
+                r#"{"end": "2026-06-01T11:00:00Z", "start": "2026-06-01T10:00:00Z"}"#,
+                true,
+            ),
+            (
+                r#"{ "start" :"2026-06-01T10:00:00Z" ,"end":"2026-06-01T11:00:00Z" }"#,
+                true,
+            ),
+            (
+                r#"{"start": "2026-06-01T10:00:00Z", "end": "x", "end": "y"}"#,
+                false,
+            ),
+            (r#"{"start": "2026-06-01T10:00:00Z"}"#, false),
+            (
+                r#"{"start": "2026-06-01T10:00:00Z", "end": "x", "note": 1}"#,
+                false,
+            ),
+            (r#"{"start": "2026-06-01T10:00:00Z", "end": "x",}"#, false),
+        ] {
+            let text = BASE.replacen(usual, other, 1);
+            assert_ne!(text, BASE);
+            assert_eq!(agrees(&text), read, "{other}");
         }
     }
 
