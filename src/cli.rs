@@ -591,7 +591,10 @@ fn slots(path: &Path, explain: Option<&str>, timings: bool) -> ExitCode {
 fn read_bounded(path: &Path, limit: usize) -> std::io::Result<String> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
-    let mut text = String::new();
+    // Sized from the file's length (when it has one), so a big scenario is
+    // read into one buffer instead of one that doubles as it goes.
+    let expected = file.metadata().map_or(0, |m| m.len()).min(limit as u64 + 1);
+    let mut text = String::with_capacity(expected as usize + 1);
     file.take(limit as u64 + 1).read_to_string(&mut text)?;
     if text.len() > limit {
         return Err(std::io::Error::other(format!(

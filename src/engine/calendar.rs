@@ -1,7 +1,7 @@
 //! Calendar events as busy time: the parsed form of `VEVENT`s and their
 //! expansion into busy intervals over a window.
 
-use super::civil::Zone;
+use super::civil::{Zone, ZoneDays};
 use super::instant::Instant;
 use super::interval::Interval;
 use super::limits::{Budget, Exceeded, SERIES_STEPS};
@@ -99,6 +99,14 @@ pub struct Occurrence {
     pub interval: Interval,
 }
 
+/// Starts a series skips: EXDATEs and the originals of overridden instances.
+#[derive(Default)]
+struct Excluded {
+    instants: HashSet<i64>,
+    /// All-day EXDATEs of a timed series: every start on those local dates.
+    dates: HashSet<NaiveDate>,
+}
+
 /// Longest nominal day count we stretch the local search window by.
 const DAY: i64 = 86_400;
 
@@ -147,10 +155,10 @@ impl EventComponent {
         &self,
         host: &Zone,
         window: Interval,
-        excluded: &HashSet<i64>,
-        excluded_dates: &HashSet<NaiveDate>,
+        excluded: &Excluded,
         out: &mut Vec<Interval>,
         budget: &mut Budget,
+        days: &mut ZoneDays,
     ) -> Result<(), Exceeded> {
         let zone = self.start.zone(host).clone();
         let exact = self.exact_length(host);
@@ -159,7 +167,9 @@ impl EventComponent {
                     start: Instant,
                     period: Option<&Length>,
                     out: &mut Vec<Interval>| {
-            if excluded.contains(&start.seconds()) || excluded_dates.contains(&local.date()) {
+            if excluded.instants.contains(&start.seconds())
+                || excluded.dates.contains(&local.date())
+            {
                 return;
             }
             let end = self.end_of(period, start, local, &zone, exact, host);
@@ -169,12 +179,22 @@ impl EventComponent {
                 out.push(interval);
             }
         };
-        push(first_local, self.start.instant(host), None, out);
+        // DTSTART's own occurrence is converted only when it may reach the
+        // window: a series that started months before it does not, and the
+        // conversion costs more than the rest of its expansion. Bound: local
+        // time is within 99 hours of UTC (VTIMEZONE offsets), a gap moves it
+        // by at most a day, and the occurrence lasts at most `exact` plus an
+        // offset change.
+        let reaches = Instant::from_naive_utc(first_local).plus_seconds(exact + 10 * DAY);
+        let first = (reaches > window.start).then(|| days.instant(&zone, first_local));
+        if let Some(first) = first {
+            push(first_local, first, None, out);
+        }
         if let Some(rule) = &self.rule {
             // Search local time generously: offsets are within ±1 day, and an
             // occurrence starting before the window may still reach into it.
-            let lo = shift(zone.local(window.start), -(exact + 2 * DAY));
-            let hi = shift(zone.local(window.end), 2 * DAY);
+            let lo = shift(days.local(&zone, window.start), -(exact + 2 * DAY));
+            let hi = shift(days.local(&zone, window.end), 2 * DAY);
             let until = rule.until().map(|until| match until {
                 Until::Utc(utc) => zone.local(Instant::from_naive_utc(utc)),
                 Until::Local(local) => local,
@@ -184,13 +204,13 @@ impl EventComponent {
             rule.occurrences(lo, hi, until, &mut locals, budget)?;
             for local in locals {
                 if local != first_local {
-                    push(local, zone.instant(local), None, out);
+                    push(local, days.instant(&zone, local), None, out);
                 }
             }
         }
         for rdate in &self.rdates {
             let start = rdate.start.instant(host);
-            if start != self.start.instant(host) {
+            if start != first.unwrap_or_else(|| days.instant(&zone, first_local)) {
                 // Local time in the series' zone, where nominal days are counted.
                 push(zone.local(start), start, rdate.length.as_ref(), out);
             }
@@ -211,22 +231,23 @@ fn shift(at: NaiveDateTime, seconds: i64) -> NaiveDateTime {
 }
 
 impl Series {
-    /// Busy intervals of this series overlapping `window`.
+    /// Busy intervals of this series overlapping `window`; `days` converts
+    /// local times (see [`ZoneDays`]).
     pub fn busy(
         &self,
         host: &Zone,
         window: Interval,
         out: &mut Vec<Interval>,
         budget: &mut Budget,
+        days: &mut ZoneDays,
     ) -> Result<(), Exceeded> {
-        let mut excluded: HashSet<i64> = HashSet::new();
-        let mut excluded_dates: HashSet<NaiveDate> = HashSet::new();
+        let mut excluded = Excluded::default();
         let mut exclude = |time: &EventTime, series_is_date: bool| match time {
             EventTime::Date(date) if !series_is_date => {
-                excluded_dates.insert(*date);
+                excluded.dates.insert(*date);
             }
             _ => {
-                excluded.insert(time.instant(host).seconds());
+                excluded.instants.insert(time.instant(host).seconds());
             }
         };
         for master in &self.masters {
@@ -240,17 +261,16 @@ impl Series {
             }
         }
         for master in self.masters.iter().filter(|m| m.busy) {
-            master.occurrences(host, window, &excluded, &excluded_dates, out, budget)?;
+            master.occurrences(host, window, &excluded, out, budget, days)?;
         }
-        let none = HashSet::new();
-        let no_dates = HashSet::new();
+        let none = Excluded::default();
         for instance in self.overrides.iter().filter(|i| i.busy) {
             let single = EventComponent {
                 rule: None,
                 rdates: Vec::new(),
                 ..instance.clone()
             };
-            single.occurrences(host, window, &none, &no_dates, out, budget)?;
+            single.occurrences(host, window, &none, out, budget, days)?;
         }
         Ok(())
     }
@@ -309,12 +329,25 @@ impl Calendar {
         out: &mut Vec<Occurrence>,
         budget: &mut Budget,
     ) -> Vec<(Arc<str>, Exceeded)> {
+        self.busy_with(&mut ZoneDays::none(), host, window, out, budget)
+    }
+
+    /// [`Calendar::busy`] converting local times through `days`, which a
+    /// caller expanding many events of one host keeps across calendars.
+    pub fn busy_with(
+        &self,
+        days: &mut ZoneDays,
+        host: &Zone,
+        window: Interval,
+        out: &mut Vec<Occurrence>,
+        budget: &mut Budget,
+    ) -> Vec<(Arc<str>, Exceeded)> {
         let mut intervals = Vec::new();
         let mut unreadable = Vec::new();
         for (index, series) in self.series.iter().enumerate() {
             intervals.clear();
             if let Err(why) =
-                budget.series(|budget| series.busy(host, window, &mut intervals, budget))
+                budget.series(|budget| series.busy(host, window, &mut intervals, budget, days))
             {
                 intervals.clear();
                 let span = series.rough_span().unwrap_or(window);

@@ -9,7 +9,7 @@
 use super::instant::Instant;
 pub use super::instant::Resolution;
 use super::vtimezone::CustomZone;
-use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
 use std::sync::Arc;
 
@@ -166,6 +166,108 @@ impl LocalDay<'_> {
     }
 }
 
+/// Local → instant conversions in one zone over a span of dates, each
+/// date's midnight and uniformity (see [`Zone::day`]) found once: expanding
+/// a host's recurring events converts hundreds of local times that fall on a
+/// few dozen dates, and on a day without a transition a conversion is then
+/// one addition. The same answer as [`Zone::instant`] on every input (other
+/// zones, other dates and transition days go through it).
+pub struct ZoneDays {
+    zone: Zone,
+    first: NaiveDate,
+    /// Local midnight of each date from `first` (one more than `uniform`),
+    /// found when first needed.
+    midnights: Vec<Option<Instant>>,
+    uniform: Vec<Option<bool>>,
+    /// The last two instants read as local time: every series asks for the
+    /// same window's two ends.
+    recent: [Option<(Instant, NaiveDateTime)>; 2],
+}
+
+impl ZoneDays {
+    /// Most dates cached; a longer span converts the rest directly.
+    const MAX_DAYS: i64 = 800;
+
+    /// A cache for local times of `zone` on `first..=last`.
+    pub fn new(zone: &Zone, first: NaiveDate, last: NaiveDate) -> Self {
+        let count = ((last - first).num_days() + 1).clamp(0, Self::MAX_DAYS) as usize;
+        ZoneDays {
+            zone: zone.clone(),
+            first,
+            midnights: vec![None; count + 1],
+            uniform: vec![None; count],
+            recent: [None; 2],
+        }
+    }
+
+    /// A cache that holds nothing: every conversion goes to the zone.
+    pub fn none() -> Self {
+        ZoneDays {
+            zone: Zone::UTC,
+            first: NaiveDate::MIN,
+            midnights: Vec::new(),
+            uniform: Vec::new(),
+            recent: [None; 2],
+        }
+    }
+
+    /// [`Zone::instant`] of `local` in `zone`.
+    pub fn instant(&mut self, zone: &Zone, local: NaiveDateTime) -> Instant {
+        let index = usize::try_from((local.date() - self.first).num_days()).ok();
+        match index.filter(|&i| i < self.uniform.len() && self.zone.same_as(zone)) {
+            Some(index) if self.is_uniform(index) => self
+                .midnight(index)
+                .plus_seconds(i64::from(local.time().num_seconds_from_midnight())),
+            _ => zone.instant(local),
+        }
+    }
+
+    /// [`Zone::local`] of `at` in `zone`.
+    pub fn local(&mut self, zone: &Zone, at: Instant) -> NaiveDateTime {
+        if !self.zone.same_as(zone) {
+            return zone.local(at);
+        }
+        if let Some((_, local)) = self.recent.iter().flatten().find(|(known, _)| *known == at) {
+            return *local;
+        }
+        let local = zone.local(at);
+        self.recent.rotate_right(1);
+        self.recent[0] = Some((at, local));
+        local
+    }
+
+    fn midnight(&mut self, index: usize) -> Instant {
+        let (zone, first) = (&self.zone, self.first);
+        *self.midnights[index].get_or_insert_with(|| {
+            let date = first.checked_add_days(Days::new(index as u64));
+            date.map_or(Instant(i64::MAX), |date| zone.start_of_day(date))
+        })
+    }
+
+    /// As in [`Zone::day`]: 24 hours long, one offset from end to end.
+    fn is_uniform(&mut self, index: usize) -> bool {
+        if let Some(known) = self.uniform[index] {
+            return known;
+        }
+        let (midnight, next) = (self.midnight(index), self.midnight(index + 1));
+        let uniform = next.seconds().checked_sub(midnight.seconds()) == Some(86_400)
+            && self.zone.offset_at(midnight) == self.zone.offset_at(next.plus_seconds(-1));
+        self.uniform[index] = Some(uniform);
+        uniform
+    }
+}
+
+impl Zone {
+    /// The same zone (a `VTIMEZONE` zone: the same definition object).
+    fn same_as(&self, other: &Zone) -> bool {
+        match (self, other) {
+            (Zone::Iana(a), Zone::Iana(b)) => a == b,
+            (Zone::Custom(a), Zone::Custom(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +309,50 @@ mod tests {
             at(chrono_tz::Europe::London, "2026-10-25T01:30"),
             "2026-10-25T00:30:00Z"
         );
+    }
+
+    #[test]
+    fn the_day_cache_converts_as_the_zone_does() {
+        let date = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test input");
+        for tz in [
+            chrono_tz::America::New_York,
+            chrono_tz::Europe::London,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Pacific::Apia,
+            chrono_tz::America::Sao_Paulo,
+            chrono_tz::UTC,
+        ] {
+            let zone = Zone::Iana(tz);
+            // Apia's skipped day, São Paulo's transitions at midnight (2012-02-26,
+            // 2012-10-21), spring and autumn in the north and the south.
+            for (first, last) in [
+                ("2011-12-25", "2012-01-05"),
+                ("2012-02-20", "2012-03-01"),
+                ("2012-10-15", "2012-10-25"),
+                ("2026-03-01", "2026-04-10"),
+            ] {
+                let (first, last) = (date(first), date(last));
+                // The cache covers part of the span: dates beyond it convert directly.
+                let mut days = ZoneDays::new(&zone, first + Days::new(2), last - Days::new(2));
+                let mut local = first.and_time(NaiveTime::MIN);
+                while local.date() <= last {
+                    assert_eq!(
+                        days.instant(&zone, local),
+                        zone.instant(local),
+                        "{tz} {local}"
+                    );
+                    let other = Zone::Iana(chrono_tz::Asia::Kolkata);
+                    assert_eq!(days.instant(&other, local), other.instant(local));
+                    let at = zone.instant(local);
+                    assert_eq!(days.local(&zone, at), zone.local(at), "{tz} {at}");
+                    local += chrono::Duration::minutes(37);
+                }
+            }
+        }
+        let mut none = ZoneDays::none();
+        let ny = Zone::Iana(chrono_tz::America::New_York);
+        let gap = local("2026-03-08T02:30");
+        assert_eq!(none.instant(&ny, gap), ny.instant(gap));
     }
 
     #[test]

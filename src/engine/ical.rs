@@ -14,6 +14,7 @@ use super::recurrence::Recurrence;
 use super::vtimezone::{CustomZone, Observance, parse_utc_offset};
 use super::zones;
 use chrono::NaiveDateTime;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ use std::sync::Arc;
 pub fn parse_calendar(text: &str) -> Result<Calendar, IcalError> {
     let lines = unfold(text)?;
     let components = components(&lines)?;
-    let reader = Reader;
+    let reader = Reader::default();
     let calendars: Vec<&Component> = components
         .iter()
         .filter(|c| c.name.eq_ignore_ascii_case("VCALENDAR"))
@@ -40,13 +41,13 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, IcalError> {
         }
     }
     let mut by_uid: Vec<Series> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for calendar in &calendars {
         for component in calendar.children("VEVENT") {
             let (uid, event) = reader.vevent(component, &custom)?;
-            let slot = *index.entry(uid.clone()).or_insert_with(|| {
+            let slot = *index.entry(uid).or_insert_with(|| {
                 by_uid.push(Series {
-                    uid: Arc::from(uid.as_str()),
+                    uid: Arc::from(uid),
                     masters: Vec::new(),
                     overrides: Vec::new(),
                 });
@@ -66,7 +67,12 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, IcalError> {
 }
 
 /// Interprets the properties that decide busy time.
-struct Reader;
+#[derive(Default)]
+struct Reader {
+    /// `TZID`s already resolved: a calendar names the same few zones on
+    /// every event, and a name lookup costs more than reading the event.
+    zones: RefCell<Vec<(String, Zone)>>,
+}
 
 impl Reader {
     fn error(&self, property: &Property<'_>, message: String) -> IcalError {
@@ -91,15 +97,25 @@ impl Reader {
         let Some(tzid) = property.param("TZID") else {
             return Ok(None);
         };
-        if let Some(tz) = zones::by_tzid(tzid) {
-            return Ok(Some(Zone::Iana(tz)));
+        if let Some((_, zone)) = self.zones.borrow().iter().find(|(name, _)| name == tzid) {
+            return Ok(Some(zone.clone()));
         }
-        custom.get(tzid).cloned().map(Some).ok_or_else(|| {
-            self.error(
-                property,
-                format!("unknown time zone {tzid:?} (not IANA, not Windows, no VTIMEZONE)"),
-            )
-        })
+        let zone = match zones::by_tzid(tzid) {
+            Some(tz) => Zone::Iana(tz),
+            None => custom.get(tzid).cloned().ok_or_else(|| {
+                self.error(
+                    property,
+                    format!("unknown time zone {tzid:?} (not IANA, not Windows, no VTIMEZONE)"),
+                )
+            })?,
+        };
+        let mut known = self.zones.borrow_mut();
+        // A few names are all real calendars use; a hostile one naming
+        // thousands is read without the cache rather than scanning it.
+        if known.len() < 16 {
+            known.push((tzid.to_string(), zone.clone()));
+        }
+        Ok(Some(zone))
     }
 
     /// One date or date-time value of `property` (which may carry TZID/VALUE).
@@ -183,15 +199,12 @@ impl Reader {
         })
     }
 
-    fn vevent(
+    fn vevent<'t>(
         &self,
-        component: &Component<'_>,
+        component: &Component<'t>,
         custom: &HashMap<String, Zone>,
-    ) -> Result<(String, EventComponent), IcalError> {
-        let uid = component
-            .find("UID")
-            .map(|p| p.value.trim().to_string())
-            .unwrap_or_default();
+    ) -> Result<(&'t str, EventComponent), IcalError> {
+        let uid = component.find("UID").map_or("", |p| p.value.trim());
         let dtstart = component
             .find("DTSTART")
             .ok_or_else(|| self.component_error(component, "VEVENT has no DTSTART".to_string()))?;
@@ -390,19 +403,27 @@ fn parse_unbounded_duration(text: &str) -> Option<(u32, i64)> {
     };
     let mut days: u32 = 0;
     let mut seconds: i64 = 0;
-    let mut number = String::new();
+    // The digits read since the last unit; `None` before the first.
+    let mut number: Option<u64> = None;
+    let digit = |number: Option<u64>, c: char| -> Option<u64> {
+        number
+            .unwrap_or(0)
+            .checked_mul(10)?
+            .checked_add(u64::from(c.to_digit(10)?))
+    };
     for c in date_part.chars() {
         match c {
-            '0'..='9' => number.push(c),
-            'W' | 'w' => days = days.checked_add(number.parse::<u32>().ok()?.checked_mul(7)?)?,
-            'D' | 'd' => days = days.checked_add(number.parse::<u32>().ok()?)?,
+            '0'..='9' => {
+                number = Some(digit(number, c)?);
+                continue;
+            }
+            'W' | 'w' => days = days.checked_add(u32::try_from(number?).ok()?.checked_mul(7)?)?,
+            'D' | 'd' => days = days.checked_add(u32::try_from(number?).ok()?)?,
             _ => return None,
         }
-        if !c.is_ascii_digit() {
-            number.clear();
-        }
+        number = None;
     }
-    if !number.is_empty() {
+    if number.is_some() {
         return None;
     }
     if let Some(time_part) = time_part {
@@ -412,7 +433,7 @@ fn parse_unbounded_duration(text: &str) -> Option<(u32, i64)> {
         for c in time_part.chars() {
             let unit = match c {
                 '0'..='9' => {
-                    number.push(c);
+                    number = Some(digit(number, c)?);
                     continue;
                 }
                 'H' | 'h' => 3600,
@@ -420,10 +441,11 @@ fn parse_unbounded_duration(text: &str) -> Option<(u32, i64)> {
                 'S' | 's' => 1,
                 _ => return None,
             };
-            seconds = seconds.checked_add(number.parse::<i64>().ok()?.checked_mul(unit)?)?;
-            number.clear();
+            let value = i64::try_from(number?).ok()?;
+            seconds = seconds.checked_add(value.checked_mul(unit)?)?;
+            number = None;
         }
-        if !number.is_empty() {
+        if number.is_some() {
             return None;
         }
     }

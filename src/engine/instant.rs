@@ -47,9 +47,40 @@ impl Instant {
         Instant(self.0 + seconds)
     }
 
-    /// RFC 3339 with `Z`, the only form the spec's output uses.
+    /// RFC 3339 with `Z`, the only form the spec's output uses. Written by
+    /// hand for years 0 to 9999 (answers list thousands of slots); chrono
+    /// writes the rest.
     pub fn rfc3339(self) -> String {
-        self.to_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+        let (days, seconds) = (self.0.div_euclid(86_400), self.0.rem_euclid(86_400));
+        let (year, month, day) = civil_from_days(days);
+        if !(0..=9999).contains(&year) {
+            return self.to_utc().to_rfc3339_opts(SecondsFormat::Secs, true);
+        }
+        let mut text = [0u8; 20];
+        let mut put = |at: usize, value: i64, width: usize| {
+            let mut value = value;
+            for i in (at..at + width).rev() {
+                text[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, year, 4);
+        put(5, month, 2);
+        put(8, day, 2);
+        put(11, seconds / 3600, 2);
+        put(14, seconds / 60 % 60, 2);
+        put(17, seconds % 60, 2);
+        for (at, separator) in [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'Z'),
+        ] {
+            text[at] = separator;
+        }
+        text.iter().map(|&b| char::from(b)).collect()
     }
 }
 
@@ -70,38 +101,79 @@ pub fn parse_rfc3339(text: &str) -> Option<Instant> {
     })
 }
 
+/// Reads many instants in a row, remembering the last date of the common
+/// form: a host's busy entries start and end on one date, and the date is
+/// most of the work. The same answers as [`parse_rfc3339`].
+#[derive(Debug, Default)]
+pub struct Rfc3339Reader {
+    /// The `YYYY-MM-DD` last read, and its days since 1970-01-01.
+    last_date: Option<([u8; 10], i64)>,
+}
+
+impl Rfc3339Reader {
+    pub fn read(&mut self, text: &str) -> Option<Instant> {
+        let Ok(b) = <&[u8; 20]>::try_from(text.as_bytes()) else {
+            return parse_rfc3339(text);
+        };
+        let days = match self.last_date {
+            Some((date, days)) if b[..10] == date => Some(days),
+            _ => None,
+        };
+        let days = match days.or_else(|| utc_days(b)) {
+            Some(days) => days,
+            None => return parse_rfc3339(text),
+        };
+        match utc_time(b) {
+            Some(seconds) => {
+                let mut date = [0; 10];
+                date.copy_from_slice(&b[..10]);
+                self.last_date = Some((date, days));
+                Some(Instant(days * 86_400 + seconds))
+            }
+            None => parse_rfc3339(text),
+        }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`.
 fn utc_seconds(b: &[u8]) -> Option<Instant> {
-    if b.len() != 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't')
+    let b: &[u8; 20] = b.try_into().ok()?;
+    Some(Instant(utc_days(b)? * 86_400 + utc_time(b)?))
+}
+
+fn two_digits(b: &[u8; 20], i: usize) -> Option<u32> {
+    let (high, low) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+    (high < 10 && low < 10).then_some(u32::from(high) * 10 + u32::from(low))
+}
+
+/// Days since 1970-01-01 of the date part, `YYYY-MM-DD`.
+fn utc_days(b: &[u8; 20]) -> Option<i64> {
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i64::from(two_digits(b, 0)? * 100 + two_digits(b, 2)?);
+    let (month, day) = (two_digits(b, 5)?, two_digits(b, 8)?);
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year, month, day))
+}
+
+/// Seconds since midnight of the time part, `THH:MM:SSZ`.
+fn utc_time(b: &[u8; 20]) -> Option<i64> {
+    if !matches!(b[10], b'T' | b't')
         || b[13] != b':'
         || b[16] != b':'
         || !matches!(b[19], b'Z' | b'z')
     {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| {
-        b[range].iter().try_fold(0u32, |n, c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    let (year, month, day) = (i64::from(number(0..4)?), number(5..7)?, number(8..10)?);
-    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    if !(1..=12).contains(&month)
-        || day == 0
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    let (hour, minute, second) = (two_digits(b, 11)?, two_digits(b, 14)?, two_digits(b, 17)?);
+    if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     // chrono reads a leap second (`:60`) as the second before it; so do we.
-    let seconds = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59));
-    Some(Instant(
-        days_from_civil(year, month, day) * 86_400 + seconds,
-    ))
+    Some(i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59)))
 }
 
 fn days_in_month(year: i64, month: u32) -> u32 {
@@ -124,6 +196,22 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
         (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`, the inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// How a local date-time maps onto the time line.
@@ -185,5 +273,43 @@ mod tests {
             );
             at += chrono::Duration::hours(13 * 24 + 13);
         }
+    }
+
+    #[test]
+    fn the_reader_reads_as_parse_rfc3339_reads() {
+        let mut reader = Rfc3339Reader::default();
+        for text in [
+            "2026-06-01T10:00:00Z",
+            "2026-06-01T10:45:00Z",
+            "2026-06-01T24:00:00Z",
+            "2026-06-01T23:59:60z",
+            "2026-06-01 10:00:00Z",
+            "2026-06-01T10:00:00+02:00",
+            "2026-06-01T09:00:00Z",
+            "2026-06-02T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-02-28T00:00:00Z",
+            "2026-02-28T0a:00:00Z",
+            "2024-02-29t12:00:00Z",
+            "",
+            "2024-02-29T12:00:00ZZ",
+        ] {
+            assert_eq!(reader.read(text), parse_rfc3339(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn written_as_chrono_writes_it() {
+        let chrono = |at: Instant| at.to_utc().to_rfc3339_opts(SecondsFormat::Secs, true);
+        let mut seconds = -62_167_219_200 - 86_400; // the day before 0000-01-01
+        while seconds < 253_402_300_800 + 86_400 {
+            // Just past 9999-12-31
+            for at in [seconds, seconds + 59, seconds + 86_399] {
+                assert_eq!(Instant(at).rfc3339(), chrono(Instant(at)), "{at}");
+            }
+            seconds += 86_400 * 7 + 3_661;
+        }
+        assert_eq!(Instant(0).rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(Instant(951_782_400).rfc3339(), "2000-02-29T00:00:00Z");
     }
 }

@@ -104,7 +104,6 @@ impl Recurrence {
         }
         let mut until = None;
         let mut count = None;
-        let mut rest: Vec<&str> = Vec::new();
         let mut simple = Some(Simple {
             weekly: false,
             interval: 1,
@@ -112,7 +111,7 @@ impl Recurrence {
             week_start: Weekday::Mon,
         });
         let mut freq_seen = false;
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: Vec<&str> = Vec::with_capacity(8);
         for part in value.trim().split(';').filter(|p| !p.is_empty()) {
             let (key, val) = part
                 .split_once('=')
@@ -178,20 +177,16 @@ impl Recurrence {
                 }
                 "BYDAY" => {
                     // An ordinal (`1MO`) needs the general path.
-                    let days: Option<Vec<Weekday>> = val
-                        .split(',')
-                        .map(|code| weekday_code(code.trim()))
-                        .collect();
+                    let days = val.split(',').try_fold(0, |days, code| {
+                        weekday_code(code.trim()).map(|day| days | bit(day))
+                    });
                     match (simple.as_mut(), days) {
-                        (Some(s), Some(days)) => {
-                            s.weekdays |= days.into_iter().map(bit).fold(0, |a, b| a | b);
-                        }
+                        (Some(s), Some(days)) => s.weekdays |= days,
                         _ => simple = None,
                     }
                 }
                 _ => simple = None,
             }
-            rest.push(part);
         }
         if !freq_seen {
             return Err("RRULE has no FREQ".to_string());
@@ -210,7 +205,18 @@ impl Recurrence {
                 Shape::Simple(s)
             }
             None => {
-                let text = rest.join(";");
+                // The parts as written, without UNTIL (applied by us).
+                let text = value
+                    .trim()
+                    .split(';')
+                    .filter(|part| {
+                        !part.is_empty()
+                            && !part
+                                .split_once('=')
+                                .is_some_and(|(key, _)| key.trim().eq_ignore_ascii_case("UNTIL"))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";");
                 let validated = guarded(|| -> Result<RRule<Validated>, String> {
                     let parsed: RRule<Unvalidated> = text
                         .parse()
@@ -362,14 +368,22 @@ impl Recurrence {
             let Some(week0) = first.checked_sub_days(Days::new(u64::from(back))) else {
                 return Ok(());
             };
-            let offsets: Vec<i64> = (0..7)
-                .filter(|&offset| {
-                    add_days(week0, offset)
-                        .is_some_and(|date| rule.weekdays & bit(date.weekday()) != 0)
-                })
-                .collect();
+            // The rule's days as offsets from the week's start, in order
+            // (on the stack: this runs once per series and query).
+            let mut offsets = [0i64; 7];
+            let mut days = 0;
+            for offset in 0..7 {
+                if add_days(week0, offset)
+                    .is_some_and(|date| rule.weekdays & bit(date.weekday()) != 0)
+                {
+                    offsets[days] = offset;
+                    days += 1;
+                }
+            }
+            let offsets = &offsets[..days];
             let mut period = skip_to(7, week0);
-            if period > 0 {
+            // What the skipped weeks produced matters only against COUNT.
+            if period > 0 && count.is_some() {
                 // The first week counts only the days from DTSTART on.
                 let in_first_week = (0..7)
                     .filter_map(|offset| add_days(week0, offset))
@@ -387,7 +401,7 @@ impl Recurrence {
                     return Ok(());
                 }
                 // Only the rule's weekdays, in week order (from WKST).
-                for &offset in &offsets {
+                for &offset in offsets {
                     let Some(date) = add_days(week, offset) else {
                         return Ok(());
                     };
@@ -402,7 +416,7 @@ impl Recurrence {
             }
         } else {
             let mut period = skip_to(1, first);
-            if period > 0 {
+            if period > 0 && count.is_some() {
                 // Weekdays repeat every 7 periods, whatever the interval.
                 let matching = |periods: i64| {
                     (0..periods)

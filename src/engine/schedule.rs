@@ -1,8 +1,8 @@
 //! Weekly availability rules and date overrides, in the host's zone.
 
-use super::civil::Zone;
+use super::civil::{Zone, ZoneDays};
 use super::interval::{Interval, merge};
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate, NaiveTime, TimeDelta};
 use std::collections::BTreeMap;
 
 /// A wall-clock time of day in minutes, `00:00` to `24:00` inclusive.
@@ -73,6 +73,12 @@ impl Schedule {
     /// beyond each end are included so windows that touch the edges merge as
     /// they would in an unbounded computation.
     pub fn available(&self, window: Interval) -> Vec<Interval> {
+        self.available_with(window, &mut ZoneDays::none())
+    }
+
+    /// [`Schedule::available`] converting local times through `days`, a
+    /// cache of this schedule's zone the caller shares with other work.
+    pub fn available_with(&self, window: Interval, days: &mut ZoneDays) -> Vec<Interval> {
         let first = self
             .zone
             .local_date(window.start)
@@ -86,15 +92,14 @@ impl Schedule {
         let mut intervals = Vec::new();
         let mut date = first;
         while date <= last {
-            let ranges = self.ranges_on(date);
-            if !ranges.is_empty() {
-                let day = self.zone.day(date);
-                for range in ranges {
-                    intervals.push(Interval::new(
-                        day.at_minute(range.start.minutes()),
-                        day.at_minute(range.end.minutes()),
-                    ));
-                }
+            let midnight = date.and_time(NaiveTime::MIN);
+            // `24:00` is the next midnight, which the cache converts alike.
+            let mut at = |time: LocalTime| {
+                let local = midnight + TimeDelta::minutes(i64::from(time.minutes()));
+                days.instant(&self.zone, local)
+            };
+            for range in self.ranges_on(date) {
+                intervals.push(Interval::new(at(range.start), at(range.end)));
             }
             match date.checked_add_days(Days::new(1)) {
                 Some(next) => date = next,

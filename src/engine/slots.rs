@@ -4,12 +4,13 @@
 //! starts) and the candidates are swept once in time order, so the work is
 //! linear in hosts × (events + candidates), never candidates × events.
 
+use super::civil::ZoneDays;
 use super::grid::{Candidate, candidates};
 use super::instant::Instant;
 use super::interval::{Interval, Sweep, merge};
 use super::limits::{Budget, Unreadable};
 use super::query::{BookingStatus, Kind, Query};
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 
 /// A bookable start: the free hosts (indices into `Query::hosts`, ordered by
 /// host id) and, for `group`, the seats left.
@@ -43,20 +44,29 @@ impl Timeline {
         let host = &query.hosts[index];
         let et = &query.event_type;
         let window = query.busy_window();
-        let available = host.schedule.available(Interval::new(
-            query.range.start,
-            query.range.end.plus_seconds(et.duration_seconds()),
-        ));
-        let mut busy: Vec<Interval> = host
-            .busy
-            .iter()
-            .filter(|b| b.overlaps(&window))
-            .copied()
-            .collect();
+        // Room for the calendars' occurrences too, so the list grows once.
+        let mut busy: Vec<Interval> = Vec::with_capacity(host.busy.len() + 256);
+        busy.extend(host.busy.iter().filter(|b| b.overlaps(&window)).copied());
         let mut occurrences = Vec::new();
+        let zone = &host.schedule.zone;
+        // Events' local times fall within a day or two of the window.
+        let (first, last) = (zone.local_date(window.start), zone.local_date(window.end));
+        let mut days = ZoneDays::new(
+            zone,
+            first.checked_sub_days(Days::new(3)).unwrap_or(first),
+            last.checked_add_days(Days::new(3)).unwrap_or(last),
+        );
+        let available = host.schedule.available_with(
+            Interval::new(
+                query.range.start,
+                query.range.end.plus_seconds(et.duration_seconds()),
+            ),
+            &mut days,
+        );
         for calendar in &host.calendars {
             occurrences.clear();
-            for (uid, limit) in calendar.busy(&host.schedule.zone, window, &mut occurrences, budget)
+            for (uid, limit) in
+                calendar.busy_with(&mut days, zone, window, &mut occurrences, budget)
             {
                 unreadable.push(Unreadable {
                     host: index,

@@ -1,13 +1,14 @@
 //! Scenario JSON → [`Query`], validating every rule of the spec.
 
+use super::json;
+use super::raw::{RawEventType, RawHost, RawScenario};
+use crate::engine::instant::Rfc3339Reader;
 use crate::engine::limits::{MAX_HOST_CANDIDATES, host_candidates};
 use crate::engine::{
-    Booking, BookingStatus, EventType, Host, Instant, Interval, Kind, LocalTime, Query, Schedule,
-    TimeRange, Zone, ical, zones,
+    Booking, BookingStatus, Calendar, EventType, Host, Instant, Interval, Kind, LocalTime, Query,
+    Schedule, TimeRange, Zone, ical, zones,
 };
 use chrono::NaiveDate;
-use serde::Deserialize;
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
@@ -38,114 +39,6 @@ fn fail<T>(field: impl Into<String>, message: impl Into<String>) -> Result<T, Sc
     })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScenario<'a> {
-    now: String,
-    range: RawRange,
-    event_type: RawEventType,
-    #[serde(borrow)]
-    hosts: Vec<RawHost<'a>>,
-}
-
-/// The scenario with each host still JSON text, so hosts (nearly all of a big
-/// document) can be read on two threads.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawShell<'a> {
-    now: String,
-    range: RawRange,
-    event_type: RawEventType,
-    #[serde(borrow)]
-    hosts: Vec<&'a serde_json::value::RawValue>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRange {
-    start: String,
-    end: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEventType {
-    kind: String,
-    timezone: Option<String>,
-    duration_minutes: i64,
-    slot_interval_minutes: Option<i64>,
-    buffer_before_minutes: Option<i64>,
-    buffer_after_minutes: Option<i64>,
-    min_notice_minutes: Option<i64>,
-    max_days_ahead: Option<i64>,
-    daily_limit: Option<i64>,
-    seats: Option<i64>,
-    required_hosts: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHost<'a> {
-    id: String,
-    schedule: RawSchedule,
-    #[serde(default, borrow)]
-    busy: Vec<RawBusy<'a>>,
-    #[serde(default)]
-    events: Vec<String>,
-    #[serde(default, borrow)]
-    bookings: Vec<RawBooking<'a>>,
-}
-
-type RawRanges = Vec<(String, String)>;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSchedule {
-    timezone: String,
-    #[serde(default)]
-    weekly: RawWeekly,
-    #[serde(default)]
-    overrides: Vec<RawOverride>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawWeekly {
-    mon: Option<RawRanges>,
-    tue: Option<RawRanges>,
-    wed: Option<RawRanges>,
-    thu: Option<RawRanges>,
-    fri: Option<RawRanges>,
-    sat: Option<RawRanges>,
-    sun: Option<RawRanges>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOverride {
-    date: String,
-    intervals: RawRanges,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBusy<'a> {
-    #[serde(borrow)]
-    start: Cow<'a, str>,
-    #[serde(borrow)]
-    end: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBooking<'a> {
-    #[serde(borrow)]
-    start: Cow<'a, str>,
-    #[serde(default)]
-    hosts: Vec<String>,
-    status: String,
-}
-
 /// The longest range the spec allows.
 const MAX_RANGE_DAYS: i64 = 366;
 /// The largest scenario document read.
@@ -164,19 +57,82 @@ pub fn parse_scenario(text: &str) -> Result<Query, ScenarioError> {
             ),
         );
     }
-    // The fast path reads without tracking where it is; only a document that
-    // fails is read again, by the slower reader that names the field.
-    let shell: RawShell = serde_json::from_str(text).map_err(|_| located_error(text))?;
-    let hosts = in_two(&shell.hosts, |_, host| serde_json::from_str(host.get()))
-        .into_iter()
-        .collect::<Result<Vec<RawHost>, _>>()
-        .map_err(|_| located_error(text))?;
-    build(RawScenario {
-        now: shell.now,
-        range: shell.range,
-        event_type: shell.event_type,
-        hosts,
-    })
+    // The fast reader gives up on anything unusual; serde then reads the
+    // document, tracking where it is so that an error names the field.
+    let (raw, prepared) = match read_and_prepare(text) {
+        Some((raw, prepared)) => {
+            // Debug builds (the tests and the fuzzer) hold the fast reader to
+            // serde's answer on every document they read.
+            debug_assert!(
+                serde_json::from_str::<RawScenario>(text).is_ok_and(|serde| serde == raw),
+                "the fast reader disagrees with serde on {text}"
+            );
+            (raw, Some(prepared))
+        }
+        None => (read_with_serde(text)?, None),
+    };
+    build(raw, prepared)
+}
+
+/// Above this size the hosts are prepared on a second thread while the
+/// document is still being read.
+const PIPELINE_FROM_BYTES: usize = 64 * 1024;
+
+/// The fast reader's document, with each host prepared (see [`prepare`]);
+/// `None` when serde must read the document. In a big document each host
+/// read is queued, and a second thread prepares hosts from the queue while
+/// this one reads on, then helps empty it: reading and preparing overlap.
+fn read_and_prepare(text: &str) -> Option<(RawScenario<'_>, Vec<Result<Prepared, ScenarioError>>)> {
+    if text.len() < PIPELINE_FROM_BYTES {
+        let raw = json::read(text)?;
+        let prepared = raw
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(i, host)| prepare(i, host))
+            .collect();
+        return Some((raw, prepared));
+    }
+    let (queue, queued) = std::sync::mpsc::channel::<(usize, RawHost)>();
+    let queued = std::sync::Mutex::new(queued);
+    // Takes hosts from the queue until it is closed and empty.
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            // The lock is held while waiting, so one thread waits at a time.
+            let next = match queued.lock() {
+                Ok(receiver) => receiver.recv(),
+                Err(_) => break,
+            };
+            let Ok((i, host)) = next else { break };
+            let prepared = prepare(i, &host);
+            done.push((i, host, prepared));
+        }
+        done
+    };
+    let (raw, mut done) = std::thread::scope(|scope| {
+        let helper = scope.spawn(work);
+        let mut count = 0;
+        let raw = json::read_streaming(text, |host| {
+            // The receiver lives until both threads are done.
+            let _ = queue.send((count, host));
+            count += 1;
+        });
+        drop(queue);
+        let mut done = work();
+        // A panic cannot happen here (preparing returns errors), but if it
+        // did, the hosts it held are gone: serde then reads the document.
+        done.extend(helper.join().ok()?);
+        Some((raw?, done))
+    })?;
+    done.sort_unstable_by_key(|(i, _, _)| *i);
+    let mut raw = raw;
+    let mut prepared = Vec::with_capacity(done.len());
+    for (_, host, ready) in done {
+        raw.hosts.push(host);
+        prepared.push(ready);
+    }
+    Some((raw, prepared))
 }
 
 /// `work` over `items`, in order; on two threads when there are enough items
@@ -204,11 +160,11 @@ fn in_two<T: Sync, R: Send>(items: &[T], work: impl Fn(usize, &T) -> R + Sync) -
     done
 }
 
-/// The error of a document that does not deserialize, with the path of the
-/// field at fault.
-fn located_error(text: &str) -> ScenarioError {
+/// The reference reader, naming the field at fault when the document does
+/// not deserialize.
+fn read_with_serde(text: &str) -> Result<RawScenario<'_>, ScenarioError> {
     let deserializer = &mut serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, RawScenario>(deserializer).map_err(|e| {
+    let raw: RawScenario = serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| {
         let field = e.path().to_string();
         let inner = e.into_inner();
         ScenarioError {
@@ -219,23 +175,26 @@ fn located_error(text: &str) -> ScenarioError {
             },
             message: inner.to_string(),
         }
-    }) {
-        Err(error) => error,
-        Ok(_) => ScenarioError {
-            field: String::new(),
-            message: "the document could not be read".to_string(),
-        },
-    }
+    })?;
+    deserializer.end().map_err(|e| ScenarioError {
+        field: String::new(),
+        message: e.to_string(),
+    })?;
+    Ok(raw)
 }
 
 fn instant(field: &str, text: &str) -> Result<Instant, ScenarioError> {
-    instant_at(text, || field.to_string())
+    instant_at(&mut Rfc3339Reader::default(), text, || field.to_string())
 }
 
 /// [`instant`] for the many busy entries and bookings: the field's path is
 /// only spelled out when there is an error to name it in.
-fn instant_at(text: &str, field: impl FnOnce() -> String) -> Result<Instant, ScenarioError> {
-    match crate::engine::instant::parse_rfc3339(text) {
+fn instant_at(
+    reader: &mut Rfc3339Reader,
+    text: &str,
+    field: impl FnOnce() -> String,
+) -> Result<Instant, ScenarioError> {
+    match reader.read(text) {
         Some(at) => Ok(at),
         None => fail(
             field(),
@@ -270,7 +229,12 @@ fn minutes(
     u32::try_from(value).or_else(|_| fail(field, format!("{value} is out of range")))
 }
 
-fn build(raw: RawScenario) -> Result<Query, ScenarioError> {
+/// Validates the document; `prepared` holds its hosts' [`prepare`]d parts
+/// when the reader made them already.
+fn build(
+    raw: RawScenario,
+    prepared: Option<Vec<Result<Prepared, ScenarioError>>>,
+) -> Result<Query, ScenarioError> {
     let now = instant("now", &raw.now)?;
     let start = instant("range.start", &raw.range.start)?;
     let end = instant("range.end", &raw.range.end)?;
@@ -312,19 +276,24 @@ fn build(raw: RawScenario) -> Result<Query, ScenarioError> {
             ),
         );
     }
-    let hosts = hosts(&raw.hosts, &seen)?;
+    let prepared = match prepared {
+        Some(prepared) => prepared,
+        None => in_two(&raw.hosts, prepare),
+    };
+    // The first error in host order is the one reported.
+    let hosts = raw
+        .hosts
+        .iter()
+        .zip(prepared)
+        .enumerate()
+        .map(|(i, (raw, prepared))| host(i, raw, prepared?, &seen))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Query {
         now,
         range: Interval::new(start, end),
         event_type,
         hosts,
     })
-}
-
-/// Reads the hosts (on two threads for a big team); the first error in
-/// host order is the one reported.
-fn hosts(raw: &[RawHost], ids: &HashSet<&str>) -> Result<Vec<Host>, ScenarioError> {
-    in_two(raw, |i, h| host(i, h, ids)).into_iter().collect()
 }
 
 fn event_type(raw: &RawEventType, hosts: &[RawHost]) -> Result<EventType, ScenarioError> {
@@ -478,7 +447,16 @@ fn time_ranges(field: &str, raw: &[(String, String)]) -> Result<Vec<TimeRange>, 
         .collect()
 }
 
-fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioError> {
+/// The costly part of a host, which needs nothing from the others: its
+/// schedule, busy time and calendars (everything but its bookings, whose
+/// host ids are checked against the whole team).
+struct Prepared {
+    schedule: Schedule,
+    busy: Vec<Interval>,
+    calendars: Vec<Calendar>,
+}
+
+fn prepare(i: usize, raw: &RawHost) -> Result<Prepared, ScenarioError> {
     let at = |rest: &str| format!("hosts[{i}].{rest}");
     let mut schedule = Schedule::new(zone(&at("schedule.timezone"), &raw.schedule.timezone)?);
     let weekly = &raw.schedule.weekly;
@@ -516,13 +494,14 @@ fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioEr
         }
     }
     schedule.overrides = overrides;
+    let mut reader = Rfc3339Reader::default();
     let busy = raw
         .busy
         .iter()
         .enumerate()
         .map(|(j, b)| {
-            let start = instant_at(&b.start, || at(&format!("busy[{j}].start")))?;
-            let end = instant_at(&b.end, || at(&format!("busy[{j}].end")))?;
+            let start = instant_at(&mut reader, &b.start, || at(&format!("busy[{j}].start")))?;
+            let end = instant_at(&mut reader, &b.end, || at(&format!("busy[{j}].end")))?;
             if end < start {
                 return fail(at(&format!("busy[{j}].end")), "is before start");
             }
@@ -537,13 +516,30 @@ fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioEr
             ical::parse_calendar(text).or_else(|e| fail(at(&format!("events[{j}]")), e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(Prepared {
+        schedule,
+        busy,
+        calendars,
+    })
+}
+
+/// Host `i` from its prepared part; errors in its bookings come after any
+/// in the rest of it, as the document lists them.
+fn host(
+    i: usize,
+    raw: &RawHost,
+    prepared: Prepared,
+    ids: &HashSet<&str>,
+) -> Result<Host, ScenarioError> {
+    let at = |rest: &str| format!("hosts[{i}].{rest}");
+    let mut reader = Rfc3339Reader::default();
     let bookings = raw
         .bookings
         .iter()
         .enumerate()
         .map(|(j, b)| {
             let field = || at(&format!("bookings[{j}]"));
-            let start = instant_at(&b.start, || format!("{}.start", field()))?;
+            let start = instant_at(&mut reader, &b.start, || format!("{}.start", field()))?;
             let status = match b.status.as_str() {
                 "accepted" => BookingStatus::Accepted,
                 "pending" => BookingStatus::Pending,
@@ -570,9 +566,85 @@ fn host(i: usize, raw: &RawHost, ids: &HashSet<&str>) -> Result<Host, ScenarioEr
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Host {
         id: raw.id.clone(),
-        schedule,
-        busy,
-        calendars,
+        schedule: prepared.schedule,
+        busy: prepared.busy,
+        calendars: prepared.calendars,
         bookings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A team big enough for hosts to be prepared while the document is
+    /// read; `edit` changes the text of host `i`.
+    fn big_team(edit: impl Fn(usize, String) -> String) -> String {
+        let hosts: Vec<String> = (0..40)
+            .map(|i| {
+                let busy: Vec<String> = (0..60)
+                    .map(|k| {
+                        format!(
+                            r#"{{"start": "2026-06-{:02}T{:02}:00:00Z", "end": "2026-06-{:02}T{:02}:30:00Z"}}"#,
+                            1 + k % 28,
+                            k % 24,
+                            1 + k % 28,
+                            k % 24
+                        )
+                    })
+                    .collect();
+                let host = format!(
+                    r#"{{"id": "host-{i:02}", "schedule": {{"timezone": "Europe/Berlin",
+                        "weekly": {{"mon": [["09:00", "17:00"]]}}}},
+                      "busy": [{}],
+                      "events": ["BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:s-{i}\r\nDTSTART;TZID=Europe/Berlin:20260601T100000\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"],
+                      "bookings": [{{"start": "2026-06-02T09:00:00Z", "hosts": ["host-00"], "status": "accepted"}}]}}"#,
+                    busy.join(", ")
+                );
+                edit(i, host)
+            })
+            .collect();
+        let text = format!(
+            r#"{{"now": "2026-05-31T12:00:00Z",
+                "range": {{"start": "2026-06-01T00:00:00Z", "end": "2026-06-15T00:00:00Z"}},
+                "event_type": {{"kind": "round_robin", "duration_minutes": 30}},
+                "hosts": [{}]}}"#,
+            hosts.join(",\n")
+        );
+        assert!(text.len() > PIPELINE_FROM_BYTES);
+        text
+    }
+
+    /// The answer of the reference path: serde, hosts prepared afterwards.
+    fn by_serde(text: &str) -> Result<Query, ScenarioError> {
+        build(read_with_serde(text)?, None)
+    }
+
+    #[test]
+    fn a_big_team_reads_as_serde_reads_it() {
+        let text = big_team(|_, host| host);
+        assert!(read_and_prepare(&text).is_some(), "the fast reader took it");
+        let fast = parse_scenario(&text).expect("valid");
+        let serde = by_serde(&text).expect("valid");
+        assert_eq!(format!("{fast:?}"), format!("{serde:?}"));
+    }
+
+    #[test]
+    fn a_big_team_reports_the_first_error_in_document_order() {
+        // Host 7's booking names an unknown host; host 30's busy time is
+        // broken. Host 7 comes first, although its error is found last.
+        let text = big_team(|i, host| match i {
+            7 => host.replace(r#""hosts": ["host-00"]"#, r#""hosts": ["nobody"]"#),
+            30 => host.replacen("2026-06-01T00:00:00Z", "2026-06-01T25:00:00Z", 1),
+            _ => host,
+        });
+        let error = parse_scenario(&text).expect_err("two errors");
+        assert_eq!(error.field, "hosts[7].bookings[0].hosts[0]");
+        assert_eq!(Err(error), by_serde(&text).map(|_| ()));
+        // A document the fast reader gives up on at its very end is read
+        // by serde, which names what is wrong.
+        let text = big_team(|_, host| host) + " x";
+        let error = parse_scenario(&text).expect_err("trailing text");
+        assert!(error.message.contains("trailing characters"), "{error}");
+    }
 }

@@ -5,7 +5,9 @@
 //! endpoints, so both give the same answer and the same messages.
 
 mod input;
+mod json;
 mod output;
+mod raw;
 
 pub use input::{MAX_SCENARIO_BYTES, ScenarioError, parse_scenario};
 pub use output::{explanation_json, explanation_text, slots_json, slots_text};

@@ -21,10 +21,41 @@ pub fn slots_json(query: &Query, slots: &[Slot]) -> serde_json::Value {
     serde_json::to_value(slots_doc(query, slots)).unwrap_or_default()
 }
 
-/// [`slots_json`] as pretty-printed text, written straight from the slots
-/// (no intermediate JSON tree: the command line prints large answers).
+/// [`slots_json`] as pretty-printed text: the bytes serde_json's pretty
+/// printer writes (a test compares them), written directly, each host id
+/// escaped once: the command line prints answers of thousands of slots.
 pub fn slots_text(query: &Query, slots: &[Slot]) -> String {
-    serde_json::to_string_pretty(&slots_doc(query, slots)).unwrap_or_default()
+    let ids: Vec<String> = query
+        .hosts
+        .iter()
+        .map(|host| serde_json::to_string(&host.id).unwrap_or_default())
+        .collect();
+    let mut out = String::with_capacity(32 + slots.len() * 96);
+    out.push_str("{\n  \"slots\": [");
+    for (n, slot) in slots.iter().enumerate() {
+        out.push_str(if n == 0 { "\n" } else { ",\n" });
+        out.push_str("    {\n      \"start\": \"");
+        out.push_str(&slot.start.rfc3339());
+        out.push_str("\",\n      \"hosts\": [");
+        for (k, &host) in slot.hosts.iter().enumerate() {
+            out.push_str(if k == 0 { "\n        " } else { ",\n        " });
+            out.push_str(ids.get(host).map_or("null", String::as_str));
+        }
+        if !slot.hosts.is_empty() {
+            out.push_str("\n      ");
+        }
+        out.push(']');
+        if let Some(seats) = slot.seats_left {
+            out.push_str(",\n      \"seats_left\": ");
+            out.push_str(&seats.to_string());
+        }
+        out.push_str("\n    }");
+    }
+    if !slots.is_empty() {
+        out.push_str("\n  ");
+    }
+    out.push_str("]\n}");
+    out
 }
 
 fn slots_doc<'q>(query: &'q Query, slots: &[Slot]) -> SlotsDoc<'q> {
@@ -210,5 +241,44 @@ fn explanation_doc<'q>(query: &'q Query, explanation: &Explanation) -> Explanati
                 reasons: h.reasons.iter().map(reason).collect(),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Instant;
+    use crate::scenario::parse_scenario;
+
+    #[test]
+    fn slots_text_is_what_serde_pretty_prints() {
+        let text = r#"{"now": "2026-05-31T12:00:00Z",
+            "range": {"start": "2026-06-01T00:00:00Z", "end": "2026-06-02T00:00:00Z"},
+            "event_type": {"kind": "collective", "duration_minutes": 30},
+            "hosts": [
+                {"id": "ana", "schedule": {"timezone": "UTC"}},
+                {"id": "b\"o\\b\n\u0001é😀/", "schedule": {"timezone": "UTC"}}]}"#;
+        let query = parse_scenario(text).expect("valid scenario");
+        let at = |seconds: i64| Instant::from_seconds(1_780_272_000 + seconds);
+        let slot = |start, hosts: &[usize], seats_left| Slot {
+            start,
+            hosts: hosts.to_vec(),
+            seats_left,
+        };
+        let cases = [
+            vec![],
+            vec![slot(at(0), &[0], None)],
+            vec![
+                slot(at(0), &[0, 1], None),
+                slot(at(900), &[], Some(3)),
+                slot(at(-86_400 * 800), &[1], Some(0)),
+                slot(Instant::from_seconds(-62_167_219_300), &[0], None),
+            ],
+        ];
+        for slots in cases {
+            let serde =
+                serde_json::to_string_pretty(&slots_doc(&query, &slots)).expect("serializes");
+            assert_eq!(slots_text(&query, &slots), serde);
+        }
     }
 }
