@@ -223,12 +223,14 @@ export class KairosBooking extends HTMLElement {
     const meta = [`${type.duration_minutes} min`, type.location && type.location.label];
     if (type.kind === "group" && type.seats) meta.push(`up to ${type.seats} people`);
     if (type.requires_approval) meta.push("the host confirms each request");
-    this.header.replaceChildren(
+    // replaceChildren would print a null as the text "null".
+    const children = [
       h("p", { class: "muted", text: type.owner.name }),
       h("h2", { part: "title", text: type.title }),
       h("div", { class: "meta" }, meta.filter(Boolean).map((m) => h("span", { text: m }))),
-      type.description ? h("p", { class: "description", text: type.description }) : null,
-    );
+    ];
+    if (type.description) children.push(h("p", { class: "description", text: type.description }));
+    this.header.replaceChildren(...children);
   }
 
   // ---- slots -------------------------------------------------------------
