@@ -6,60 +6,9 @@
 
 use super::Dialect as _;
 use super::{Conn, Db, Pool, Result, StoreError, push_list};
-use crate::store::{HostHold, NewHold, StoredHold};
+use crate::store::{NewHold, StoredHold};
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
-
-#[derive(sqlx::FromRow)]
-struct HostHoldRow {
-    hold_id: String,
-    event_type_id: String,
-    user_id: String,
-    start_at: DateTime<Utc>,
-    end_at: DateTime<Utc>,
-    slot_key: String,
-    expires_at: DateTime<Utc>,
-}
-
-impl From<HostHoldRow> for HostHold {
-    fn from(row: HostHoldRow) -> Self {
-        HostHold {
-            hold_id: row.hold_id,
-            event_type_id: row.event_type_id,
-            user_id: row.user_id,
-            start: row.start_at,
-            end: row.end_at,
-            slot_key: row.slot_key,
-            expires_at: row.expires_at,
-        }
-    }
-}
-
-/// Holds of these hosts overlapping `[from, to)`, expired ones included
-/// (the caller compares `expires_at` with its clock).
-pub(super) async fn overlapping(
-    conn: &mut Conn,
-    hosts: &[String],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<HostHold>> {
-    if hosts.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut query = QueryBuilder::<Db>::new(
-        "SELECT hh.hold_id, h.event_type_id, hh.user_id, hh.start_at, hh.end_at, hh.slot_key, \
-         hh.expires_at FROM slot_hold_hosts hh JOIN slot_holds h ON h.id = hh.hold_id \
-         WHERE hh.start_at < ",
-    );
-    query
-        .push_bind(to)
-        .push(" AND hh.end_at > ")
-        .push_bind(from);
-    query.push(" AND hh.user_id IN ");
-    push_list(&mut query, hosts);
-    let rows: Vec<HostHoldRow> = query.build_query_as().fetch_all(&mut *conn).await?;
-    Ok(rows.into_iter().map(HostHold::from).collect())
-}
 
 /// Inserts a hold on `hosts`, inside the booking transaction that decided
 /// them. Expired holds of these hosts over its time go first: on PostgreSQL

@@ -5,31 +5,20 @@
 
 use super::busy_blocks::{BUSY_COLUMNS, BusyRow};
 use super::{Conn, Db, Result, push_list};
-use crate::store::{BusyBlock, HostBooking, PoolHistory, PoolRequest, Snapshot};
+use crate::store::{BusyBlock, HostBooking, HostHold, PoolHistory, PoolRequest, Snapshot};
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
+/// A booking's or a hold's time on one host: a hold has `expires_at`.
 #[derive(sqlx::FromRow)]
-struct HostBookingRow {
-    booking_id: String,
+struct TimeHoldingRow {
+    id: String,
     event_type_id: String,
     user_id: String,
     start_at: DateTime<Utc>,
     end_at: DateTime<Utc>,
     slot_key: String,
-}
-
-impl From<HostBookingRow> for HostBooking {
-    fn from(row: HostBookingRow) -> Self {
-        HostBooking {
-            booking_id: row.booking_id,
-            event_type_id: row.event_type_id,
-            user_id: row.user_id,
-            start: row.start_at,
-            end: row.end_at,
-            slot_key: row.slot_key,
-        }
-    }
+    expires_at: Option<DateTime<Utc>>,
 }
 
 /// Busy blocks, time-holding bookings and holds (any event type) of these
@@ -44,8 +33,11 @@ pub(super) async fn load(
     if hosts.is_empty() {
         return Ok(snapshot);
     }
+    // Bookings and holds in one round trip: inside a booking transaction
+    // every statement is time the hosts' locks are held.
     let mut query = QueryBuilder::<Db>::new(
-        "SELECT bh.booking_id, b.event_type_id, bh.user_id, bh.start_at, bh.end_at, bh.slot_key \
+        "SELECT bh.booking_id AS id, b.event_type_id, bh.user_id, bh.start_at, bh.end_at, \
+         bh.slot_key, NULL AS expires_at \
          FROM booking_hosts bh JOIN bookings b ON b.id = bh.booking_id \
          WHERE bh.active AND bh.start_at < ",
     );
@@ -55,8 +47,39 @@ pub(super) async fn load(
         .push_bind(from);
     query.push(" AND bh.user_id IN ");
     push_list(&mut query, hosts);
-    let rows: Vec<HostBookingRow> = query.build_query_as().fetch_all(&mut *conn).await?;
-    snapshot.bookings = rows.into_iter().map(HostBooking::from).collect();
+    query.push(
+        " UNION ALL SELECT hh.hold_id, h.event_type_id, hh.user_id, hh.start_at, hh.end_at, \
+         hh.slot_key, hh.expires_at \
+         FROM slot_hold_hosts hh JOIN slot_holds h ON h.id = hh.hold_id WHERE hh.start_at < ",
+    );
+    query
+        .push_bind(to)
+        .push(" AND hh.end_at > ")
+        .push_bind(from);
+    query.push(" AND hh.user_id IN ");
+    push_list(&mut query, hosts);
+    let rows: Vec<TimeHoldingRow> = query.build_query_as().fetch_all(&mut *conn).await?;
+    for row in rows {
+        match row.expires_at {
+            None => snapshot.bookings.push(HostBooking {
+                booking_id: row.id,
+                event_type_id: row.event_type_id,
+                user_id: row.user_id,
+                start: row.start_at,
+                end: row.end_at,
+                slot_key: row.slot_key,
+            }),
+            Some(expires_at) => snapshot.holds.push(HostHold {
+                hold_id: row.id,
+                event_type_id: row.event_type_id,
+                user_id: row.user_id,
+                start: row.start_at,
+                end: row.end_at,
+                slot_key: row.slot_key,
+                expires_at,
+            }),
+        }
+    }
 
     let mut query = QueryBuilder::<Db>::new(format!(
         "SELECT {BUSY_COLUMNS} FROM busy_blocks WHERE start_at < "
@@ -66,8 +89,6 @@ pub(super) async fn load(
     push_list(&mut query, hosts);
     let rows: Vec<BusyRow> = query.build_query_as().fetch_all(&mut *conn).await?;
     snapshot.busy = rows.into_iter().map(BusyBlock::from).collect();
-
-    snapshot.holds = super::holds::overlapping(&mut *conn, hosts, from, to).await?;
 
     let mut query = QueryBuilder::<Db>::new(
         "SELECT DISTINCT user_id FROM calendar_connections WHERE (status = 'needs_reconnect' \
