@@ -22,6 +22,7 @@ mod multi_process;
 mod openapi_conformance;
 mod operations;
 mod outbox;
+mod page_support;
 mod pages;
 mod polls;
 mod radicale;

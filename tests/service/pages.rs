@@ -2,13 +2,12 @@
 //! calendar, form, confirmation and manage page, on both databases. Every
 //! value a person typed is escaped; a whole booking goes through POSTed forms.
 
-use crate::helpers::{App, Backend, Response, assert_problem, office_hours, send};
+use crate::helpers::{App, Backend, assert_problem, office_hours};
 use crate::on_both;
+use crate::page_support::*;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::io::Write;
-
-const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
 /// ana (Europe/Berlin, weekdays 9–17), branded, with an intro that asks
 /// every kind of question; a hidden event type that must not show.
@@ -62,49 +61,6 @@ async fn setup(backend: Backend) -> Option<App> {
     }))
     .await;
     Some(app)
-}
-
-async fn get(app: &App, uri: &str, headers: &[(&str, &str)]) -> (Response, String) {
-    let response = app.send(Method::GET, uri, None, headers).await;
-    let html = match &response.json {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    };
-    (response, html)
-}
-
-async fn post_form(app: &App, uri: &str, form: &str) -> (Response, String) {
-    let response = send(
-        &app.router,
-        Method::POST,
-        uri,
-        Some(form.to_string()),
-        &[FORM],
-    )
-    .await;
-    let html = match &response.json {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    };
-    (response, html)
-}
-
-fn location(response: &Response) -> String {
-    response
-        .headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("location")
-        .to_string()
-}
-
-fn content_type(response: &Response) -> String {
-    response
-        .headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// A complete, valid form for 2026-06-01 09:00 Berlin (07:00Z).

@@ -3,12 +3,11 @@
 //! page shows (escaped), its branding, its 404/410 pages, and bookings made
 //! through them landing exactly as through the owner's page.
 
-use crate::helpers::{App, Backend, Response, assert_problem, office_hours, send};
+use crate::helpers::{App, Backend, Response, assert_problem, office_hours};
 use crate::on_both;
+use crate::page_support::*;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-
-const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
 /// ana and bo (UTC, weekdays 9–17) in the team "sales" (branded), which
 /// lists a round robin (owned by ana), a collective (owned by bo) and a
@@ -50,41 +49,6 @@ async fn setup(backend: Backend) -> Option<(App, String)> {
     }))
     .await;
     Some((app, sales))
-}
-
-async fn get(app: &App, uri: &str, headers: &[(&str, &str)]) -> (Response, String) {
-    let response = app.send(Method::GET, uri, None, headers).await;
-    let html = text(&response);
-    (response, html)
-}
-
-async fn post_form(app: &App, uri: &str, form: &str) -> (Response, String) {
-    let response = send(
-        &app.router,
-        Method::POST,
-        uri,
-        Some(form.to_string()),
-        &[FORM],
-    )
-    .await;
-    let html = text(&response);
-    (response, html)
-}
-
-fn text(response: &Response) -> String {
-    match &response.json {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn location(response: &Response) -> String {
-    response
-        .headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("location")
-        .to_string()
 }
 
 fn is_html(response: &Response) -> bool {
