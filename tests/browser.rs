@@ -519,7 +519,10 @@ async fn keyboard_only_booking_pages() {
     let stored = booking(&harness, uid).await;
     assert_eq!(stored["invitee"]["name"], "Kim Keys");
     assert_eq!(stored["invitee"]["email"], "kim.keys@example.com");
-    assert_eq!(stored["start"], result["start"], "the time chosen was booked");
+    assert_eq!(
+        stored["start"], result["start"],
+        "the time chosen was booked"
+    );
     assert_eq!(stored["answers"]["size"], result["size"]);
     assert_eq!(stored["answers"]["terms"], true);
     assert_eq!(stored["answers"]["topics"], json!(["Pricing"]));
@@ -583,10 +586,25 @@ async fn screenshots_for_review() {
     let result = scenario(&harness, "screenshots").await;
     let files = result["files"].as_array().expect("files");
     assert!(files.len() >= 48, "{result}");
-    for page in ["host", "form-errors", "confirmation", "manage", "time-gone", "team-calendar", "link-gone", "not-found", "calendar-de"] {
+    for page in [
+        "host",
+        "form-errors",
+        "confirmation",
+        "manage",
+        "time-gone",
+        "team-calendar",
+        "link-gone",
+        "not-found",
+        "calendar-de",
+    ] {
         for size in ["phone", "desktop"] {
             let name = format!("page-{page}-{size}.png");
-            assert!(files.iter().any(|f| f.as_str().is_some_and(|f| f.ends_with(&name))), "no {name}: {result}");
+            assert!(
+                files
+                    .iter()
+                    .any(|f| f.as_str().is_some_and(|f| f.ends_with(&name))),
+                "no {name}: {result}"
+            );
         }
     }
     for file in files {
