@@ -140,6 +140,9 @@ async function keyboardPages() {
     const day = await tabTo(page, (f) => Boolean(f.date), "a day with times", 120);
     await page.keyboard.press("Enter");
     await page.locator("a[data-start]").first().waitFor();
+    // Focus follows to the day's times (their heading), so Tab goes on from there.
+    const heading = await focused(page);
+    check(heading && heading.id === "kz-day", `focus after choosing a day: ${JSON.stringify(heading)}`);
     const time = await tabTo(page, (f) => Boolean(f.start), "a time", 120);
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/ana\/intro\/book\?/);

@@ -90,7 +90,20 @@ export async function tour(page, email, visit) {
   check(await booking.count() === 1, `one booking form on ${page.url()}: ${await booking.count()}`);
   await booking.evaluate((f) => { f.noValidate = true; });
   await Promise.all([page.waitForNavigation(), booking.locator('button[type="submit"]').click()]);
-  check(await page.locator('[aria-invalid="true"]').count() > 0, "fields marked invalid after an empty submit");
+  // A summary takes the focus (screen readers hear it), and each of its
+  // links leads to a field that is marked invalid.
+  const invalid = await page.locator('[aria-invalid="true"]').count();
+  check(invalid >= 4, `${invalid} fields marked invalid after an empty submit`);
+  const summary = await page.evaluate(() => ({
+    focused: document.activeElement && document.activeElement.id,
+    targets: [...document.querySelectorAll("#kz-summary a")].map((a) => {
+      const target = document.getElementById(decodeURIComponent(new URL(a.href).hash.slice(1)));
+      return target ? target.getAttribute("aria-invalid") || target.querySelector('[aria-invalid="true"]') !== null : null;
+    }),
+  }));
+  check(summary.focused === "kz-summary", `focus went to the error summary, not ${summary.focused}`);
+  check(summary.targets.length === 5 && summary.targets.every((t) => t === "true" || t === true),
+    `each summary link leads to an invalid field: ${JSON.stringify(summary.targets)}`);
   await at("form with field errors", "form-errors");
 
   await page.locator(named("name")).fill("Tour Visitor");
