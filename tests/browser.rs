@@ -505,8 +505,34 @@ async fn keyboard_only_booking() {
     assert_eq!(stored["utm"], json!({ "source": "keyboard" }));
 }
 
-/// (4) axe-core on the widget (each step) and the poll pages: no serious or
-/// critical violations.
+/// (3b) Keyboard only through the server-rendered pages (Tab, Enter, Space,
+/// arrows): a day, a time, the form, the confirmation page; the booking is
+/// the one chosen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_only_booking_pages() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(harness) = harness(false).await else {
+        return;
+    };
+    let result = scenario(&harness, "keyboard-pages").await;
+    let uid = result["uid"].as_str().expect("uid");
+    let stored = booking(&harness, uid).await;
+    assert_eq!(stored["invitee"]["name"], "Kim Keys");
+    assert_eq!(stored["invitee"]["email"], "kim.keys@example.com");
+    assert_eq!(
+        stored["start"], result["start"],
+        "the time chosen was booked"
+    );
+    assert_eq!(stored["answers"]["size"], result["size"]);
+    assert_eq!(stored["answers"]["terms"], true);
+    assert_eq!(stored["answers"]["topics"], json!(["Pricing"]));
+    assert_eq!(stored["utm"], json!({ "source": "keyboard-pages" }));
+}
+
+/// (4) axe-core on the widget (each step), the poll pages and every
+/// server-rendered page (host, calendar, form empty and with errors,
+/// confirmation, manage, time gone, team and its calendar, one-off link and
+/// its 410, 404, German): no serious or critical violations.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_serious_accessibility_violations() {
     let _one = ONE_AT_A_TIME.lock().await;
@@ -515,13 +541,8 @@ async fn no_serious_accessibility_violations() {
     };
     let result = scenario(&harness, "accessibility").await;
     let checked = result["checked"].as_array().expect("checked");
-    assert!(checked.len() >= 6, "{result}");
-    if let Some(note) = result["booking_pages"]
-        .as_str()
-        .filter(|n| n.starts_with("waiting"))
-    {
-        eprintln!("accessibility: {note}");
-    }
+    // 4 widget steps, 2 poll pages, 14 server-rendered pages (tour.mjs).
+    assert_eq!(checked.len(), 20, "{result}");
 }
 
 /// (5) Two browsers choose the same time: the second is told it is gone and
@@ -554,7 +575,8 @@ async fn two_browsers_same_time() {
     assert_eq!(at_start[0]["invitee"]["email"], "first@example.com");
 }
 
-/// (6) Phone (390×844) and desktop screenshots under target/screenshots/.
+/// (6) Phone (390×844) and desktop screenshots under target/screenshots/:
+/// the widget, polls, embeds and every server-rendered page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_for_review() {
     let _one = ONE_AT_A_TIME.lock().await;
@@ -563,7 +585,28 @@ async fn screenshots_for_review() {
     };
     let result = scenario(&harness, "screenshots").await;
     let files = result["files"].as_array().expect("files");
-    assert!(files.len() >= 16, "{result}");
+    assert!(files.len() >= 48, "{result}");
+    for page in [
+        "host",
+        "form-errors",
+        "confirmation",
+        "manage",
+        "time-gone",
+        "team-calendar",
+        "link-gone",
+        "not-found",
+        "calendar-de",
+    ] {
+        for size in ["phone", "desktop"] {
+            let name = format!("page-{page}-{size}.png");
+            assert!(
+                files
+                    .iter()
+                    .any(|f| f.as_str().is_some_and(|f| f.ends_with(&name))),
+                "no {name}: {result}"
+            );
+        }
+    }
     for file in files {
         let path = PathBuf::from(file.as_str().expect("path"));
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

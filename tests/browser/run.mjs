@@ -7,6 +7,7 @@ import {
   DESKTOP, PHONE, axe, browser, check, env, events, fillForm, focused, openWidget, result,
   pickDay, screenshot, seen, tabTo, waitForEvent,
 } from "./lib.mjs";
+import { isField, named, tour } from "./tour.mjs";
 
 /** Whether this build has the booking pages (branch `pages`). */
 async function bookingPagesThere(context) {
@@ -126,7 +127,55 @@ async function keyboardOnly() {
   }
 }
 
-/** (4) axe-core: the widget at each step, and the poll pages. */
+/**
+ * (3b) Keyboard only through the server-rendered pages: Tab to a day,
+ * Enter; Tab to a time, Enter; the form with Tab, typing, arrows and
+ * Space; Enter on Book; the confirmation page.
+ */
+async function keyboardPages() {
+  const b = await browser();
+  try {
+    const { page } = b;
+    await page.goto(`${env.kairos}/ana/intro?utm_source=keyboard-pages`);
+    const day = await tabTo(page, (f) => Boolean(f.date), "a day with times", 120);
+    await page.keyboard.press("Enter");
+    await page.locator("a[data-start]").first().waitFor();
+    // Focus follows to the day's times (their heading), so Tab goes on from there.
+    const heading = await focused(page);
+    check(heading && heading.id === "kz-day", `focus after choosing a day: ${JSON.stringify(heading)}`);
+    const time = await tabTo(page, (f) => Boolean(f.start), "a time", 120);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/ana\/intro\/book\?/);
+    await page.locator(named("email")).first().waitFor();
+    const typeInto = async (field, text) => {
+      await tabTo(page, (f) => isField(f.name, field), field, 60);
+      await page.keyboard.type(text);
+    };
+    await typeInto("name", "Kim Keys");
+    await typeInto("email", "kim.keys@example.com");
+    await typeInto("company", "Keys Ltd");
+    await tabTo(page, (f) => isField(f.name, "size"), "size", 20);
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    const size = await focused(page);
+    check(["1-10", "11-50", "51+"].includes(size.value), `size chosen by keys: ${size.value}`);
+    await tabTo(page, (f) => isField(f.name, "topics"), "a topic", 20);
+    await page.keyboard.press("Space");
+    await tabTo(page, (f) => isField(f.name, "terms"), "terms", 20);
+    await page.keyboard.press("Space");
+    check(await page.locator(named("terms")).isChecked(), "Space checked the terms");
+    await tabTo(page, (f) => f.type === "submit" && f.tag === "button", "the Book button", 20);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/booking\/[^/?]+\?.*booked=1/);
+    const uid = new URL(page.url()).pathname.split("/").pop();
+    check(b.errors.length === 0, `page errors: ${b.errors.join("; ")}`);
+    result({ date: day.date, start: time.start, uid, size: size.value });
+  } finally {
+    await b.close();
+  }
+}
+
+/** (4) axe-core: the widget at each step, the poll pages, every server-rendered page (tour.mjs). */
 async function accessibility() {
   const b = await browser();
   try {
@@ -151,14 +200,12 @@ async function accessibility() {
       check(response.ok(), `${label}: ${response.status()}`);
       checked.push(await axe(page, label));
     }
-    const pagesThere = await bookingPagesThere(b.context);
-    const pages = pagesThere ? "present" : "waiting: /ana/intro answers 404 (booking pages not merged)";
-    if (pagesThere) {
-      await page.goto(`${env.kairos}/ana/intro`);
-      checked.push(await axe(page, "booking page /ana/intro"));
-    }
+    // Every server-rendered page, each as it settles.
+    await tour(page, "axe-pages@example.com", async (label) => {
+      checked.push(await axe(page, label));
+    });
     check(b.errors.length === 0, `page errors: ${b.errors.join("; ")}`);
-    result({ checked, booking_pages: pages });
+    result({ checked });
   } finally {
     await b.close();
   }
@@ -224,7 +271,7 @@ async function sameTime() {
   }
 }
 
-/** (6) Phone and desktop screenshots of each page, for review. */
+/** (6) Phone and desktop screenshots of each page (the widget, polls, embeds, every server-rendered page), for review. */
 async function screenshots() {
   const files = [];
   for (const [label, viewport, mobile] of [["phone", PHONE, true], ["desktop", DESKTOP, false]]) {
@@ -260,8 +307,9 @@ async function screenshots() {
         files.push(await screenshot(page, `embed-popup-standin-${label}`));
       }
       if (await bookingPagesThere(b.context)) {
-        await page.goto(`${env.kairos}/ana/intro`);
-        files.push(await screenshot(page, `booking-page-${label}`));
+        await tour(page, `pages-shot-${label}@example.com`, async (_, slug) => {
+          files.push(await screenshot(page, `page-${slug}-${label}`));
+        });
         // The booking page embedded on another site, inline and as a popup.
         await page.goto(`${env.host}/embed.html`);
         await page.locator("#inline iframe").waitFor();
@@ -588,6 +636,7 @@ async function refusedOrigin() {
 const scenarios = {
   "widget-books": widgetBooks,
   "keyboard-only": keyboardOnly,
+  "keyboard-pages": keyboardPages,
   accessibility,
   "same-time": sameTime,
   screenshots,
