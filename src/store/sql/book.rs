@@ -18,6 +18,9 @@ struct Tx<'a> {
     at: DateTime<Utc>,
     /// The booking a reschedule cancelled (its id), linked to the new one on insert.
     replaced: Option<String>,
+    /// Bookings this transaction wrote, `(uid, id)`: their effects need no
+    /// lookup (every statement is time the hosts' locks are held).
+    written: Vec<(String, String)>,
 }
 
 pub(super) async fn begin<'a>(
@@ -28,6 +31,7 @@ pub(super) async fn begin<'a>(
         tx: store.begin_write(hosts).await?,
         at: now(),
         replaced: None,
+        written: Vec::new(),
     }))
 }
 
@@ -35,6 +39,7 @@ pub(super) async fn begin<'a>(
 impl BookingTx for Tx<'_> {
     async fn cancel_for_reschedule(&mut self, old_uid: &str, actor: &str) -> Result<()> {
         let old_id = bookings::cancel_for_reschedule(&mut self.tx, old_uid, actor, self.at).await?;
+        self.written.push((old_uid.to_string(), old_id.clone()));
         self.replaced = Some(old_id);
         Ok(())
     }
@@ -112,6 +117,7 @@ impl BookingTx for Tx<'_> {
             bookings::link_successor(&mut self.tx, old_id, &new.uid).await?;
         }
         bookings::write_history(&mut self.tx, &id, None, new.status, &new.actor, None).await?;
+        self.written.push((new.uid.clone(), id.clone()));
         // Everything the row holds is at hand: no need to read it back.
         let mut hosts = hosts;
         hosts.sort();
@@ -140,7 +146,14 @@ impl BookingTx for Tx<'_> {
 
     async fn enqueue(&mut self, organization_id: &str, queued: &[NewEffect]) -> Result<()> {
         for effect in queued {
-            effects::enqueue(&mut self.tx, organization_id, effect, self.at).await?;
+            effects::enqueue(
+                &mut self.tx,
+                organization_id,
+                effect,
+                self.at,
+                &self.written,
+            )
+            .await?;
         }
         Ok(())
     }

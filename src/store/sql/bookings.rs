@@ -441,7 +441,7 @@ pub(super) async fn change_status(
     write_history(conn, &id, Some(current), change.to, &change.actor, note).await?;
     let at = now();
     for effect in &change.effects {
-        super::effects::enqueue(conn, &organization_id, effect, at).await?;
+        super::effects::enqueue(conn, &organization_id, effect, at, &[]).await?;
     }
     Ok(())
 }

@@ -51,9 +51,17 @@ impl EffectRow {
 }
 
 /// The row id of an effect's subject, which must be the organization's.
-async fn subject_id(conn: &mut Conn, organization_id: &str, subject: &Subject) -> Result<String> {
+async fn subject_id(
+    conn: &mut Conn,
+    organization_id: &str,
+    subject: &Subject,
+    written: &[(String, String)],
+) -> Result<String> {
     match subject {
         Subject::Booking(uid) => {
+            if let Some((_, id)) = written.iter().find(|(known, _)| known == uid) {
+                return Ok(id.clone());
+            }
             let row: Option<(String,)> =
                 sqlx::query_as("SELECT id FROM bookings WHERE uid = $1 AND organization_id = $2")
                     .bind(uid)
@@ -75,9 +83,10 @@ pub(super) async fn enqueue(
     organization_id: &str,
     effect: &NewEffect,
     at: DateTime<Utc>,
+    written: &[(String, String)],
 ) -> Result<()> {
     let booking_id = match &effect.subject {
-        Some(subject) => Some(subject_id(conn, organization_id, subject).await?),
+        Some(subject) => Some(subject_id(conn, organization_id, subject, written).await?),
         None => None,
     };
     let merge = match (&booking_id, effect.merge) {
@@ -100,12 +109,17 @@ pub(super) async fn enqueue(
             return Ok(());
         }
     }
-    sqlx::query(
-        "INSERT INTO effects (id, organization_id, kind, booking_id, payload, dedupe_key, \
-         merge_policy, status, attempts, run_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $8) \
-         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
-    )
+    // Only a dedupe key can conflict; without one, a plain insert spares
+    // PostgreSQL the speculative insertion of ON CONFLICT.
+    let insert = "INSERT INTO effects (id, organization_id, kind, booking_id, payload, \
+         dedupe_key, merge_policy, status, attempts, run_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $8)";
+    let deduplicated =
+        format!("{insert} ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING");
+    sqlx::query(sql(match effect.dedupe_key {
+        Some(_) => deduplicated,
+        None => insert.to_string(),
+    }))
     .bind(new_id())
     .bind(organization_id)
     .bind(effect.kind)
@@ -199,7 +213,7 @@ impl EffectStore for Backend {
         let mut tx = self.begin_write(&[]).await?;
         let at = super::now();
         for effect in effects {
-            enqueue(&mut tx, organization_id, effect, at).await?;
+            enqueue(&mut tx, organization_id, effect, at, &[]).await?;
         }
         tx.commit().await?;
         Ok(())
