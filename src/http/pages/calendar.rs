@@ -16,7 +16,7 @@ use crate::engine::{Instant, Interval};
 use crate::http::error::ApiError;
 use crate::http::html::escape;
 use crate::http::i18n::{Clock, Lang};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
@@ -431,31 +431,14 @@ fn script_texts(lang: Lang) -> serde_json::Value {
     })
 }
 
+/// A booking calendar: a host's, a team's or a one-off link's (see [`Address`]).
 pub async fn page(
     State(state): State<App>,
-    Path((user, event)): Path<(String, String)>,
+    address: Address,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    show(&state, Address::Host { user, event }, raw, &headers).await
-}
-
-pub async fn team_page(
-    State(state): State<App>,
-    Path((team, event)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    show(&state, Address::Team { team, event }, raw, &headers).await
-}
-
-pub async fn link_page(
-    State(state): State<App>,
-    Path(token): Path<String>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    show(&state, Address::Link { token }, raw, &headers).await
+    show(&state, address, raw, &headers).await
 }
 
 async fn show(state: &App, address: Address, raw: Option<String>, headers: &HeaderMap) -> Response {

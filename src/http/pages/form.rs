@@ -25,7 +25,7 @@ use crate::http::html::escape;
 use crate::http::i18n::{Clock, Lang};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -672,31 +672,14 @@ fn questions_of(inputs: &AvailabilityInputs) -> Vec<String> {
 }
 
 /// GET: the form for `?start=`, prefilled from the URL.
+/// GET: the form for a chosen time, on a host's, a team's or a link's page.
 pub async fn page(
     State(state): State<App>,
-    Path((user, event)): Path<(String, String)>,
+    address: Address,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    show(&state, Address::Host { user, event }, raw, &headers).await
-}
-
-pub async fn team_page(
-    State(state): State<App>,
-    Path((team, event)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    show(&state, Address::Team { team, event }, raw, &headers).await
-}
-
-pub async fn link_page(
-    State(state): State<App>,
-    Path(token): Path<String>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    show(&state, Address::Link { token }, raw, &headers).await
+    show(&state, address, raw, &headers).await
 }
 
 async fn show(state: &App, address: Address, raw: Option<String>, headers: &HeaderMap) -> Response {
@@ -785,32 +768,12 @@ async fn form_page(state: &App, visit: &Visit, page: &BookingPage) -> Response {
 /// type's redirect), or the form again with its errors, or the nearest times.
 pub async fn submit(
     State(state): State<App>,
-    Path((user, event)): Path<(String, String)>,
+    address: Address,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    take(&state, Address::Host { user, event }, raw, &headers, body).await
-}
-
-pub async fn team_submit(
-    State(state): State<App>,
-    Path((team, event)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    take(&state, Address::Team { team, event }, raw, &headers, body).await
-}
-
-pub async fn link_submit(
-    State(state): State<App>,
-    Path(token): Path<String>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    take(&state, Address::Link { token }, raw, &headers, body).await
+    take(&state, address, raw, &headers, body).await
 }
 
 async fn take(

@@ -53,16 +53,13 @@ pub fn router() -> Router<App> {
         .route("/booking/{uid}/event.ics", get(booked::ics))
         .route("/booking/{uid}/cancel", post(booked::cancel))
         .route("/team/{team}", get(team::page))
-        .route("/team/{team}/{event}", get(calendar::team_page))
+        .route("/team/{team}/{event}", get(calendar::page))
         .route(
             "/team/{team}/{event}/book",
-            get(form::team_page).post(form::team_submit),
+            get(form::page).post(form::submit),
         )
-        .route("/links/{token}", get(calendar::link_page))
-        .route(
-            "/links/{token}/book",
-            get(form::link_page).post(form::link_submit),
-        )
+        .route("/links/{token}", get(calendar::page))
+        .route("/links/{token}/book", get(form::page).post(form::submit))
         .route("/{user}", get(host::page))
         .route("/{user}/{event}", get(calendar::page))
         .route("/{user}/{event}/book", get(form::page).post(form::submit))

@@ -31,6 +31,31 @@ pub enum Address {
     Link { token: String },
 }
 
+/// Read from the route's path parameters, so one handler serves a host's,
+/// a team's and a link's page: `{user}/{event}`, `team/{team}/{event}`,
+/// `links/{token}`.
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Address {
+    type Rejection = axum::http::StatusCode;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(mut params) = axum::extract::Path::<
+            std::collections::HashMap<String, String>,
+        >::from_request_parts(parts, state)
+        .await
+        .map_err(|_| axum::http::StatusCode::NOT_FOUND)?;
+        let mut take = |name: &str| params.remove(name);
+        match (take("user"), take("team"), take("event"), take("token")) {
+            (Some(user), None, Some(event), None) => Ok(Address::Host { user, event }),
+            (None, Some(team), Some(event), None) => Ok(Address::Team { team, event }),
+            (None, None, None, Some(token)) => Ok(Address::Link { token }),
+            _ => Err(axum::http::StatusCode::NOT_FOUND),
+        }
+    }
+}
+
 enum Owner {
     Host(Arc<AvailabilityInputs>),
     Team(Team, Arc<AvailabilityInputs>),
