@@ -20,6 +20,25 @@ use utoipa::ToSchema;
 type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
 type Answer<T> = Result<Json<T>, ApiError>;
 
+/// An event type of the caller's organization and its owner, as the
+/// per-event-type admin endpoints (fairness, explain, suggestions) need them.
+pub(crate) async fn event_type_and_owner(
+    state: &App,
+    admin: &Admin,
+    id: &str,
+) -> Result<(EventType, User), ApiError> {
+    let event_type = state
+        .store
+        .event_type(&admin.organization_id, id)
+        .await
+        .map_err(missing("event type"))?;
+    let owner = state
+        .store
+        .user(&admin.organization_id, &event_type.input.owner_id)
+        .await?;
+    Ok((event_type, owner))
+}
+
 /// Inputs of the CRUD resources check themselves the same way.
 trait Check {
     fn check(&mut self) -> Result<(), crate::domain::ValidationError>;
@@ -203,15 +222,7 @@ pub async fn fairness(
     Path(id): Path<String>,
     Query(period): Query<Period>,
 ) -> Answer<crate::booking::fairness::FairnessReport> {
-    let event_type = state
-        .store
-        .event_type(&admin.organization_id, &id)
-        .await
-        .map_err(missing("event type"))?;
-    let owner = state
-        .store
-        .user(&admin.organization_id, &event_type.input.owner_id)
-        .await?;
+    let (event_type, owner) = event_type_and_owner(&state, &admin, &id).await?;
     let zone = event_type
         .input
         .timezone
@@ -250,15 +261,7 @@ pub async fn explain(
     Path(id): Path<String>,
     Query(at): Query<ExplainAt>,
 ) -> Answer<serde_json::Value> {
-    let event_type = state
-        .store
-        .event_type(&admin.organization_id, &id)
-        .await
-        .map_err(missing("event type"))?;
-    let owner = state
-        .store
-        .user(&admin.organization_id, &event_type.input.owner_id)
-        .await?;
+    let (event_type, owner) = event_type_and_owner(&state, &admin, &id).await?;
     let inputs =
         crate::booking::AvailabilityInputs::load(state.store.as_ref(), event_type, owner).await?;
     let now = crate::engine::Instant::from_utc(state.now());

@@ -2,6 +2,7 @@
 //! page, and a block of suggested times, each a one-click link to the
 //! booking form with that time chosen.
 
+use super::admin::event_type_and_owner;
 use crate::app::App;
 use crate::booking::{self, AvailabilityInputs, Wanted};
 use crate::domain::{EventType, TimeZoneName, User, ValidationError};
@@ -205,15 +206,7 @@ pub async fn suggested_times(
 ) -> Result<Json<SuggestedTimes>, ApiError> {
     params.check()?;
     let (lang, _) = language(params.lang.as_deref())?;
-    let event_type = state
-        .store
-        .event_type(&admin.organization_id, &id)
-        .await
-        .map_err(missing("event type"))?;
-    let owner = state
-        .store
-        .user(&admin.organization_id, &event_type.input.owner_id)
-        .await?;
+    let (event_type, owner) = event_type_and_owner(&state, &admin, &id).await?;
     // A team's event type is offered from the team's page, in its colours.
     let team = match &event_type.input.team_id {
         Some(team_id) => Some(state.store.team(&admin.organization_id, team_id).await?),
