@@ -266,12 +266,19 @@ async fn run(backend: &str, url: &str) {
     // Radicale's own first read of 5,000 files (it parses and caches each
     // item) is slow and not Kairos's; time it apart, then sync warm.
     let raw = Instant::now();
-    let fetched = client
-        .sync(&work, None)
-        .await
-        .expect("raw fetch")
-        .changed
-        .len();
+    // On a slow machine the first read outlasts the client's 30 s limit;
+    // Radicale goes on parsing and caching, so asking again finishes it.
+    let mut fetched = None;
+    for _ in 0..20 {
+        match client.sync(&work, None).await {
+            Ok(delta) => {
+                fetched = Some(delta.changed.len());
+                break;
+            }
+            Err(error) => eprintln!("Radicale is still reading its files ({error}); asking again"),
+        }
+    }
+    let fetched = fetched.expect("raw fetch");
     let raw = raw.elapsed();
     let password = Credentials::Password {
         password: "x".to_string(),
