@@ -197,6 +197,7 @@ async fn handlers_say_when_to_retry(backend: Backend) {
         subject: None,
         dedupe_key: None,
         merge: Merge::Never,
+        not_before: None,
     };
     let effects = [
         failing("busy", "retry").effect(),

@@ -14,7 +14,7 @@ use crate::booking::{self, BookingError};
 use crate::domain::{Location, TimeZoneName, check_text};
 use crate::http::error::ApiError;
 use crate::http::extract::body_rejection;
-use crate::http::html::escape;
+use crate::html::escape;
 use crate::sync::api::EventBody;
 use crate::sync::events::booking_ical;
 use axum::body::Bytes;

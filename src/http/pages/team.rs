@@ -9,7 +9,7 @@ use super::whose::team_header;
 use crate::app::App;
 use crate::domain::{EventType, Slug, Team, User};
 use crate::http::error::ApiError;
-use crate::http::html::escape;
+use crate::html::escape;
 use crate::store::StoreError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;

@@ -15,7 +15,7 @@ use crate::domain::{BookingRequest, LinkState, Slug, Team, TimeZoneName, looks_l
 use crate::engine::{Instant, Interval};
 use crate::http::api::public;
 use crate::http::error::ApiError;
-use crate::http::html::escape;
+use crate::html::escape;
 use crate::store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
