@@ -6,8 +6,8 @@
 //! them. Cloning is cheap (every field is shared).
 
 use crate::config::{HoldLimits, MailSettings, ProviderSettings};
-use crate::mail::Mailer;
 use crate::http::{cache::Caches, metrics::Metrics};
+use crate::mail::Mailer;
 use crate::secrets::KeyRing;
 use crate::store::SharedStore;
 use chrono::{DateTime, Utc};
@@ -163,7 +163,8 @@ fn default_mailer() -> Mailer {
         folder: std::env::temp_dir().join("kairos-mail"),
         ..MailSettings::default()
     };
-    Mailer::new(&settings).unwrap_or_else(|error| unreachable!("the default sender parses: {error}"))
+    Mailer::new(&settings)
+        .unwrap_or_else(|error| unreachable!("the default sender parses: {error}"))
 }
 
 #[cfg(test)]

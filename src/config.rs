@@ -486,8 +486,11 @@ impl Settings {
                     proxy_list(&items).map_err(|e| bad(&e))?;
                     layer.trusted_proxies = Some(items);
                 }
-                "KAIROS_SMTP_URL" | "KAIROS_SMTP_USER" | "KAIROS_SMTP_PASSWORD"
-                | "KAIROS_MAIL_FROM" | "KAIROS_MAIL_DIR" => {
+                "KAIROS_SMTP_URL"
+                | "KAIROS_SMTP_USER"
+                | "KAIROS_SMTP_PASSWORD"
+                | "KAIROS_MAIL_FROM"
+                | "KAIROS_MAIL_DIR" => {
                     let mail = layer.mail.get_or_insert_with(FileMail::default);
                     match name.as_str() {
                         "KAIROS_SMTP_URL" => {
@@ -629,15 +632,30 @@ mod tests {
             "[mail]\nsmtp_url = \"smtps://mailer:hunter2@smtp.example.com\"\nfrom = \"Acme <book@acme.test>\"\n",
         )
         .expect("write");
-        let env = vec![("KAIROS_MAIL_DIR".to_string(), "/var/mail/kairos".to_string())];
+        let env = vec![(
+            "KAIROS_MAIL_DIR".to_string(),
+            "/var/mail/kairos".to_string(),
+        )];
         let settings = Settings::load(&file, env).expect("loads");
         assert_eq!(settings.mail.from, "Acme <book@acme.test>");
         assert_eq!(settings.mail.folder, PathBuf::from("/var/mail/kairos"));
         assert!(!format!("{settings:?}").contains("hunter2"));
         for (name, value, says) in [
-            ("KAIROS_SMTP_URL", "http://smtp.example.com", "smtp or smtps"),
-            ("KAIROS_SMTP_URL", "smtps://x:hunter2@h?tls=required", "tls must be"),
-            ("KAIROS_SMTP_URL", "smtp://h?starttls=1", "unknown parameter"),
+            (
+                "KAIROS_SMTP_URL",
+                "http://smtp.example.com",
+                "smtp or smtps",
+            ),
+            (
+                "KAIROS_SMTP_URL",
+                "smtps://x:hunter2@h?tls=required",
+                "tls must be",
+            ),
+            (
+                "KAIROS_SMTP_URL",
+                "smtp://h?starttls=1",
+                "unknown parameter",
+            ),
             ("KAIROS_MAIL_FROM", "not an address", "not an email address"),
         ] {
             let env = vec![(name.to_string(), value.to_string())];

@@ -7,8 +7,7 @@ use super::inputs::AvailabilityInputs;
 use super::transaction;
 use super::{BookingError, StoreRef, own_hold};
 use crate::domain::{
-    Booking, BookingRequest, BookingStatus, EventType, LinkPurpose, User, hash_secret,
-    random_token,
+    Booking, BookingRequest, BookingStatus, EventType, LinkPurpose, User, hash_secret, random_token,
 };
 use crate::engine::Instant;
 use crate::store::{StatusUpdate, StoreError, StoredBooking};
@@ -114,7 +113,16 @@ pub async fn decide_request(
         AdminAction::Reject
     };
     let actor = "host (email link)";
-    change_status(store, &stored.organization_id, uid, action, actor, note, now).await
+    change_status(
+        store,
+        &stored.organization_id,
+        uid,
+        action,
+        actor,
+        note,
+        now,
+    )
+    .await
 }
 
 async fn by_approval_link(

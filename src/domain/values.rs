@@ -247,7 +247,8 @@ pub fn check_language(field: &str, value: &str) -> Result<(), ValidationError> {
     let well_formed = value.len() <= 35
         && (2..=3).contains(&primary.len())
         && primary.bytes().all(|b| b.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+        && parts
+            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
     if well_formed {
         Ok(())
     } else {

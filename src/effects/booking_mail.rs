@@ -1,12 +1,11 @@
 //! One letter about a booking to one person, written when it is sent (so a
 //! reminder shows the meeting as it is then) and sent through the
-//! configured mailer. A reminder of a booking that no longer stands is
-//! dropped; a refused message fails (visible, retryable by hand); anything
+//! configured mailer. A letter no longer true (a reminder of a booking
+//! cancelled since) is dropped; a refused message fails (visible, retryable by hand); anything
 //! else is retried with backoff. Its key is its Message-ID, so a resend
 //! after a crash is the same message to the receiver.
 
-use super::job::{Job, JobContext, JobError};
-use super::notify::store_error;
+use super::job::{Job, JobContext, JobError, store_error};
 use crate::booking::{ManageView, details, issue_link};
 use crate::domain::{Booking, BookingStatus, LinkPurpose, Merge, Subject, User};
 use crate::i18n::Lang;
@@ -131,9 +130,13 @@ impl Job for BookingMail {
         let Some(stored) = present(store.booking(&self.booking).await)? else {
             return Ok(());
         };
-        if self.letter == Letter::Reminder && stored.booking.status != BookingStatus::Accepted {
+        if !self.letter.still_true(stored.booking.status) {
             let status = stored.booking.status.as_str();
-            tracing::info!(status, "reminder dropped: the booking no longer stands");
+            tracing::info!(
+                status,
+                letter = self.letter.as_str(),
+                "letter dropped: the booking has changed since"
+            );
             return Ok(());
         }
         let org = stored.organization_id.clone();
@@ -172,23 +175,19 @@ impl Job for BookingMail {
                 booking.uid
             ));
         }
-        if !reader.is_host && !standing {
-            if let Some(event_type) = &event_type {
-                if let Some(owner) = present(store.user(&org, &event_type.input.owner_id).await)? {
-                    links.book_again = Some(format!(
-                        "{base}/{}/{}",
-                        owner.input.slug, event_type.input.slug
-                    ));
-                }
-            }
+        if !reader.is_host
+            && !standing
+            && let Some(event_type) = &event_type
+            && let Some(owner) = present(store.user(&org, &event_type.input.owner_id).await)?
+        {
+            links.book_again = Some(format!(
+                "{base}/{}/{}",
+                owner.input.slug, event_type.input.slug
+            ));
         }
         // A host whose calendar Kairos writes already has the meeting there.
         let invite = match &self.to {
-            Recipient::Host(id) => store
-                .destination(id)
-                .await
-                .map_err(store_error)?
-                .is_none(),
+            Recipient::Host(id) => store.destination(id).await.map_err(store_error)?.is_none(),
             _ => true,
         };
         let id = self.key();

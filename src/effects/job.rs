@@ -77,6 +77,11 @@ pub enum JobError {
     NeedsReconnect(String),
 }
 
+/// The database failed under a job: worth another try.
+pub(super) fn store_error(error: crate::store::StoreError) -> JobError {
+    JobError::retry(format!("store: {error}"))
+}
+
 impl JobError {
     pub fn retry(reason: impl Into<String>) -> JobError {
         JobError::Retry {

@@ -15,8 +15,8 @@ mod registry;
 
 pub use booking_mail::BookingMail;
 pub use calendar_write::CalendarWrite;
-pub use notify::Notify;
 pub use job::{Job, JobContext, JobError};
+pub use notify::Notify;
 pub use registry::{Registry, registry, standard};
 
 use crate::store::{ClaimedEffect, EffectOutcome, StoreError};

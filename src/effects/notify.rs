@@ -5,7 +5,7 @@
 //! on its own.
 
 use super::booking_mail::BookingMail;
-use super::job::{Job, JobContext, JobError};
+use super::job::{Job, JobContext, JobError, store_error};
 use crate::domain::{BookingStatus, Merge, NewEffect, Subject};
 use crate::notify::{Change, Letter, Recipient, plan, reminders};
 use crate::store::StoreError;
@@ -27,10 +27,6 @@ impl Notify {
             change,
         }
     }
-}
-
-pub(super) fn store_error(error: StoreError) -> JobError {
-    JobError::retry(format!("store: {error}"))
 }
 
 #[async_trait]

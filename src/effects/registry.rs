@@ -4,8 +4,8 @@
 
 use super::booking_mail::BookingMail;
 use super::calendar_write::CalendarWrite;
-use super::notify::Notify;
 use super::job::{Job, JobContext, JobError};
+use super::notify::Notify;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;

@@ -1,42 +1,84 @@
 //! The emails' texts (`mail.…` keys), beside the pages' in `mod.rs`.
 
 pub(super) const EN: &[(&str, &str)] = &[
-    ("mail.confirmed.subject", "Confirmed: {title} with {other}, {when}"),
+    (
+        "mail.confirmed.subject",
+        "Confirmed: {title} with {other}, {when}",
+    ),
     ("mail.confirmed.heading", "Your meeting is booked"),
     (
         "mail.confirmed.intro",
         "{other} is expecting you. The invitation is attached: accept it to keep the meeting in your calendar.",
     ),
-    ("mail.approved.intro", "{other} has confirmed your request. The invitation is attached: accept it to keep the meeting in your calendar."),
-    ("mail.requested.subject", "Requested: {title} with {other}, {when}"),
+    (
+        "mail.approved.intro",
+        "{other} has confirmed your request. The invitation is attached: accept it to keep the meeting in your calendar.",
+    ),
+    (
+        "mail.requested.subject",
+        "Requested: {title} with {other}, {when}",
+    ),
     ("mail.requested.heading", "Your request has been sent"),
     (
         "mail.requested.intro",
         "{other} will confirm or decline it, and you will hear either way. Until then the time is reserved for you.",
     ),
-    ("mail.approval.subject", "Approval needed: {title} with {other}, {when}"),
+    (
+        "mail.approval.subject",
+        "Approval needed: {title} with {other}, {when}",
+    ),
     ("mail.approval.heading", "{other} asks for a meeting"),
     (
         "mail.approval.intro",
         "The time is reserved until you approve or decline the request.",
     ),
     ("mail.approval.open", "Approve or decline"),
-    ("mail.host_booked.subject", "New booking: {title} with {other}, {when}"),
+    (
+        "mail.host_booked.subject",
+        "New booking: {title} with {other}, {when}",
+    ),
     ("mail.host_booked.heading", "New booking"),
-    ("mail.host_booked.intro", "{other} has booked a meeting with you."),
-    ("mail.rescheduled.subject", "Rescheduled: {title} with {other}, now {when}"),
+    (
+        "mail.host_booked.intro",
+        "{other} has booked a meeting with you.",
+    ),
+    (
+        "mail.rescheduled.subject",
+        "Rescheduled: {title} with {other}, now {when}",
+    ),
     ("mail.rescheduled.heading", "Your meeting has a new time"),
-    ("mail.rescheduled.intro", "The meeting has moved from {old} to the time below."),
-    ("mail.cancelled.subject", "Cancelled: {title} with {other}, {when}"),
+    (
+        "mail.rescheduled.intro",
+        "The meeting has moved from {old} to the time below.",
+    ),
+    (
+        "mail.cancelled.subject",
+        "Cancelled: {title} with {other}, {when}",
+    ),
     ("mail.cancelled.heading", "Meeting cancelled"),
-    ("mail.cancelled.by_invitee", "{name} has cancelled the meeting."),
-    ("mail.cancelled.by_host", "{name} has cancelled the meeting."),
-    ("mail.rejected.subject", "Declined: {title} with {other}, {when}"),
+    (
+        "mail.cancelled.by_invitee",
+        "{name} has cancelled the meeting.",
+    ),
+    (
+        "mail.cancelled.by_host",
+        "{name} has cancelled the meeting.",
+    ),
+    (
+        "mail.rejected.subject",
+        "Declined: {title} with {other}, {when}",
+    ),
     ("mail.rejected.heading", "Your request was declined"),
     ("mail.rejected.intro", "{other} cannot meet at this time."),
-    ("mail.reminder.subject", "Reminder: {title} with {other}, {when}"),
+    (
+        "mail.reminder.subject",
+        "Reminder: {title} with {other}, {when}",
+    ),
     ("mail.reminder.heading", "Your meeting starts in {left}"),
-    ("mail.reminder.intro", "A reminder of your meeting with {other}."),
+    (
+        "mail.reminder.intro",
+        "A reminder of your meeting with {other}.",
+    ),
     ("mail.what", "What"),
     ("mail.when", "When"),
     ("mail.where", "Where"),
@@ -67,42 +109,84 @@ pub(super) const EN: &[(&str, &str)] = &[
 ];
 
 pub(super) const DE: &[(&str, &str)] = &[
-    ("mail.confirmed.subject", "Bestätigt: {title} mit {other}, {when}"),
+    (
+        "mail.confirmed.subject",
+        "Bestätigt: {title} mit {other}, {when}",
+    ),
     ("mail.confirmed.heading", "Ihr Termin ist gebucht"),
     (
         "mail.confirmed.intro",
         "{other} erwartet Sie. Die Einladung liegt bei: Nehmen Sie sie an, damit der Termin in Ihrem Kalender bleibt.",
     ),
-    ("mail.approved.intro", "{other} hat Ihre Anfrage bestätigt. Die Einladung liegt bei: Nehmen Sie sie an, damit der Termin in Ihrem Kalender bleibt."),
-    ("mail.requested.subject", "Angefragt: {title} mit {other}, {when}"),
+    (
+        "mail.approved.intro",
+        "{other} hat Ihre Anfrage bestätigt. Die Einladung liegt bei: Nehmen Sie sie an, damit der Termin in Ihrem Kalender bleibt.",
+    ),
+    (
+        "mail.requested.subject",
+        "Angefragt: {title} mit {other}, {when}",
+    ),
     ("mail.requested.heading", "Ihre Anfrage wurde gesendet"),
     (
         "mail.requested.intro",
         "{other} bestätigt oder lehnt sie ab, Sie erhalten in beiden Fällen Bescheid. Bis dahin ist der Termin für Sie reserviert.",
     ),
-    ("mail.approval.subject", "Freigabe nötig: {title} mit {other}, {when}"),
+    (
+        "mail.approval.subject",
+        "Freigabe nötig: {title} mit {other}, {when}",
+    ),
     ("mail.approval.heading", "{other} bittet um einen Termin"),
     (
         "mail.approval.intro",
         "Der Termin bleibt reserviert, bis Sie die Anfrage annehmen oder ablehnen.",
     ),
     ("mail.approval.open", "Annehmen oder ablehnen"),
-    ("mail.host_booked.subject", "Neue Buchung: {title} mit {other}, {when}"),
+    (
+        "mail.host_booked.subject",
+        "Neue Buchung: {title} mit {other}, {when}",
+    ),
     ("mail.host_booked.heading", "Neue Buchung"),
-    ("mail.host_booked.intro", "{other} hat einen Termin mit Ihnen gebucht."),
-    ("mail.rescheduled.subject", "Verschoben: {title} mit {other}, jetzt {when}"),
+    (
+        "mail.host_booked.intro",
+        "{other} hat einen Termin mit Ihnen gebucht.",
+    ),
+    (
+        "mail.rescheduled.subject",
+        "Verschoben: {title} mit {other}, jetzt {when}",
+    ),
     ("mail.rescheduled.heading", "Ihr Termin hat eine neue Zeit"),
-    ("mail.rescheduled.intro", "Der Termin wurde von {old} auf die unten genannte Zeit verschoben."),
-    ("mail.cancelled.subject", "Abgesagt: {title} mit {other}, {when}"),
+    (
+        "mail.rescheduled.intro",
+        "Der Termin wurde von {old} auf die unten genannte Zeit verschoben.",
+    ),
+    (
+        "mail.cancelled.subject",
+        "Abgesagt: {title} mit {other}, {when}",
+    ),
     ("mail.cancelled.heading", "Termin abgesagt"),
-    ("mail.cancelled.by_invitee", "{name} hat den Termin abgesagt."),
+    (
+        "mail.cancelled.by_invitee",
+        "{name} hat den Termin abgesagt.",
+    ),
     ("mail.cancelled.by_host", "{name} hat den Termin abgesagt."),
-    ("mail.rejected.subject", "Abgelehnt: {title} mit {other}, {when}"),
+    (
+        "mail.rejected.subject",
+        "Abgelehnt: {title} mit {other}, {when}",
+    ),
     ("mail.rejected.heading", "Ihre Anfrage wurde abgelehnt"),
-    ("mail.rejected.intro", "{other} kann zu dieser Zeit leider nicht."),
-    ("mail.reminder.subject", "Erinnerung: {title} mit {other}, {when}"),
+    (
+        "mail.rejected.intro",
+        "{other} kann zu dieser Zeit leider nicht.",
+    ),
+    (
+        "mail.reminder.subject",
+        "Erinnerung: {title} mit {other}, {when}",
+    ),
     ("mail.reminder.heading", "Ihr Termin beginnt in {left}"),
-    ("mail.reminder.intro", "Eine Erinnerung an Ihren Termin mit {other}."),
+    (
+        "mail.reminder.intro",
+        "Eine Erinnerung an Ihren Termin mit {other}.",
+    ),
     ("mail.what", "Was"),
     ("mail.when", "Wann"),
     ("mail.where", "Wo"),
@@ -128,6 +212,9 @@ pub(super) const DE: &[(&str, &str)] = &[
     ("approval.invitee", "Angefragt von"),
     ("approval.approve", "Annehmen"),
     ("approval.decline_heading", "Oder ablehnen"),
-    ("approval.reason", "Grund (wird an die anfragende Person gesendet; optional)"),
+    (
+        "approval.reason",
+        "Grund (wird an die anfragende Person gesendet; optional)",
+    ),
     ("approval.decline", "Ablehnen"),
 ];

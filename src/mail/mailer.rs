@@ -3,7 +3,7 @@
 //! told apart from a failure worth retrying (4xx, the network), which the
 //! outbox retries with backoff.
 
-use super::message::Outgoing;
+use super::message::{MailError, Outgoing};
 use crate::config::MailSettings;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
@@ -14,17 +14,6 @@ use std::time::Duration;
 /// How long one SMTP command may take: a server that accepts and then
 /// stalls must not hold a worker.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MailError {
-    /// May work later (a 4xx answer, no connection, a timeout).
-    #[error("{0}")]
-    Temporary(String),
-    /// The server refused the message (5xx) or it cannot be written:
-    /// sending it again as is cannot help.
-    #[error("{0}")]
-    Refused(String),
-}
 
 enum Transport {
     Smtp {
@@ -56,8 +45,10 @@ impl Mailer {
                     .timeout(Some(SMTP_TIMEOUT));
                 if let (Some(user), Some(password)) = (&settings.smtp_user, &settings.smtp_password)
                 {
-                    builder = builder
-                        .credentials(Credentials::new(user.clone(), password.expose().to_string()));
+                    builder = builder.credentials(Credentials::new(
+                        user.clone(),
+                        password.expose().to_string(),
+                    ));
                 }
                 let parsed = url::Url::parse(url.expose()).map_err(|e| format!("smtp_url: {e}"))?;
                 let server = format!(
@@ -126,7 +117,13 @@ async fn write_file(folder: &Path, id: &str, bytes: &[u8]) -> Result<(), MailErr
         .map_err(|e| failed("create the mail folder", e))?;
     let name: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let path = folder.join(format!("{name}.eml"));
     let partial = folder.join(format!(".{name}.eml.partial"));
@@ -142,8 +139,9 @@ async fn write_file(folder: &Path, id: &str, bytes: &[u8]) -> Result<(), MailErr
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_description_never_shows_the_password() {
+    // Building the SMTP pool spawns its reaper: inside a runtime, as in the server.
+    #[tokio::test]
+    async fn the_description_never_shows_the_password() {
         let settings = MailSettings {
             smtp_url: Some(crate::config::Secret::new(
                 "smtps://user:hunter2@smtp.example.com",
@@ -184,7 +182,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(&folder).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(&folder)
+                .expect("meta")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o077, 0, "private folder");
         }
         std::fs::remove_dir_all(&folder).ok();

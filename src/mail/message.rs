@@ -5,9 +5,19 @@
 //! attachment for clients that only look there.
 
 use super::invitation::Method;
-use super::mailer::MailError;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    /// May work later (a 4xx answer, no connection, a timeout).
+    #[error("{0}")]
+    Temporary(String),
+    /// The server refused the message (5xx) or it cannot be written:
+    /// sending it again as is cannot help.
+    #[error("{0}")]
+    Refused(String),
+}
 
 /// An invitation to attach.
 #[derive(Debug, Clone)]
@@ -143,15 +153,25 @@ mod tests {
         .to_message(&from)
         .expect("message");
         let text = String::from_utf8(message.formatted()).expect("utf-8");
-        assert!(text.contains("Message-ID: <mail.bk.1.confirmed@kairos.test>"), "{text}");
-        assert!(text.contains("From: \"Ana Lima via Kairos\" <book@kairos.test>"), "{text}");
-        assert!(text.contains("Reply-To: \"Ana Lima\" <ana@acme.test>"), "{text}");
+        assert!(
+            text.contains("Message-ID: <mail.bk.1.confirmed@kairos.test>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("From: \"Ana Lima via Kairos\" <book@kairos.test>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Reply-To: \"Ana Lima\" <ana@acme.test>"),
+            "{text}"
+        );
         assert!(text.contains("Subject: Confirmed: Intro"), "{text}");
         assert!(text.contains("Content-Language: de"));
         assert!(text.contains("multipart/mixed"));
         assert!(text.contains("multipart/alternative"));
         assert_eq!(
-            text.matches("text/calendar; method=CANCEL; charset=UTF-8").count(),
+            text.matches("text/calendar; method=CANCEL; charset=utf-8")
+                .count(),
             2,
             "{text}"
         );

@@ -9,5 +9,5 @@ mod message;
 pub mod snippets;
 
 pub use invitation::{Meeting, Method, Participant, Response, ics};
-pub use mailer::{MailError, Mailer};
-pub use message::{Attachment, Outgoing};
+pub use mailer::Mailer;
+pub use message::{Attachment, MailError, Outgoing};

@@ -65,9 +65,9 @@ pub struct Parts<'a> {
 
 /// "45 minutes", "1 hour", "2 days" (whole units, the largest that fits).
 pub fn duration_words(lang: Lang, minutes: u32) -> String {
-    let (n, unit) = if minutes >= 1440 && minutes % 1440 == 0 {
+    let (n, unit) = if minutes >= 1440 && minutes.is_multiple_of(1440) {
         (minutes / 1440, "days")
-    } else if minutes >= 60 && minutes % 60 == 0 {
+    } else if minutes >= 60 && minutes.is_multiple_of(60) {
         (minutes / 60, "hours")
     } else {
         (minutes, "minutes")
@@ -198,7 +198,11 @@ pub fn compose(parts: &Parts<'_>) -> Outgoing {
             } else {
                 booking.invitee.name.clone()
             };
-            let by = if parts.cancelled_by_host { "by_host" } else { "by_invitee" };
+            let by = if parts.cancelled_by_host {
+                "by_host"
+            } else {
+                "by_invitee"
+            };
             lang.tf(&format!("mail.cancelled.{by}"), &[("name", &name)])
         }
         Letter::Rescheduled => {
@@ -215,14 +219,26 @@ pub fn compose(parts: &Parts<'_>) -> Outgoing {
 
     let mut details = String::new();
     let mut text = format!("{heading}\n\n{intro}\n\n");
-    row(&mut details, &mut text, lang.t("mail.what"), &escape(&title), &title);
+    row(
+        &mut details,
+        &mut text,
+        lang.t("mail.what"),
+        &escape(&title),
+        &title,
+    );
     let long = when_long(lang, booking, zone);
     let shown_when = if parts.letter == Letter::Cancelled || parts.letter == Letter::Rejected {
         format!("<s>{}</s>", escape(&long))
     } else {
         escape(&long)
     };
-    row(&mut details, &mut text, lang.t("mail.when"), &shown_when, &long);
+    row(
+        &mut details,
+        &mut text,
+        lang.t("mail.when"),
+        &shown_when,
+        &long,
+    );
     if let Some(previous) = parts.previous {
         let was = when_long(lang, previous, zone);
         let html = format!("<s>{}</s>", escape(&was));
@@ -232,11 +248,20 @@ pub fn compose(parts: &Parts<'_>) -> Outgoing {
     if let Some(where_) = location.and_then(|l| place(lang, l)) {
         let html = match location {
             Some(Location::Video { url }) => {
-                format!("<a href=\"{0}\" style=\"color:#1f4fd1\">{0}</a>", escape(url))
+                format!(
+                    "<a href=\"{0}\" style=\"color:#1f4fd1\">{0}</a>",
+                    escape(url)
+                )
             }
             _ => escape(&where_),
         };
-        row(&mut details, &mut text, lang.t("mail.where"), &html, &where_);
+        row(
+            &mut details,
+            &mut text,
+            lang.t("mail.where"),
+            &html,
+            &where_,
+        );
     }
     let mut who: Vec<String> = parts
         .hosts
@@ -262,24 +287,42 @@ pub fn compose(parts: &Parts<'_>) -> Outgoing {
             .map(|a| format!("{} <{}>", a.name, a.email.as_str())),
     );
     let who_html: Vec<String> = who.iter().map(|w| escape(w)).collect();
-    row(&mut details, &mut text, lang.t("mail.who"), &who_html.join("<br>"), &who.join(", "));
+    row(
+        &mut details,
+        &mut text,
+        lang.t("mail.who"),
+        &who_html.join("<br>"),
+        &who.join(", "),
+    );
     if let Some(reason) = parts.reason.filter(|r| !r.trim().is_empty()) {
-        row(&mut details, &mut text, lang.t("mail.reason"), &escape(reason), reason);
+        row(
+            &mut details,
+            &mut text,
+            lang.t("mail.reason"),
+            &escape(reason),
+            reason,
+        );
     }
     // Hosts see what the invitee answered, under the questions' labels.
-    if parts.reader.is_host {
-        if let Some(event_type) = parts.event_type {
-            for question in &event_type.input.questions {
-                let Some(answer) = booking.answers.get(question.id.as_str()) else {
-                    continue;
-                };
-                if answer.is_null() {
-                    continue;
-                }
-                let value = answer_text(answer);
-                row(&mut details, &mut text, &question.label, &escape(&value), &value);
-            }
+    let questions = match (parts.reader.is_host, parts.event_type) {
+        (true, Some(event_type)) => event_type.input.questions.as_slice(),
+        _ => &[],
+    };
+    for question in questions {
+        let Some(answer) = booking.answers.get(question.id.as_str()) else {
+            continue;
+        };
+        if answer.is_null() {
+            continue;
         }
+        let value = answer_text(answer);
+        row(
+            &mut details,
+            &mut text,
+            &question.label,
+            &escape(&value),
+            &value,
+        );
     }
 
     let brand = organizer

@@ -11,12 +11,16 @@ pub enum Change {
     /// Made (confirmed, or waiting for a host's approval).
     Booked,
     /// Made in place of `from`, which it cancelled.
-    Rescheduled { from: String },
+    Rescheduled {
+        from: String,
+    },
     Cancelled,
     /// A host approved a request.
     Approved,
     /// A host declined a request, perhaps saying why.
-    Rejected { reason: Option<String> },
+    Rejected {
+        reason: Option<String>,
+    },
 }
 
 /// One kind of message.
@@ -52,6 +56,24 @@ impl Letter {
             Letter::Approved => "approved",
             Letter::Rejected => "rejected",
             Letter::Reminder => "reminder",
+        }
+    }
+}
+
+impl Letter {
+    /// Whether the letter still says something true of a booking now in
+    /// `status` (it is written when sent: a confirmation of a booking
+    /// cancelled since, or a reminder of one moved, is not sent).
+    pub fn still_true(self, status: BookingStatus) -> bool {
+        match self {
+            Letter::Requested | Letter::ApprovalNeeded => status == BookingStatus::Pending,
+            Letter::Confirmed
+            | Letter::HostBooked
+            | Letter::Approved
+            | Letter::Rescheduled
+            | Letter::Reminder => status == BookingStatus::Accepted,
+            Letter::Cancelled => status == BookingStatus::Cancelled,
+            Letter::Rejected => status == BookingStatus::Rejected,
         }
     }
 }
@@ -100,13 +122,13 @@ fn hosts(booking: &Booking) -> Vec<Recipient> {
 
 /// The letters `change` causes, given the booking as it is now.
 pub fn plan(change: &Change, booking: &Booking) -> Vec<(Letter, Recipient)> {
-    let to = |letter: Letter, people: Vec<Recipient>| {
-        people.into_iter().map(move |r| (letter, r))
-    };
+    let to = |letter: Letter, people: Vec<Recipient>| people.into_iter().map(move |r| (letter, r));
     match change {
-        Change::Booked if booking.status == BookingStatus::Pending => to(Letter::Requested, guests(booking))
-            .chain(to(Letter::ApprovalNeeded, hosts(booking)))
-            .collect(),
+        Change::Booked if booking.status == BookingStatus::Pending => {
+            to(Letter::Requested, guests(booking))
+                .chain(to(Letter::ApprovalNeeded, hosts(booking)))
+                .collect()
+        }
         Change::Booked => to(Letter::Confirmed, guests(booking))
             .chain(to(Letter::HostBooked, hosts(booking)))
             .collect(),
@@ -180,7 +202,11 @@ mod tests {
             _ => false,
         }));
         let approved = plan(&Change::Approved, &booking("accepted"));
-        assert!(approved.iter().all(|(l, r)| *l == Letter::Approved && !r.is_host()));
+        assert!(
+            approved
+                .iter()
+                .all(|(l, r)| *l == Letter::Approved && !r.is_host())
+        );
     }
 
     #[test]

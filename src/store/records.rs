@@ -403,6 +403,8 @@ pub struct EffectFilter {
     pub status: Option<crate::domain::EffectStatus>,
     /// Effects of one booking (its uid).
     pub booking: Option<String>,
+    /// Effects of one kind (`calendar_write`, `booking_mail`, …).
+    pub kind: Option<String>,
     /// At most this many (default 100, at most 1000).
     pub limit: Option<u32>,
 }

@@ -65,10 +65,8 @@ impl SmtpSink {
         if !installed() {
             return None;
         }
-        let dir = std::env::temp_dir().join(format!(
-            "kairos-smtp-{}",
-            kairos::domain::random_token(10)
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("kairos-smtp-{}", kairos::domain::random_token(10)));
         let mut sink = SmtpSink {
             child: None,
             port: free_port(),

@@ -58,7 +58,8 @@ def main():
             ok = isinstance(data, LoginPassword) and (
                 data.login.decode() == user and data.password.decode() == password
             )
-            return AuthResult(success=ok)
+            # handled=False: aiosmtpd answers 535 itself on failure.
+            return AuthResult(success=ok, handled=False)
 
         options = {"authenticator": check, "auth_require_tls": False, "auth_required": True}
     controller = Controller(Sink(folder), hostname="127.0.0.1", port=port, **options)

@@ -59,7 +59,8 @@ pub async fn decide(
         Some("approve") => true,
         Some("decline") => false,
         _ => {
-            let error = crate::domain::ValidationError::new("decision", "must be approve or decline");
+            let error =
+                crate::domain::ValidationError::new("decision", "must be approve or decline");
             return visit.fail(&here, error.into());
         }
     };
@@ -127,7 +128,11 @@ fn render(
     let mut body = format!("<div class=\"card narrow\"><h1>{}</h1>", escape(heading));
     if !pending {
         let status = lang.t(&format!("manage.status.{}", booking.status.as_str()));
-        let _ = write!(body, "<p role=\"status\"><strong>{}</strong></p>", escape(status));
+        let _ = write!(
+            body,
+            "<p role=\"status\"><strong>{}</strong></p>",
+            escape(status)
+        );
     }
     let _ = write!(
         body,
@@ -148,7 +153,11 @@ fn render(
         .map(|e| e.input.questions.as_slice())
         .unwrap_or_default();
     for question in questions {
-        if let Some(answer) = booking.answers.get(question.id.as_str()).filter(|a| !a.is_null()) {
+        if let Some(answer) = booking
+            .answers
+            .get(question.id.as_str())
+            .filter(|a| !a.is_null())
+        {
             let _ = write!(
                 body,
                 "<dt>{}</dt><dd class=\"answer\">{}</dd>",
@@ -203,7 +212,13 @@ fn render(
     let mut response = (status, document(&shell, &body)).into_response();
     // The address carries the host's token.
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     response
 }

@@ -19,9 +19,9 @@ use crate::domain::{
     check_line, random_token,
 };
 use crate::engine::Instant;
+use crate::html::escape;
 use crate::http::error::ApiError;
 use crate::http::extract::body_rejection;
-use crate::html::escape;
 use crate::i18n::{Clock, Lang};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

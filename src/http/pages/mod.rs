@@ -20,8 +20,8 @@
 //!   a request (the link in their email)
 //! - `polls.rs`    meeting poll pages
 
-pub mod assets;
 mod approval;
+pub mod assets;
 mod booked;
 mod calendar;
 mod form;

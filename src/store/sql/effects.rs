@@ -327,6 +327,9 @@ impl EffectStore for Backend {
         if let Some(uid) = &filter.booking {
             query.push(" AND b.uid = ").push_bind(uid.clone());
         }
+        if let Some(kind) = &filter.kind {
+            query.push(" AND e.kind = ").push_bind(kind.clone());
+        }
         query
             .push(" ORDER BY e.created_at DESC, e.id DESC LIMIT ")
             .push_bind(i64::from(filter.limit.unwrap_or(100).min(1000)));

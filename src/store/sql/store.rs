@@ -2,12 +2,14 @@
 
 use super::Dialect as _;
 use super::{BACKEND, Backend, Result};
-use super::{book, booking_links, bookings, busy_blocks, event_types, idempotency, links, organizations};
+use super::{
+    book, booking_links, bookings, busy_blocks, event_types, idempotency, links, organizations,
+};
 use super::{holds, polls, schedules, snapshot, teams, users};
 use crate::domain::{
     ApiKey, Booking, BookingStatus, EmbeddingSettings, EventType, EventTypeInput, Invited,
-    KeyOwner, Link, LinkInput, LinkPurpose, NewApiKey, Participant, Poll, PollInput, Schedule, ScheduleInput,
-    StatusChange, Team, TeamInput, User, UserInput, Vote,
+    KeyOwner, Link, LinkInput, LinkPurpose, NewApiKey, Participant, Poll, PollInput, Schedule,
+    ScheduleInput, StatusChange, Team, TeamInput, User, UserInput, Vote,
 };
 use crate::store::{
     BookingFilter, BookingTx, BusyBlock, BusyBlockInput, ChangeHook, KeyedBooking, Organization,
