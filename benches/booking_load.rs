@@ -8,9 +8,8 @@
 mod common;
 
 use kairos::app::App as Context;
-use kairos::domain::{hash_secret, random_token};
 use kairos::http::router;
-use kairos::store::{BookingFilter, SharedStore, connect};
+use kairos::store::{BookingFilter, connect};
 use serde_json::json;
 use std::time::Instant;
 
@@ -20,45 +19,6 @@ const PER_CLIENT: usize = 125;
 
 fn main() {
     common::run_on_each_backend(|backend, url| async move { run(backend, &url).await });
-}
-
-async fn seed(store: &SharedStore, base: &str, client: &reqwest::Client) -> String {
-    let org = store.create_organization("Load").await.expect("org");
-    let key = format!("kairos_{}", random_token(32));
-    store
-        .create_api_key(&org.id, "load", &hash_secret(&key))
-        .await
-        .expect("key");
-    let all_day = json!([["00:00", "24:00"]]);
-    for h in 0..HOSTS {
-        let user: serde_json::Value = client
-            .post(format!("{base}/api/v1/users"))
-            .bearer_auth(&key)
-            .json(&json!({ "slug": format!("host-{h}"), "name": "Host", "email": format!("h{h}@example.com"), "timezone": "UTC" }))
-            .send()
-            .await
-            .expect("user")
-            .json()
-            .await
-            .expect("json");
-        let id = user["id"].as_str().expect("id");
-        client
-            .post(format!("{base}/api/v1/schedules"))
-            .bearer_auth(&key)
-            .json(&json!({ "user_id": id, "name": "Always", "timezone": "UTC", "is_default": true,
-                "weekly": { "mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day, "fri": all_day, "sat": all_day, "sun": all_day } }))
-            .send()
-            .await
-            .expect("schedule");
-        client
-            .post(format!("{base}/api/v1/event-types"))
-            .bearer_auth(&key)
-            .json(&json!({ "owner_id": id, "slug": "call", "title": "Call", "kind": "one_on_one", "duration_minutes": 15 }))
-            .send()
-            .await
-            .expect("event type");
-    }
-    org.id
 }
 
 async fn run(backend: &str, url: &str) {
@@ -74,7 +34,7 @@ async fn run(backend: &str, url: &str) {
         .pool_max_idle_per_host(CLIENTS)
         .build()
         .expect("client");
-    let organization = seed(&store, &base, &client).await;
+    let organization = common::seed(&store, &base, &client, HOSTS, json!({})).await;
 
     // Client c books host c % HOSTS; clients sharing a host take interleaved slots.
     let first_day = chrono::Utc::now().date_naive() + chrono::Days::new(2);

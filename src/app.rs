@@ -5,8 +5,9 @@
 //! the signals that wake workers cannot differ between the parts that use
 //! them. Cloning is cheap (every field is shared).
 
-use crate::config::{HoldLimits, ProviderSettings};
+use crate::config::{HoldLimits, MailSettings, ProviderSettings};
 use crate::http::{cache::Caches, metrics::Metrics};
+use crate::mail::Mailer;
 use crate::secrets::KeyRing;
 use crate::store::SharedStore;
 use chrono::{DateTime, Utc};
@@ -67,6 +68,8 @@ pub struct App {
     /// Cached slot answers: dropped whenever data they derive from changes.
     pub caches: Arc<Caches>,
     pub metrics: Arc<Metrics>,
+    /// Where email goes (SMTP, or a folder of `.eml` files).
+    pub mailer: Arc<Mailer>,
 }
 
 impl App {
@@ -87,7 +90,14 @@ impl App {
             signals: Signals::default(),
             caches: Arc::new(Caches::default()),
             metrics: Arc::new(Metrics::default()),
+            mailer: Arc::new(default_mailer()),
         }
+    }
+
+    /// Sends email as `settings` say (a bad setting names itself).
+    pub fn with_mail(mut self, settings: &MailSettings) -> Result<Self, String> {
+        self.mailer = Arc::new(Mailer::new(settings)?);
+        Ok(self)
     }
 
     /// Replaces "now" everywhere (tests).
@@ -143,6 +153,18 @@ impl App {
             .await
             .map(|_| ())
     }
+}
+
+/// Without mail settings (tests, benchmarks, embedding Kairos as a
+/// library), messages go to a folder under the system's temporary
+/// directory: somewhere to look, never nowhere.
+fn default_mailer() -> Mailer {
+    let settings = MailSettings {
+        folder: std::env::temp_dir().join("kairos-mail"),
+        ..MailSettings::default()
+    };
+    Mailer::new(&settings)
+        .unwrap_or_else(|error| unreachable!("the default sender parses: {error}"))
 }
 
 #[cfg(test)]

@@ -276,7 +276,19 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
     let state = App::new(store.clone(), base)
         .with_keys(keys)
         .with_providers(providers)
-        .with_hold_limits(settings.holds.clone());
+        .with_hold_limits(settings.holds.clone())
+        .with_mail(&settings.mail)?;
+    let mail_to = state.mailer.describe();
+    tracing::info!(to = %mail_to, "email goes to {mail_to}");
+    if let Some(folder) = state.mailer.folder() {
+        let folder = std::env::current_dir()
+            .map(|here| here.join(folder))
+            .unwrap_or_else(|_| folder.to_path_buf());
+        println!(
+            "Emails are written to {} as .eml files (set KAIROS_SMTP_URL to send them; see the README)",
+            folder.display()
+        );
+    }
     state
         .watch_changes()
         .await

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A value that must not appear in logs (database URLs carry passwords).
 #[derive(Clone, PartialEq, Eq)]
@@ -44,6 +44,106 @@ pub struct Settings {
     pub secret_keys: Option<Secret>,
     pub providers: ProviderSettings,
     pub holds: HoldLimits,
+    pub mail: MailSettings,
+}
+
+/// Where email goes: an SMTP server, or without one a folder of `.eml`
+/// files (never nowhere: a message nobody can find is a lost message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    /// `smtp://host:port` (plain; `?tls=required` for STARTTLS,
+    /// `?tls=opportunistic` for STARTTLS when offered) or `smtps://host:port`
+    /// (TLS from the start); user and password may be in the URL.
+    pub smtp_url: Option<Secret>,
+    /// Credentials given apart from the URL (they win over the URL's).
+    pub smtp_user: Option<String>,
+    pub smtp_password: Option<Secret>,
+    /// The sender address (`Kairos <bookings@example.com>`); messages show
+    /// "Host name via Kairos" with it and reply to the host.
+    pub from: String,
+    /// Where messages are written when no SMTP server is set.
+    pub folder: PathBuf,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            smtp_url: None,
+            smtp_user: None,
+            smtp_password: None,
+            from: "Kairos <kairos@localhost>".to_string(),
+            folder: PathBuf::from("mail"),
+        }
+    }
+}
+
+/// `[mail]` in kairos.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMail {
+    smtp_url: Option<String>,
+    smtp_user: Option<String>,
+    smtp_password: Option<String>,
+    from: Option<String>,
+    folder: Option<PathBuf>,
+}
+
+impl FileMail {
+    /// Checks what can be checked before the first message: the URL's
+    /// scheme and the sender's address (the names say which key).
+    fn check(&self) -> Result<(), String> {
+        if let Some(url) = &self.smtp_url {
+            check_smtp_url(url).map_err(|e| format!("smtp_url: {e}"))?;
+        }
+        if let Some(from) = &self.from {
+            from.parse::<lettre::message::Mailbox>()
+                .map_err(|e| format!("from: \"{from}\" is not an email address ({e})"))?;
+        }
+        Ok(())
+    }
+
+    fn apply(self, to: &mut MailSettings) {
+        if let Some(url) = self.smtp_url {
+            to.smtp_url = Some(Secret::new(url));
+        }
+        if let Some(user) = self.smtp_user {
+            to.smtp_user = Some(user);
+        }
+        if let Some(password) = self.smtp_password {
+            to.smtp_password = Some(Secret::new(password));
+        }
+        if let Some(from) = self.from {
+            to.from = from;
+        }
+        if let Some(folder) = self.folder {
+            to.folder = folder;
+        }
+    }
+}
+
+/// An SMTP URL Kairos can use; the error never repeats the URL (it may hold
+/// a password).
+fn check_smtp_url(text: &str) -> Result<(), String> {
+    let url = url::Url::parse(text).map_err(|e| format!("not a URL ({e})"))?;
+    match url.scheme() {
+        "smtp" | "smtps" => {}
+        other => return Err(format!("the scheme must be smtp or smtps, not \"{other}\"")),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("the URL names no server".to_string());
+    }
+    for (key, value) in url.query_pairs() {
+        match (key.as_ref(), value.as_ref()) {
+            ("tls", "required" | "opportunistic") if url.scheme() == "smtp" => {}
+            ("tls", _) => {
+                return Err(
+                    "tls must be required or opportunistic, and only with smtp://".to_string(),
+                );
+            }
+            (other, _) => return Err(format!("unknown parameter \"{other}\" (only tls)")),
+        }
+    }
+    Ok(())
 }
 
 /// How many live slot holds one client (a visitor's IP address) may keep,
@@ -238,6 +338,7 @@ impl Default for Settings {
             secret_keys: None,
             providers: ProviderSettings::default(),
             holds: HoldLimits::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -259,6 +360,7 @@ struct FileSettings {
     trusted_proxies: Option<Vec<String>>,
     google: Option<FileOAuth>,
     microsoft: Option<FileOAuth>,
+    mail: Option<FileMail>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -307,6 +409,12 @@ impl Settings {
                 proxy_list(proxies).map_err(|e| ConfigError::File {
                     path: file.display().to_string(),
                     message: format!("trusted_proxies: {e}"),
+                })?;
+            }
+            if let Some(mail) = &layer.mail {
+                mail.check().map_err(|message| ConfigError::File {
+                    path: file.display().to_string(),
+                    message: format!("mail.{message}"),
                 })?;
             }
             settings.apply(layer);
@@ -378,6 +486,30 @@ impl Settings {
                     proxy_list(&items).map_err(|e| bad(&e))?;
                     layer.trusted_proxies = Some(items);
                 }
+                "KAIROS_SMTP_URL"
+                | "KAIROS_SMTP_USER"
+                | "KAIROS_SMTP_PASSWORD"
+                | "KAIROS_MAIL_FROM"
+                | "KAIROS_MAIL_DIR" => {
+                    let mail = layer.mail.get_or_insert_with(FileMail::default);
+                    match name.as_str() {
+                        "KAIROS_SMTP_URL" => {
+                            check_smtp_url(&value).map_err(|e| bad(&e))?;
+                            mail.smtp_url = Some(value);
+                        }
+                        "KAIROS_SMTP_USER" => mail.smtp_user = Some(value),
+                        "KAIROS_SMTP_PASSWORD" => mail.smtp_password = Some(value),
+                        "KAIROS_MAIL_FROM" => {
+                            let single = FileMail {
+                                from: Some(value),
+                                ..FileMail::default()
+                            };
+                            single.check().map_err(|e| bad(&e))?;
+                            mail.from = single.from;
+                        }
+                        _ => mail.folder = Some(PathBuf::from(value)),
+                    }
+                }
                 "KAIROS_SECRET_KEYS" => {
                     crate::secrets::KeyRing::parse(&value).map_err(|e| bad(&e.to_string()))?;
                     layer.secret_keys = Some(value);
@@ -429,6 +561,9 @@ impl Settings {
         }
         if let Some(microsoft) = layer.microsoft {
             microsoft.apply(&mut self.providers.microsoft);
+        }
+        if let Some(mail) = layer.mail {
+            mail.apply(&mut self.mail);
         }
     }
 
@@ -485,6 +620,53 @@ mod tests {
                 .expect("all")
                 .contains(ip("8.8.8.8"))
         );
+    }
+
+    #[test]
+    fn mail_settings_are_checked_and_keep_passwords_out() {
+        let dir = std::env::temp_dir().join(format!("kairos-mail-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("kairos.toml");
+        std::fs::write(
+            &file,
+            "[mail]\nsmtp_url = \"smtps://mailer:hunter2@smtp.example.com\"\nfrom = \"Acme <book@acme.test>\"\n",
+        )
+        .expect("write");
+        let env = vec![(
+            "KAIROS_MAIL_DIR".to_string(),
+            "/var/mail/kairos".to_string(),
+        )];
+        let settings = Settings::load(&file, env).expect("loads");
+        assert_eq!(settings.mail.from, "Acme <book@acme.test>");
+        assert_eq!(settings.mail.folder, PathBuf::from("/var/mail/kairos"));
+        assert!(!format!("{settings:?}").contains("hunter2"));
+        for (name, value, says) in [
+            (
+                "KAIROS_SMTP_URL",
+                "http://smtp.example.com",
+                "smtp or smtps",
+            ),
+            (
+                "KAIROS_SMTP_URL",
+                "smtps://x:hunter2@h?tls=required",
+                "tls must be",
+            ),
+            (
+                "KAIROS_SMTP_URL",
+                "smtp://h?starttls=1",
+                "unknown parameter",
+            ),
+            ("KAIROS_MAIL_FROM", "not an address", "not an email address"),
+        ] {
+            let env = vec![(name.to_string(), value.to_string())];
+            let error = Settings::load(&dir.join("missing.toml"), env).expect_err(value);
+            let text = error.to_string();
+            assert!(text.starts_with(&format!("{name}: ")), "{text}");
+            assert!(text.contains(says) && !text.contains("hunter2"), "{text}");
+        }
+        std::fs::write(&file, "[mail]\nsmtp_url = \"smtp:/\"\n").expect("write");
+        let error = Settings::load(&file, Vec::new()).expect_err("no server");
+        assert!(error.to_string().contains("mail.smtp_url: "), "{error}");
     }
 
     #[test]

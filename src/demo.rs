@@ -81,6 +81,8 @@ fn event_type(
         stale_calendar: Default::default(),
         team_id: None,
         hold_minutes: crate::domain::DEFAULT_HOLD_MINUTES,
+        // A day and an hour before, as most hosts set them.
+        reminder_minutes: vec![1440, 60],
         hosts: Vec::new(),
         redirect_url: None,
     })
@@ -297,6 +299,7 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
                     avatar_url: None,
                     brand_color: None,
                     brand_color_dark: None,
+                    language: None,
                 },
             )
             .await?;

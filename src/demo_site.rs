@@ -3,7 +3,7 @@
 //! site can (inline, popup, floating button, text link, the
 //! `<kairos-booking>` element) and lists the events the page receives.
 
-use crate::http::html::escape;
+use crate::html::escape;
 use axum::Router;
 use axum::response::Html;
 use axum::routing::get;

@@ -7,13 +7,14 @@ use super::inputs::AvailabilityInputs;
 use super::transaction;
 use super::{BookingError, StoreRef, own_hold};
 use crate::domain::{
-    Booking, BookingRequest, BookingStatus, EventType, User, hash_secret, random_token,
+    Booking, BookingRequest, BookingStatus, EventType, LinkPurpose, User, hash_secret, random_token,
 };
 use crate::engine::Instant;
 use crate::store::{StatusUpdate, StoreError, StoredBooking};
 use chrono::{DateTime, Utc};
 
-/// The booking behind a manage link, if the token is its own.
+/// The booking behind a manage link, if the token is its own: the one the
+/// booking answered with, or one an email carried.
 async fn by_token(
     store: StoreRef<'_>,
     uid: &str,
@@ -31,11 +32,26 @@ async fn by_token(
             .zip(stored.manage_token_hash.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0;
-    if !same {
+    if !same && store.booking_link(uid, &given).await? != Some(LinkPurpose::Manage) {
         // Don't tell a guesser the booking exists.
         return Err(BookingError::NotFound("booking"));
     }
     Ok(stored)
+}
+
+/// A new manage link's token for the booking, for an email (each email its
+/// own; the booking keeps only the hash).
+pub async fn issue_link(
+    store: StoreRef<'_>,
+    uid: &str,
+    purpose: LinkPurpose,
+    now: DateTime<Utc>,
+) -> Result<String, BookingError> {
+    let token = random_token(32);
+    store
+        .add_booking_link(uid, purpose, &hash_secret(&token), now)
+        .await?;
+    Ok(token)
 }
 
 fn still_active(booking: &Booking) -> Result<(), BookingError> {
@@ -68,7 +84,67 @@ pub struct ManageView {
 }
 
 pub async fn view(store: StoreRef<'_>, uid: &str, token: &str) -> Result<ManageView, BookingError> {
-    let stored = by_token(store, uid, token).await?;
+    details(store, by_token(store, uid, token).await?).await
+}
+
+/// The booking behind a host's approve-or-decline link (from their email).
+pub async fn approval_view(
+    store: StoreRef<'_>,
+    uid: &str,
+    token: &str,
+) -> Result<ManageView, BookingError> {
+    details(store, by_approval_link(store, uid, token).await?).await
+}
+
+/// A host approves or declines a request through their email's link;
+/// `note` (a refusal's reason) goes to the invitee.
+pub async fn decide_request(
+    store: StoreRef<'_>,
+    uid: &str,
+    token: &str,
+    approve: bool,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Booking, BookingError> {
+    let stored = by_approval_link(store, uid, token).await?;
+    let action = if approve {
+        AdminAction::Approve
+    } else {
+        AdminAction::Reject
+    };
+    let actor = "host (email link)";
+    change_status(
+        store,
+        &stored.organization_id,
+        uid,
+        action,
+        actor,
+        note,
+        now,
+    )
+    .await
+}
+
+async fn by_approval_link(
+    store: StoreRef<'_>,
+    uid: &str,
+    token: &str,
+) -> Result<StoredBooking, BookingError> {
+    if !crate::domain::looks_like_token(uid) {
+        return Err(BookingError::NotFound("booking"));
+    }
+    let stored = store.booking(uid).await?;
+    match store.booking_link(uid, &hash_secret(token)).await? {
+        Some(LinkPurpose::Approve) => Ok(stored),
+        _ => Err(BookingError::NotFound("booking")),
+    }
+}
+
+/// A booking with its event type and hosts (those still there).
+pub async fn details(
+    store: StoreRef<'_>,
+    stored: StoredBooking,
+) -> Result<ManageView, BookingError> {
     let org = &stored.organization_id;
     let event_type = present(store.event_type(org, &stored.booking.event_type_id).await)?;
     let mut hosts = Vec::new();
@@ -103,7 +179,7 @@ pub async fn cancel(
         actor: "invitee".to_string(),
         note: None,
         cancel_reason: reason,
-        effects: super::effects::status_changed(uid),
+        effects: super::effects::status_changed(uid, BookingStatus::Cancelled, None),
     };
     store
         .change_status(
@@ -270,8 +346,8 @@ pub async fn change_status(
         } else {
             None
         },
+        effects: super::effects::status_changed(uid, to, note.as_deref()),
         note,
-        effects: super::effects::status_changed(uid),
     };
     store
         .change_status(uid, from, &update)

@@ -22,7 +22,10 @@ pub use availability::{DaySlots, PublicSlot, SlotsAnswer, explain_at, slots_for}
 pub use book::{Booked, book};
 pub use error::BookingError;
 pub use inputs::AvailabilityInputs;
-pub use manage::{AdminAction, ManageView, cancel, change_status, reschedule, view};
+pub use manage::{
+    AdminAction, ManageView, approval_view, cancel, change_status, decide_request, details,
+    issue_link, reschedule, view,
+};
 pub use suggestions::{
     MAX_COUNT as MAX_SUGGESTIONS, MAX_HORIZON_DAYS as MAX_SUGGESTION_DAYS, Wanted, suggested_times,
 };

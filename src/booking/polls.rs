@@ -57,6 +57,7 @@ fn event_type_for(input: &PollInput) -> Result<EventTypeInput, BookingError> {
         team_id: None,
         // No public page: nobody holds its times.
         hold_minutes: 0,
+        reminder_minutes: Vec::new(),
         hosts: Vec::new(),
         redirect_url: None,
     };
@@ -373,6 +374,7 @@ async fn book_option(
             name: poll.input.title.clone(),
             email: inputs.owner.input.email.clone(),
             timezone: poll.input.timezone.clone(),
+            language: None,
         },
         answers: Default::default(),
         utm: Default::default(),
@@ -406,6 +408,7 @@ async fn book_option(
                         name: first.name.clone(),
                         email: first.email.clone(),
                         timezone: zone.clone(),
+                        language: None,
                     },
                     rest.iter()
                         .map(|p| Attendee {

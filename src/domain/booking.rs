@@ -57,6 +57,50 @@ pub struct Invitee {
     pub name: String,
     pub email: Email,
     pub timezone: TimeZoneName,
+    /// The language the invitee booked in: their emails are written in it
+    /// (`en`, `de`; others fall back to English).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "en")]
+    pub language: Option<String>,
+}
+
+/// How an answer reads in text (an event's description, an email).
+pub fn answer_text(answer: &serde_json::Value) -> String {
+    match answer {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Bool(true) => "yes".to_string(),
+        serde_json::Value::Bool(false) => "no".to_string(),
+        serde_json::Value::Array(items) => {
+            items.iter().map(answer_text).collect::<Vec<_>>().join(", ")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// What a link sent by email opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// The invitee's manage page (cancel, reschedule).
+    Manage,
+    /// A host's approve and reject page.
+    Approve,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Manage => "manage",
+            LinkPurpose::Approve => "approve",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LinkPurpose> {
+        match text {
+            "manage" => Some(LinkPurpose::Manage),
+            "approve" => Some(LinkPurpose::Approve),
+            _ => None,
+        }
+    }
 }
 
 /// Campaign attribution carried from the booking page's URL.
@@ -102,6 +146,9 @@ impl BookingRequest {
     /// Checks the invitee and the answers against the event type's questions.
     pub fn validate(&self, questions: &[Question]) -> Result<(), ValidationError> {
         check_line("invitee.name", &self.invitee.name, 200, true)?;
+        if let Some(language) = &self.invitee.language {
+            super::check_language("invitee.language", language)?;
+        }
         for (field, value) in [
             ("utm.source", &self.utm.source),
             ("utm.medium", &self.utm.medium),

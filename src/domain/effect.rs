@@ -94,4 +94,6 @@ pub struct NewEffect {
     /// is dropped (what must happen exactly once: a charge, a deal).
     pub dedupe_key: Option<String>,
     pub merge: Merge,
+    /// Not run before this instant (a reminder); `None`: at once.
+    pub not_before: Option<DateTime<Utc>>,
 }

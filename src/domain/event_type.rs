@@ -221,6 +221,10 @@ fn default_weight() -> i32 {
     100
 }
 
+/// Reminders one event type may send, and how early at most.
+pub const MAX_REMINDERS: usize = 5;
+pub const MAX_REMINDER_MINUTES: u32 = 30 * 24 * 60;
+
 fn default_hold_minutes() -> u32 {
     DEFAULT_HOLD_MINUTES
 }
@@ -284,6 +288,12 @@ pub struct EventTypeInput {
     #[serde(default = "default_hold_minutes")]
     #[schema(default = 5, maximum = 60)]
     pub hold_minutes: u32,
+    /// Email reminders before the meeting, in minutes before its start (to
+    /// the invitee and the hosts): `[1440, 60]` is a day and an hour before.
+    /// At most 5, each between 1 minute and 30 days.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 5)]
+    pub reminder_minutes: Vec<u32>,
     /// Hosts; defaults to the owner alone.
     #[serde(default)]
     pub hosts: Vec<EventTypeHost>,
@@ -323,6 +333,24 @@ impl EventTypeInput {
         if self.max_days_ahead.is_some_and(|d| d > 3660) {
             return invalid("max_days_ahead", "must be at most 3660");
         }
+        if self.reminder_minutes.len() > MAX_REMINDERS {
+            return invalid(
+                "reminder_minutes",
+                format!("at most {MAX_REMINDERS} reminders"),
+            );
+        }
+        if let Some(bad) = self
+            .reminder_minutes
+            .iter()
+            .find(|m| !(1..=MAX_REMINDER_MINUTES).contains(*m))
+        {
+            return invalid(
+                "reminder_minutes",
+                format!("{bad} is not between 1 and {MAX_REMINDER_MINUTES} (30 days)"),
+            );
+        }
+        self.reminder_minutes.sort_unstable_by(|a, b| b.cmp(a));
+        self.reminder_minutes.dedup();
         if self.hold_minutes > MAX_HOLD_MINUTES {
             return invalid(
                 "hold_minutes",

@@ -26,6 +26,11 @@ pub struct UserInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(pattern = "^#[0-9a-fA-F]{6}$")]
     pub brand_color_dark: Option<String>,
+    /// The language of this host's emails (`en`, `de`; others fall back
+    /// to English). Default `en`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "de")]
+    pub language: Option<String>,
 }
 
 /// First path segments the server uses itself: a user slug taking one of
@@ -91,6 +96,9 @@ impl UserInput {
                     self.slug.as_str()
                 ),
             );
+        }
+        if let Some(language) = &self.language {
+            super::check_language("language", language)?;
         }
         check_branding(
             ("avatar_url", self.avatar_url.as_deref()),

@@ -239,6 +239,23 @@ pub fn check_line(
     Ok(())
 }
 
+/// A language tag (`en`, `de-AT`, `pt-BR`; BCP 47's shape): emails are
+/// written in it when Kairos has the language, in English otherwise.
+pub fn check_language(field: &str, value: &str) -> Result<(), ValidationError> {
+    let mut parts = value.split('-');
+    let primary = parts.next().unwrap_or_default();
+    let well_formed = value.len() <= 35
+        && (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts
+            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if well_formed {
+        Ok(())
+    } else {
+        super::invalid(field, "must be a language tag such as en, de or de-AT")
+    }
+}
+
 /// `#rrggbb`: the one colour form pages accept (it goes into CSS as is).
 pub fn is_hex_colour(text: &str) -> bool {
     text.len() == 7 && text.starts_with('#') && text[1..].bytes().all(|b| b.is_ascii_hexdigit())

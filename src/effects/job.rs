@@ -29,6 +29,11 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
         None
     }
 
+    /// Not before this instant (a reminder's time); `None`: at once.
+    fn not_before(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        None
+    }
+
     async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError>;
 
     /// This job as an effect to queue.
@@ -40,6 +45,7 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
             subject: self.subject(),
             dedupe_key: self.dedupe_key(),
             merge: Self::MERGE,
+            not_before: self.not_before(),
         }
     }
 }
@@ -69,6 +75,11 @@ pub enum JobError {
     /// (reconnecting requeues what it blocked).
     #[error("{0}")]
     NeedsReconnect(String),
+}
+
+/// The database failed under a job: worth another try.
+pub(super) fn store_error(error: crate::store::StoreError) -> JobError {
+    JobError::retry(format!("store: {error}"))
 }
 
 impl JobError {

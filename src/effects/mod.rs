@@ -7,12 +7,16 @@
 //! retrying cannot help. Failures stay visible (status, attempts, last error)
 //! and can be retried through the API.
 
+mod booking_mail;
 mod calendar_write;
 mod job;
+mod notify;
 mod registry;
 
+pub use booking_mail::BookingMail;
 pub use calendar_write::CalendarWrite;
 pub use job::{Job, JobContext, JobError};
+pub use notify::Notify;
 pub use registry::{Registry, registry, standard};
 
 use crate::store::{ClaimedEffect, EffectOutcome, StoreError};
@@ -71,9 +75,9 @@ pub struct Ran {
 
 /// Carries out due effects (up to `limit`). Returns how many ran.
 ///
-/// The queue runs on the wall clock, not the app's clock: effects are
-/// stamped by the database's transaction time, and leases and backoff are
-/// about real seconds.
+/// The queue runs on the wall clock (leases and backoff are about real
+/// seconds), or on the app's clock where that is ahead: a test that moves
+/// the clock to a reminder's instant sees it fall due.
 pub async fn run_due(ctx: &Context, limit: u32) -> Result<usize, StoreError> {
     run_due_until(ctx, limit, &Shutdown::never()).await
 }
@@ -130,7 +134,9 @@ async fn step(
             ran: Vec::new(),
         });
     }
-    let now = Utc::now();
+    // The wall clock, or the app's when a test has moved it ahead (a
+    // reminder's instant); in production they are the same.
+    let now = Utc::now().max(ctx.now());
     // Whole milliseconds: the lease is compared again on release, and
     // databases keep less than nanoseconds.
     let lease_until = chrono::DateTime::from_timestamp_millis((now + LEASE).timestamp_millis())

@@ -2,8 +2,10 @@
 //! kind is its file (a [`Job`]) plus one `.register::<…>()` line in
 //! [`standard`].
 
+use super::booking_mail::BookingMail;
 use super::calendar_write::CalendarWrite;
 use super::job::{Job, JobContext, JobError};
+use super::notify::Notify;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -24,7 +26,10 @@ pub struct Registry {
 
 /// The kinds the workers run.
 pub fn standard() -> Registry {
-    Registry::default().register::<CalendarWrite>()
+    Registry::default()
+        .register::<CalendarWrite>()
+        .register::<Notify>()
+        .register::<BookingMail>()
 }
 
 /// [`standard`], built once.

@@ -7,14 +7,11 @@ pub mod cache;
 pub mod embedding;
 pub mod error;
 pub mod extract;
-pub mod html;
-pub mod i18n;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
 pub mod server;
-pub mod snippets;
 
 use crate::app::App;
 use api::{connections, ops};

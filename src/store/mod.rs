@@ -322,6 +322,21 @@ pub trait Store: CalendarStore + EffectStore + Send + Sync {
     /// use cases in `booking/` compose its steps.
     async fn begin_booking<'a>(&'a self, hosts: &[String]) -> Result<Box<dyn BookingTx + 'a>>;
     async fn booking(&self, uid: &str) -> Result<StoredBooking>;
+    /// Keeps the hash of a link's token for a booking (`NotFound` without
+    /// the booking).
+    async fn add_booking_link(
+        &self,
+        uid: &str,
+        purpose: crate::domain::LinkPurpose,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// What a link's token (as its hash) opens on this booking.
+    async fn booking_link(
+        &self,
+        uid: &str,
+        token_hash: &str,
+    ) -> Result<Option<crate::domain::LinkPurpose>>;
     /// A hold by the hash of its token, expired or not.
     async fn hold(&self, token_hash: &str) -> Result<Option<StoredHold>>;
     /// Releases a hold by the hash of its token: `NotFound("hold")` unless it

@@ -223,6 +223,16 @@ pub struct StoredBooking {
     pub booking: crate::domain::Booking,
     pub organization_id: String,
     pub manage_token_hash: String,
+    pub ical: Ical,
+}
+
+/// How invitations name a booking: one UID for it and every booking that
+/// reschedules it, and a SEQUENCE raised by each reschedule and cancellation
+/// (calendar clients then update the meeting in place).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ical {
+    pub uid: String,
+    pub sequence: u32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
@@ -393,6 +403,8 @@ pub struct EffectFilter {
     pub status: Option<crate::domain::EffectStatus>,
     /// Effects of one booking (its uid).
     pub booking: Option<String>,
+    /// Effects of one kind (`calendar_write`, `booking_mail`, …).
+    pub kind: Option<String>,
     /// At most this many (default 100, at most 1000).
     pub limit: Option<u32>,
 }

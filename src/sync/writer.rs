@@ -11,25 +11,12 @@
 use super::api::{EventBody, SyncError};
 use super::clients::{self, OpenApi};
 use crate::app::App;
-use crate::domain::{Booking, BookingStatus, EventType, Location};
+use crate::domain::{Booking, BookingStatus, EventType, Location, answer_text};
 use crate::store::{BookingEvent, StoreError};
 use std::collections::HashMap;
 
 fn store_error(e: StoreError) -> SyncError {
     SyncError::Temporary(format!("store: {e}"))
-}
-
-/// How an answer reads in the event's description.
-fn answer_text(answer: &serde_json::Value) -> String {
-    match answer {
-        serde_json::Value::String(text) => text.clone(),
-        serde_json::Value::Bool(true) => "yes".to_string(),
-        serde_json::Value::Bool(false) => "no".to_string(),
-        serde_json::Value::Array(items) => {
-            items.iter().map(answer_text).collect::<Vec<_>>().join(", ")
-        }
-        other => other.to_string(),
-    }
 }
 
 /// The host whose calendar receives an event: `(name, email, zone)`.

@@ -173,13 +173,21 @@ async fn caldav_sync_end_to_end(backend: Backend) {
     // A booking is written to the destination calendar.
     let (uid, token) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
     let queued = app
-        .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
+        .admin(
+            Method::GET,
+            &format!("/api/v1/effects?booking={uid}&kind=calendar_write"),
+            None,
+        )
         .await;
     assert_eq!(queued.json[0]["kind"], "calendar_write", "{}", queued.json);
     assert_eq!(queued.json[0]["status"], "pending");
     assert_eq!(effects(&app).await, 1);
     let done = app
-        .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
+        .admin(
+            Method::GET,
+            &format!("/api/v1/effects?booking={uid}&kind=calendar_write"),
+            None,
+        )
         .await;
     assert_eq!(done.json[0]["status"], "done", "{}", done.json);
     let own = own_events(&client, &work).await;
@@ -608,7 +616,7 @@ async fn caldav_reconnect_reruns_writes(backend: Backend) {
         let listed = app
             .admin(
                 Method::GET,
-                &format!("/api/v1/effects?booking={booking}"),
+                &format!("/api/v1/effects?booking={booking}&kind=calendar_write"),
                 None,
             )
             .await;
@@ -630,6 +638,10 @@ async fn caldav_reconnect_reruns_writes(backend: Backend) {
         .claim_effects(now, now + chrono::Duration::minutes(5), 10)
         .await
         .expect("claim");
+    let running: Vec<_> = running
+        .into_iter()
+        .filter(|e| e.kind == "calendar_write")
+        .collect();
     assert_eq!(running.len(), 1);
     connect_caldav(&app, &ana, server.url.as_str(), "right").await;
     let refused = kairos::store::EffectOutcome::Failed {

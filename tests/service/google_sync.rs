@@ -273,7 +273,11 @@ async fn google_outages_and_workers(backend: Backend) {
     let (uid, _) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
     effects(&app).await;
     let effect = app
-        .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
+        .admin(
+            Method::GET,
+            &format!("/api/v1/effects?booking={uid}&kind=calendar_write"),
+            None,
+        )
         .await
         .json[0]
         .clone();
@@ -311,7 +315,11 @@ async fn google_outages_and_workers(backend: Backend) {
     due_now(&app, &effect_id).await;
     effects(&app).await;
     let failed = app
-        .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
+        .admin(
+            Method::GET,
+            &format!("/api/v1/effects?booking={uid}&kind=calendar_write"),
+            None,
+        )
         .await
         .json[0]
         .clone();
@@ -371,9 +379,13 @@ async fn google_outages_and_workers(backend: Backend) {
 
 /// The status of a booking's latest calendar write.
 async fn write_status(app: &App, uid: &str) -> serde_json::Value {
-    app.admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
-        .await
-        .json[0]["status"]
+    app.admin(
+        Method::GET,
+        &format!("/api/v1/effects?booking={uid}&kind=calendar_write"),
+        None,
+    )
+    .await
+    .json[0]["status"]
         .clone()
 }
 

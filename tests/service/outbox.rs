@@ -155,7 +155,13 @@ async fn events_run_each_once(backend: Backend) {
     let of_booking = app
         .admin(Method::GET, &format!("/api/v1/effects?booking={uid}"), None)
         .await;
-    assert_eq!(of_booking.json.as_array().expect("list").len(), 3);
+    let ours = of_booking
+        .json
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|e| e["kind"] == "calendar_write" || e["kind"] == "test_noted");
+    assert_eq!(ours.count(), 3, "{}", of_booking.json);
 }
 
 async fn calendar_writes_merge_per_booking(backend: Backend) {
@@ -174,8 +180,8 @@ async fn calendar_writes_merge_per_booking(backend: Backend) {
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
     // Booked then cancelled before the worker ran: one write, of the final state.
     let ran = drain(&app.context).await.expect("drain");
+    let ran = of_kind(&ran, CalendarWrite::KIND);
     assert_eq!(ran.len(), 1, "{ran:?}");
-    assert_eq!(ran[0].kind, CalendarWrite::KIND);
     assert_eq!(ran[0].booking_uid.as_deref(), Some(uid.as_str()));
     assert!(matches!(ran[0].outcome, EffectOutcome::Done));
     assert!(drain(&app.context).await.expect("drain").is_empty());
@@ -197,6 +203,7 @@ async fn handlers_say_when_to_retry(backend: Backend) {
         subject: None,
         dedupe_key: None,
         merge: Merge::Never,
+        not_before: None,
     };
     let effects = [
         failing("busy", "retry").effect(),

@@ -173,8 +173,8 @@ pub async fn oauth_callback(
             "<!doctype html><meta charset=utf-8><meta name=viewport content=\"width=device-width\">\
              <title>{0}</title><main style=\"font-family:system-ui;max-width:32rem;margin:3rem auto\">\
              <h1>{0}</h1><p>{1}</p></main>",
-            crate::http::html::escape(title),
-            crate::http::html::escape(text)
+            crate::html::escape(title),
+            crate::html::escape(text)
         );
         (
             status,

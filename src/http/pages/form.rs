@@ -19,10 +19,10 @@ use crate::domain::{
     check_line, random_token,
 };
 use crate::engine::Instant;
+use crate::html::escape;
 use crate::http::error::ApiError;
 use crate::http::extract::body_rejection;
-use crate::http::html::escape;
-use crate::http::i18n::{Clock, Lang};
+use crate::i18n::{Clock, Lang};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -235,6 +235,7 @@ fn check(
                 name: "someone".to_string(),
                 email: someone.clone(),
                 timezone: utc.clone(),
+                language: None,
             },
             answers: one,
             utm: Utm::default(),
@@ -895,6 +896,7 @@ async fn submitted(
             name: form.entered.name.trim().to_string(),
             email,
             timezone: shown.zone.clone(),
+            language: Some(visit.lang.code().to_string()),
         },
         answers,
         utm,

@@ -4,8 +4,8 @@
 //! page's data for the script (the page events of the embed contract).
 
 use super::assets;
-use crate::http::html::escape;
-use crate::http::i18n::Lang;
+use crate::html::escape;
+use crate::i18n::Lang;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use std::fmt::Write;

@@ -1,7 +1,7 @@
 //! Server-rendered pages: what invitees see. Every page works without
 //! JavaScript (links and plain forms); `assets/pages.js` makes it smooth.
 //! Pages call the same `booking::` use cases as the JSON API, never HTTP.
-//! Their texts come from the catalogue (`http::i18n`), which mail snippets
+//! Their texts come from the catalogue (`crate::i18n`), which mail snippets
 //! share.
 //!
 //! - `assets.rs`   the stylesheet and script, versioned URLs
@@ -16,8 +16,11 @@
 //!   `/links/{token}`): month view and the day's times
 //! - `form.rs`     `…/book`: the booking form
 //! - `booked.rs`   `/booking/{uid}`: confirmation and manage page, `.ics`
+//! - `approval.rs` `/booking/{uid}/approval`: a host approves or declines
+//!   a request (the link in their email)
 //! - `polls.rs`    meeting poll pages
 
+mod approval;
 pub mod assets;
 mod booked;
 mod calendar;
@@ -52,6 +55,10 @@ pub fn router() -> Router<App> {
         .route("/booking/{uid}", get(booked::page))
         .route("/booking/{uid}/event.ics", get(booked::ics))
         .route("/booking/{uid}/cancel", post(booked::cancel))
+        .route(
+            "/booking/{uid}/approval",
+            get(approval::page).post(approval::decide),
+        )
         .route("/team/{team}", get(team::page))
         .route("/team/{team}/{event}", get(calendar::page))
         .route(

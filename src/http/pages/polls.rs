@@ -11,11 +11,11 @@ use crate::domain::{
     Ballot, Invited, OptionResult, Participant, Poll, PollStatus, TimeZoneName, User, Vote,
     best_options,
 };
+use crate::html::escape;
 use crate::http::api::polls::{participant_error, token_ok};
 use crate::http::error::ApiError;
 use crate::http::extract::body_rejection;
-use crate::http::html::escape;
-use crate::http::i18n::{Clock, Lang};
+use crate::i18n::{Clock, Lang};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};

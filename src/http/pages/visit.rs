@@ -5,7 +5,7 @@
 
 use super::layout::{self, Here};
 use crate::http::error::ApiError;
-use crate::http::i18n::{Clock, Lang};
+use crate::i18n::{Clock, Lang};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 

@@ -23,6 +23,7 @@ pub(super) struct BookingRow {
     invitee_name: String,
     invitee_email: String,
     invitee_timezone: String,
+    invitee_language: Option<String>,
     answers: String,
     utm: String,
     embed_url: Option<String>,
@@ -33,14 +34,17 @@ pub(super) struct BookingRow {
     assignment_reason: Option<String>,
     attendees: Option<String>,
     manage_token_hash: String,
+    ical_uid: Option<String>,
+    ical_sequence: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 pub(super) const BOOKING_COLUMNS: &str = "id, uid, organization_id, event_type_id, start_at, \
-     end_at, status, invitee_name, invitee_email, invitee_timezone, answers, utm, embed_url, cancel_reason, \
-     cancelled_by, rescheduled_from, rescheduled_to, assignment_reason, attendees, \
-     manage_token_hash, created_at, updated_at";
+     end_at, status, invitee_name, invitee_email, invitee_timezone, invitee_language, answers, utm, \
+     embed_url, cancel_reason, cancelled_by, rescheduled_from, rescheduled_to, assignment_reason, \
+     attendees, manage_token_hash, ical_uid, CAST(ical_sequence AS BIGINT) AS ical_sequence, \
+     created_at, updated_at";
 
 pub(super) fn status(text: &str) -> Result<BookingStatus> {
     BookingStatus::parse(text)
@@ -63,6 +67,7 @@ impl BookingRow {
                     "bookings.invitee_timezone",
                     TimeZoneName::parse(self.invitee_timezone),
                 )?,
+                language: self.invitee_language,
             },
             answers: from_json("bookings.answers", &self.answers)?,
             utm: from_json("bookings.utm", &self.utm)?,
@@ -136,6 +141,10 @@ pub(super) async fn get(pool: &Pool, uid: &str) -> Result<StoredBooking> {
     let row = row.ok_or(StoreError::NotFound("booking"))?;
     let organization_id = row.organization_id.clone();
     let manage_token_hash = row.manage_token_hash.clone();
+    let ical = crate::store::Ical {
+        uid: row.ical_uid.clone().unwrap_or_else(|| row.uid.clone()),
+        sequence: u32::try_from(row.ical_sequence).unwrap_or(0),
+    };
     let booking = with_hosts(pool, vec![row])
         .await?
         .pop()
@@ -144,6 +153,7 @@ pub(super) async fn get(pool: &Pool, uid: &str) -> Result<StoredBooking> {
         booking,
         organization_id,
         manage_token_hash,
+        ical,
     })
 }
 
@@ -316,9 +326,12 @@ pub(super) async fn insert(conn: &mut Conn, row: &Insert<'_>) -> Result<()> {
         "INSERT INTO bookings (id, uid, organization_id, event_type_id, start_at, end_at, status, \
          invitee_name, invitee_email, invitee_timezone, answers, utm, rescheduled_from, \
          manage_token_hash, idempotency_key, created_at, updated_at, request_hash, \
-         assignment_reason, attendees, manage_token_sealed, embed_url) \
+         assignment_reason, attendees, manage_token_sealed, embed_url, invitee_language, \
+         ical_uid, ical_sequence) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22)",
+         $18, $19, $20, $21, $22, $23, \
+         COALESCE((SELECT COALESCE(r.ical_uid, r.uid) FROM bookings r WHERE r.uid = $13), $2), \
+         COALESCE((SELECT r.ical_sequence + 1 FROM bookings r WHERE r.uid = $13), 0))",
     )
     .bind(row.id)
     .bind(row.uid)
@@ -342,6 +355,7 @@ pub(super) async fn insert(conn: &mut Conn, row: &Insert<'_>) -> Result<()> {
     .bind(attendees)
     .bind(&new.manage_token_sealed)
     .bind(&new.embed_url)
+    .bind(&row.invitee.language)
     .execute(&mut *conn)
     .await
     .map_err(super::unique_as("idempotency_key"))?;
@@ -416,7 +430,8 @@ pub(super) async fn change_status(
     let done = sqlx::query(
         "UPDATE bookings SET status = $1, \
          cancel_reason = CASE WHEN $2 THEN $3 ELSE cancel_reason END, \
-         cancelled_by = CASE WHEN $2 THEN $4 ELSE cancelled_by END, updated_at = $5 \
+         cancelled_by = CASE WHEN $2 THEN $4 ELSE cancelled_by END, updated_at = $5, \
+         ical_sequence = CASE WHEN $2 THEN ical_sequence + 1 ELSE ical_sequence END \
          WHERE id = $6 AND status = $7",
     )
     .bind(change.to.as_str())

@@ -89,13 +89,14 @@ pub(super) async fn enqueue(
         Some(subject) => Some(subject_id(conn, organization_id, subject, written).await?),
         None => None,
     };
+    let due = effect.not_before.unwrap_or(at);
     let merge = match (&booking_id, effect.merge) {
         (Some(_), Merge::LatestState) => Merge::LatestState,
         _ => Merge::Never,
     };
     if merge == Merge::LatestState {
         let merged = sqlx::query(
-            "UPDATE effects SET run_at = $1, updated_at = $1, payload = $2 \
+            "UPDATE effects SET run_at = $5, updated_at = $1, payload = $2 \
              WHERE booking_id = $3 AND kind = $4 AND merge_policy = 'latest_state' \
              AND status = 'pending' AND (lease_until IS NULL OR lease_until < $1)",
         )
@@ -103,6 +104,7 @@ pub(super) async fn enqueue(
         .bind(&effect.payload)
         .bind(&booking_id)
         .bind(effect.kind)
+        .bind(due)
         .execute(&mut *conn)
         .await?;
         if merged.rows_affected() > 0 {
@@ -113,7 +115,7 @@ pub(super) async fn enqueue(
     // PostgreSQL the speculative insertion of ON CONFLICT.
     let insert = "INSERT INTO effects (id, organization_id, kind, booking_id, payload, \
          dedupe_key, merge_policy, status, attempts, run_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $8)";
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $9, $8, $8)";
     let deduplicated =
         format!("{insert} ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING");
     sqlx::query(sql(match effect.dedupe_key {
@@ -128,6 +130,7 @@ pub(super) async fn enqueue(
     .bind(&effect.dedupe_key)
     .bind(merge.as_str())
     .bind(at)
+    .bind(due)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -323,6 +326,9 @@ impl EffectStore for Backend {
         }
         if let Some(uid) = &filter.booking {
             query.push(" AND b.uid = ").push_bind(uid.clone());
+        }
+        if let Some(kind) = &filter.kind {
+            query.push(" AND e.kind = ").push_bind(kind.clone());
         }
         query
             .push(" ORDER BY e.created_at DESC, e.id DESC LIMIT ")

@@ -13,6 +13,7 @@
 
 mod book;
 mod booking_events;
+mod booking_links;
 mod bookings;
 mod busy_blocks;
 mod calendar_store;

@@ -2,12 +2,14 @@
 
 use super::Dialect as _;
 use super::{BACKEND, Backend, Result};
-use super::{book, bookings, busy_blocks, event_types, idempotency, links, organizations};
+use super::{
+    book, booking_links, bookings, busy_blocks, event_types, idempotency, links, organizations,
+};
 use super::{holds, polls, schedules, snapshot, teams, users};
 use crate::domain::{
     ApiKey, Booking, BookingStatus, EmbeddingSettings, EventType, EventTypeInput, Invited,
-    KeyOwner, Link, LinkInput, NewApiKey, Participant, Poll, PollInput, Schedule, ScheduleInput,
-    StatusChange, Team, TeamInput, User, UserInput, Vote,
+    KeyOwner, Link, LinkInput, LinkPurpose, NewApiKey, Participant, Poll, PollInput, Schedule,
+    ScheduleInput, StatusChange, Team, TeamInput, User, UserInput, Vote,
 };
 use crate::store::{
     BookingFilter, BookingTx, BusyBlock, BusyBlockInput, ChangeHook, KeyedBooking, Organization,
@@ -271,6 +273,20 @@ impl Store for Backend {
 
     async fn booking(&self, uid: &str) -> Result<StoredBooking> {
         bookings::get(self.pool(), uid).await
+    }
+
+    async fn add_booking_link(
+        &self,
+        uid: &str,
+        purpose: LinkPurpose,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        booking_links::insert(self.pool(), uid, purpose, token_hash, at).await
+    }
+
+    async fn booking_link(&self, uid: &str, token_hash: &str) -> Result<Option<LinkPurpose>> {
+        booking_links::purpose(self.pool(), uid, token_hash).await
     }
 
     async fn hold(&self, token_hash: &str) -> Result<Option<StoredHold>> {

@@ -16,12 +16,13 @@ struct UserRow {
     avatar_url: Option<String>,
     brand_color: Option<String>,
     brand_color_dark: Option<String>,
+    language: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 const USER_COLUMNS: &str = "id, organization_id, slug, name, email, timezone, avatar_url, \
-     brand_color, brand_color_dark, created_at, updated_at";
+     brand_color, brand_color_dark, language, created_at, updated_at";
 
 impl UserRow {
     fn into_user(self) -> Result<User> {
@@ -36,6 +37,7 @@ impl UserRow {
                 avatar_url: self.avatar_url,
                 brand_color: self.brand_color,
                 brand_color_dark: self.brand_color_dark,
+                language: self.language,
             },
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -47,8 +49,8 @@ pub(super) async fn insert(pool: &Pool, organization_id: &str, input: &UserInput
     let at = now();
     let row: UserRow = sqlx::query_as(sql(format!(
         "INSERT INTO users (id, organization_id, slug, name, email, timezone, avatar_url, \
-         brand_color, brand_color_dark, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {USER_COLUMNS}"
+         brand_color, brand_color_dark, created_at, updated_at, language) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {USER_COLUMNS}"
     )))
     .bind(new_id())
     .bind(organization_id)
@@ -61,6 +63,7 @@ pub(super) async fn insert(pool: &Pool, organization_id: &str, input: &UserInput
     .bind(&input.brand_color_dark)
     .bind(at)
     .bind(at)
+    .bind(&input.language)
     .fetch_one(pool)
     .await
     .map_err(unique_as("slug"))?;
@@ -75,7 +78,7 @@ pub(super) async fn update(
 ) -> Result<User> {
     let row: Option<UserRow> = sqlx::query_as(sql(format!(
         "UPDATE users SET slug = $1, name = $2, email = $3, timezone = $4, avatar_url = $5, \
-         brand_color = $6, brand_color_dark = $7, updated_at = $8 \
+         brand_color = $6, brand_color_dark = $7, updated_at = $8, language = $11 \
          WHERE id = $9 AND organization_id = $10 RETURNING {USER_COLUMNS}"
     )))
     .bind(input.slug.as_str())
@@ -88,6 +91,7 @@ pub(super) async fn update(
     .bind(now())
     .bind(id)
     .bind(organization_id)
+    .bind(&input.language)
     .fetch_optional(pool)
     .await
     .map_err(unique_as("slug"))?;

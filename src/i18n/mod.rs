@@ -6,6 +6,8 @@
 //! Own month and day names instead of chrono's `unstable-locales`: two
 //! languages need a few dozen words, not a locale database in the binary.
 
+mod mail;
+
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,21 +61,21 @@ impl Lang {
         ranges.first().map_or(Lang::En, |(_, lang)| *lang)
     }
 
-    fn table(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Lang::En => EN,
-            Lang::De => DE,
-        }
+    /// The page texts, then the mail texts (`mail.rs`).
+    fn entries(self) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+        let tables: [&'static [(&'static str, &'static str)]; 2] = match self {
+            Lang::En => [EN, mail::EN],
+            Lang::De => [DE, mail::DE],
+        };
+        tables.into_iter().flatten()
     }
 
     /// The message `key`; a key missing in this language falls back to
     /// English (the completeness test keeps that from happening).
     pub fn t(self, key: &str) -> &'static str {
-        let find = |table: &'static [(&'static str, &'static str)]| {
-            table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
-        };
-        find(self.table())
-            .or_else(|| find(EN))
+        let find = |lang: Lang| lang.entries().find(|(k, _)| *k == key).map(|(_, v)| *v);
+        find(self)
+            .or_else(|| find(Lang::En))
             .unwrap_or("[missing text]")
     }
 
@@ -778,11 +780,11 @@ mod tests {
     #[test]
     fn every_language_is_complete() {
         for lang in Lang::ALL {
-            let table = lang.table();
+            let table: Vec<_> = lang.entries().collect();
             let keys: BTreeSet<&str> = table.iter().map(|(k, _)| *k).collect();
             assert_eq!(keys.len(), table.len(), "{lang:?} lists a key twice");
             for other in Lang::ALL {
-                for (key, text) in other.table() {
+                for (key, text) in other.entries() {
                     let mine = table.iter().find(|(k, _)| k == key);
                     let Some((_, mine)) = mine else {
                         panic!("{key:?} is missing in {lang:?}");
@@ -807,7 +809,7 @@ mod tests {
             .chain(&WEEKDAY_SHORT_KEYS)
         {
             for lang in Lang::ALL {
-                assert!(lang.table().iter().any(|(k, _)| k == key), "{key}");
+                assert!(lang.entries().any(|(k, _)| k == key), "{key}");
             }
         }
     }

@@ -3,14 +3,14 @@
 //! every value escaped, and the same content as plain text for clients
 //! that show no HTML.
 
-use super::html::escape;
+use crate::html::escape;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 /// The colour of buttons when the host chose none.
 pub const DEFAULT_BRAND: &str = "#1f4fd1";
 
-const FONT: &str = "font-family:Arial,Helvetica,sans-serif";
+pub const FONT: &str = "font-family:Arial,Helvetica,sans-serif";
 
 /// One piece of mail content in both forms.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -23,7 +23,7 @@ pub struct Snippet {
 
 /// A link that looks like a button in every mail client (a one-cell table
 /// carries the background where clients ignore an anchor's padding).
-fn button(url: &str, label: &str, brand: &str) -> String {
+pub fn button(url: &str, label: &str, brand: &str) -> String {
     let (background, ink) = colours(brand);
     format!(
         "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
@@ -105,7 +105,7 @@ pub fn suggestions(times: &[Offered<'_>], texts: &SuggestionTexts<'_>, brand: &s
 /// The button's background and a text colour readable on it (WCAG AA,
 /// 4.5:1): white where it reaches that, else near-black. A colour that is
 /// not `#rrggbb` falls back to the default brand.
-fn colours(brand: &str) -> (&str, &'static str) {
+pub fn colours(brand: &str) -> (&str, &'static str) {
     let background = if parse_hex(brand).is_some() {
         brand
     } else {
