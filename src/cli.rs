@@ -278,8 +278,7 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
         .with_providers(providers)
         .with_hold_limits(settings.holds.clone())
         .with_mail(&settings.mail)?;
-    let mail_to = state.mailer.describe();
-    tracing::info!(to = %mail_to, "email goes to {mail_to}");
+    tracing::info!(to = %state.mailer.describe(), "email delivery");
     if let Some(folder) = state.mailer.folder() {
         let folder = std::env::current_dir()
             .map(|here| here.join(folder))
