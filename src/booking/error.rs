@@ -47,3 +47,12 @@ impl From<StoreError> for BookingError {
         }
     }
 }
+
+/// A row that may be gone (deleted since the booking) as `None`.
+pub(crate) fn present<T>(result: Result<T, StoreError>) -> Result<Option<T>, BookingError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}

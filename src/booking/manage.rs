@@ -5,7 +5,7 @@ use super::book::{Booked, Keep, check_bookable, check_start, decide, kept_by_hol
 use super::hosts::pool_request;
 use super::inputs::AvailabilityInputs;
 use super::transaction;
-use super::{BookingError, StoreRef, own_hold};
+use super::{BookingError, StoreRef, own_hold, present};
 use crate::domain::{
     Booking, BookingRequest, BookingStatus, EventType, LinkPurpose, User, hash_secret, random_token,
 };
@@ -61,15 +61,6 @@ fn still_active(booking: &Booking) -> Result<(), BookingError> {
         Err(BookingError::Gone(
             booking.status.as_str().replace('_', " "),
         ))
-    }
-}
-
-/// A row that may be gone (deleted since the booking) as `None`.
-fn present<T>(result: Result<T, StoreError>) -> Result<Option<T>, BookingError> {
-    match result {
-        Ok(found) => Ok(Some(found)),
-        Err(StoreError::NotFound(_)) => Ok(None),
-        Err(other) => Err(other.into()),
     }
 }
 

@@ -7,6 +7,7 @@ mod book;
 mod effects;
 mod error;
 pub mod fairness;
+pub mod feed;
 pub mod holds;
 mod hosts;
 mod ical_cache;
@@ -21,6 +22,7 @@ mod transaction;
 pub use availability::{DaySlots, PublicSlot, SlotsAnswer, explain_at, slots_for};
 pub use book::{Booked, book};
 pub use error::BookingError;
+pub(crate) use error::present;
 pub use inputs::AvailabilityInputs;
 pub use manage::{
     AdminAction, ManageView, approval_view, cancel, change_status, decide_request, details,

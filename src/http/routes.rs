@@ -12,8 +12,8 @@
 //! The OpenAPI document lists the operations in registration order.
 
 use super::api::{
-    admin, availability, connections, holds, keys, links, manage, organization, polls, public,
-    share, teams,
+    admin, availability, connections, feeds, holds, keys, links, manage, organization, polls,
+    public, share, teams,
 };
 use crate::app::App;
 use axum::Router;
@@ -68,6 +68,8 @@ pub fn table() -> Routes {
         ))
         .admin(routes!(share::signature))
         .admin(routes!(share::suggested_times))
+        .admin(routes!(feeds::issue, feeds::revoke))
+        .token(routes!(feeds::bookings))
         .admin(routes!(availability::slots))
         .admin(routes!(availability::explain))
         .public(routes!(public::event_type))

@@ -11,6 +11,8 @@ use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
 pub enum Method {
     Request,
     Cancel,
+    /// A calendar to subscribe to (a host's feed), not an invitation.
+    Publish,
 }
 
 impl Method {
@@ -18,6 +20,7 @@ impl Method {
         match self {
             Method::Request => "REQUEST",
             Method::Cancel => "CANCEL",
+            Method::Publish => "PUBLISH",
         }
     }
 }
@@ -59,14 +62,48 @@ pub struct Meeting {
     pub attendees: Vec<(Participant, Response)>,
 }
 
-/// The invitation as iCalendar text, CRLF line ends, folded at 75 octets.
-pub fn ics(meeting: &Meeting, method: Method) -> String {
+fn calendar(method: Method) -> Calendar {
     let mut calendar = Calendar::empty();
     calendar
         .append_property(("PRODID", "-//Kairos//Kairos Scheduling//EN"))
         .append_property(("VERSION", "2.0"))
         .append_property(("CALSCALE", "GREGORIAN"))
         .append_property(("METHOD", method.as_str()));
+    calendar
+}
+
+/// The invitation as iCalendar text, CRLF line ends, folded at 75 octets.
+pub fn ics(meeting: &Meeting, method: Method) -> String {
+    let status = match method {
+        Method::Request | Method::Publish => EventStatus::Confirmed,
+        Method::Cancel => EventStatus::Cancelled,
+    };
+    let mut calendar = calendar(method);
+    calendar.push(event(meeting, status));
+    calendar.to_string()
+}
+
+/// A subscribed calendar of meetings (`METHOD:PUBLISH`), named `name`;
+/// a meeting marked tentative still waits for approval.
+pub fn feed(name: &str, meetings: &[(Meeting, bool)]) -> String {
+    let mut calendar = calendar(Method::Publish);
+    calendar
+        .append_property(("X-WR-CALNAME", plain(name).as_str()))
+        // Calendar apps poll a subscription; an hour keeps it fresh enough.
+        .append_property(("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"))
+        .append_property(("X-PUBLISHED-TTL", "PT1H"));
+    for (meeting, tentative) in meetings {
+        let status = if *tentative {
+            EventStatus::Tentative
+        } else {
+            EventStatus::Confirmed
+        };
+        calendar.push(event(meeting, status));
+    }
+    calendar.to_string()
+}
+
+fn event(meeting: &Meeting, status: EventStatus) -> Event {
     let mut event = Event::new();
     event
         .uid(&meeting.uid)
@@ -76,10 +113,7 @@ pub fn ics(meeting: &Meeting, method: Method) -> String {
         .ends(meeting.end)
         .summary(&plain(&meeting.summary))
         .description(&plain(&meeting.description))
-        .status(match method {
-            Method::Request => EventStatus::Confirmed,
-            Method::Cancel => EventStatus::Cancelled,
-        })
+        .status(status)
         .append_property(("TRANSP", "OPAQUE"))
         .append_property(person("ORGANIZER", &meeting.organizer));
     if let Some(location) = &meeting.location {
@@ -101,8 +135,7 @@ pub fn ics(meeting: &Meeting, method: Method) -> String {
             .done();
         event.append_multi_property(property);
     }
-    calendar.push(event.done());
-    calendar.to_string()
+    event.done()
 }
 
 /// `NAME;CN="…":mailto:…`. The common name is always quoted (a comma or
@@ -195,6 +228,18 @@ mod tests {
             assert!(attendee.contains(part), "{part} in {attendee}");
         }
         assert!(attendee.ends_with(":mailto:jane@example.com"), "{attendee}");
+    }
+
+    #[test]
+    fn a_feed_publishes_each_meeting_and_marks_requests_tentative() {
+        let text = unfold(&feed(
+            "Ana, bookings",
+            &[(meeting(), false), (meeting(), true)],
+        ));
+        assert!(text.contains("METHOD:PUBLISH\r\n"));
+        assert!(text.contains("X-WR-CALNAME:Ana\\, bookings\r\n"), "{text}");
+        assert_eq!(text.matches("BEGIN:VEVENT").count(), 2);
+        assert!(text.contains("STATUS:CONFIRMED\r\n") && text.contains("STATUS:TENTATIVE\r\n"));
     }
 
     #[test]

@@ -8,6 +8,6 @@ mod mailer;
 mod message;
 pub mod snippets;
 
-pub use invitation::{Meeting, Method, Participant, Response, ics};
+pub use invitation::{Meeting, Method, Participant, Response, feed, ics};
 pub use mailer::Mailer;
 pub use message::{Attachment, MailError, Outgoing};

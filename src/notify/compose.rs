@@ -426,66 +426,89 @@ fn invitation(parts: &Parts<'_>, title: &str) -> Option<(Method, String)> {
             return None;
         }
     };
-    let organizer = parts.hosts.first()?;
-    let booking = parts.booking;
-    let mut attendees: Vec<(Participant, Response)> = parts
+    let meeting = meeting(&MeetingView {
+        booking: parts.booking,
+        event_type: parts.event_type,
+        hosts: parts.hosts,
+        lang: parts.reader.lang,
+        summary: format!("{title} ({})", other_side(parts)),
+        manage: parts.links.manage.as_deref(),
+        uid: parts.ical_uid.to_string(),
+        sequence: parts.ical_sequence,
+        now: parts.now,
+    })?;
+    Some((method, ics(&meeting, method)))
+}
+
+/// A booking as a calendar event, to invite to or to publish.
+pub struct MeetingView<'a> {
+    pub booking: &'a Booking,
+    pub event_type: Option<&'a EventType>,
+    /// The hosts still there, the organizer first.
+    pub hosts: &'a [User],
+    /// The language of the description's words.
+    pub lang: Lang,
+    pub summary: String,
+    /// The invitee's manage page, if the reader may have it.
+    pub manage: Option<&'a str>,
+    pub uid: String,
+    pub sequence: u32,
+    pub now: DateTime<Utc>,
+}
+
+/// The event: the first host organizes, the other hosts have accepted, the
+/// invitee and the other attendees are asked; `None` without a host.
+pub fn meeting(view: &MeetingView<'_>) -> Option<Meeting> {
+    let booking = view.booking;
+    let organizer = view.hosts.first()?;
+    let person = |name: &str, email: &str| Participant {
+        name: name.to_string(),
+        email: email.to_string(),
+    };
+    let mut attendees: Vec<(Participant, Response)> = view
         .hosts
         .iter()
         .skip(1)
         .map(|h| {
             (
-                Participant {
-                    name: h.input.name.clone(),
-                    email: h.input.email.as_str().to_string(),
-                },
+                person(&h.input.name, h.input.email.as_str()),
                 Response::Accepted,
             )
         })
         .collect();
     attendees.push((
-        Participant {
-            name: booking.invitee.name.clone(),
-            email: booking.invitee.email.as_str().to_string(),
-        },
+        person(&booking.invitee.name, booking.invitee.email.as_str()),
         Response::NeedsAction,
     ));
-    attendees.extend(booking.attendees.iter().map(|a| {
-        (
-            Participant {
-                name: a.name.clone(),
-                email: a.email.as_str().to_string(),
-            },
-            Response::NeedsAction,
-        )
-    }));
-    let mut description = parts
+    attendees.extend(
+        booking
+            .attendees
+            .iter()
+            .map(|a| (person(&a.name, a.email.as_str()), Response::NeedsAction)),
+    );
+    let mut description = view
         .event_type
         .map(|e| e.input.description.clone())
         .unwrap_or_default();
-    if let Some(manage) = &parts.links.manage {
+    if let Some(manage) = view.manage {
         if !description.is_empty() {
             description.push_str("\n\n");
         }
-        description.push_str(&format!("{}: {manage}", parts.reader.lang.t("mail.manage")));
+        description.push_str(&format!("{}: {manage}", view.lang.t("mail.manage")));
     }
-    let location = parts
-        .event_type
-        .and_then(|e| place(parts.reader.lang, &e.input.location));
-    let meeting = Meeting {
-        uid: parts.ical_uid.to_string(),
-        sequence: parts.ical_sequence,
-        stamp: parts.now,
+    Some(Meeting {
+        uid: view.uid.clone(),
+        sequence: view.sequence,
+        stamp: view.now,
         start: booking.start,
         end: booking.end,
-        summary: format!("{title} ({})", other_side(parts)),
+        summary: view.summary.clone(),
         description,
-        location,
-        url: parts.links.manage.clone(),
-        organizer: Participant {
-            name: organizer.input.name.clone(),
-            email: organizer.input.email.as_str().to_string(),
-        },
+        location: view
+            .event_type
+            .and_then(|e| place(view.lang, &e.input.location)),
+        url: view.manage.map(str::to_string),
+        organizer: person(&organizer.input.name, organizer.input.email.as_str()),
         attendees,
-    };
-    Some((method, ics(&meeting, method)))
+    })
 }

@@ -7,5 +7,5 @@
 mod compose;
 mod plan;
 
-pub use compose::{Links, Parts, Reader, compose, duration_words};
+pub use compose::{Links, MeetingView, Parts, Reader, compose, duration_words, meeting};
 pub use plan::{Change, Letter, Recipient, plan, reminders};

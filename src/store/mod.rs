@@ -245,6 +245,16 @@ pub trait Store: CalendarStore + EffectStore + Send + Sync {
     -> Result<User>;
     async fn users(&self, organization_id: &str) -> Result<Vec<User>>;
     async fn user(&self, organization_id: &str, id: &str) -> Result<User>;
+    /// Sets (or with `None` turns off) a user's calendar feed, by the hash
+    /// of its token.
+    async fn set_calendar_feed(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+        token_hash: Option<&str>,
+    ) -> Result<()>;
+    /// The user a calendar feed token (its hash) belongs to.
+    async fn user_by_calendar_feed(&self, token_hash: &str) -> Result<Option<User>>;
     async fn user_by_slug(&self, slug: &str) -> Result<User>;
     async fn delete_user(&self, organization_id: &str, id: &str) -> Result<()>;
 

@@ -866,3 +866,106 @@ async fn smtp_credentials_sign_in() {
         }
     }
 }
+
+on_both!(a_host_subscribes_to_their_bookings);
+
+/// A host's private feed: their standing bookings as iCalendar, requests
+/// tentative, cancelled ones gone; rotating the address turns the old one
+/// off, and so does turning it off.
+async fn a_host_subscribes_to_their_bookings(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    ana_intro(&app, office_hours(), json!({})).await;
+    let users = app.admin(Method::GET, "/api/v1/users", None).await;
+    let ana = users.json[0]["id"].as_str().expect("id").to_string();
+    let mut uids = Vec::new();
+    for (start, email) in [
+        ("2026-06-02T13:00:00Z", "pat@example.com"),
+        ("2026-06-03T13:00:00Z", "kim@example.com"),
+    ] {
+        let booked = app.book_public("ana/intro", start, email).await;
+        assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.json);
+        uids.push(booked.json["uid"].as_str().expect("uid").to_string());
+    }
+    let cancelled = app
+        .admin(
+            Method::POST,
+            &format!("/api/v1/bookings/{}/cancel", uids[1]),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+
+    let issued = app
+        .admin(
+            Method::POST,
+            &format!("/api/v1/users/{ana}/calendar-feed"),
+            None,
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.json);
+    let url = issued.json["url"].as_str().expect("url").to_string();
+    assert!(url.starts_with("http://kairos.test/api/v1/feeds/") && url.ends_with("/bookings.ics"));
+    assert_eq!(
+        issued.json["webcal_url"].as_str().expect("webcal"),
+        url.replace("http://", "webcal://")
+    );
+    let path = url.trim_start_matches("http://kairos.test").to_string();
+    let feed = crate::helpers::send(&app.router, Method::GET, &path, None, &[]).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert_eq!(
+        feed.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/calendar; charset=utf-8")
+    );
+    let text = crate::page_support::text(&feed).replace("\r\n ", "");
+    assert!(text.contains("METHOD:PUBLISH\r\n"), "{text}");
+    assert!(
+        text.contains("X-WR-CALNAME:ANA: Buchungen (Kairos)"),
+        "in Ana's language: {text}"
+    );
+    assert_eq!(
+        text.matches("BEGIN:VEVENT").count(),
+        1,
+        "the cancelled one is gone"
+    );
+    assert!(text.contains(&format!("UID:{}@kairos", uids[0])));
+    assert!(text.contains("SUMMARY:Intro mit Pat Doe"), "{text}");
+    assert!(text.contains("DTSTART:20260602T130000Z"));
+
+    // Rotating: the old address is gone, the new one works.
+    let rotated = app
+        .admin(
+            Method::POST,
+            &format!("/api/v1/users/{ana}/calendar-feed"),
+            None,
+        )
+        .await;
+    let new_path = rotated.json["url"]
+        .as_str()
+        .expect("url")
+        .trim_start_matches("http://kairos.test")
+        .to_string();
+    assert_ne!(new_path, path);
+    let old = crate::helpers::send(&app.router, Method::GET, &path, None, &[]).await;
+    assert_eq!(old.status, StatusCode::NOT_FOUND);
+    let new = crate::helpers::send(&app.router, Method::GET, &new_path, None, &[]).await;
+    assert_eq!(new.status, StatusCode::OK);
+    // Off: nothing answers; an unknown host is a 404 too.
+    let off = app
+        .admin(
+            Method::DELETE,
+            &format!("/api/v1/users/{ana}/calendar-feed"),
+            None,
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::NO_CONTENT);
+    let gone = crate::helpers::send(&app.router, Method::GET, &new_path, None, &[]).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let nobody = app
+        .admin(Method::POST, "/api/v1/users/nobody/calendar-feed", None)
+        .await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+}

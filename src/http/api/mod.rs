@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod availability;
 pub mod connections;
+pub mod feeds;
 pub mod holds;
 pub mod keys;
 pub mod links;

@@ -247,16 +247,20 @@ impl EffectStore for Backend {
             .bind(i64::from(limit))
             .fetch_all(self.pool())
             .await?;
+        // The subjects' uids in one query, not one per effect.
+        let ids: Vec<String> = rows.iter().filter_map(|r| r.4.clone()).collect();
+        let mut uids = std::collections::HashMap::new();
+        for chunk in ids.chunks(super::BATCH) {
+            let mut query =
+                sqlx::QueryBuilder::<Db>::new("SELECT id, uid FROM bookings WHERE id IN ");
+            super::push_list(&mut query, chunk);
+            let found: Vec<(String, String)> =
+                query.build_query_as().fetch_all(self.pool()).await?;
+            uids.extend(found);
+        }
         let mut claimed = Vec::with_capacity(rows.len());
         for (id, kind, payload, organization_id, booking_id, attempts) in rows {
-            let booking_uid = match booking_id {
-                Some(booking_id) => sqlx::query_as("SELECT uid FROM bookings WHERE id = $1")
-                    .bind(&booking_id)
-                    .fetch_optional(self.pool())
-                    .await?
-                    .map(|(uid,): (String,)| uid),
-                None => None,
-            };
+            let booking_uid = booking_id.and_then(|b| uids.get(&b).cloned());
             claimed.push(ClaimedEffect {
                 id,
                 kind,

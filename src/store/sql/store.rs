@@ -118,6 +118,19 @@ impl Store for Backend {
         users::list(self.pool(), organization_id).await
     }
 
+    async fn set_calendar_feed(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+        token_hash: Option<&str>,
+    ) -> Result<()> {
+        users::set_feed(self.pool(), organization_id, user_id, token_hash).await
+    }
+
+    async fn user_by_calendar_feed(&self, token_hash: &str) -> Result<Option<User>> {
+        users::by_feed(self.pool(), token_hash).await
+    }
+
     async fn user(&self, organization_id: &str, id: &str) -> Result<User> {
         users::get(self.pool(), organization_id, id).await
     }

@@ -172,3 +172,37 @@ pub(super) async fn check_one(
 ) -> Result<()> {
     check(pool, organization_id, &[(field.to_string(), id)]).await
 }
+
+/// Sets (or with `None` removes) the hash of a user's calendar feed token.
+pub(super) async fn set_feed(
+    pool: &Pool,
+    organization_id: &str,
+    id: &str,
+    token_hash: Option<&str>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE users SET feed_token_hash = $1, updated_at = $2 \
+         WHERE id = $3 AND organization_id = $4",
+    )
+    .bind(token_hash)
+    .bind(now())
+    .bind(id)
+    .bind(organization_id)
+    .execute(pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("user"));
+    }
+    Ok(())
+}
+
+/// The user whose calendar feed token has this hash.
+pub(super) async fn by_feed(pool: &Pool, token_hash: &str) -> Result<Option<User>> {
+    let row: Option<UserRow> = sqlx::query_as(sql(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE feed_token_hash = $1"
+    )))
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await?;
+    row.map(UserRow::into_user).transpose()
+}
