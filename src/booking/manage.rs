@@ -20,10 +20,7 @@ async fn by_token(
     uid: &str,
     token: &str,
 ) -> Result<StoredBooking, BookingError> {
-    if !crate::domain::looks_like_token(uid) {
-        return Err(BookingError::NotFound("booking"));
-    }
-    let stored = store.booking(uid).await?;
+    let stored = by_uid(store, uid).await?;
     // Compare hashes, not secrets: equal-length hex, and no early exit on the secret.
     let given = hash_secret(token);
     let same = given.len() == stored.manage_token_hash.len()
@@ -52,6 +49,14 @@ pub async fn issue_link(
         .add_booking_link(uid, purpose, &hash_secret(&token), now)
         .await?;
     Ok(token)
+}
+
+/// The booking of a link's uid (checked before any query).
+async fn by_uid(store: StoreRef<'_>, uid: &str) -> Result<StoredBooking, BookingError> {
+    if !crate::domain::looks_like_token(uid) {
+        return Err(BookingError::NotFound("booking"));
+    }
+    Ok(store.booking(uid).await?)
 }
 
 fn still_active(booking: &Booking) -> Result<(), BookingError> {
@@ -121,10 +126,7 @@ async fn by_approval_link(
     uid: &str,
     token: &str,
 ) -> Result<StoredBooking, BookingError> {
-    if !crate::domain::looks_like_token(uid) {
-        return Err(BookingError::NotFound("booking"));
-    }
-    let stored = store.booking(uid).await?;
+    let stored = by_uid(store, uid).await?;
     match store.booking_link(uid, &hash_secret(token)).await? {
         Some(LinkPurpose::Approve) => Ok(stored),
         _ => Err(BookingError::NotFound("booking")),

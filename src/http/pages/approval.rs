@@ -4,17 +4,16 @@
 //! The token is that email's own (kept hashed, `booking_links`).
 
 use super::host::brand;
-use super::layout::{Here, Shell, document};
-use super::visit::Visit;
+use super::layout::{Here, Shell, document, secret_headers};
+use super::visit::{FormPost, Visit};
 use crate::app::App;
 use crate::booking::{self, ManageView};
 use crate::domain::{BookingStatus, answer_text, check_text};
 use crate::html::escape;
-use crate::http::extract::body_rejection;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::fmt::Write;
 
@@ -42,20 +41,20 @@ pub async fn decide(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let visit = Visit::read(raw.as_deref(), &headers);
-    let here = visit.here(&format!("/booking/{uid}/approval"), &[]);
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return visit.fail(&here, body_rejection(rejection)),
+    let post = match FormPost::read(
+        raw.as_deref(),
+        &headers,
+        &format!("/booking/{uid}/approval"),
+        body,
+    ) {
+        Ok(post) => post,
+        Err(page) => return *page,
     };
-    let token = visit.get("token").unwrap_or_default().to_string();
-    let field = |name: &str| {
-        form_urlencoded::parse(&body)
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().replace("\r\n", "\n"))
-            .filter(|v| !v.is_empty())
-    };
-    let approve = match field("decision").as_deref() {
+    let (decision, reason) = (post.field("decision"), post.field("reason"));
+    let FormPost {
+        visit, here, token, ..
+    } = post;
+    let approve = match decision.as_deref() {
         Some("approve") => true,
         Some("decline") => false,
         _ => {
@@ -64,7 +63,6 @@ pub async fn decide(
             return visit.fail(&here, error.into());
         }
     };
-    let reason = field("reason");
     if let Some(reason) = &reason
         && let Err(error) = check_text("reason", reason, 2_000, false)
     {
@@ -211,14 +209,6 @@ fn render(
     };
     let mut response = (status, document(&shell, &body)).into_response();
     // The address carries the host's token.
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    secret_headers(&mut response);
     response
 }

@@ -6,15 +6,14 @@
 
 use super::form::span_text;
 use super::host::{brand, location_label};
-use super::layout::{Here, Shell, document};
-use super::visit::Visit;
+use super::layout::{Here, Shell, document, secret_headers};
+use super::visit::{FormPost, Visit};
 use crate::app::App;
 use crate::booking::ManageView;
 use crate::booking::{self, BookingError};
 use crate::domain::{Location, TimeZoneName, check_text};
 use crate::html::escape;
 use crate::http::error::ApiError;
-use crate::http::extract::body_rejection;
 use crate::sync::api::EventBody;
 use crate::sync::events::booking_ical;
 use axum::body::Bytes;
@@ -384,14 +383,7 @@ async fn render(
     let mut response = (status, document(&shell, &body)).into_response();
     // The page carries the manage token: not for shared caches, nor for
     // the Referer sent to the meeting link or calendar sites.
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("private, no-store"),
-    );
-    response.headers_mut().insert(
-        header::REFERRER_POLICY,
-        axum::http::HeaderValue::from_static("no-referrer"),
-    );
+    secret_headers(&mut response);
     response
 }
 
@@ -461,17 +453,14 @@ pub async fn cancel(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let visit = Visit::read(raw.as_deref(), &headers);
-    let here = visit.here(&format!("/booking/{uid}"), &[]);
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return visit.fail(&here, body_rejection(rejection)),
+    let post = match FormPost::read(raw.as_deref(), &headers, &format!("/booking/{uid}"), body) {
+        Ok(post) => post,
+        Err(page) => return *page,
     };
-    let token = visit.get("token").unwrap_or_default().to_string();
-    let reason = form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "reason")
-        .map(|(_, v)| v.trim().replace("\r\n", "\n"))
-        .filter(|r| !r.is_empty());
+    let reason = post.field("reason");
+    let FormPost {
+        visit, here, token, ..
+    } = post;
     if let Some(reason) = &reason
         && let Err(error) = check_text("reason", reason, 2_000, false)
     {

@@ -6,7 +6,7 @@
 use super::assets;
 use crate::html::escape;
 use crate::i18n::Lang;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use std::fmt::Write;
 
@@ -239,6 +239,20 @@ pub fn not_found(lang: Lang, here: &Here, embed: bool) -> Response {
         "error.not_found.title",
         lang.t("error.not_found.text"),
     )
+}
+
+/// Pages whose address is a secret (a link's token) are neither cached by
+/// others nor named to other sites (the host's avatar comes from a CDN).
+pub fn secret_headers(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
 }
 
 #[cfg(test)]

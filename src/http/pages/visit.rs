@@ -5,7 +5,10 @@
 
 use super::layout::{self, Here};
 use crate::http::error::ApiError;
+use crate::http::extract::body_rejection;
 use crate::i18n::{Clock, Lang};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
@@ -136,5 +139,46 @@ impl Visit {
                 .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+/// A form POSTed to a page at `path` whose address carries a `token`:
+/// who reads, where, the token, and the fields.
+pub struct FormPost {
+    pub visit: Visit,
+    pub here: Here,
+    pub token: String,
+    body: Bytes,
+}
+
+impl FormPost {
+    /// The post, or the page that says why the body could not be read.
+    pub fn read(
+        raw: Option<&str>,
+        headers: &HeaderMap,
+        path: &str,
+        body: Result<Bytes, BytesRejection>,
+    ) -> Result<FormPost, Box<Response>> {
+        let visit = Visit::read(raw, headers);
+        let here = visit.here(path, &[]);
+        let body = match body {
+            Ok(body) => body,
+            Err(rejection) => return Err(Box::new(visit.fail(&here, body_rejection(rejection)))),
+        };
+        let token = visit.get("token").unwrap_or_default().to_string();
+        Ok(FormPost {
+            visit,
+            here,
+            token,
+            body,
+        })
+    }
+
+    /// A field's text, trimmed, with LF line ends; `None` when empty.
+    pub fn field(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(&self.body)
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().replace("\r\n", "\n"))
+            .filter(|v| !v.is_empty())
     }
 }

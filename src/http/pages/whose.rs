@@ -17,7 +17,7 @@ use crate::html::escape;
 use crate::http::api::public;
 use crate::http::error::ApiError;
 use crate::store::StoreError;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -166,22 +166,8 @@ pub fn link_gone(visit: &Visit, state: LinkState) -> Response {
         "link.gone.title",
         visit.lang.t(key),
     );
-    secret_headers(&mut response);
+    layout::secret_headers(&mut response);
     response
-}
-
-/// Pages whose address is a secret (a link's token) are neither cached by
-/// others nor named to other sites (the host's avatar comes from a CDN).
-fn secret_headers(response: &mut Response) {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
 }
 
 impl BookingPage {
@@ -368,7 +354,7 @@ impl BookingPage {
     /// Headers this page's answers need beyond the usual.
     pub fn finish(&self, mut response: Response) -> Response {
         if matches!(self.owner, Owner::Link { .. }) {
-            secret_headers(&mut response);
+            layout::secret_headers(&mut response);
         }
         response
     }
