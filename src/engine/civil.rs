@@ -9,7 +9,7 @@
 use super::instant::Instant;
 pub use super::instant::Resolution;
 use super::vtimezone::CustomZone;
-use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
 use std::sync::Arc;
 
@@ -213,7 +213,11 @@ impl ZoneDays {
 
     /// [`Zone::instant`] of `local` in `zone`.
     pub fn instant(&mut self, zone: &Zone, local: NaiveDateTime) -> Instant {
-        let index = usize::try_from((local.date() - self.first).num_days()).ok();
+        // Days counted from the common era: chrono's date difference
+        // builds a duration and divides it back, twice the cost.
+        let days =
+            i64::from(local.date().num_days_from_ce()) - i64::from(self.first.num_days_from_ce());
+        let index = usize::try_from(days).ok();
         match index.filter(|&i| i < self.uniform.len() && self.zone.same_as(zone)) {
             Some(index) if self.is_uniform(index) => self
                 .midnight(index)

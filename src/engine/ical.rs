@@ -40,8 +40,11 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, IcalError> {
             custom.insert(name, zone);
         }
     }
-    let mut by_uid: Vec<Series> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    // Sized for every sub-component being an event with its own UID (the
+    // usual case), so the index is not rehashed as it grows.
+    let events = calendars.iter().map(|c| c.components.len()).sum();
+    let mut by_uid: Vec<Series> = Vec::with_capacity(events);
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(events);
     for calendar in &calendars {
         for component in calendar.children("VEVENT") {
             let (uid, event) = reader.vevent(component, &custom)?;
@@ -204,12 +207,13 @@ impl Reader {
         component: &Component<'t>,
         custom: &HashMap<String, Zone>,
     ) -> Result<(&'t str, EventComponent), IcalError> {
-        let uid = component.find("UID").map_or("", |p| p.value.trim());
-        let dtstart = component
-            .find("DTSTART")
+        let found = EventProperties::of(component);
+        let uid = found.uid.map_or("", |p| p.value.trim());
+        let dtstart = found
+            .dtstart
             .ok_or_else(|| self.component_error(component, "VEVENT has no DTSTART".to_string()))?;
         let start = self.time(dtstart, dtstart.value, custom)?;
-        let length = match (component.find("DTEND"), component.find("DURATION")) {
+        let length = match (found.dtend, found.duration) {
             (Some(dtend), None) => {
                 let end = self.time(dtend, dtend.value, custom)?;
                 if end.is_date() != start.is_date() {
@@ -256,7 +260,7 @@ impl Reader {
                 seconds: 0,
             },
         };
-        let rule = match component.find("RRULE") {
+        let rule = match found.rrule {
             Some(rrule) => Some(
                 Recurrence::parse(rrule.value, start_local(&start))
                     .map_err(|message| self.error(rrule, message))?,
@@ -264,7 +268,7 @@ impl Reader {
             None => None,
         };
         let mut rdates = Vec::new();
-        for rdate in component.all("RDATE") {
+        for rdate in found.all(component, "RDATE", found.rdate) {
             for value in rdate.value.split(',').filter(|v| !v.trim().is_empty()) {
                 if rdates.len() >= MAX_DATE_LIST {
                     return Err(self.error(rdate, format!("more than {MAX_DATE_LIST} dates")));
@@ -273,21 +277,21 @@ impl Reader {
             }
         }
         let mut exdates = Vec::new();
-        for exdate in component.all("EXDATE") {
+        for exdate in found.all(component, "EXDATE", found.exdate) {
             exdates.extend(self.times(exdate, custom)?);
             if exdates.len() > MAX_DATE_LIST {
                 return Err(self.error(exdate, format!("more than {MAX_DATE_LIST} dates")));
             }
         }
-        let recurrence_id = match component.find("RECURRENCE-ID") {
+        let recurrence_id = match found.recurrence_id {
             Some(id) => Some(self.time(id, id.value, custom)?),
             None => None,
         };
-        let cancelled = component
-            .find("STATUS")
+        let cancelled = found
+            .status
             .is_some_and(|p| p.value.trim().eq_ignore_ascii_case("CANCELLED"));
-        let transparent = component
-            .find("TRANSP")
+        let transparent = found
+            .transp
             .is_some_and(|p| p.value.trim().eq_ignore_ascii_case("TRANSPARENT"));
         Ok((
             uid,
@@ -371,6 +375,75 @@ impl Reader {
             CustomZone::new(&name, &observances).map_err(|message| self.error(tzid, message))?,
         ));
         Ok((name, zone))
+    }
+}
+
+/// The properties of a `VEVENT` that decide busy time, each the first of
+/// its name (as [`Component::find`] would take it), found in one pass: a
+/// lookup per name compared every name of the event ten times over.
+#[derive(Default)]
+struct EventProperties<'c, 't> {
+    uid: Option<&'c Property<'t>>,
+    dtstart: Option<&'c Property<'t>>,
+    dtend: Option<&'c Property<'t>>,
+    duration: Option<&'c Property<'t>>,
+    rrule: Option<&'c Property<'t>>,
+    recurrence_id: Option<&'c Property<'t>>,
+    status: Option<&'c Property<'t>>,
+    transp: Option<&'c Property<'t>>,
+    /// Whether there is any `RDATE` or `EXDATE` (there may be many; they are
+    /// read in order with [`Component::all`]).
+    rdate: bool,
+    exdate: bool,
+}
+
+impl<'c, 't> EventProperties<'c, 't> {
+    fn of(component: &'c Component<'t>) -> Self {
+        let mut found = EventProperties::default();
+        for property in &component.properties {
+            // Names are ASCII (`content_line` checks them); the longest we
+            // look for is RECURRENCE-ID.
+            let mut buffer = [0u8; 13];
+            let Some(name) = buffer.get_mut(..property.name.len()) else {
+                continue;
+            };
+            name.copy_from_slice(property.name.as_bytes());
+            name.make_ascii_uppercase();
+            let slot = match &*name {
+                b"UID" => &mut found.uid,
+                b"DTSTART" => &mut found.dtstart,
+                b"DTEND" => &mut found.dtend,
+                b"DURATION" => &mut found.duration,
+                b"RRULE" => &mut found.rrule,
+                b"RECURRENCE-ID" => &mut found.recurrence_id,
+                b"STATUS" => &mut found.status,
+                b"TRANSP" => &mut found.transp,
+                b"RDATE" => {
+                    found.rdate = true;
+                    continue;
+                }
+                b"EXDATE" => {
+                    found.exdate = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            slot.get_or_insert(property);
+        }
+        found
+    }
+
+    /// Every `name` property of `component`, in order; none without a look
+    /// when the pass found none (`present`).
+    fn all(
+        &self,
+        component: &'c Component<'t>,
+        name: &'static str,
+        present: bool,
+    ) -> impl Iterator<Item = &'c Property<'t>> {
+        component
+            .all(name)
+            .take(if present { usize::MAX } else { 0 })
     }
 }
 

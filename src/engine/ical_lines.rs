@@ -33,7 +33,10 @@ impl std::error::Error for IcalError {}
 #[derive(Debug)]
 pub struct Property<'t> {
     pub name: &'t str,
-    params: Vec<(&'t str, &'t str)>,
+    /// The parameters as written (`;KEY=VALUE…`, checked by `content_line`),
+    /// split again when asked for: most lines have none and the rest one or
+    /// two, so a list of them per line would cost an allocation for nothing.
+    params: &'t str,
     pub value: &'t str,
     pub line: usize,
 }
@@ -41,10 +44,15 @@ pub struct Property<'t> {
 impl Property<'_> {
     /// A parameter's value (the first one given), quotes removed.
     pub fn param(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.trim().trim_matches('"'))
+        let mut rest = self.params;
+        while let Some(after) = rest.strip_prefix(';') {
+            let (name, value, end) = split_param(after);
+            if name.eq_ignore_ascii_case(key) {
+                return Some(value.trim().trim_matches('"'));
+            }
+            rest = &after[end..];
+        }
+        None
     }
 }
 
@@ -228,37 +236,18 @@ fn content_line(text: &str, line: usize) -> Result<Property<'_>, IcalError> {
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(bad("bad property name"));
     }
-    let mut params = Vec::new();
     let mut rest = &text[name_end..];
     while let Some(after) = rest.strip_prefix(';') {
-        // A parameter without '=' (sloppy exporters) is kept with no value.
-        let key_end = after.find(['=', ';', ':']).unwrap_or(after.len());
-        let key = &after[..key_end];
-        let value_start = if after[key_end..].starts_with('=') {
-            key_end + 1
-        } else {
-            key_end
-        };
-        let mut end = value_start;
-        let bytes = after.as_bytes();
-        let mut quoted = false;
-        while end < bytes.len() {
-            match bytes[end] {
-                b'"' => quoted = !quoted,
-                b';' | b':' if !quoted => break,
-                _ => {}
-            }
-            end += 1;
-        }
-        if end >= bytes.len() {
+        let (_, _, end) = split_param(after);
+        if end >= after.len() {
             return Err(IcalError {
                 line,
                 message: format!("{:?} has no ':' before its value", clip(text)),
             });
         }
-        params.push((key, &after[value_start..end]));
         rest = &after[end..];
     }
+    let params = &text[name_end..text.len() - rest.len()];
     let value = rest.strip_prefix(':').ok_or_else(|| IcalError {
         line,
         message: format!("{:?} has no ':' before its value", clip(text)),
@@ -269,6 +258,35 @@ fn content_line(text: &str, line: usize) -> Result<Property<'_>, IcalError> {
         value,
         line,
     })
+}
+
+/// The first parameter of `after` (the text after a `;`): its key, its
+/// value, and where it ends (the next `;` or `:` outside quotes, or the end
+/// of `after`). A parameter without `=` (sloppy exporters) has no value.
+fn split_param(after: &str) -> (&str, &str, usize) {
+    // A byte loop: the general searcher for a set of characters costs more
+    // than these few bytes.
+    let key_end = after
+        .bytes()
+        .position(|b| matches!(b, b'=' | b';' | b':'))
+        .unwrap_or(after.len());
+    let value_start = if after[key_end..].starts_with('=') {
+        key_end + 1
+    } else {
+        key_end
+    };
+    let bytes = after.as_bytes();
+    let mut end = value_start;
+    let mut quoted = false;
+    while end < bytes.len() {
+        match bytes[end] {
+            b'"' => quoted = !quoted,
+            b';' | b':' if !quoted => break,
+            _ => {}
+        }
+        end += 1;
+    }
+    (&after[..key_end], &after[value_start..end], end)
 }
 
 /// A DATE value, `YYYYMMDD`, read by hand: thousands of them per calendar,

@@ -101,38 +101,53 @@ pub fn parse_rfc3339(text: &str) -> Option<Instant> {
     })
 }
 
-/// Reads many instants in a row, remembering the last date of the common
-/// form: a host's busy entries start and end on one date, and the date is
-/// most of the work. The same answers as [`parse_rfc3339`].
+/// Reads many instants in a row, remembering the last month of the common
+/// form: a host's busy entries fall in a few months, and finding a month's
+/// first day is most of the work. The same answers as [`parse_rfc3339`].
 #[derive(Debug, Default)]
 pub struct Rfc3339Reader {
-    /// The `YYYY-MM-DD` last read, and its days since 1970-01-01.
-    last_date: Option<([u8; 10], i64)>,
+    /// The `YYYY-MM-` last read, the days from 1970-01-01 to its first day,
+    /// and how many days it has.
+    last_month: Option<([u8; 8], i64, u32)>,
 }
 
 impl Rfc3339Reader {
     pub fn read(&mut self, text: &str) -> Option<Instant> {
-        let Ok(b) = <&[u8; 20]>::try_from(text.as_bytes()) else {
-            return parse_rfc3339(text);
-        };
-        let days = match self.last_date {
-            Some((date, days)) if b[..10] == date => Some(days),
-            _ => None,
-        };
-        let days = match days.or_else(|| utc_days(b)) {
-            Some(days) => days,
-            None => return parse_rfc3339(text),
-        };
-        match utc_time(b) {
-            Some(seconds) => {
-                let mut date = [0; 10];
-                date.copy_from_slice(&b[..10]);
-                self.last_date = Some((date, days));
-                Some(Instant(days * 86_400 + seconds))
-            }
-            None => parse_rfc3339(text),
-        }
+        let common = <&[u8; 20]>::try_from(text.as_bytes())
+            .ok()
+            .and_then(|b| self.read_common(b));
+        common.or_else(|| parse_rfc3339(text))
     }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, as [`utc_seconds`] reads it.
+    fn read_common(&mut self, b: &[u8; 20]) -> Option<Instant> {
+        let mut month = [0; 8];
+        month.copy_from_slice(&b[..8]);
+        let (first_day, length) = match self.last_month {
+            Some((known, first_day, length)) if known == month => (first_day, length),
+            _ => {
+                let (first_day, length) = month_start(b)?;
+                self.last_month = Some((month, first_day, length));
+                (first_day, length)
+            }
+        };
+        let days = day_of_month(b, first_day, length)?;
+        Some(Instant(days * 86_400 + utc_time(b)?))
+    }
+}
+
+/// Of the month part, `YYYY-MM-`: the days from 1970-01-01 to its first day,
+/// and how many days it has.
+fn month_start(b: &[u8; 20]) -> Option<(i64, u32)> {
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i64::from(two_digits(b, 0)? * 100 + two_digits(b, 2)?);
+    let month = two_digits(b, 5)?;
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    Some((days_from_civil(year, month, 1), days_in_month(year, month)))
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
@@ -148,15 +163,15 @@ fn two_digits(b: &[u8; 20], i: usize) -> Option<u32> {
 
 /// Days since 1970-01-01 of the date part, `YYYY-MM-DD`.
 fn utc_days(b: &[u8; 20]) -> Option<i64> {
-    if b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let year = i64::from(two_digits(b, 0)? * 100 + two_digits(b, 2)?);
-    let (month, day) = (two_digits(b, 5)?, two_digits(b, 8)?);
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return None;
-    }
-    Some(days_from_civil(year, month, day))
+    let (first_day, length) = month_start(b)?;
+    day_of_month(b, first_day, length)
+}
+
+/// Days since 1970-01-01 of the date part, its month (`YYYY-MM-`) known to
+/// begin on day `first_day` and to have `length` days.
+fn day_of_month(b: &[u8; 20], first_day: i64, length: u32) -> Option<i64> {
+    let day = two_digits(b, 8)?;
+    (day != 0 && day <= length).then(|| first_day + i64::from(day) - 1)
 }
 
 /// Seconds since midnight of the time part, `THH:MM:SSZ`.
@@ -293,6 +308,16 @@ mod tests {
             "2024-02-29t12:00:00Z",
             "",
             "2024-02-29T12:00:00ZZ",
+            // The month remembered, and its length, across days and years.
+            "2023-02-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2023-02-28T23:59:59Z",
+            "2023-02-00T10:00:00Z",
+            "2026-06-30T10:00:00Z",
+            "2026-06-31T10:00:00Z",
+            "2026-13-01T10:00:00Z",
+            "2026-06-3aT10:00:00Z",
+            "2026-06-30T10:00:00+01:00",
         ] {
             assert_eq!(reader.read(text), parse_rfc3339(text), "{text}");
         }
