@@ -79,6 +79,11 @@ fn kairos_command(database_url: &str) -> Command {
         .env("KAIROS_HOST", "127.0.0.1")
         .env("KAIROS_PORT", "0")
         .env_remove("KAIROS_PUBLIC_URL")
+        // Its emails go to a folder: a temporary one, not the repository.
+        .env(
+            "KAIROS_MAIL_DIR",
+            std::env::temp_dir().join("kairos-browser-mail"),
+        )
         .env("RUST_LOG", "warn");
     command
 }
