@@ -4,7 +4,7 @@
 //! The token is that email's own (kept hashed, `booking_links`).
 
 use super::host::brand;
-use super::layout::{Here, Shell, document, secret_headers};
+use super::layout::{Here, Shell, document, reason_field, secret_headers};
 use super::visit::{FormPost, Visit};
 use crate::app::App;
 use crate::booking::{self, ManageView};
@@ -169,27 +169,15 @@ fn render(
         let mut action = here.clone();
         action.set("token", Some(token));
         let action = escape(&action.url());
-        let (attrs, error) = match reason_error {
-            Some(message) => (
-                " aria-invalid=\"true\" aria-describedby=\"e-reason\"",
-                format!(
-                    "<p class=\"error\" id=\"e-reason\" role=\"alert\">{}</p>",
-                    escape(message)
-                ),
-            ),
-            None => ("", String::new()),
-        };
         let _ = write!(
             body,
             "<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"decision\" value=\"approve\">\
              <p><button type=\"submit\">{}</button></p></form>\
              <h2>{}</h2><form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"decision\" value=\"decline\">\
-             <div class=\"field\"><label for=\"f-reason\">{}</label>\
-             <textarea id=\"f-reason\" name=\"reason\" rows=\"3\" maxlength=\"2000\"{attrs}></textarea>{error}</div>\
-             <p><button type=\"submit\" class=\"secondary\">{}</button></p></form>",
+             {}<p><button type=\"submit\" class=\"secondary\">{}</button></p></form>",
             escape(lang.t("approval.approve")),
             escape(lang.t("approval.decline_heading")),
-            escape(lang.t("approval.reason")),
+            reason_field(lang.t("approval.reason"), reason_error),
             escape(lang.t("approval.decline")),
         );
     }

@@ -6,7 +6,7 @@
 
 use super::form::span_text;
 use super::host::{brand, location_label};
-use super::layout::{Here, Shell, document, secret_headers};
+use super::layout::{Here, Shell, document, reason_field, secret_headers};
 use super::visit::{FormPost, Visit};
 use crate::app::App;
 use crate::booking::ManageView;
@@ -333,24 +333,13 @@ async fn render(
             .params
             .retain(|(k, _)| matches!(k.as_str(), "lang" | "clock" | "embed"));
         action.set("token", Some(token));
-        let (attrs, error) = match cancel_error {
-            Some(message) => (
-                " aria-invalid=\"true\" aria-describedby=\"e-reason\"",
-                format!(
-                    "<p class=\"error\" id=\"e-reason\" role=\"alert\">{}</p>",
-                    escape(message)
-                ),
-            ),
-            None => ("", String::new()),
-        };
         let _ = write!(
             body,
-            "<h2>{}</h2><form method=\"post\" action=\"{}\"><div class=\"field\"><label for=\"f-reason\">{}</label>\
-             <textarea id=\"f-reason\" name=\"reason\" rows=\"3\" maxlength=\"2000\"{attrs}></textarea>{error}</div>\
+            "<h2>{}</h2><form method=\"post\" action=\"{}\">{}\
              <p><button type=\"submit\" class=\"secondary\">{}</button></p></form>",
             escape(lang.t("manage.cancel")),
             escape(&action.url()),
-            escape(lang.t("manage.reason")),
+            reason_field(lang.t("manage.reason"), cancel_error),
             escape(lang.t("manage.cancel_button"))
         );
     }

@@ -255,6 +255,26 @@ pub fn secret_headers(response: &mut Response) {
     );
 }
 
+/// A "reason" text area under `label`, with its error beside it (read
+/// aloud, and tied to the field) when there is one.
+pub fn reason_field(label: &str, error: Option<&str>) -> String {
+    let (attrs, error) = match error {
+        Some(message) => (
+            " aria-invalid=\"true\" aria-describedby=\"e-reason\"",
+            format!(
+                "<p class=\"error\" id=\"e-reason\" role=\"alert\">{}</p>",
+                escape(message)
+            ),
+        ),
+        None => ("", String::new()),
+    };
+    format!(
+        "<div class=\"field\"><label for=\"f-reason\">{}</label>\
+         <textarea id=\"f-reason\" name=\"reason\" rows=\"3\" maxlength=\"2000\"{attrs}></textarea>{error}</div>",
+        escape(label)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
