@@ -67,6 +67,20 @@ async fn ana_intro(app: &App, weekly: Value, extra: Value) -> String {
     app.event_type(body).await
 }
 
+/// Books Ana's intro with `body`, then runs the queue (its emails go out).
+async fn book_intro(app: &App, body: Value) -> crate::helpers::Response {
+    let booked = app
+        .public(
+            Method::POST,
+            "/api/v1/public/ana/intro/bookings",
+            Some(body),
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.json);
+    drain(&app.context).await.expect("drain");
+    booked
+}
+
 fn invitation(mail: &Value) -> &Value {
     let inline = mail["invitations"]
         .as_array()
@@ -129,15 +143,7 @@ async fn a_booking_its_move_and_its_cancellation_reach_both_sides(backend: Backe
     ana_intro(&app, office_hours(), json!({})).await;
     let mut body = booking("2026-06-02T13:00:00Z", "pat@example.com");
     body["answers"] = json!({ "company": "Acme, Inc." });
-    let booked = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(body),
-        )
-        .await;
-    assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.json);
-    drain(&app.context).await.expect("drain");
+    let booked = book_intro(&app, body).await;
     let messages = sink.messages();
     assert_eq!(messages.len(), 2, "{messages:#?}");
 
@@ -467,15 +473,7 @@ async fn reminders_come_at_their_instant_across_summer_time(backend: Backend) {
     let mut body = booking("2027-03-28T08:00:00Z", "pat@example.com");
     body["invitee"]["timezone"] = json!("Europe/Berlin");
     body["invitee"]["language"] = json!("de-DE");
-    let booked = app
-        .public(
-            Method::POST,
-            "/api/v1/public/ana/intro/bookings",
-            Some(body),
-        )
-        .await;
-    assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.json);
-    drain(&app.context).await.expect("drain");
+    let booked = book_intro(&app, body).await;
     assert_eq!(sink.received().len(), 2, "the confirmations only");
     let reminders = |app: &App| {
         let store = app.store.clone();
