@@ -143,7 +143,7 @@ async fn a_booking_its_move_and_its_cancellation_reach_both_sides(backend: Backe
     ana_intro(&app, office_hours(), json!({})).await;
     let mut body = booking("2026-06-02T13:00:00Z", "pat@example.com");
     body["answers"] = json!({ "company": "Acme, Inc." });
-    let booked = book_intro(&app, body).await;
+    book_intro(&app, body).await;
     let messages = sink.messages();
     assert_eq!(messages.len(), 2, "{messages:#?}");
 
