@@ -5,10 +5,11 @@
 //! the signals that wake workers cannot differ between the parts that use
 //! them. Cloning is cheap (every field is shared).
 
-use crate::config::{HoldLimits, MailSettings, ProviderSettings};
+use crate::config::{HoldLimits, MailSettings, ProviderSettings, SmsSettings};
 use crate::http::{cache::Caches, metrics::Metrics};
 use crate::mail::Mailer;
 use crate::secrets::KeyRing;
+use crate::sms::SmsSender;
 use crate::store::SharedStore;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -70,6 +71,8 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Where email goes (SMTP, or a folder of `.eml` files).
     pub mailer: Arc<Mailer>,
+    /// Where text messages go (a Twilio-compatible API, if configured).
+    pub sms: Arc<SmsSender>,
 }
 
 impl App {
@@ -91,6 +94,7 @@ impl App {
             caches: Arc::new(Caches::default()),
             metrics: Arc::new(Metrics::default()),
             mailer: Arc::new(default_mailer()),
+            sms: Arc::new(SmsSender::default()),
         }
     }
 
@@ -98,6 +102,12 @@ impl App {
     pub fn with_mail(mut self, settings: &MailSettings) -> Result<Self, String> {
         self.mailer = Arc::new(Mailer::new(settings)?);
         Ok(self)
+    }
+
+    /// Sends text messages as `settings` say.
+    pub fn with_sms(mut self, settings: &SmsSettings) -> Self {
+        self.sms = Arc::new(SmsSender::new(settings));
+        self
     }
 
     /// Replaces "now" everywhere (tests).

@@ -277,8 +277,12 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
         .with_keys(keys)
         .with_providers(providers)
         .with_hold_limits(settings.holds.clone())
-        .with_mail(&settings.mail)?;
+        .with_mail(&settings.mail)?
+        .with_sms(&settings.sms);
     tracing::info!(to = %state.mailer.describe(), "email delivery");
+    if !state.sms.is_configured() {
+        tracing::info!("text messages are not configured: workflow SMS steps will fail until KAIROS_SMS_* are set");
+    }
     if let Some(folder) = state.mailer.folder() {
         let folder = std::env::current_dir()
             .map(|here| here.join(folder))

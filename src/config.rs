@@ -45,6 +45,73 @@ pub struct Settings {
     pub providers: ProviderSettings,
     pub holds: HoldLimits,
     pub mail: MailSettings,
+    pub sms: SmsSettings,
+}
+
+/// Text messages through a Twilio-compatible API (Twilio itself, or any
+/// service or stand-in that speaks its Messages resource). Without an
+/// account, workflow text messages fail visibly ("not configured").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsSettings {
+    /// The API's base URL (`https://api.twilio.com`).
+    pub api_url: String,
+    pub account_sid: Option<String>,
+    pub auth_token: Option<Secret>,
+    /// The sender: an E.164 number, or a Messaging Service SID (`MG…`).
+    pub from: Option<String>,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        SmsSettings {
+            api_url: "https://api.twilio.com".to_string(),
+            account_sid: None,
+            auth_token: None,
+            from: None,
+        }
+    }
+}
+
+/// `[sms]` in kairos.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSms {
+    api_url: Option<String>,
+    account_sid: Option<String>,
+    auth_token: Option<String>,
+    from: Option<String>,
+}
+
+impl FileSms {
+    fn check(&self) -> Result<(), String> {
+        if let Some(url) = &self.api_url {
+            let parsed = url::Url::parse(url).map_err(|e| format!("api_url: not a URL ({e})"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err("api_url: the scheme must be http or https".to_string());
+            }
+        }
+        if let Some(from) = &self.from
+            && !from.starts_with("MG")
+        {
+            crate::domain::check_phone("from", from).map_err(|e| format!("{e} or a Messaging Service SID (MG…)"))?;
+        }
+        Ok(())
+    }
+
+    fn apply(self, to: &mut SmsSettings) {
+        if let Some(url) = self.api_url {
+            to.api_url = url;
+        }
+        if let Some(sid) = self.account_sid {
+            to.account_sid = Some(sid);
+        }
+        if let Some(token) = self.auth_token {
+            to.auth_token = Some(Secret::new(token));
+        }
+        if let Some(from) = self.from {
+            to.from = Some(from);
+        }
+    }
 }
 
 /// Where email goes: an SMTP server, or without one a folder of `.eml`
@@ -339,6 +406,7 @@ impl Default for Settings {
             providers: ProviderSettings::default(),
             holds: HoldLimits::default(),
             mail: MailSettings::default(),
+            sms: SmsSettings::default(),
         }
     }
 }
@@ -361,6 +429,7 @@ struct FileSettings {
     google: Option<FileOAuth>,
     microsoft: Option<FileOAuth>,
     mail: Option<FileMail>,
+    sms: Option<FileSms>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -415,6 +484,12 @@ impl Settings {
                 mail.check().map_err(|message| ConfigError::File {
                     path: file.display().to_string(),
                     message: format!("mail.{message}"),
+                })?;
+            }
+            if let Some(sms) = &layer.sms {
+                sms.check().map_err(|message| ConfigError::File {
+                    path: file.display().to_string(),
+                    message: format!("sms.{message}"),
                 })?;
             }
             settings.apply(layer);
@@ -510,6 +585,24 @@ impl Settings {
                         _ => mail.folder = Some(PathBuf::from(value)),
                     }
                 }
+                "KAIROS_SMS_API_URL"
+                | "KAIROS_SMS_ACCOUNT_SID"
+                | "KAIROS_SMS_AUTH_TOKEN"
+                | "KAIROS_SMS_FROM" => {
+                    let sms = layer.sms.get_or_insert_with(FileSms::default);
+                    let mut single = FileSms::default();
+                    match name.as_str() {
+                        "KAIROS_SMS_API_URL" => single.api_url = Some(value),
+                        "KAIROS_SMS_ACCOUNT_SID" => single.account_sid = Some(value),
+                        "KAIROS_SMS_AUTH_TOKEN" => single.auth_token = Some(value),
+                        _ => single.from = Some(value),
+                    }
+                    single.check().map_err(|e| bad(e.split_once(": ").map_or(&*e, |(_, m)| m)))?;
+                    sms.api_url = single.api_url.or(sms.api_url.take());
+                    sms.account_sid = single.account_sid.or(sms.account_sid.take());
+                    sms.auth_token = single.auth_token.or(sms.auth_token.take());
+                    sms.from = single.from.or(sms.from.take());
+                }
                 "KAIROS_SECRET_KEYS" => {
                     crate::secrets::KeyRing::parse(&value).map_err(|e| bad(&e.to_string()))?;
                     layer.secret_keys = Some(value);
@@ -564,6 +657,9 @@ impl Settings {
         }
         if let Some(mail) = layer.mail {
             mail.apply(&mut self.mail);
+        }
+        if let Some(sms) = layer.sms {
+            sms.apply(&mut self.sms);
         }
     }
 

@@ -300,6 +300,7 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
                     brand_color: None,
                     brand_color_dark: None,
                     language: None,
+                    phone: None,
                 },
             )
             .await?;

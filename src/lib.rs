@@ -19,9 +19,11 @@ pub mod mail;
 pub mod notify;
 pub mod scenario;
 pub mod secrets;
+pub mod sms;
 pub mod store;
 pub mod sync;
 pub mod workers;
+pub mod workflows;
 
 #[cfg(test)]
 mod import_circles;

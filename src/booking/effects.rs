@@ -3,7 +3,7 @@
 //! effect of a booking change is one line in one of these functions.
 
 use crate::domain::{BookingStatus, NewEffect};
-use crate::effects::{CalendarWrite, Job as _, Notify};
+use crate::effects::{CalendarWrite, Job as _, Notify, WorkflowFanout};
 use crate::notify::Change;
 
 /// A booking was made; `replaces` is the booking it reschedules.
@@ -20,7 +20,8 @@ pub(crate) fn booked(uid: &str, replaces: Option<&str>) -> Vec<NewEffect> {
         }
         None => Change::Booked,
     };
-    effects.push(Notify::new(uid, change).effect());
+    effects.push(Notify::new(uid, change.clone()).effect());
+    effects.push(WorkflowFanout::new(uid, change).effect());
     effects
 }
 
@@ -34,8 +35,15 @@ pub(crate) fn status_changed(uid: &str, to: BookingStatus, note: Option<&str>) -
         BookingStatus::Rejected => Some(Change::Rejected {
             reason: note.map(str::to_string),
         }),
-        BookingStatus::Pending | BookingStatus::NoShow | BookingStatus::Completed => None,
+        BookingStatus::NoShow => Some(Change::MarkedNoShow),
+        BookingStatus::Completed => Some(Change::MarkedCompleted),
+        BookingStatus::Pending => None,
     };
-    effects.extend(change.map(|change| Notify::new(uid, change).effect()));
+    if let Some(change) = change {
+        if !matches!(change, Change::MarkedNoShow | Change::MarkedCompleted) {
+            effects.push(Notify::new(uid, change.clone()).effect());
+        }
+        effects.push(WorkflowFanout::new(uid, change).effect());
+    }
     effects
 }

@@ -375,6 +375,7 @@ async fn book_option(
             email: inputs.owner.input.email.clone(),
             timezone: poll.input.timezone.clone(),
             language: None,
+            phone: None,
         },
         answers: Default::default(),
         utm: Default::default(),
@@ -409,6 +410,7 @@ async fn book_option(
                         email: first.email.clone(),
                         timezone: zone.clone(),
                         language: None,
+                        phone: None,
                     },
                     rest.iter()
                         .map(|p| Attendee {

@@ -62,6 +62,10 @@ pub struct Invitee {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "en")]
     pub language: Option<String>,
+    /// A mobile number for text messages (reminders), in E.164 form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "+14155552671")]
+    pub phone: Option<String>,
 }
 
 /// How an answer reads in text (an event's description, an email).
@@ -148,6 +152,9 @@ impl BookingRequest {
         check_line("invitee.name", &self.invitee.name, 200, true)?;
         if let Some(language) = &self.invitee.language {
             super::check_language("invitee.language", language)?;
+        }
+        if let Some(phone) = &self.invitee.phone {
+            super::check_phone("invitee.phone", phone)?;
         }
         for (field, value) in [
             ("utm.source", &self.utm.source),

@@ -11,12 +11,14 @@ mod connection;
 mod effect;
 mod embedding;
 mod event_type;
+mod feedback;
 mod link;
 mod poll;
 mod schedule;
 mod team;
 mod user;
 mod values;
+mod workflow;
 
 pub use api_key::*;
 pub use booking::*;
@@ -25,12 +27,14 @@ pub use connection::*;
 pub use effect::*;
 pub use embedding::*;
 pub use event_type::*;
+pub use feedback::*;
 pub use link::*;
 pub use poll::*;
 pub use schedule::*;
 pub use team::*;
 pub use user::*;
 pub use values::*;
+pub use workflow::*;
 
 /// A rule broken by input: which field, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -31,6 +31,10 @@ pub struct UserInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "de")]
     pub language: Option<String>,
+    /// A mobile number for workflows' text messages, in E.164 form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "+14155552671")]
+    pub phone: Option<String>,
 }
 
 /// First path segments the server uses itself: a user slug taking one of
@@ -99,6 +103,9 @@ impl UserInput {
         }
         if let Some(language) = &self.language {
             super::check_language("language", language)?;
+        }
+        if let Some(phone) = &self.phone {
+            super::check_phone("phone", phone)?;
         }
         check_branding(
             ("avatar_url", self.avatar_url.as_deref()),

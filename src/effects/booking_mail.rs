@@ -55,7 +55,7 @@ impl From<MailError> for JobError {
 }
 
 /// A row that may be gone (deleted since) as `None`.
-fn present<T>(result: Result<T, StoreError>) -> Result<Option<T>, JobError> {
+pub(super) fn present<T>(result: Result<T, StoreError>) -> Result<Option<T>, JobError> {
     match result {
         Ok(found) => Ok(Some(found)),
         Err(StoreError::NotFound(_)) => Ok(None),
@@ -63,12 +63,12 @@ fn present<T>(result: Result<T, StoreError>) -> Result<Option<T>, JobError> {
     }
 }
 
-fn lang_of(tag: Option<&str>) -> Lang {
+pub(super) fn lang_of(tag: Option<&str>) -> Lang {
     tag.and_then(Lang::parse).unwrap_or(Lang::En)
 }
 
 /// The reader of a letter, if they are still part of the booking.
-fn reader(to: &Recipient, booking: &Booking, hosts: &[User]) -> Option<Reader> {
+pub(super) fn reader(to: &Recipient, booking: &Booking, hosts: &[User]) -> Option<Reader> {
     let zone = |name: &str| name.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
     let invitee = &booking.invitee;
     match to {

@@ -12,12 +12,16 @@ mod calendar_write;
 mod job;
 mod notify;
 mod registry;
+mod workflow_fanout;
+mod workflow_step;
 
 pub use booking_mail::BookingMail;
 pub use calendar_write::CalendarWrite;
 pub use job::{Job, JobContext, JobError};
 pub use notify::Notify;
 pub use registry::{Registry, registry, standard};
+pub use workflow_fanout::WorkflowFanout;
+pub use workflow_step::WorkflowStep;
 
 use crate::store::{ClaimedEffect, EffectOutcome, StoreError};
 use crate::sync::rest::backoff;

@@ -6,6 +6,8 @@ use super::booking_mail::BookingMail;
 use super::calendar_write::CalendarWrite;
 use super::job::{Job, JobContext, JobError};
 use super::notify::Notify;
+use super::workflow_fanout::WorkflowFanout;
+use super::workflow_step::WorkflowStep;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +32,8 @@ pub fn standard() -> Registry {
         .register::<CalendarWrite>()
         .register::<Notify>()
         .register::<BookingMail>()
+        .register::<WorkflowFanout>()
+        .register::<WorkflowStep>()
 }
 
 /// [`standard`], built once.

@@ -36,6 +36,39 @@ pub fn button(url: &str, label: &str, brand: &str) -> String {
     )
 }
 
+/// Plain text as email-safe HTML: paragraphs at blank lines, line breaks
+/// kept, web addresses made links, everything else escaped.
+pub fn paragraphs(text: &str) -> String {
+    let mut html = String::new();
+    for paragraph in text.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        let lines: Vec<String> = paragraph.trim_matches('\n').lines().map(linked).collect();
+        html.push_str(&format!(
+            "<p style=\"margin:0 0 16px;{FONT};font-size:15px;line-height:22px;color:#222222\">{}</p>",
+            lines.join("<br>")
+        ));
+    }
+    html
+}
+
+/// One line, escaped, its `http(s)://` words made links.
+fn linked(line: &str) -> String {
+    line.split(' ')
+        .map(|word| {
+            let url = word.trim_end_matches(['.', ',', ')', ';', '!', '?']);
+            if url.starts_with("https://") || url.starts_with("http://") {
+                format!(
+                    "<a href=\"{0}\" style=\"color:#1f4fd1\">{0}</a>{1}",
+                    escape(url),
+                    escape(&word[url.len()..])
+                )
+            } else {
+                escape(word)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// "Book time with me": the host's page (or one event type's) as a button.
 pub fn signature(url: &str, label: &str, brand: &str) -> Snippet {
     Snippet {

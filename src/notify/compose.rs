@@ -117,7 +117,7 @@ fn when_short(lang: Lang, at: DateTime<Utc>, zone: Tz) -> String {
 
 /// Where: the link, number or address (the booking is made: the reader may
 /// know it now).
-fn place(lang: Lang, location: &Location) -> Option<String> {
+pub fn place(lang: Lang, location: &Location) -> Option<String> {
     let kind = location.kind();
     match location {
         Location::Video { url } => Some(url.clone()),
@@ -350,29 +350,14 @@ pub fn compose(parts: &Parts<'_>) -> Outgoing {
     let footer = lang.tf("mail.footer", &[("host", host_name)]);
     let _ = write!(text, "\n--\n{footer}\n");
 
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width\"><title>{subject}</title></head>\
-         <body style=\"margin:0;padding:0;background:#f4f4f5\">\
-         <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
-         style=\"background:#f4f4f5\"><tr><td align=\"center\" style=\"padding:24px 12px\">\
-         <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
-         style=\"max-width:560px;background:#ffffff;border-radius:8px;border-top:4px solid {brand}\">\
-         <tr><td style=\"padding:24px\">\
-         <h1 style=\"margin:0 0 12px;{FONT};font-size:20px;line-height:28px;color:#111111\">{heading}</h1>\
-         <p style=\"margin:0 0 16px;{FONT};font-size:15px;line-height:22px;color:#222222\">{intro}</p>\
+    let body = format!(
+        "<p style=\"margin:0 0 16px;{FONT};font-size:15px;line-height:22px;color:#222222\">{intro}</p>\
          <table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\">{details}</table>\
          <table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
-         style=\"margin-top:12px\">{actions}</table>\
-         </td></tr></table>\
-         <p style=\"margin:16px 0 0;{FONT};font-size:12px;color:#666666\">{footer}</p>\
-         </td></tr></table></body></html>",
-        code = lang.code(),
-        subject = escape(&subject),
-        heading = escape(&heading),
+         style=\"margin-top:12px\">{actions}</table>",
         intro = escape(&intro),
-        footer = escape(&footer),
     );
+    let html = frame(lang, &subject, brand, &heading, &body, &footer);
 
     let invitation = invitation(parts, &title).map(|(method, ics)| Attachment { method, ics });
     let reply_to = if parts.reader.is_host {
@@ -409,6 +394,37 @@ pub fn compose(parts: &Parts<'_>) -> Outgoing {
         language: lang.code(),
         invitation,
     }
+}
+
+/// The email-safe page a letter is set in: a card under the brand
+/// colour with its heading, `body` (HTML, already escaped) and a footer.
+pub fn frame(
+    lang: Lang,
+    subject: &str,
+    brand: &str,
+    heading: &str,
+    body: &str,
+    footer: &str,
+) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\"><title>{subject}</title></head>\
+         <body style=\"margin:0;padding:0;background:#f4f4f5\">\
+         <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
+         style=\"background:#f4f4f5\"><tr><td align=\"center\" style=\"padding:24px 12px\">\
+         <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
+         style=\"max-width:560px;background:#ffffff;border-radius:8px;border-top:4px solid {brand}\">\
+         <tr><td style=\"padding:24px\">\
+         <h1 style=\"margin:0 0 12px;{FONT};font-size:20px;line-height:28px;color:#111111\">{heading}</h1>\
+         {body}\
+         </td></tr></table>\
+         <p style=\"margin:16px 0 0;{FONT};font-size:12px;color:#666666\">{footer}</p>\
+         </td></tr></table></body></html>",
+        code = lang.code(),
+        subject = escape(subject),
+        heading = escape(heading),
+        footer = escape(footer),
+    )
 }
 
 /// The invitation this letter carries, if any: REQUEST when the meeting

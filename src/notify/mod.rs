@@ -7,5 +7,7 @@
 mod compose;
 mod plan;
 
-pub use compose::{Links, MeetingView, Parts, Reader, compose, duration_words, meeting};
+pub use compose::{
+    Links, MeetingView, Parts, Reader, compose, duration_words, frame, meeting, place,
+};
 pub use plan::{Change, Letter, Recipient, plan, reminders};

@@ -21,6 +21,11 @@ pub enum Change {
     Rejected {
         reason: Option<String>,
     },
+    /// A host marked the invitee as not having come (no letter; workflows
+    /// may send one).
+    MarkedNoShow,
+    /// A host marked the meeting as held (no letter; workflows may send one).
+    MarkedCompleted,
 }
 
 /// One kind of message.
@@ -140,6 +145,7 @@ pub fn plan(change: &Change, booking: &Booking) -> Vec<(Letter, Recipient)> {
             .collect(),
         Change::Approved => to(Letter::Approved, guests(booking)).collect(),
         Change::Rejected { .. } => to(Letter::Rejected, guests(booking)).collect(),
+        Change::MarkedNoShow | Change::MarkedCompleted => Vec::new(),
     }
 }
 

@@ -17,12 +17,14 @@ mod effects;
 mod postgres;
 mod records;
 mod sqlite;
+mod workflows;
 
 pub use calendars::CalendarStore;
 pub use effects::EffectStore;
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::{LockError, ProcessLock, SqliteStore};
+pub use workflows::WorkflowStore;
 
 use crate::domain::{
     ApiKey, Booking, BookingStatus, EventType, EventTypeInput, Invited, Link, LinkInput,
@@ -193,7 +195,7 @@ pub trait BookingTx: Send {
 }
 
 #[async_trait]
-pub trait Store: CalendarStore + EffectStore + Send + Sync {
+pub trait Store: CalendarStore + EffectStore + WorkflowStore + Send + Sync {
     /// `postgres` or `sqlite`.
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> Result<()>;

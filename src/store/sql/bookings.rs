@@ -24,6 +24,7 @@ pub(super) struct BookingRow {
     invitee_email: String,
     invitee_timezone: String,
     invitee_language: Option<String>,
+    invitee_phone: Option<String>,
     answers: String,
     utm: String,
     embed_url: Option<String>,
@@ -41,7 +42,7 @@ pub(super) struct BookingRow {
 }
 
 pub(super) const BOOKING_COLUMNS: &str = "id, uid, organization_id, event_type_id, start_at, \
-     end_at, status, invitee_name, invitee_email, invitee_timezone, invitee_language, answers, utm, \
+     end_at, status, invitee_name, invitee_email, invitee_timezone, invitee_language, invitee_phone, answers, utm, \
      embed_url, cancel_reason, cancelled_by, rescheduled_from, rescheduled_to, assignment_reason, \
      attendees, manage_token_hash, ical_uid, CAST(ical_sequence AS BIGINT) AS ical_sequence, \
      created_at, updated_at";
@@ -68,6 +69,7 @@ impl BookingRow {
                     TimeZoneName::parse(self.invitee_timezone),
                 )?,
                 language: self.invitee_language,
+                phone: self.invitee_phone,
             },
             answers: from_json("bookings.answers", &self.answers)?,
             utm: from_json("bookings.utm", &self.utm)?,
@@ -327,9 +329,9 @@ pub(super) async fn insert(conn: &mut Conn, row: &Insert<'_>) -> Result<()> {
          invitee_name, invitee_email, invitee_timezone, answers, utm, rescheduled_from, \
          manage_token_hash, idempotency_key, created_at, updated_at, request_hash, \
          assignment_reason, attendees, manage_token_sealed, embed_url, invitee_language, \
-         ical_uid, ical_sequence) \
+         invitee_phone, ical_uid, ical_sequence) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22, $23, \
+         $18, $19, $20, $21, $22, $23, $24, \
          COALESCE((SELECT COALESCE(r.ical_uid, r.uid) FROM bookings r WHERE r.uid = $13), $2), \
          COALESCE((SELECT r.ical_sequence + 1 FROM bookings r WHERE r.uid = $13), 0))",
     )
@@ -356,6 +358,7 @@ pub(super) async fn insert(conn: &mut Conn, row: &Insert<'_>) -> Result<()> {
     .bind(&new.manage_token_sealed)
     .bind(&new.embed_url)
     .bind(&row.invitee.language)
+    .bind(&row.invitee.phone)
     .execute(&mut *conn)
     .await
     .map_err(super::unique_as("idempotency_key"))?;

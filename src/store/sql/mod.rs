@@ -32,6 +32,7 @@ mod store;
 mod sync;
 mod teams;
 mod users;
+mod workflows;
 
 use super::Backend;
 use crate::store::dialect::Dialect;

@@ -17,12 +17,13 @@ struct UserRow {
     brand_color: Option<String>,
     brand_color_dark: Option<String>,
     language: Option<String>,
+    phone: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 const USER_COLUMNS: &str = "id, organization_id, slug, name, email, timezone, avatar_url, \
-     brand_color, brand_color_dark, language, created_at, updated_at";
+     brand_color, brand_color_dark, language, phone, created_at, updated_at";
 
 impl UserRow {
     fn into_user(self) -> Result<User> {
@@ -38,6 +39,7 @@ impl UserRow {
                 brand_color: self.brand_color,
                 brand_color_dark: self.brand_color_dark,
                 language: self.language,
+                phone: self.phone,
             },
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -49,8 +51,8 @@ pub(super) async fn insert(pool: &Pool, organization_id: &str, input: &UserInput
     let at = now();
     let row: UserRow = sqlx::query_as(sql(format!(
         "INSERT INTO users (id, organization_id, slug, name, email, timezone, avatar_url, \
-         brand_color, brand_color_dark, created_at, updated_at, language) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {USER_COLUMNS}"
+         brand_color, brand_color_dark, created_at, updated_at, language, phone) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {USER_COLUMNS}"
     )))
     .bind(new_id())
     .bind(organization_id)
@@ -64,6 +66,7 @@ pub(super) async fn insert(pool: &Pool, organization_id: &str, input: &UserInput
     .bind(at)
     .bind(at)
     .bind(&input.language)
+    .bind(&input.phone)
     .fetch_one(pool)
     .await
     .map_err(unique_as("slug"))?;
@@ -78,7 +81,8 @@ pub(super) async fn update(
 ) -> Result<User> {
     let row: Option<UserRow> = sqlx::query_as(sql(format!(
         "UPDATE users SET slug = $1, name = $2, email = $3, timezone = $4, avatar_url = $5, \
-         brand_color = $6, brand_color_dark = $7, updated_at = $8, language = $11 \
+         brand_color = $6, brand_color_dark = $7, updated_at = $8, language = $11, \
+         phone = $12 \
          WHERE id = $9 AND organization_id = $10 RETURNING {USER_COLUMNS}"
     )))
     .bind(input.slug.as_str())
@@ -92,6 +96,7 @@ pub(super) async fn update(
     .bind(id)
     .bind(organization_id)
     .bind(&input.language)
+    .bind(&input.phone)
     .fetch_optional(pool)
     .await
     .map_err(unique_as("slug"))?;
