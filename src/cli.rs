@@ -281,7 +281,9 @@ async fn run_service(mode: Mode, settings: Settings) -> Result<(), String> {
         .with_sms(&settings.sms);
     tracing::info!(to = %state.mailer.describe(), "email delivery");
     if !state.sms.is_configured() {
-        tracing::info!("text messages are not configured: workflow SMS steps will fail until KAIROS_SMS_* are set");
+        tracing::info!(
+            "text messages are not configured: workflow SMS steps will fail until KAIROS_SMS_* are set"
+        );
     }
     if let Some(folder) = state.mailer.folder() {
         let folder = std::env::current_dir()

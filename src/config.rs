@@ -93,7 +93,8 @@ impl FileSms {
         if let Some(from) = &self.from
             && !from.starts_with("MG")
         {
-            crate::domain::check_phone("from", from).map_err(|e| format!("{e} or a Messaging Service SID (MG…)"))?;
+            crate::domain::check_phone("from", from)
+                .map_err(|e| format!("{e} or a Messaging Service SID (MG…)"))?;
         }
         Ok(())
     }
@@ -597,7 +598,9 @@ impl Settings {
                         "KAIROS_SMS_AUTH_TOKEN" => single.auth_token = Some(value),
                         _ => single.from = Some(value),
                     }
-                    single.check().map_err(|e| bad(e.split_once(": ").map_or(&*e, |(_, m)| m)))?;
+                    single
+                        .check()
+                        .map_err(|e| bad(e.split_once(": ").map_or(&*e, |(_, m)| m)))?;
                     sms.api_url = single.api_url.or(sms.api_url.take());
                     sms.account_sid = single.account_sid.or(sms.account_sid.take());
                     sms.auth_token = single.auth_token.or(sms.auth_token.take());

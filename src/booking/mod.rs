@@ -17,7 +17,9 @@ mod manage;
 mod own_hold;
 pub mod polls;
 mod suggestions;
+pub mod surveys;
 mod transaction;
+pub mod workflows;
 
 pub use availability::{DaySlots, PublicSlot, SlotsAnswer, explain_at, slots_for};
 pub use book::{Booked, book};

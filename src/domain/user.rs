@@ -82,6 +82,8 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "signup",
     "static",
     "status",
+    "survey",
+    "surveys",
     "team",
     "teams",
     "users",

@@ -101,7 +101,9 @@ pub struct Step {
     #[schema(example = "See you {{ event.date }}")]
     pub subject: Option<String>,
     /// The message's template: plain text; emails also get an HTML part.
-    #[schema(example = "Hi {{ invitee.first_name }}, {{ event.title }} starts at {{ event.time }}.")]
+    #[schema(
+        example = "Hi {{ invitee.first_name }}, {{ event.title }} starts at {{ event.time }}."
+    )]
     pub body: String,
 }
 
@@ -168,7 +170,9 @@ impl WorkflowInput {
                 (_, Some(_)) => return invalid(field("to"), "only email_address takes an address"),
             }
             match (&step.subject, step.action.is_sms()) {
-                (Some(_), true) => return invalid(field("subject"), "a text message has no subject"),
+                (Some(_), true) => {
+                    return invalid(field("subject"), "a text message has no subject");
+                }
                 (None, false) => return invalid(field("subject"), "an email needs a subject"),
                 (Some(subject), false) => check_text(&field("subject"), subject, 1_000, true)?,
                 (None, true) => {}
@@ -335,11 +339,17 @@ mod tests {
             active: true,
             steps: vec![step],
         };
-        assert_eq!(input.validate().expect_err("subject").field, "steps[0].subject");
+        assert_eq!(
+            input.validate().expect_err("subject").field,
+            "steps[0].subject"
+        );
         input.steps[0].subject = None;
         assert!(input.validate().is_ok());
         input.trigger = Trigger::Booked;
-        assert_eq!(input.validate().expect_err("offset").field, "offset_minutes");
+        assert_eq!(
+            input.validate().expect_err("offset").field,
+            "offset_minutes"
+        );
         input.offset_minutes = 0;
         input.steps[0].action = Action::EmailAddress;
         assert_eq!(input.validate().expect_err("to").field, "steps[0].to");

@@ -51,10 +51,9 @@ impl Job for Notify {
             Change::Rescheduled { from } => (Some(from.clone()), None),
             Change::Rejected { reason } => (None, reason.clone()),
             Change::Cancelled => (None, booking.cancel_reason.clone()),
-            Change::Booked
-            | Change::Approved
-            | Change::MarkedNoShow
-            | Change::MarkedCompleted => (None, None),
+            Change::Booked | Change::Approved | Change::MarkedNoShow | Change::MarkedCompleted => {
+                (None, None)
+            }
         };
         let mut effects: Vec<NewEffect> = plan(&self.change, booking)
             .into_iter()

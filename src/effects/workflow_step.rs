@@ -203,9 +203,7 @@ impl WorkflowStep {
 
     async fn text(&self, app: &super::Context, to: &str, body: &str) -> Outcome {
         if body.chars().count() > MAX_SMS {
-            return Outcome::Failed(format!(
-                "the message is longer than {MAX_SMS} characters"
-            ));
+            return Outcome::Failed(format!("the message is longer than {MAX_SMS} characters"));
         }
         let client = match &app.http {
             Ok(client) => client,
@@ -297,8 +295,9 @@ fn letter(parts: &Letter<'_>) -> Outgoing {
         id: parts.id.to_string(),
         sender_name: format!("{host_name} via Kairos"),
         reply_to,
-        to: mailbox(&parts.reader.name, &parts.reader.email)
-            .unwrap_or_else(|| Mailbox::new(None, "invalid@invalid".parse().expect("a literal address"))),
+        to: mailbox(&parts.reader.name, &parts.reader.email).unwrap_or_else(|| {
+            Mailbox::new(None, "invalid@invalid".parse().expect("a literal address"))
+        }),
         html: frame(lang, &parts.subject, brand, &parts.subject, &html, &footer),
         subject: parts.subject.clone(),
         text,

@@ -33,6 +33,7 @@ impl Modify for ApiKeyAuth {
         (name = "manage", description = "An invitee's own booking, with the token from its manage link"),
         (name = "polls", description = "Meeting polls: the host (API key) and participants (personal tokens)"),
         (name = "calendars", description = "Hosts' calendar connections (Google, Microsoft, CalDAV): needs an API key"),
+        (name = "workflows", description = "Messages sent when something happens to a booking (emails, text messages, surveys) and what each sent: needs an API key"),
     )
 )]
 struct ApiDoc;

@@ -13,7 +13,7 @@
 
 use super::api::{
     admin, availability, connections, feeds, holds, keys, links, manage, organization, polls,
-    public, share, teams,
+    public, share, teams, workflows,
 };
 use crate::app::App;
 use axum::Router;
@@ -105,6 +105,15 @@ pub fn table() -> Routes {
         .admin(routes!(connections::disconnect))
         .admin(routes!(connections::effects))
         .admin(routes!(connections::retry_effect))
+        .admin(routes!(workflows::create, workflows::list))
+        .admin(routes!(workflows::preview))
+        .admin(routes!(
+            workflows::get,
+            workflows::update,
+            workflows::delete
+        ))
+        .admin(routes!(workflows::runs))
+        .admin(routes!(workflows::feedback))
 }
 
 /// What [`routes!`] makes of a handler: the schemas it uses, its path and

@@ -108,6 +108,23 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("approval.decline_heading", "Or decline it"),
     ("approval.reason", "Reason (sent to the invitee; optional)"),
     ("approval.decline", "Decline"),
+    ("mail.survey.open", "Give feedback"),
+    ("survey.title", "How was your meeting?"),
+    ("survey.meeting", "{title} with {host}, {date}, {time}."),
+    (
+        "survey.question",
+        "How likely are you to recommend {host} to a friend or colleague?",
+    ),
+    ("survey.low", "0: not at all likely"),
+    ("survey.high", "10: extremely likely"),
+    (
+        "survey.comment",
+        "Anything you would like to add? (optional)",
+    ),
+    ("survey.send", "Send"),
+    ("survey.update", "Update my answer"),
+    ("survey.thanks", "Thank you: your answer is saved."),
+    ("survey.err.score", "Choose a number from 0 to 10."),
 ];
 
 pub(super) const DE: &[(&str, &str)] = &[
@@ -221,4 +238,24 @@ pub(super) const DE: &[(&str, &str)] = &[
         "Grund (wird an die anfragende Person gesendet; optional)",
     ),
     ("approval.decline", "Ablehnen"),
+    ("mail.survey.open", "Feedback geben"),
+    ("survey.title", "Wie war Ihr Termin?"),
+    ("survey.meeting", "{title} mit {host}, {date}, {time}."),
+    (
+        "survey.question",
+        "Wie wahrscheinlich ist es, dass Sie {host} einem Freund oder Kollegen empfehlen?",
+    ),
+    ("survey.low", "0: sehr unwahrscheinlich"),
+    ("survey.high", "10: sehr wahrscheinlich"),
+    (
+        "survey.comment",
+        "Möchten Sie noch etwas hinzufügen? (optional)",
+    ),
+    ("survey.send", "Senden"),
+    ("survey.update", "Antwort ändern"),
+    (
+        "survey.thanks",
+        "Vielen Dank: Ihre Antwort ist gespeichert.",
+    ),
+    ("survey.err.score", "Wählen Sie eine Zahl von 0 bis 10."),
 ];

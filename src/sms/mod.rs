@@ -9,7 +9,9 @@ use crate::config::SmsSettings;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SmsError {
     /// No account is configured: nothing can be sent until one is.
-    #[error("text messages are not configured (set KAIROS_SMS_ACCOUNT_SID, KAIROS_SMS_AUTH_TOKEN and KAIROS_SMS_FROM)")]
+    #[error(
+        "text messages are not configured (set KAIROS_SMS_ACCOUNT_SID, KAIROS_SMS_AUTH_TOKEN and KAIROS_SMS_FROM)"
+    )]
     NotConfigured,
     /// May work later (429, 5xx, no connection, a timeout).
     #[error("{0}")]
@@ -84,7 +86,11 @@ impl SmsSender {
         if status.is_success() {
             return serde_json::from_str::<Sent>(&text)
                 .map(|sent| sent.sid)
-                .map_err(|_| SmsError::Temporary(format!("the SMS API answered {status} without a message sid")));
+                .map_err(|_| {
+                    SmsError::Temporary(format!(
+                        "the SMS API answered {status} without a message sid"
+                    ))
+                });
         }
         let why = serde_json::from_str::<Failure>(&text)
             .ok()

@@ -3,14 +3,19 @@
 //! `sql/workflows.rs`.
 
 use super::Result;
-use crate::domain::{Feedback, FeedbackInput, NewRun, RunStatus, Workflow, WorkflowInput, WorkflowRun};
+use crate::domain::{
+    Feedback, FeedbackInput, NewRun, RunStatus, Workflow, WorkflowInput, WorkflowRun,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 #[async_trait]
 pub trait WorkflowStore: Send + Sync {
-    async fn insert_workflow(&self, organization_id: &str, input: &WorkflowInput)
-    -> Result<Workflow>;
+    async fn insert_workflow(
+        &self,
+        organization_id: &str,
+        input: &WorkflowInput,
+    ) -> Result<Workflow>;
     async fn workflows(&self, organization_id: &str) -> Result<Vec<Workflow>>;
     async fn workflow(&self, organization_id: &str, id: &str) -> Result<Workflow>;
     async fn update_workflow(
@@ -22,8 +27,12 @@ pub trait WorkflowStore: Send + Sync {
     async fn delete_workflow(&self, organization_id: &str, id: &str) -> Result<()>;
     /// Records runs of a booking's workflow steps; a run already recorded
     /// (same id) is left as it is.
-    async fn record_runs(&self, organization_id: &str, booking_uid: &str, runs: &[NewRun])
-    -> Result<()>;
+    async fn record_runs(
+        &self,
+        organization_id: &str,
+        booking_uid: &str,
+        runs: &[NewRun],
+    ) -> Result<()>;
     /// Ends every run of a booking still scheduled (the booking was
     /// cancelled, or moved); returns how many.
     async fn end_scheduled_runs(
@@ -44,12 +53,19 @@ pub trait WorkflowStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<()>;
     /// A booking's runs, in the order they are due.
-    async fn workflow_runs(&self, organization_id: &str, booking_uid: &str)
-    -> Result<Vec<WorkflowRun>>;
+    async fn workflow_runs(
+        &self,
+        organization_id: &str,
+        booking_uid: &str,
+    ) -> Result<Vec<WorkflowRun>>;
     /// Whether the booking is a meeting poll's outcome.
     async fn is_poll_booking(&self, booking_uid: &str) -> Result<bool>;
-    async fn add_survey_link(&self, booking_uid: &str, token_hash: &str, at: DateTime<Utc>)
-    -> Result<()>;
+    async fn add_survey_link(
+        &self,
+        booking_uid: &str,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
     /// The booking a survey link's token opens.
     async fn survey_booking(&self, token_hash: &str) -> Result<String>;
     async fn save_feedback(

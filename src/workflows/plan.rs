@@ -147,9 +147,12 @@ fn recipients(
 ) -> Vec<(Audience, Option<String>)> {
     let invitee_email = || (Audience::Invitee, Some(booking.invitee.email.to_string()));
     let host_emails = || {
-        hosts
-            .iter()
-            .map(|h| (Audience::Host(h.id.clone()), Some(h.input.email.to_string())))
+        hosts.iter().map(|h| {
+            (
+                Audience::Host(h.id.clone()),
+                Some(h.input.email.to_string()),
+            )
+        })
     };
     match action {
         Action::EmailInvitee | Action::Survey => vec![invitee_email()],
@@ -199,7 +202,12 @@ mod tests {
         .expect("user")
     }
 
-    fn workflow(trigger: Trigger, offset: u32, action: Action, event_type: Option<&str>) -> Workflow {
+    fn workflow(
+        trigger: Trigger,
+        offset: u32,
+        action: Action,
+        event_type: Option<&str>,
+    ) -> Workflow {
         Workflow {
             id: format!("wf-{}", trigger.as_str()),
             input: WorkflowInput {
@@ -225,7 +233,12 @@ mod tests {
         let flows = [
             workflow(Trigger::BeforeStart, 60, Action::SmsInvitee, None),
             workflow(Trigger::AfterEnd, 30, Action::Survey, Some("et")),
-            workflow(Trigger::BeforeStart, 60, Action::EmailInvitee, Some("other")),
+            workflow(
+                Trigger::BeforeStart,
+                60,
+                Action::EmailInvitee,
+                Some("other"),
+            ),
             workflow(Trigger::BeforeStart, 1440, Action::SmsHosts, None),
         ];
         let now: DateTime<Utc> = "2027-03-27T10:00:00Z".parse().expect("now");
@@ -244,10 +257,22 @@ mod tests {
             shown,
             [
                 // The invitee gave no phone.
-                ("2027-03-28T08:00:00+00:00".into(), "skipped".into(), "-".into()),
-                ("2027-03-28T10:00:00+00:00".into(), "scheduled".into(), "pat@example.com".into()),
+                (
+                    "2027-03-28T08:00:00+00:00".into(),
+                    "skipped".into(),
+                    "-".into()
+                ),
+                (
+                    "2027-03-28T10:00:00+00:00".into(),
+                    "scheduled".into(),
+                    "pat@example.com".into()
+                ),
                 // A day before was already past at booking time.
-                ("2027-03-27T09:00:00+00:00".into(), "skipped".into(), "+4915112345678".into()),
+                (
+                    "2027-03-27T09:00:00+00:00".into(),
+                    "skipped".into(),
+                    "+4915112345678".into()
+                ),
             ]
         );
         // The same change planned again gives the same ids (recorded once).
@@ -258,7 +283,10 @@ mod tests {
     #[test]
     fn runs_apply_only_while_the_booking_is_as_they_say() {
         assert!(still_applies(Trigger::BeforeStart, BookingStatus::Accepted));
-        assert!(!still_applies(Trigger::BeforeStart, BookingStatus::Cancelled));
+        assert!(!still_applies(
+            Trigger::BeforeStart,
+            BookingStatus::Cancelled
+        ));
         assert!(still_applies(Trigger::AfterEnd, BookingStatus::Completed));
         assert!(!still_applies(Trigger::Booked, BookingStatus::Pending));
         assert!(still_applies(Trigger::NoShow, BookingStatus::NoShow));

@@ -77,7 +77,10 @@ fn join(values: Value, separator: Option<String>) -> Result<String, Error> {
         }
         out.push_str(&item.to_string());
         if out.len() > MAX_OUTPUT {
-            return Err(Error::new(ErrorKind::InvalidOperation, "the result is too long"));
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "the result is too long",
+            ));
         }
     }
     Ok(out)

@@ -38,3 +38,4 @@ mod sync_support;
 mod team_directory;
 mod team_pages;
 mod teams;
+mod workflows;

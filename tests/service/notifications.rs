@@ -16,7 +16,7 @@ use kairos::store::EffectFilter;
 use serde_json::{Value, json};
 
 /// An app whose email goes to `sink`.
-async fn app_sending_to(backend: Backend, sink: &SmtpSink) -> Option<App> {
+pub(crate) async fn app_sending_to(backend: Backend, sink: &SmtpSink) -> Option<App> {
     let settings = MailSettings {
         smtp_url: Some(Secret::new(sink.url())),
         from: "Kairos <bookings@kairos.test>".to_string(),
@@ -30,7 +30,7 @@ async fn app_sending_to(backend: Backend, sink: &SmtpSink) -> Option<App> {
 
 /// Ana (Berlin, writes German, working `weekly`) with "Intro" (30 minutes,
 /// a video link, a question), plus `extra` fields; returns the event type id.
-async fn ana_intro(app: &App, weekly: Value, extra: Value) -> String {
+pub(crate) async fn ana_intro(app: &App, weekly: Value, extra: Value) -> String {
     let user = app
         .admin(
             Method::POST,
@@ -68,7 +68,7 @@ async fn ana_intro(app: &App, weekly: Value, extra: Value) -> String {
 }
 
 /// Books Ana's intro with `body`, then runs the queue (its emails go out).
-async fn book_intro(app: &App, body: Value) -> crate::helpers::Response {
+pub(crate) async fn book_intro(app: &App, body: Value) -> crate::helpers::Response {
     let booked = app
         .public(
             Method::POST,
@@ -107,14 +107,14 @@ fn method(mail: &Value) -> String {
 }
 
 /// The messages to `address`.
-fn to<'a>(messages: &'a [Value], address: &str) -> Vec<&'a Value> {
+pub(crate) fn to<'a>(messages: &'a [Value], address: &str) -> Vec<&'a Value> {
     messages
         .iter()
         .filter(|m| m["to"].as_str().is_some_and(|t| t.contains(address)))
         .collect()
 }
 
-fn link_in(text: &str, prefix: &str) -> String {
+pub(crate) fn link_in(text: &str, prefix: &str) -> String {
     let start = text
         .find(prefix)
         .unwrap_or_else(|| panic!("{prefix} in {text}"));

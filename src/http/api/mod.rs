@@ -15,3 +15,4 @@ pub mod polls;
 pub mod public;
 pub mod share;
 pub mod teams;
+pub mod workflows;

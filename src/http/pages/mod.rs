@@ -16,6 +16,7 @@
 //!   `/links/{token}`): month view and the day's times
 //! - `form.rs`     `…/book`: the booking form
 //! - `booked.rs`   `/booking/{uid}`: confirmation and manage page, `.ics`
+//! - `survey.rs` `/survey/{token}`: an invitee answers the survey after a meeting
 //! - `approval.rs` `/booking/{uid}/approval`: a host approves or declines
 //!   a request (the link in their email)
 //! - `polls.rs`    meeting poll pages
@@ -28,6 +29,7 @@ mod form;
 mod host;
 pub mod layout;
 mod polls;
+mod survey;
 mod team;
 mod visit;
 mod whose;
@@ -59,6 +61,7 @@ pub fn router() -> Router<App> {
             "/booking/{uid}/approval",
             get(approval::page).post(approval::decide),
         )
+        .route("/survey/{token}", get(survey::page).post(survey::submit))
         .route("/team/{team}", get(team::page))
         .route("/team/{team}/{event}", get(calendar::page))
         .route(

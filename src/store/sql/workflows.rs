@@ -61,8 +61,9 @@ impl RunRow {
     fn into_run(self) -> Result<(String, WorkflowRun)> {
         let trigger: Trigger = parse_enum("workflow_runs.on_trigger", &self.on_trigger)?;
         let action: Action = parse_enum("workflow_runs.step_action", &self.step_action)?;
-        let status = RunStatus::parse(&self.status)
-            .ok_or_else(|| StoreError::Corrupt(format!("workflow_runs.status {:?}", self.status)))?;
+        let status = RunStatus::parse(&self.status).ok_or_else(|| {
+            StoreError::Corrupt(format!("workflow_runs.status {:?}", self.status))
+        })?;
         Ok((
             self.organization_id,
             WorkflowRun {
@@ -289,10 +290,11 @@ impl WorkflowStore for Backend {
     }
 
     async fn is_poll_booking(&self, booking_uid: &str) -> Result<bool> {
-        let found: Option<(String,)> = sqlx::query_as("SELECT id FROM polls WHERE booking_uid = $1")
-            .bind(booking_uid)
-            .fetch_optional(self.pool())
-            .await?;
+        let found: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM polls WHERE booking_uid = $1")
+                .bind(booking_uid)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(found.is_some())
     }
 

@@ -7,6 +7,7 @@
 
 pub mod google;
 pub mod microsoft;
+pub mod twilio;
 
 use axum::Json;
 use axum::extract::Query;
