@@ -49,6 +49,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "booking",
     "bookings",
     "callback",
+    "connections",
     "dashboard",
     "demo",
     "docs",

@@ -11,12 +11,18 @@ mod booking_mail;
 mod calendar_write;
 mod job;
 mod notify;
+mod poll_mail;
+mod poll_notify;
+mod reconnect_mail;
 mod registry;
 
 pub use booking_mail::BookingMail;
 pub use calendar_write::CalendarWrite;
 pub use job::{Job, JobContext, JobError};
 pub use notify::Notify;
+pub use poll_mail::PollMail;
+pub use poll_notify::PollNotify;
+pub use reconnect_mail::{ReconnectMail, VALID_DAYS as RECONNECT_LINK_DAYS};
 pub use registry::{Registry, registry, standard};
 
 use crate::store::{ClaimedEffect, EffectOutcome, StoreError};

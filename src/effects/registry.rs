@@ -6,6 +6,9 @@ use super::booking_mail::BookingMail;
 use super::calendar_write::CalendarWrite;
 use super::job::{Job, JobContext, JobError};
 use super::notify::Notify;
+use super::poll_mail::PollMail;
+use super::poll_notify::PollNotify;
+use super::reconnect_mail::ReconnectMail;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +33,9 @@ pub fn standard() -> Registry {
         .register::<CalendarWrite>()
         .register::<Notify>()
         .register::<BookingMail>()
+        .register::<PollNotify>()
+        .register::<PollMail>()
+        .register::<ReconnectMail>()
 }
 
 /// [`standard`], built once.
