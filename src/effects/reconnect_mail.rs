@@ -1,7 +1,6 @@
 //! The letter to a host whose calendar connection needs reconnecting,
 //! queued with the sync outcome that found the credentials refused (once
-//! per failure episode: its key names the connection and the sync that
-//! failed). Written when sent: a connection connected again (or removed)
+//! per failure episode: its key names the connection and the episode). Written when sent: a connection connected again (or removed)
 //! since gets nothing. The link is issued now, kept only as a hash, and
 //! works for [`VALID_DAYS`] days or until the connection is connected again.
 
@@ -19,16 +18,18 @@ pub const VALID_DAYS: u32 = 7;
 pub struct ReconnectMail {
     /// The connection's id.
     pub connection: String,
-    /// The failure episode: the lease of the sync that found the
-    /// credentials refused (unique per sync), in milliseconds.
-    pub episode: i64,
+    /// The failure episode: a fresh id for the sync outcome that found the
+    /// credentials refused. One is recorded per episode (no sync runs on a
+    /// connection needing reconnect), and the effect is queued only with it.
+    pub episode: String,
 }
 
 impl ReconnectMail {
-    pub fn new(connection_id: &str, episode: i64) -> ReconnectMail {
+    /// The letter of a new failure episode of `connection_id`.
+    pub fn new(connection_id: &str) -> ReconnectMail {
         ReconnectMail {
             connection: connection_id.to_string(),
-            episode,
+            episode: crate::domain::new_id(),
         }
     }
 

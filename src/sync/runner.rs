@@ -252,14 +252,14 @@ async fn run_one(app: &App, id: &str, lease_until: chrono::DateTime<chrono::Utc>
             }
         }
     };
-    // Credentials refused: the host hears once per episode (this sync's
-    // lease names it: no sync runs again until they reconnect), queued with
-    // the outcome only if it is recorded.
+    // Credentials refused: the host hears once per episode (no sync runs
+    // again until they reconnect, so one such outcome is recorded per
+    // episode), queued with the outcome only if it is recorded.
     let effects = match &outcome {
         SyncOutcome::Failed {
             needs_reconnect: true,
             ..
-        } => vec![ReconnectMail::new(id, lease_until.timestamp_millis()).effect()],
+        } => vec![ReconnectMail::new(id).effect()],
         _ => Vec::new(),
     };
     if let Err(error) = app
