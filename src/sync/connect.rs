@@ -354,7 +354,7 @@ pub async fn disconnect(app: &App, organization_id: &str, id: &str) -> Result<()
 pub enum ReconnectLink {
     Open {
         organization_id: String,
-        connection: Connection,
+        connection: Box<Connection>,
     },
     /// The connection was connected again since the email.
     Used,
@@ -382,7 +382,7 @@ pub async fn reconnect_link(app: &App, token: &str) -> Result<Option<ReconnectLi
     {
         Ok(connection) => Ok(Some(ReconnectLink::Open {
             organization_id: link.organization_id,
-            connection,
+            connection: Box::new(connection),
         })),
         Err(StoreError::NotFound(_)) => Ok(None),
         Err(error) => Err(error.into()),

@@ -8,7 +8,7 @@
 //! one a 410 page, in words.
 
 use super::host::brand;
-use super::layout::{Brand, Here, Shell, document, message, not_found, secret_headers};
+use super::layout::{Here, Shell, document, message, not_found, secret_headers};
 use super::visit::{FormPost, Visit};
 use crate::app::App;
 use crate::domain::{CaldavConnectInput, Connection, OAuthStartInput, Provider, User};
@@ -266,7 +266,7 @@ fn form(
     let shell = Shell {
         lang,
         title,
-        brand: host.map(brand).unwrap_or(Brand::default()),
+        brand: host.map(brand).unwrap_or_default(),
         embed: false,
         here,
         data: None,

@@ -171,24 +171,30 @@ pub(super) async fn add_reconnect_link(
     touched(done, "connection")
 }
 
+#[derive(sqlx::FromRow)]
+struct ReconnectLinkRow {
+    connection_id: String,
+    organization_id: String,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+}
+
 /// A reconnect link by its token's hash, expired and used ones too.
 pub(super) async fn reconnect_link(pool: &Pool, token_hash: &str) -> Result<Option<ReconnectLink>> {
-    let row: Option<(String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT c.id, c.organization_id, l.expires_at, l.used_at \
+    let row: Option<ReconnectLinkRow> = sqlx::query_as(
+        "SELECT c.id AS connection_id, c.organization_id, l.expires_at, l.used_at \
          FROM connection_reconnect_links l \
          JOIN calendar_connections c ON c.id = l.connection_id WHERE l.token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(
-        |(connection_id, organization_id, expires_at, used_at)| ReconnectLink {
-            connection_id,
-            organization_id,
-            expires_at,
-            used_at,
-        },
-    ))
+    Ok(row.map(|row| ReconnectLink {
+        connection_id: row.connection_id,
+        organization_id: row.organization_id,
+        expires_at: row.expires_at,
+        used_at: row.used_at,
+    }))
 }
 
 pub(super) async fn list(
