@@ -241,9 +241,11 @@ pub fn spawn(app: App) -> Workers {
             async move {
                 match crate::booking::polls::close_due(s.store.as_ref(), s.now()).await {
                     Ok(0) => Ok(0),
-                    // A poll may have booked its best option: slots changed.
+                    // A poll may have booked its best option: slots changed;
+                    // and its participants are to hear the outcome.
                     Ok(_) => {
                         s.changed();
+                        s.signals.effects.notify_one();
                         Ok(0)
                     }
                     Err(e) => Err(e.to_string()),

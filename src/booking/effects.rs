@@ -2,9 +2,9 @@
 //! the change's own transaction (the outbox, `crate::effects`): a new
 //! effect of a booking change is one line in one of these functions.
 
-use crate::domain::{BookingStatus, NewEffect};
-use crate::effects::{CalendarWrite, Job as _, Notify, WorkflowFanout};
-use crate::notify::Change;
+use crate::domain::{BookingStatus, Invited, NewEffect};
+use crate::effects::{CalendarWrite, Job as _, Notify, PollMail, PollNotify, WorkflowFanout};
+use crate::notify::{Change, PollLetter};
 
 /// A booking was made; `replaces` is the booking it reschedules.
 pub(crate) fn booked(uid: &str, replaces: Option<&str>) -> Vec<NewEffect> {
@@ -46,4 +46,26 @@ pub(crate) fn status_changed(uid: &str, to: BookingStatus, note: Option<&str>) -
         effects.push(WorkflowFanout::new(uid, change).effect());
     }
     effects
+}
+
+/// A poll was created: each invited participant gets an invitation (those
+/// who join through the open link are on the page already).
+pub(crate) fn poll_created(poll_id: &str, invited: &[Invited]) -> Vec<NewEffect> {
+    invited
+        .iter()
+        .map(|person| {
+            PollMail::new(poll_id, PollLetter::Invitation, person.email.as_str()).effect()
+        })
+        .collect()
+}
+
+/// A poll was finalized (a time chosen and booked): every participant hears
+/// the outcome; the booking's own letters carry the invitation.
+pub(crate) fn poll_finalized(poll_id: &str) -> NewEffect {
+    PollNotify::new(poll_id, PollLetter::Chosen).effect()
+}
+
+/// A poll closed without a time: every participant hears so.
+pub(crate) fn poll_closed(poll_id: &str) -> NewEffect {
+    PollNotify::new(poll_id, PollLetter::Closed).effect()
 }

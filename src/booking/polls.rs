@@ -7,10 +7,10 @@ use super::links::picked_time_free;
 use super::{BookingError, StoreRef};
 use crate::domain::{
     Attendee, Booking, BookingRequest, EventTypeInput, Invited, Invitee, Kind, OptionResult,
-    Participant, Poll, PollInput, PollStatus, Slug, Vote, hash_secret, random_token, rank,
+    Participant, Poll, PollInput, PollStatus, Slug, Vote, hash_secret, new_id, random_token, rank,
 };
 use crate::engine::{Instant, Interval};
-use crate::store::{Decision, Snapshot, StoreError};
+use crate::store::{Decision, NewPoll, Snapshot, StoreError};
 use chrono::{DateTime, Utc};
 
 /// How far ahead suggestions look for the host's free times.
@@ -155,20 +155,19 @@ pub async fn create(
         .iter()
         .map(|p| (p.clone(), random_token(32)))
         .collect();
-    let hashed: Vec<(Invited, String)> = invitations
-        .iter()
-        .map(|(p, t)| (p.clone(), hash_secret(t)))
-        .collect();
-    let poll = match store
-        .insert_poll(
-            organization_id,
-            &input,
-            &event_type.id,
-            open_token.as_deref().map(hash_secret).as_deref(),
-            &hashed,
-        )
-        .await
-    {
+    let id = new_id();
+    let new = NewPoll {
+        effects: super::effects::poll_created(&id, &input.participants),
+        id,
+        event_type_id: event_type.id.clone(),
+        open_token_hash: open_token.as_deref().map(hash_secret),
+        invited: invitations
+            .iter()
+            .map(|(p, t)| (p.clone(), hash_secret(t)))
+            .collect(),
+        input,
+    };
+    let poll = match store.insert_poll(organization_id, &new).await {
         Ok(poll) => poll,
         Err(error) => {
             // Leave no orphan hidden event type behind.
@@ -433,6 +432,7 @@ async fn book_option(
         .await
         .map_err(finalize_error)?;
     let decision = choose(&snapshot, &participants)?;
+    new.effects.push(super::effects::poll_finalized(&poll.id));
     super::transaction::finish(tx, &new, decision)
         .await
         .map_err(finalize_error)
@@ -446,6 +446,14 @@ fn finalize_error(error: StoreError) -> BookingError {
         refused @ StoreError::Refused { .. } => BookingError::Conflict(refused.to_string()),
         other => other.into(),
     }
+}
+
+/// Closes an open poll without a meeting; its participants hear so
+/// (`WrongStatus` unless it was open).
+pub async fn close(store: StoreRef<'_>, poll_id: &str) -> Result<(), StoreError> {
+    store
+        .close_poll(poll_id, &[super::effects::poll_closed(poll_id)])
+        .await
 }
 
 /// Closes polls whose deadline passed; those that asked to be finalized at
@@ -469,7 +477,7 @@ pub async fn close_due(store: StoreRef<'_>, now: DateTime<Utc>) -> Result<usize,
                 Err(_) => {}
             }
         }
-        match store.close_poll(&poll.id).await {
+        match close(store, &poll.id).await {
             Ok(()) => handled += 1,
             Err(StoreError::WrongStatus(_)) => {}
             Err(error) => {

@@ -53,6 +53,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "booking",
     "bookings",
     "callback",
+    "connections",
     "dashboard",
     "demo",
     "docs",

@@ -8,6 +8,9 @@ use super::job::{Job, JobContext, JobError};
 use super::notify::Notify;
 use super::workflow_fanout::WorkflowFanout;
 use super::workflow_step::WorkflowStep;
+use super::poll_mail::PollMail;
+use super::poll_notify::PollNotify;
+use super::reconnect_mail::ReconnectMail;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -34,6 +37,9 @@ pub fn standard() -> Registry {
         .register::<BookingMail>()
         .register::<WorkflowFanout>()
         .register::<WorkflowStep>()
+        .register::<PollNotify>()
+        .register::<PollMail>()
+        .register::<ReconnectMail>()
 }
 
 /// [`standard`], built once.

@@ -79,13 +79,18 @@ pub fn duration_words(lang: Lang, minutes: u32) -> String {
     }
 }
 
-fn local(at: DateTime<Utc>, zone: Tz) -> chrono::NaiveDateTime {
+pub(super) fn local(at: DateTime<Utc>, zone: Tz) -> chrono::NaiveDateTime {
     at.with_timezone(&zone).naive_local()
 }
 
 /// "Tuesday, June 2, 2026, 2:00 pm – 2:30 pm (Europe/Berlin)".
 fn when_long(lang: Lang, booking: &Booking, zone: Tz) -> String {
-    let (start, end) = (local(booking.start, zone), local(booking.end, zone));
+    span_long(lang, booking.start, booking.end, zone)
+}
+
+/// [`when_long`] of any span.
+pub(super) fn span_long(lang: Lang, start: DateTime<Utc>, end: DateTime<Utc>, zone: Tz) -> String {
+    let (start, end) = (local(start, zone), local(end, zone));
     let clock = lang.default_clock();
     let mut text = format!(
         "{}, {} – {}",
@@ -106,7 +111,7 @@ fn when_long(lang: Lang, booking: &Booking, zone: Tz) -> String {
 }
 
 /// "Tue 2 Jun 2026, 2:00 pm" for subjects.
-fn when_short(lang: Lang, at: DateTime<Utc>, zone: Tz) -> String {
+pub(super) fn when_short(lang: Lang, at: DateTime<Utc>, zone: Tz) -> String {
     let start = local(at, zone);
     format!(
         "{}, {}",
@@ -148,7 +153,13 @@ fn other_side(parts: &Parts<'_>) -> String {
 }
 
 /// A table row of the details block.
-fn row(html: &mut String, text: &mut String, label: &str, value_html: &str, value_text: &str) {
+pub(super) fn row(
+    html: &mut String,
+    text: &mut String,
+    label: &str,
+    value_html: &str,
+    value_text: &str,
+) {
     let _ = write!(
         html,
         "<tr><th align=\"left\" valign=\"top\" style=\"padding:6px 16px 6px 0;{FONT};\
@@ -157,6 +168,53 @@ fn row(html: &mut String, text: &mut String, label: &str, value_html: &str, valu
         escape(label)
     );
     let _ = writeln!(text, "{label}: {value_text}");
+}
+
+/// What goes around a letter's details: every letter's HTML has this shape.
+pub(super) struct Envelope<'a> {
+    pub lang: Lang,
+    pub subject: &'a str,
+    pub heading: &'a str,
+    /// Plain text (escaped here).
+    pub intro: &'a str,
+    /// Table rows (see [`row`]), already HTML.
+    pub details: &'a str,
+    /// Table rows holding buttons, already HTML.
+    pub actions: &'a str,
+    pub footer: &'a str,
+    pub brand: &'a str,
+}
+
+/// A whole letter as email-safe HTML: its intro, details and actions in
+/// the letters' [`frame`].
+pub(super) fn envelope(parts: &Envelope<'_>) -> String {
+    let body = format!(
+        "<p style=\"margin:0 0 16px;{FONT};font-size:15px;line-height:22px;color:#222222\">{intro}</p>\
+         <table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\">{details}</table>\
+         <table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
+         style=\"margin-top:12px\">{actions}</table>",
+        intro = escape(parts.intro).replace('\n', "<br>"),
+        details = parts.details,
+        actions = parts.actions,
+    );
+    frame(
+        parts.lang,
+        parts.subject,
+        parts.brand,
+        parts.heading,
+        &body,
+        parts.footer,
+    )
+}
+
+/// A button row for [`envelope`]'s actions, and its line in the text.
+pub(super) fn action(html: &mut String, text: &mut String, url: &str, label: &str, brand: &str) {
+    let _ = write!(
+        html,
+        "<tr><td style=\"padding:8px 0 0\">{}</td></tr>",
+        button(url, label, brand)
+    );
+    let _ = writeln!(text, "{label}: {url}");
 }
 
 /// The letter, ready to send.
@@ -340,24 +398,21 @@ pub fn compose(parts: &Parts<'_>) -> Outgoing {
     let mut actions = String::new();
     text.push('\n');
     for (url, label) in &buttons {
-        let _ = write!(
-            actions,
-            "<tr><td style=\"padding:8px 0 0\">{}</td></tr>",
-            button(url, label, brand)
-        );
-        let _ = writeln!(text, "{label}: {url}");
+        action(&mut actions, &mut text, url, label, brand);
     }
     let footer = lang.tf("mail.footer", &[("host", host_name)]);
     let _ = write!(text, "\n--\n{footer}\n");
 
-    let body = format!(
-        "<p style=\"margin:0 0 16px;{FONT};font-size:15px;line-height:22px;color:#222222\">{intro}</p>\
-         <table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\">{details}</table>\
-         <table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
-         style=\"margin-top:12px\">{actions}</table>",
-        intro = escape(&intro),
-    );
-    let html = frame(lang, &subject, brand, &heading, &body, &footer);
+    let html = envelope(&Envelope {
+        lang,
+        subject: &subject,
+        heading: &heading,
+        intro: &intro,
+        details: &details,
+        actions: &actions,
+        footer: &footer,
+        brand,
+    });
 
     let invitation = invitation(parts, &title).map(|(method, ics)| Attachment { method, ics });
     let reply_to = if parts.reader.is_host {

@@ -4,7 +4,7 @@
 
 use super::{
     BookingEvent, CalendarDelta, ConnectionAccess, NewConnection, OAuthState, PushChannel,
-    RemoteCalendar, Result, SyncOutcome,
+    ReconnectLink, RemoteCalendar, Result, SyncOutcome,
 };
 use crate::domain::{CalendarChoice, Connection};
 use async_trait::async_trait;
@@ -66,7 +66,28 @@ pub trait CalendarStore: Send + Sync {
         id: &str,
         lease_until: DateTime<Utc>,
         outcome: &SyncOutcome,
+    ) -> Result<()> {
+        self.finish_sync_with(id, lease_until, outcome, &[]).await
+    }
+    /// [`CalendarStore::finish_sync`] that also queues `effects` (the host's
+    /// "reconnect" email) in the same transaction, if the outcome is recorded.
+    async fn finish_sync_with(
+        &self,
+        id: &str,
+        lease_until: DateTime<Utc>,
+        outcome: &SyncOutcome,
+        effects: &[crate::domain::NewEffect],
     ) -> Result<()>;
+    /// Keeps the hash of a reconnect link's token (a "reconnect" email's).
+    async fn add_reconnect_link(
+        &self,
+        connection_id: &str,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// A reconnect link by its token's hash (expired and used ones too).
+    async fn reconnect_link(&self, token_hash: &str) -> Result<Option<ReconnectLink>>;
     /// Gives back a connection claimed until `lease_until` whose sync was cut
     /// short (shutdown): due again at `now` instead of after the lease.
     async fn release_connection(

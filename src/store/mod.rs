@@ -28,7 +28,7 @@ pub use workflows::WorkflowStore;
 
 use crate::domain::{
     ApiKey, Booking, BookingStatus, EventType, EventTypeInput, Invited, Link, LinkInput,
-    Participant, Poll, PollInput, Schedule, ScheduleInput, StatusChange, User, UserInput, Vote,
+    Participant, Poll, Schedule, ScheduleInput, StatusChange, User, UserInput, Vote,
 };
 use crate::domain::{EmbeddingSettings, KeyOwner, NewApiKey, Team, TeamInput};
 use async_trait::async_trait;
@@ -385,16 +385,9 @@ pub trait Store: CalendarStore + EffectStore + WorkflowStore + Send + Sync {
     /// A link by the hash of its token, with its organization.
     async fn link_by_token(&self, token_hash: &str) -> Result<(Link, String)>;
     async fn revoke_link(&self, organization_id: &str, id: &str) -> Result<Link>;
-    /// A poll, its hidden event type already made; `invited` pairs each
-    /// invited participant with the hash of their personal token.
-    async fn insert_poll(
-        &self,
-        organization_id: &str,
-        input: &PollInput,
-        event_type_id: &str,
-        open_token_hash: Option<&str>,
-        invited: &[(Invited, String)],
-    ) -> Result<Poll>;
+    /// A poll, its hidden event type already made, its invited participants
+    /// and the effects its creation causes, in one transaction.
+    async fn insert_poll(&self, organization_id: &str, poll: &NewPoll) -> Result<Poll>;
     async fn poll(&self, organization_id: &str, id: &str) -> Result<Poll>;
     /// `(poll, its event type id, organization)` by the hash of its open link's token.
     async fn poll_by_open_token(&self, token_hash: &str) -> Result<(Poll, String, String)>;
@@ -419,8 +412,18 @@ pub trait Store: CalendarStore + EffectStore + WorkflowStore + Send + Sync {
         votes: &[Option<Vote>],
         comment: Option<&str>,
     ) -> Result<Participant>;
-    /// Closes an open poll without a meeting.
-    async fn close_poll(&self, poll_id: &str) -> Result<()>;
+    /// Keeps the hash of another token to a participant's page (the one a
+    /// poll email carries), the participant named by poll and email.
+    async fn add_poll_link(
+        &self,
+        poll_id: &str,
+        email: &str,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Closes an open poll without a meeting, queueing `effects` with it
+    /// (`WrongStatus` unless it was open).
+    async fn close_poll(&self, poll_id: &str, effects: &[crate::domain::NewEffect]) -> Result<()>;
     /// Open polls whose deadline has passed, with their event type and organization.
     async fn due_polls(&self, now: DateTime<Utc>) -> Result<Vec<(Poll, String, String)>>;
     /// The pool history a [`PoolRequest`] asks for, outside a booking transaction.

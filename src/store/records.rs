@@ -167,6 +167,21 @@ pub struct Decision {
     pub party: Option<(crate::domain::Invitee, Vec<crate::domain::Attendee>)>,
 }
 
+/// A poll to insert, its hidden event type already made.
+#[derive(Debug, Clone)]
+pub struct NewPoll {
+    /// The poll's id, chosen by the use case (its effects name it).
+    pub id: String,
+    pub input: crate::domain::PollInput,
+    pub event_type_id: String,
+    /// The hash of the open link's token, for an open poll.
+    pub open_token_hash: Option<String>,
+    /// Each invited participant with the hash of their personal token.
+    pub invited: Vec<(crate::domain::Invited, String)>,
+    /// What creating it causes (the invitations), queued with it.
+    pub effects: Vec<crate::domain::NewEffect>,
+}
+
 /// A booking to insert.
 #[derive(Debug, Clone)]
 pub struct NewBooking {
@@ -324,6 +339,16 @@ pub struct ConnectionAccess {
     pub channels: Vec<(String, PushChannel)>,
     /// Per calendar id: the sync token to continue from.
     pub sync_tokens: Vec<(String, Option<String>)>,
+}
+
+/// The link of a "reconnect your calendar" email, as stored.
+#[derive(Debug, Clone)]
+pub struct ReconnectLink {
+    pub connection_id: String,
+    pub organization_id: String,
+    pub expires_at: DateTime<Utc>,
+    /// When the connection was connected again since (the link is spent).
+    pub used_at: Option<DateTime<Utc>>,
 }
 
 /// How a sync ended, for the connection's status.

@@ -348,3 +348,43 @@ pub async fn disconnect(app: &App, organization_id: &str, id: &str) -> Result<()
     app.changed();
     Ok(())
 }
+
+/// What a reconnect link (the one in a "reconnect your calendar" email)
+/// opens: the connection to reconnect and its organization, or why not.
+pub enum ReconnectLink {
+    Open {
+        organization_id: String,
+        connection: Box<Connection>,
+    },
+    /// The connection was connected again since the email.
+    Used,
+    Expired,
+}
+
+/// The reconnect link of `token`; `None` for a token that opens nothing.
+pub async fn reconnect_link(app: &App, token: &str) -> Result<Option<ReconnectLink>, ConnectError> {
+    if !crate::domain::looks_like_token(token) {
+        return Ok(None);
+    }
+    let Some(link) = app.store.reconnect_link(&hash_secret(token)).await? else {
+        return Ok(None);
+    };
+    if link.used_at.is_some() {
+        return Ok(Some(ReconnectLink::Used));
+    }
+    if link.expires_at <= app.now() {
+        return Ok(Some(ReconnectLink::Expired));
+    }
+    match app
+        .store
+        .connection(&link.organization_id, &link.connection_id)
+        .await
+    {
+        Ok(connection) => Ok(Some(ReconnectLink::Open {
+            organization_id: link.organization_id,
+            connection: Box::new(connection),
+        })),
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}

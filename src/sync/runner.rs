@@ -11,6 +11,7 @@ use super::api::SyncError;
 use super::clients;
 use super::rest::backoff;
 use crate::app::App;
+use crate::effects::{Job as _, ReconnectMail};
 use crate::store::SyncOutcome;
 use crate::workers::{Shutdown, finish_or_abandon};
 use chrono::Duration as Span;
@@ -251,8 +252,24 @@ async fn run_one(app: &App, id: &str, lease_until: chrono::DateTime<chrono::Utc>
             }
         }
     };
-    if let Err(error) = app.store.finish_sync(id, lease_until, &outcome).await {
+    // Credentials refused: the host hears once per episode (no sync runs
+    // again until they reconnect, so one such outcome is recorded per
+    // episode), queued with the outcome only if it is recorded.
+    let effects = match &outcome {
+        SyncOutcome::Failed {
+            needs_reconnect: true,
+            ..
+        } => vec![ReconnectMail::new(id).effect()],
+        _ => Vec::new(),
+    };
+    if let Err(error) = app
+        .store
+        .finish_sync_with(id, lease_until, &outcome, &effects)
+        .await
+    {
         tracing::error!(connection = id, %error, "cannot record the sync outcome");
+    } else if !effects.is_empty() {
+        app.signals.effects.notify_one();
     }
     // Whether the host's data counts as stale may have changed with this
     // outcome (see `Snapshot::stale_hosts`): cached slots must go, even when

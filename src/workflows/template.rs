@@ -107,7 +107,7 @@ fn sandbox(source: &str) -> Result<(), TemplateError> {
     for token in tokenize(
         source,
         false,
-        SyntaxConfig::default(),
+        SyntaxConfig,
         WhitespaceConfig::default(),
     ) {
         let (token, span) = token.map_err(|e| TemplateError(describe(&e)))?;

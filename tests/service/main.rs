@@ -25,6 +25,7 @@ mod operations;
 mod outbox;
 mod page_support;
 mod pages;
+mod poll_mail;
 mod polls;
 mod radicale;
 mod refusals;

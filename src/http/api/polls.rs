@@ -147,9 +147,7 @@ pub async fn close(
         .poll(&admin.organization_id, &id)
         .await
         .map_err(missing("poll"))?;
-    state
-        .store
-        .close_poll(&poll.id)
+    polls::close(state.store.as_ref(), &poll.id)
         .await
         .map_err(|e| match e {
             crate::store::StoreError::WrongStatus(_) => {

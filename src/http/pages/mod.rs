@@ -20,6 +20,9 @@
 //! - `approval.rs` `/booking/{uid}/approval`: a host approves or declines
 //!   a request (the link in their email)
 //! - `polls.rs`    meeting poll pages
+//! - `reconnect.rs` `/connections/reconnect/{token}`: a host reconnects a
+//!   calendar from the link in their email (OAuth: on to the provider;
+//!   CalDAV: a form)
 
 mod approval;
 pub mod assets;
@@ -29,6 +32,7 @@ mod form;
 mod host;
 pub mod layout;
 mod polls;
+mod reconnect;
 mod survey;
 mod team;
 mod visit;
@@ -53,6 +57,10 @@ pub fn router() -> Router<App> {
         .route(
             "/polls/{token}",
             get(polls::poll_page).post(polls::poll_submit),
+        )
+        .route(
+            "/connections/reconnect/{token}",
+            get(reconnect::page).post(reconnect::submit),
         )
         .route("/booking/{uid}", get(booked::page))
         .route("/booking/{uid}/event.ics", get(booked::ics))

@@ -174,6 +174,14 @@ impl FormPost {
         })
     }
 
+    /// A field's text exactly as sent (a password); `None` when empty.
+    pub fn raw_field(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(&self.body)
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .filter(|v| !v.is_empty())
+    }
+
     /// A field's text, trimmed, with LF line ends; `None` when empty.
     pub fn field(&self, name: &str) -> Option<String> {
         form_urlencoded::parse(&self.body)

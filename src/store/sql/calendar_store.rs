@@ -2,10 +2,10 @@
 
 use super::Dialect as _;
 use super::{Backend, Result, booking_events, connections, effects, oauth_states, sync};
-use crate::domain::{CalendarChoice, Connection};
+use crate::domain::{CalendarChoice, Connection, NewEffect};
 use crate::store::{
     BookingEvent, CalendarDelta, CalendarStore, ConnectionAccess, NewConnection, OAuthState,
-    PushChannel, RemoteCalendar, SyncOutcome,
+    PushChannel, ReconnectLink, RemoteCalendar, SyncOutcome,
 };
 use chrono::{DateTime, Utc};
 
@@ -75,13 +75,29 @@ impl CalendarStore for Backend {
         sync::apply_delta(self, calendar_id, delta, now).await
     }
 
-    async fn finish_sync(
+    async fn finish_sync_with(
         &self,
         id: &str,
         lease_until: DateTime<Utc>,
         outcome: &SyncOutcome,
+        effects: &[NewEffect],
     ) -> Result<()> {
-        sync::finish(self.pool(), id, lease_until, outcome).await
+        sync::finish(self, id, lease_until, outcome, effects).await
+    }
+
+    async fn add_reconnect_link(
+        &self,
+        connection_id: &str,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        connections::add_reconnect_link(self.pool(), connection_id, token_hash, at, expires_at)
+            .await
+    }
+
+    async fn reconnect_link(&self, token_hash: &str) -> Result<Option<ReconnectLink>> {
+        connections::reconnect_link(self.pool(), token_hash).await
     }
 
     async fn release_connection(

@@ -6,7 +6,7 @@ use super::{Backend, Db, Pool, Result, StoreError, push_list, sql, touched};
 use crate::domain::{
     CalendarChoice, ConnectedCalendar, Connection, ConnectionStatus, Provider, PushState, new_id,
 };
-use crate::store::{ConnectionAccess, NewConnection, PushChannel, RemoteCalendar};
+use crate::store::{ConnectionAccess, NewConnection, PushChannel, ReconnectLink, RemoteCalendar};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -138,7 +138,63 @@ pub(super) async fn upsert(pool: &Pool, new: &NewConnection, now: DateTime<Utc>)
     .bind(now)
     .fetch_one(pool)
     .await?;
+    // Connected again: the links of its "reconnect" emails have done their work.
+    sqlx::query(
+        "UPDATE connection_reconnect_links SET used_at = $1 \
+         WHERE connection_id = $2 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(&id)
+    .execute(pool)
+    .await?;
     Ok(id)
+}
+
+/// Keeps the hash of a reconnect link's token for a connection.
+pub(super) async fn add_reconnect_link(
+    pool: &Pool,
+    connection_id: &str,
+    token_hash: &str,
+    at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "INSERT INTO connection_reconnect_links (token_hash, connection_id, created_at, expires_at) \
+         SELECT $1, id, $2, $3 FROM calendar_connections WHERE id = $4",
+    )
+    .bind(token_hash)
+    .bind(at)
+    .bind(expires_at)
+    .bind(connection_id)
+    .execute(pool)
+    .await?;
+    touched(done, "connection")
+}
+
+#[derive(sqlx::FromRow)]
+struct ReconnectLinkRow {
+    connection_id: String,
+    organization_id: String,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+}
+
+/// A reconnect link by its token's hash, expired and used ones too.
+pub(super) async fn reconnect_link(pool: &Pool, token_hash: &str) -> Result<Option<ReconnectLink>> {
+    let row: Option<ReconnectLinkRow> = sqlx::query_as(
+        "SELECT c.id AS connection_id, c.organization_id, l.expires_at, l.used_at \
+         FROM connection_reconnect_links l \
+         JOIN calendar_connections c ON c.id = l.connection_id WHERE l.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| ReconnectLink {
+        connection_id: row.connection_id,
+        organization_id: row.organization_id,
+        expires_at: row.expires_at,
+        used_at: row.used_at,
+    }))
 }
 
 pub(super) async fn list(

@@ -1,9 +1,11 @@
 //! Meeting polls and their participants; a poll is finalized inside the
 //! booking's transaction.
 
-use super::users;
-use super::{Conn, Pool, Result, StoreError, from_json, json, now, parsed, sql};
-use crate::domain::{Email, Invited, Participant, Poll, PollInput, PollStatus, Vote, new_id};
+use super::Dialect as _;
+use super::{Backend, Conn, Pool, Result, StoreError, from_json, json, now, parsed, sql};
+use super::{effects, users};
+use crate::domain::{Email, Invited, NewEffect, Participant, Poll, PollStatus, Vote, new_id};
+use crate::store::NewPoll;
 use chrono::{DateTime, Utc};
 
 #[derive(sqlx::FromRow)]
@@ -65,44 +67,40 @@ impl ParticipantRow {
     }
 }
 
-/// A poll, its hidden event type already made; `invited` pairs each invited
-/// participant with the hash of their personal token.
-pub(super) async fn insert(
-    pool: &Pool,
-    organization_id: &str,
-    input: &PollInput,
-    event_type_id: &str,
-    open_token_hash: Option<&str>,
-    invited: &[(Invited, String)],
-) -> Result<Poll> {
+/// A poll, its hidden event type already made, with its invited
+/// participants (each with the hash of their personal token) and the
+/// effects its creation causes, in one transaction.
+pub(super) async fn insert(store: &Backend, organization_id: &str, new: &NewPoll) -> Result<Poll> {
+    let pool = store.pool();
+    let input = &new.input;
     users::check_one(pool, organization_id, "host_id", &input.host_id).await?;
-    let id = new_id();
+    let id = &new.id;
     let at = now();
-    let mut tx = pool.begin().await?;
+    let mut tx = store.begin_write(&[]).await?;
     sqlx::query(
         "INSERT INTO polls (id, organization_id, host_id, event_type_id, body, open_token_hash, \
          status, deadline_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9)",
     )
-    .bind(&id)
+    .bind(id)
     .bind(organization_id)
     .bind(&input.host_id)
-    .bind(event_type_id)
+    .bind(&new.event_type_id)
     .bind(json(input)?)
-    .bind(open_token_hash)
+    .bind(new.open_token_hash.as_deref())
     .bind(input.deadline)
     .bind(at)
     .bind(at)
     .execute(&mut *tx)
     .await?;
     let blank: Vec<Option<Vote>> = vec![None; input.options.len()];
-    for (person, token_hash) in invited {
+    for (person, token_hash) in &new.invited {
         sqlx::query(
             "INSERT INTO poll_participants (id, poll_id, token_hash, name, email, votes, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(new_id())
-        .bind(&id)
+        .bind(id)
         .bind(token_hash)
         .bind(&person.name)
         .bind(person.email.as_str().to_ascii_lowercase())
@@ -112,8 +110,11 @@ pub(super) async fn insert(
         .execute(&mut *tx)
         .await?;
     }
+    for effect in &new.effects {
+        effects::enqueue(&mut tx, organization_id, effect, at, &[]).await?;
+    }
     tx.commit().await?;
-    get(pool, organization_id, &id).await
+    get(pool, organization_id, id).await
 }
 
 pub(super) async fn get(pool: &Pool, organization_id: &str, id: &str) -> Result<Poll> {
@@ -143,8 +144,11 @@ pub(super) async fn participant_by_token(
     pool: &Pool,
     token_hash: &str,
 ) -> Result<(Participant, Poll, String, String)> {
+    // The token the admin received at creation, or one an email carried.
     let row: Option<ParticipantRow> = sqlx::query_as(sql(format!(
-        "SELECT {PARTICIPANT_COLUMNS} FROM poll_participants pp WHERE pp.token_hash = $1"
+        "SELECT {PARTICIPANT_COLUMNS} FROM poll_participants pp WHERE pp.token_hash = $1 \
+         OR pp.id = (SELECT l.participant_id FROM poll_participant_links l \
+         WHERE l.token_hash = $1)"
     )))
     .bind(token_hash)
     .fetch_optional(pool)
@@ -240,18 +244,48 @@ pub(super) async fn save_ballot(
     row.into_participant()
 }
 
-/// Closes an open poll without a meeting.
-pub(super) async fn close(pool: &Pool, poll_id: &str) -> Result<()> {
+/// Keeps the hash of another token to a participant's page (the one an
+/// email carries), by poll and email (`NotFound` without the participant).
+pub(super) async fn add_link(
+    pool: &Pool,
+    poll_id: &str,
+    email: &str,
+    token_hash: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
     let done = sqlx::query(
-        "UPDATE polls SET status = 'closed', updated_at = $1 WHERE id = $2 AND status = 'open'",
+        "INSERT INTO poll_participant_links (token_hash, participant_id, created_at) \
+         SELECT $1, id, $2 FROM poll_participants WHERE poll_id = $3 AND email = $4",
     )
-    .bind(now())
+    .bind(token_hash)
+    .bind(at)
     .bind(poll_id)
+    .bind(email.to_ascii_lowercase())
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
+    super::touched(done, "participant")
+}
+
+/// Closes an open poll without a meeting and queues what that causes, in
+/// one transaction.
+pub(super) async fn close(store: &Backend, poll_id: &str, queued: &[NewEffect]) -> Result<()> {
+    let at = now();
+    let mut tx = store.begin_write(&[]).await?;
+    let closed: Option<(String,)> = sqlx::query_as(
+        "UPDATE polls SET status = 'closed', updated_at = $1 WHERE id = $2 AND status = 'open' \
+         RETURNING organization_id",
+    )
+    .bind(at)
+    .bind(poll_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((organization_id,)) = closed else {
         return Err(StoreError::WrongStatus("closed".to_string()));
+    };
+    for effect in queued {
+        effects::enqueue(&mut tx, &organization_id, effect, at, &[]).await?;
     }
+    tx.commit().await?;
     Ok(())
 }
 

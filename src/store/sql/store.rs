@@ -8,12 +8,13 @@ use super::{
 use super::{holds, polls, schedules, snapshot, teams, users};
 use crate::domain::{
     ApiKey, Booking, BookingStatus, EmbeddingSettings, EventType, EventTypeInput, Invited,
-    KeyOwner, Link, LinkInput, LinkPurpose, NewApiKey, Participant, Poll, PollInput, Schedule,
+    KeyOwner, Link, LinkInput, LinkPurpose, NewApiKey, NewEffect, Participant, Poll, Schedule,
     ScheduleInput, StatusChange, Team, TeamInput, User, UserInput, Vote,
 };
 use crate::store::{
-    BookingFilter, BookingTx, BusyBlock, BusyBlockInput, ChangeHook, KeyedBooking, Organization,
-    PoolHistory, PoolRequest, Snapshot, StatusUpdate, Store, StoredBooking, StoredHold,
+    BookingFilter, BookingTx, BusyBlock, BusyBlockInput, ChangeHook, KeyedBooking, NewPoll,
+    Organization, PoolHistory, PoolRequest, Snapshot, StatusUpdate, Store, StoredBooking,
+    StoredHold,
 };
 use chrono::{DateTime, Utc};
 
@@ -364,24 +365,8 @@ impl Store for Backend {
         links::revoke(self.pool(), organization_id, id).await
     }
 
-    async fn insert_poll(
-        &self,
-        organization_id: &str,
-        input: &PollInput,
-        event_type_id: &str,
-        open_token_hash: Option<&str>,
-        invited: &[(Invited, String)],
-    ) -> Result<Poll> {
-        let pool = self.pool();
-        polls::insert(
-            pool,
-            organization_id,
-            input,
-            event_type_id,
-            open_token_hash,
-            invited,
-        )
-        .await
+    async fn insert_poll(&self, organization_id: &str, poll: &NewPoll) -> Result<Poll> {
+        polls::insert(self, organization_id, poll).await
     }
 
     async fn poll(&self, organization_id: &str, id: &str) -> Result<Poll> {
@@ -426,8 +411,18 @@ impl Store for Backend {
         Ok(saved)
     }
 
-    async fn close_poll(&self, poll_id: &str) -> Result<()> {
-        polls::close(self.pool(), poll_id).await
+    async fn add_poll_link(
+        &self,
+        poll_id: &str,
+        email: &str,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        polls::add_link(self.pool(), poll_id, email, token_hash, at).await
+    }
+
+    async fn close_poll(&self, poll_id: &str, effects: &[NewEffect]) -> Result<()> {
+        polls::close(self, poll_id, effects).await
     }
 
     async fn due_polls(&self, now: DateTime<Utc>) -> Result<Vec<(Poll, String, String)>> {

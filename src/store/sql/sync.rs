@@ -4,7 +4,7 @@
 
 use super::Dialect as _;
 use super::{BATCH, Backend, Db, Pool, Result, SKIP_LOCKED, push_list, sql};
-use crate::domain::new_id;
+use crate::domain::{NewEffect, new_id};
 use crate::store::{CalendarDelta, PushChannel, SyncOutcome};
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
@@ -142,31 +142,34 @@ pub(super) async fn apply_delta(
     Ok(true)
 }
 
-/// Records how a sync ended, if it still holds its lease.
+/// Records how a sync ended, if it still holds its lease, and then queues
+/// `queued` (what that outcome causes) in the same transaction.
 pub(super) async fn finish(
-    pool: &Pool,
+    store: &Backend,
     id: &str,
     lease_until: DateTime<Utc>,
     outcome: &SyncOutcome,
+    queued: &[NewEffect],
 ) -> Result<()> {
     // A request made during the sync (next_sync_at moved before the lease's
     // end) is kept.
     let keep_request = "CASE WHEN lease_until IS NOT NULL AND next_sync_at < lease_until \
          THEN next_sync_at ELSE $1 END";
-    match outcome {
+    let mut tx = store.begin_write(&[]).await?;
+    let recorded: Option<(String,)> = match outcome {
         SyncOutcome::Synced { at, next_at } => {
-            sqlx::query(sql(format!(
+            sqlx::query_as(sql(format!(
                 "UPDATE calendar_connections SET next_sync_at = {keep_request}, \
                  status = 'active', failures = 0, last_error = NULL, last_synced_at = $2, \
                  lease_until = NULL, awaiting_sync = FALSE, updated_at = $2 \
-                 WHERE id = $3 AND lease_until = $4"
+                 WHERE id = $3 AND lease_until = $4 RETURNING organization_id"
             )))
             .bind(next_at)
             .bind(at)
             .bind(id)
             .bind(lease_until)
-            .execute(pool)
-            .await?;
+            .fetch_optional(&mut *tx)
+            .await?
         }
         SyncOutcome::Failed {
             error,
@@ -178,20 +181,27 @@ pub(super) async fn finish(
             } else {
                 "retrying"
             };
-            sqlx::query(sql(format!(
+            sqlx::query_as(sql(format!(
                 "UPDATE calendar_connections SET next_sync_at = {keep_request}, status = $2, \
                  failures = failures + 1, last_error = $3, lease_until = NULL \
-                 WHERE id = $4 AND lease_until = $5"
+                 WHERE id = $4 AND lease_until = $5 RETURNING organization_id"
             )))
             .bind(next_at)
             .bind(status)
             .bind(error)
             .bind(id)
             .bind(lease_until)
-            .execute(pool)
-            .await?;
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+    };
+    if let Some((organization_id,)) = recorded {
+        let at = super::now();
+        for effect in queued {
+            super::effects::enqueue(&mut tx, &organization_id, effect, at, &[]).await?;
         }
     }
+    tx.commit().await?;
     Ok(())
 }
 

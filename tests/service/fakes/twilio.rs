@@ -73,7 +73,7 @@ async fn create(
     if form.get("Body").is_none_or(|b| b.is_empty()) {
         return error(StatusCode::BAD_REQUEST, 21602, "Message body is required.");
     }
-    if form.get("From").is_none() && form.get("MessagingServiceSid").is_none() {
+    if !form.contains_key("From") && !form.contains_key("MessagingServiceSid") {
         return error(
             StatusCode::BAD_REQUEST,
             21603,
