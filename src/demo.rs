@@ -381,6 +381,25 @@ async fn create(store: &dyn Store) -> Result<String, StoreError> {
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         store.insert_event_type(&org.id, &input).await?;
     }
+    // A workflow to look at: a survey an hour after each meeting.
+    let feedback = crate::domain::WorkflowInput {
+        name: "Feedback after the meeting".to_string(),
+        event_type_id: None,
+        trigger: crate::domain::Trigger::AfterEnd,
+        offset_minutes: 60,
+        active: true,
+        steps: vec![crate::domain::Step {
+            action: crate::domain::Action::Survey,
+            to: None,
+            subject: Some("How was {{ event.title }}?".to_string()),
+            body: "Hi {{ invitee.first_name }},\n\nthank you for meeting {{ host.name }} \
+                   on {{ event.date }}. How did it go? Two clicks tell us: {{ survey_url }}"
+                .to_string(),
+        }],
+    };
+    crate::booking::workflows::create(store, &org.id, &feedback)
+        .await
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(org.id)
 }
 

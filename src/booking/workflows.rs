@@ -198,3 +198,23 @@ pub async fn runs(
     }
     Ok(store.workflow_runs(organization_id, uid).await?)
 }
+
+/// Whether an active workflow of `event_type_id` (or of the whole
+/// organization) texts the invitee: booking forms then ask for a number.
+pub async fn texts_invitee(
+    store: StoreRef<'_>,
+    organization_id: &str,
+    event_type_id: &str,
+) -> bool {
+    let Ok(workflows) = store.workflows(organization_id).await else {
+        return false;
+    };
+    workflows.iter().any(|w| {
+        w.input.active
+            && w.input
+                .event_type_id
+                .as_deref()
+                .is_none_or(|id| id == event_type_id)
+            && w.input.steps.iter().any(|s| s.action == Action::SmsInvitee)
+    })
+}

@@ -425,6 +425,7 @@ const EN: &[(&str, &str)] = &[
     ("form.when", "When"),
     ("form.name", "Your name"),
     ("form.email", "Email"),
+    ("form.phone", "Mobile number for text reminders (optional)"),
     ("form.required", "required"),
     ("form.choose", "Choose…"),
     ("form.submit", "Confirm booking"),
@@ -439,6 +440,10 @@ const EN: &[(&str, &str)] = &[
     (
         "err.phone",
         "Enter a phone number (digits, spaces and + - ( ) .).",
+    ),
+    (
+        "err.phone_e164",
+        "Enter the number with + and the country code, digits only, such as +14155552671.",
     ),
     ("err.option", "Choose one of the options."),
     ("err.checkbox", "Please tick this box to continue."),
@@ -689,6 +694,7 @@ const DE: &[(&str, &str)] = &[
     ("form.when", "Wann"),
     ("form.name", "Ihr Name"),
     ("form.email", "E-Mail"),
+    ("form.phone", "Handynummer für SMS-Erinnerungen (optional)"),
     ("form.required", "Pflichtfeld"),
     ("form.choose", "Bitte wählen…"),
     ("form.submit", "Buchung bestätigen"),
@@ -703,6 +709,10 @@ const DE: &[(&str, &str)] = &[
     (
         "err.phone",
         "Geben Sie eine Telefonnummer ein (Ziffern, Leerzeichen und + - ( ) .).",
+    ),
+    (
+        "err.phone_e164",
+        "Geben Sie die Nummer mit + und Ländervorwahl ein, nur Ziffern, etwa +491701234567.",
     ),
     ("err.option", "Wählen Sie eine der Möglichkeiten."),
     (

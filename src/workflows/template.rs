@@ -104,12 +104,7 @@ const FORBIDDEN_BLOCKS: &[&str] = &[
 /// Refuses the parts of the language left out (see the module's comment).
 fn sandbox(source: &str) -> Result<(), TemplateError> {
     let mut after_block_start = false;
-    for token in tokenize(
-        source,
-        false,
-        SyntaxConfig,
-        WhitespaceConfig::default(),
-    ) {
+    for token in tokenize(source, false, SyntaxConfig, WhitespaceConfig::default()) {
         let (token, span) = token.map_err(|e| TemplateError(describe(&e)))?;
         let line = span.start_line;
         let refuse = |what: &str| {

@@ -339,7 +339,10 @@ async fn shutdown_gives_back_work_in_flight(backend: Backend) {
         .expect("the step ends soon after its grace")
         .expect("joined")
         .expect("step");
-    assert_eq!(ran, 2, "the write, and the booking's notification");
+    assert_eq!(
+        ran, 3,
+        "the write, the booking's notification and its workflows"
+    );
     // Once stopping, a step takes nothing new.
     let (trigger, stopped) = Shutdown::new();
     trigger.stop(Duration::ZERO);

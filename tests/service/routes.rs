@@ -41,7 +41,9 @@ async fn admin_operations_need_a_key(backend: Backend) {
                 .collect();
             // Admin and calendar operations are the admin group's; the others
             // (public, manage, participants' polls) are not.
-            let admin_tag = tags.iter().any(|t| ["admin", "calendars"].contains(t));
+            let admin_tag = tags
+                .iter()
+                .any(|t| ["admin", "calendars", "workflows"].contains(t));
             assert!(
                 keyed == admin_tag || tags.contains(&"polls"),
                 "{method} {template}: tags {tags:?}, api_key security {keyed}"

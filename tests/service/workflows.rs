@@ -255,6 +255,22 @@ async fn a_booking_sets_off_its_workflows_by_email_and_text(backend: Backend) {
     .await;
     assert_eq!(reminder.status, StatusCode::CREATED, "{}", reminder.json);
 
+    // The booking form asks for a mobile number now, and checks it.
+    let form = "/ana/intro/book?start=2027-03-09T13:00:00Z";
+    let (page, html) = get(&app, form, &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        html.contains("name=\"invitee.phone\" type=\"tel\"") || html.contains("type=\"tel\""),
+        "{html}"
+    );
+    let (refused, html) = post_form(
+        &app,
+        "/ana/intro/book",
+        "start=2027-03-09T13%3A00%3A00Z&invitee.name=Pat&invitee.email=pat%40example.com&invitee.phone=0151+1234",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("such as +14155552671"), "{html}");
     // A phone that is not E.164 is refused, naming the field.
     let mut body = booking("2027-03-09T13:00:00Z", "pat@example.com");
     body["invitee"]["phone"] = json!("0151 1234567");

@@ -37,6 +37,8 @@ use std::fmt::Write;
 struct Entered {
     name: String,
     email: String,
+    /// A mobile number, asked for when a workflow texts the invitee.
+    phone: String,
     /// Question id → its values (several for a multi-select).
     answers: Vec<(String, Vec<String>)>,
 }
@@ -81,6 +83,8 @@ struct Form<'a> {
     /// Name and email came with the link (a suggested time): shown as
     /// text, their fields folded away behind "Change".
     prefilled: bool,
+    /// A workflow of this event type texts the invitee: ask for a number.
+    asks_phone: bool,
 }
 
 impl Form<'_> {
@@ -217,6 +221,13 @@ fn check(
         ));
     } else if Email::parse(email).is_err() {
         errors.push(("invitee.email".to_string(), lang.t("err.email").to_string()));
+    }
+    let phone = entered.phone.trim();
+    if !phone.is_empty() && crate::domain::check_phone("invitee.phone", phone).is_err() {
+        errors.push((
+            "invitee.phone".to_string(),
+            lang.t("err.phone_e164").to_string(),
+        ));
     }
     let (Ok(someone), Ok(utc)) = (
         Email::parse("someone@example.com"),
@@ -439,6 +450,7 @@ fn render(form: &Form<'_>) -> Response {
             let label = match field.as_str() {
                 "invitee.name" => lang.t("form.name").to_string(),
                 "invitee.email" => lang.t("form.email").to_string(),
+                "invitee.phone" => lang.t("form.phone").to_string(),
                 other => input
                     .questions
                     .iter()
@@ -521,6 +533,17 @@ fn render(form: &Form<'_>) -> Response {
         if folded {
             body.push_str("</details>");
         }
+        if form.asks_phone {
+            body.push_str(&input_field(
+                form,
+                "invitee.phone",
+                lang.t("form.phone"),
+                "tel",
+                &form.entered.phone,
+                false,
+                " autocomplete=\"tel\" inputmode=\"tel\" placeholder=\"+14155552671\"",
+            ));
+        }
         for q in &input.questions {
             body.push_str(&question_field(form, q));
         }
@@ -565,6 +588,18 @@ enum NotHere {
 
 /// The time cannot be booked from here: say why and offer the nearest free
 /// times, each linking to the form again.
+/// Whether a workflow of this event type texts the invitee (then the form
+/// asks for a mobile number; a failure to tell only leaves it out).
+async fn texts_invitee(state: &App, inputs: &AvailabilityInputs) -> bool {
+    let event_type = &inputs.event_type;
+    crate::booking::workflows::texts_invitee(
+        state.store.as_ref(),
+        &inputs.owner.organization_id,
+        &event_type.id,
+    )
+    .await
+}
+
 async fn gone(state: &App, form: &Form<'_>, status: StatusCode, why: NotHere) -> Response {
     let lang = form.visit.lang;
     let input = &form.inputs.event_type.input;
@@ -715,6 +750,7 @@ async fn form_page(state: &App, visit: &Visit, page: &BookingPage) -> Response {
     let entered = Entered {
         name: entered_name.clone(),
         email: entered_email.clone(),
+        phone: String::new(),
         answers: ids
             .iter()
             .map(|id| {
@@ -749,6 +785,7 @@ async fn form_page(state: &App, visit: &Visit, page: &BookingPage) -> Response {
         general: None,
         prefilled: check_line("invitee.name", entered_name.trim(), 200, true).is_ok()
             && Email::parse(entered_email.trim()).is_ok(),
+        asks_phone: texts_invitee(state, inputs).await,
     };
     // A suggested time whose link has lapsed: the calendar's nearest times
     // instead of the form (the suggestion promised nothing after `expires`).
@@ -837,6 +874,7 @@ async fn submitted(
     let entered = Entered {
         name: get("invitee.name").unwrap_or_default().to_string(),
         email: get("invitee.email").unwrap_or_default().to_string(),
+        phone: get("invitee.phone").unwrap_or_default().to_string(),
         answers: questions
             .iter()
             .map(|q| {
@@ -866,6 +904,7 @@ async fn submitted(
         errors: Vec::new(),
         general: None,
         prefilled: false,
+        asks_phone: texts_invitee(state, inputs).await,
     };
     let now = Instant::from_utc(state.now());
     if let (Some(uid), Some(token), true) = (get("reschedule"), get("token"), page.reschedules()) {
@@ -898,7 +937,7 @@ async fn submitted(
             email,
             timezone: shown.zone.clone(),
             language: Some(visit.lang.code().to_string()),
-            phone: None,
+            phone: Some(form.entered.phone.trim().to_string()).filter(|p| !p.is_empty()),
         },
         answers,
         utm,
