@@ -33,6 +33,18 @@ async fn app_with(backend: Backend, sink: &SmtpSink, sms: &TwilioFake) -> Option
     .await
 }
 
+/// Ana's intro in an app sending to an SMTP sink and a Twilio stand-in,
+/// its clock after the wall clock (the queue's "now" is the later of the
+/// two, so steps are due by the app's clock).
+async fn ana_with_senders(backend: Backend) -> Option<(SmtpSink, TwilioFake, App)> {
+    let sink = SmtpSink::start().await?;
+    let sms = TwilioFake::start().await;
+    let app = app_with(backend, &sink, &sms).await?;
+    app.set_now("2027-03-01T00:00:00Z");
+    ana_intro(&app, office_hours(), json!({})).await;
+    Some((sink, sms, app))
+}
+
 async fn workflow(app: &App, body: Value) -> crate::helpers::Response {
     app.admin(Method::POST, "/api/v1/workflows", Some(body))
         .await
@@ -373,16 +385,9 @@ async fn a_booking_sets_off_its_workflows_by_email_and_text(backend: Backend) {
 }
 
 async fn a_reschedule_moves_waiting_steps_and_a_cancel_drops_them(backend: Backend) {
-    let Some(sink) = SmtpSink::start().await else {
+    let Some((sink, sms, app)) = ana_with_senders(backend).await else {
         return;
     };
-    let sms = TwilioFake::start().await;
-    let Some(app) = app_with(backend, &sink, &sms).await else {
-        return;
-    };
-    // After the wall clock: the queue's "now" is the later of the two.
-    app.set_now("2027-03-01T00:00:00Z");
-    ana_intro(&app, office_hours(), json!({})).await;
     let made = workflow(
         &app,
         json!({ "name": "Reminder", "trigger": "before_start", "offset_minutes": 1440,
@@ -476,16 +481,9 @@ async fn a_reschedule_moves_waiting_steps_and_a_cancel_drops_them(backend: Backe
 }
 
 async fn the_survey_after_the_meeting_stores_its_answer(backend: Backend) {
-    let Some(sink) = SmtpSink::start().await else {
+    let Some((sink, _sms, app)) = ana_with_senders(backend).await else {
         return;
     };
-    let sms = TwilioFake::start().await;
-    let Some(app) = app_with(backend, &sink, &sms).await else {
-        return;
-    };
-    // After the wall clock: the queue's "now" is the later of the two.
-    app.set_now("2027-03-01T00:00:00Z");
-    ana_intro(&app, office_hours(), json!({})).await;
     let made = workflow(
         &app,
         json!({ "name": "Feedback", "trigger": "after_end", "offset_minutes": 30,
@@ -583,16 +581,9 @@ async fn the_survey_after_the_meeting_stores_its_answer(backend: Backend) {
 }
 
 async fn text_message_failures_are_visible(backend: Backend) {
-    let Some(sink) = SmtpSink::start().await else {
+    let Some((_sink, sms, app)) = ana_with_senders(backend).await else {
         return;
     };
-    let sms = TwilioFake::start().await;
-    let Some(app) = app_with(backend, &sink, &sms).await else {
-        return;
-    };
-    // After the wall clock: the queue's "now" is the later of the two.
-    app.set_now("2027-03-01T00:00:00Z");
-    ana_intro(&app, office_hours(), json!({})).await;
     let made = workflow(
         &app,
         json!({ "name": "Text", "trigger": "booked",
