@@ -14,7 +14,7 @@ use crate::domain::{
     Action, LinkPurpose, MAX_SMS, Merge, RunStatus, Subject, User, hash_secret, random_token,
 };
 use crate::mail::snippets::{DEFAULT_BRAND, button, paragraphs};
-use crate::mail::{MailError, Outgoing};
+use crate::mail::{MailError, Outgoing, recipient};
 use crate::notify::{Reader, Recipient, frame};
 use crate::sms::SmsError;
 use crate::workflows::{Audience, Facts, context, render, still_applies};
@@ -295,9 +295,7 @@ fn letter(parts: &Letter<'_>) -> Outgoing {
         id: parts.id.to_string(),
         sender_name: format!("{host_name} via Kairos"),
         reply_to,
-        to: mailbox(&parts.reader.name, &parts.reader.email).unwrap_or_else(|| {
-            Mailbox::new(None, "invalid@invalid".parse().expect("a literal address"))
-        }),
+        to: recipient(&parts.reader.name, &parts.reader.email),
         html: frame(lang, &parts.subject, brand, &parts.subject, &html, &footer),
         subject: parts.subject.clone(),
         text,

@@ -26,6 +26,16 @@ pub struct Attachment {
     pub ics: String,
 }
 
+/// `name <email>` as a recipient. The addresses Kairos sends to were
+/// checked when stored; one that still does not parse becomes an address no
+/// server accepts, so the message fails visibly instead of going elsewhere.
+pub fn recipient(name: &str, email: &str) -> Mailbox {
+    let address = email
+        .parse()
+        .unwrap_or_else(|_| "invalid@invalid".parse().expect("a literal address"));
+    Mailbox::new((!name.is_empty()).then(|| name.to_string()), address)
+}
+
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     /// The Message-ID's local part, stable for this message (its outbox

@@ -10,4 +10,4 @@ pub mod snippets;
 
 pub use invitation::{Meeting, Method, Participant, Response, feed, ics};
 pub use mailer::Mailer;
-pub use message::{Attachment, MailError, Outgoing};
+pub use message::{Attachment, MailError, Outgoing, recipient};

@@ -435,14 +435,7 @@ pub fn compose(parts: &Parts<'_>) -> Outgoing {
         id: parts.id.to_string(),
         sender_name: format!("{host_name} via Kairos"),
         reply_to,
-        to: Mailbox::new(
-            Some(parts.reader.name.clone()),
-            parts
-                .reader
-                .email
-                .parse()
-                .unwrap_or_else(|_| "invalid@invalid".parse().expect("a literal address")),
-        ),
+        to: crate::mail::recipient(&parts.reader.name, &parts.reader.email),
         subject,
         text,
         html,

@@ -242,13 +242,7 @@ pub fn compose_poll(parts: &PollParts<'_>) -> Outgoing {
             .parse()
             .ok()
             .map(|address| Mailbox::new(Some(host_name.to_string()), address)),
-        to: Mailbox::new(
-            Some(parts.name.to_string()),
-            parts
-                .email
-                .parse()
-                .unwrap_or_else(|_| "invalid@invalid".parse().expect("a literal address")),
-        ),
+        to: crate::mail::recipient(parts.name, parts.email),
         subject,
         text,
         html,

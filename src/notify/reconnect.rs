@@ -8,7 +8,6 @@ use crate::html::escape;
 use crate::i18n::Lang;
 use crate::mail::Outgoing;
 use crate::mail::snippets::DEFAULT_BRAND;
-use lettre::message::Mailbox;
 use std::fmt::Write as _;
 
 /// Everything the letter is written from.
@@ -111,14 +110,7 @@ pub fn compose_reconnect(parts: &ReconnectParts<'_>) -> Outgoing {
         id: parts.id.to_string(),
         sender_name: "Kairos".to_string(),
         reply_to: None,
-        to: Mailbox::new(
-            Some(host.input.name.clone()),
-            host.input
-                .email
-                .as_str()
-                .parse()
-                .unwrap_or_else(|_| "invalid@invalid".parse().expect("a literal address")),
-        ),
+        to: crate::mail::recipient(&host.input.name, host.input.email.as_str()),
         subject,
         text,
         html,
