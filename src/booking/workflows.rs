@@ -7,7 +7,7 @@ use crate::domain::{
 };
 use crate::i18n::Lang;
 use crate::mail::snippets::paragraphs;
-use crate::workflows::{Facts, Scope, check, context, render, sample_booking};
+use crate::workflows::{Facts, Scope, check, context, render, sample_booking, sample_hosts};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -138,7 +138,7 @@ pub async fn preview(
                     survey: false,
                     questions,
                 };
-                (sample_booking(&scope), event_type, Vec::new())
+                (sample_booking(&scope), event_type, sample_hosts(1))
             }
         };
     let lang = request

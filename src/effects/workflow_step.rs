@@ -146,7 +146,13 @@ impl WorkflowStep {
         let base = app.public_url().trim_end_matches('/').to_string();
         let now = app.now();
         let guest = matches!(self.audience, Audience::Invitee | Audience::Attendee(_));
-        let manage_url = if guest && booking.status.holds_time() {
+        // A link is a row written per message: only for a template that shows it.
+        let names_manage = step.body.contains("manage_url")
+            || step
+                .subject
+                .as_deref()
+                .is_some_and(|s| s.contains("manage_url"));
+        let manage_url = if guest && names_manage && booking.status.holds_time() {
             let token = issue_link(store.as_ref(), &booking.uid, LinkPurpose::Manage, now)
                 .await
                 .map_err(|e| JobError::retry(e.to_string()))?;

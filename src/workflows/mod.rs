@@ -11,4 +11,4 @@ mod vars;
 
 pub use plan::{Audience, Planned, fired, runs, still_applies};
 pub use template::{MAX_OUTPUT, TemplateError, check, render};
-pub use vars::{Facts, Scope, context, sample_booking};
+pub use vars::{Facts, Scope, context, sample_booking, sample_hosts};

@@ -199,10 +199,9 @@ pub fn sample_booking(scope: &Scope) -> Booking {
     .expect("a literal booking")
 }
 
-/// The sample context with `hosts` made-up hosts.
-pub fn sample_with_hosts(scope: &Scope, hosts: usize) -> Value {
-    let booking = sample_booking(scope);
-    let users: Vec<User> = (0..hosts)
+/// `n` made-up hosts, for trial renders and previews without a booking.
+pub fn sample_hosts(n: usize) -> Vec<User> {
+    (0..n)
         .map(|i| {
             serde_json::from_value(json!({
                 "id": format!("host-{i}"), "organization_id": "sample",
@@ -212,7 +211,13 @@ pub fn sample_with_hosts(scope: &Scope, hosts: usize) -> Value {
             }))
             .expect("a literal user")
         })
-        .collect();
+        .collect()
+}
+
+/// The sample context with `hosts` made-up hosts.
+pub fn sample_with_hosts(scope: &Scope, hosts: usize) -> Value {
+    let booking = sample_booking(scope);
+    let users = sample_hosts(hosts);
     context(&Facts {
         booking: &booking,
         event_type: None,

@@ -4,7 +4,7 @@
 //! The token is that email's own (kept hashed, `booking_links`).
 
 use super::host::brand;
-use super::layout::{Here, Shell, document, reason_field, secret_headers};
+use super::layout::{Here, Shell, reason_field, secret_page};
 use super::visit::{FormPost, Visit};
 use crate::app::App;
 use crate::booking::{self, ManageView};
@@ -190,13 +190,6 @@ fn render(
         here,
         data: None,
     };
-    let status = if reason_error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut response = (status, document(&shell, &body)).into_response();
     // The address carries the host's token.
-    secret_headers(&mut response);
-    response
+    secret_page(&shell, &body, reason_error.is_some())
 }

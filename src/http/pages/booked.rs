@@ -6,7 +6,7 @@
 
 use super::form::span_text;
 use super::host::{brand, location_label};
-use super::layout::{Here, Shell, document, reason_field, secret_headers};
+use super::layout::{Here, Shell, reason_field, secret_page};
 use super::visit::{FormPost, Visit};
 use crate::app::App;
 use crate::booking::ManageView;
@@ -364,16 +364,9 @@ async fn render(
         here,
         data: Some(json!({ "events": events })),
     };
-    let status = if cancel_error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut response = (status, document(&shell, &body)).into_response();
     // The page carries the manage token: not for shared caches, nor for
     // the Referer sent to the meeting link or calendar sites.
-    secret_headers(&mut response);
-    response
+    secret_page(&shell, &body, cancel_error.is_some())
 }
 
 /// GET /booking/{uid}/event.ics?token=…: the booking for any calendar app.

@@ -255,6 +255,20 @@ pub fn secret_headers(response: &mut Response) {
     );
 }
 
+/// A page whose address carries a secret (a manage, approval, survey or
+/// reconnect token), sent with [`secret_headers`]; 422 when `refused` (the
+/// form comes back with its error beside the field).
+pub fn secret_page(shell: &Shell<'_>, body: &str, refused: bool) -> Response {
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (status, document(shell, body)).into_response();
+    secret_headers(&mut response);
+    response
+}
+
 /// A "reason" text area under `label`, with its error beside it (read
 /// aloud, and tied to the field) when there is one.
 pub fn reason_field(label: &str, error: Option<&str>) -> String {

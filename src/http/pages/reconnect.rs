@@ -8,7 +8,7 @@
 //! one a 410 page, in words.
 
 use super::host::brand;
-use super::layout::{Here, Shell, document, message, not_found, secret_headers};
+use super::layout::{Here, Shell, message, not_found, secret_headers, secret_page};
 use super::visit::{FormPost, Visit};
 use crate::app::App;
 use crate::domain::{CaldavConnectInput, Connection, OAuthStartInput, Provider, User};
@@ -168,9 +168,7 @@ pub async fn submit(
                 here,
                 data: None,
             };
-            let mut response = (StatusCode::OK, document(&shell, &body)).into_response();
-            secret_headers(&mut response);
-            response
+            secret_page(&shell, &body, false)
         }
         Err(ConnectError::Invalid(error)) => form(
             visit,
@@ -271,13 +269,6 @@ fn form(
         here,
         data: None,
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut response = (status, document(&shell, &body)).into_response();
     // The address carries the host's token.
-    secret_headers(&mut response);
-    response
+    secret_page(&shell, &body, error.is_some())
 }

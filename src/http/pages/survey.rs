@@ -5,7 +5,7 @@
 //! own (kept hashed, `survey_links`).
 
 use super::host::brand;
-use super::layout::{Here, Shell, document, secret_headers};
+use super::layout::{Here, Shell, secret_page};
 use super::visit::{FormPost, Visit};
 use crate::app::App;
 use crate::booking::surveys::{self, SurveyView};
@@ -28,7 +28,7 @@ pub async fn page(
     let visit = Visit::read(raw.as_deref(), &headers);
     let here = visit.here(&format!("/survey/{token}"), &["thanks"]);
     match surveys::view(state.store.as_ref(), &token).await {
-        Ok(view) => render(&visit, &here, &view, None, StatusCode::OK),
+        Ok(view) => render(&visit, &here, &view, None),
         Err(error) => visit.fail(&here, error.into()),
     }
 }
@@ -69,24 +69,12 @@ pub async fn submit(
         };
     }
     match surveys::view(store, &token).await {
-        Ok(view) => render(
-            &visit,
-            &here,
-            &view,
-            error.as_deref(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Ok(view) => render(&visit, &here, &view, error.as_deref()),
         Err(error) => visit.fail(&here, error.into()),
     }
 }
 
-fn render(
-    visit: &Visit,
-    here: &Here,
-    view: &SurveyView,
-    error: Option<&str>,
-    status: StatusCode,
-) -> Response {
+fn render(visit: &Visit, here: &Here, view: &SurveyView, error: Option<&str>) -> Response {
     let lang = visit.lang;
     let meeting = &view.meeting;
     let booking = &meeting.booking;
@@ -182,8 +170,6 @@ fn render(
         here,
         data: None,
     };
-    let mut response = (status, document(&shell, &body)).into_response();
     // The address carries the invitee's token.
-    secret_headers(&mut response);
-    response
+    secret_page(&shell, &body, error.is_some())
 }
