@@ -72,6 +72,11 @@ impl Drop for Kairos {
     }
 }
 
+/// Where the server writes its emails (the scenarios read links from them).
+fn mail_dir() -> PathBuf {
+    std::env::temp_dir().join("kairos-browser-mail")
+}
+
 fn kairos_command(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kairos"));
     command
@@ -80,10 +85,7 @@ fn kairos_command(database_url: &str) -> Command {
         .env("KAIROS_PORT", "0")
         .env_remove("KAIROS_PUBLIC_URL")
         // Its emails go to a folder: a temporary one, not the repository.
-        .env(
-            "KAIROS_MAIL_DIR",
-            std::env::temp_dir().join("kairos-browser-mail"),
-        )
+        .env("KAIROS_MAIL_DIR", mail_dir())
         .env("RUST_LOG", "warn");
     command
 }
@@ -382,6 +384,7 @@ async fn scenario(harness: &Harness, name: &'static str) -> Value {
         .env("KAIROS_KEY", &harness.kairos.key)
         .env("CHROMIUM", chromium())
         .env("SCREENSHOT_DIR", root().join("target/screenshots"))
+        .env("MAIL_DIR", mail_dir())
         .env("POLL_URL", &harness.seeded.poll_url)
         .env("POLL_JOIN_URL", &harness.seeded.poll_join_url);
     let output = tokio::task::spawn_blocking(move || command.output())
@@ -546,8 +549,8 @@ async fn no_serious_accessibility_violations() {
     };
     let result = scenario(&harness, "accessibility").await;
     let checked = result["checked"].as_array().expect("checked");
-    // 4 widget steps, 2 poll pages, 14 server-rendered pages (tour.mjs).
-    assert_eq!(checked.len(), 20, "{result}");
+    // 4 widget steps, 2 poll pages, 16 server-rendered pages (tour.mjs).
+    assert_eq!(checked.len(), 22, "{result}");
 }
 
 /// (5) Two browsers choose the same time: the second is told it is gone and
@@ -590,12 +593,14 @@ async fn screenshots_for_review() {
     };
     let result = scenario(&harness, "screenshots").await;
     let files = result["files"].as_array().expect("files");
-    assert!(files.len() >= 48, "{result}");
+    assert!(files.len() >= 52, "{result}");
     for page in [
         "host",
         "form-errors",
         "confirmation",
         "manage",
+        "survey",
+        "survey-thanks",
         "time-gone",
         "team-calendar",
         "link-gone",

@@ -184,7 +184,10 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("approval.decline", "Decline"),
     ("mail.survey.open", "Give feedback"),
     ("survey.title", "How was your meeting?"),
-    ("survey.meeting", "{title} with {host}, {date}, {time}."),
+    (
+        "survey.meeting",
+        "{title} with {host}, {date}, {time} ({zone}).",
+    ),
     (
         "survey.question",
         "How likely are you to recommend {host} to a friend or colleague?",
@@ -397,7 +400,10 @@ pub(super) const DE: &[(&str, &str)] = &[
     ("approval.decline", "Ablehnen"),
     ("mail.survey.open", "Feedback geben"),
     ("survey.title", "Wie war Ihr Termin?"),
-    ("survey.meeting", "{title} mit {host}, {date}, {time}."),
+    (
+        "survey.meeting",
+        "{title} mit {host}, {date}, {time} ({zone}).",
+    ),
     (
         "survey.question",
         "Wie wahrscheinlich ist es, dass Sie {host} einem Freund oder Kollegen empfehlen?",

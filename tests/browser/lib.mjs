@@ -19,7 +19,37 @@ export const env = {
   chromium: process.env.CHROMIUM || "/usr/bin/chromium",
   pollUrl: process.env.POLL_URL,
   pollJoinUrl: process.env.POLL_JOIN_URL,
+  mailDir: process.env.MAIL_DIR,
 };
+
+/**
+ * The first link starting with `prefix` in an email to `to` written since
+ * `since` (ms), waiting for the server's queue to send it. Quoted-printable
+ * soft breaks and `=3D` are undone; a base64 part is decoded.
+ */
+export async function mailedLink(to, prefix, since, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  const decode = (raw) => {
+    let text = raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+    for (const block of raw.matchAll(/Content-Transfer-Encoding: base64\r?\n\r?\n([A-Za-z0-9+/=\r\n]+)/g)) {
+      text += Buffer.from(block[1].replace(/\s/g, ""), "base64").toString("utf8");
+    }
+    return text;
+  };
+  while (Date.now() < deadline) {
+    const files = fs.existsSync(env.mailDir) ? fs.readdirSync(env.mailDir) : [];
+    for (const name of files.filter((f) => f.endsWith(".eml"))) {
+      const file = path.join(env.mailDir, name);
+      if (fs.statSync(file).mtimeMs < since) continue;
+      const text = decode(fs.readFileSync(file, "utf8"));
+      if (!text.includes(to)) continue;
+      const at = text.indexOf(prefix);
+      if (at >= 0) return text.slice(at).split(/[\s"<>]/)[0];
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no email to ${to} with a link to ${prefix} in ${env.mailDir}`);
+}
 
 export const ARGS = [
   "--headless",

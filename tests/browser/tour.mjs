@@ -1,10 +1,10 @@
 // Every server-rendered page an invitee can meet, in order, for axe (4) and
 // the screenshots (6): the host page, the calendar (and a chosen day), the
 // form (empty, then with the server's field errors), the confirmation and
-// manage pages, the "time gone" page, the team page and its calendar, a
+// manage pages, the survey the booking's workflow emailed, the "time gone" page, the team page and its calendar, a
 // one-off link and its 410, a 404, and the calendar in German.
 
-import { check, env } from "./lib.mjs";
+import { check, env, mailedLink } from "./lib.mjs";
 
 async function api(method, path, body) {
   const response = await fetch(`${env.kairos}${path}`, {
@@ -39,6 +39,12 @@ export function seedExtras() {
       description: "A walk through the product.",
       location: { kind: "video", url: "https://meet.example/sales" },
     });
+    // A survey emailed when the intro is booked: the tour opens its page.
+    await api("POST", "/api/v1/workflows", {
+      name: "Survey", event_type_id: intro.id, trigger: "booked",
+      steps: [{ action: "survey", subject: "How was {{ event.title }}?",
+                body: "Tell us how it went: {{ survey_url }}" }],
+    });
     const open = await api("POST", "/api/v1/links", { event_type_id: intro.id });
     const revoked = await api("POST", "/api/v1/links", { event_type_id: intro.id });
     await api("DELETE", `/api/v1/links/${revoked.id}`);
@@ -63,6 +69,7 @@ const path = (url) => {
  */
 export async function tour(page, email, visit) {
   const extras = await seedExtras();
+  const started = Date.now() - 1000;
   const seen = [];
   const at = async (label, slug, expected = 200, url) => {
     if (url) {
@@ -120,6 +127,15 @@ export async function tour(page, email, visit) {
   const manage = new URL(confirmation);
   manage.searchParams.delete("booked");
   await at("manage page", "manage", 200, manage.toString());
+  // The survey the booking's workflow emailed: choose 9, say why, send.
+  const survey = await mailedLink(email, `${env.kairos}/survey/`, started);
+  await at("survey page", "survey", 200, survey);
+  await page.locator('label:has(input[name="score"][value="9"])').click();
+  await page.locator('textarea[name="comment"]').fill("Clear and quick.");
+  await Promise.all([page.waitForURL(/thanks=1/), page.locator('form button[type="submit"]').click()]);
+  check(await page.locator("[role=status]").count() === 1, "the survey thanks in a status line");
+  check(await page.locator('input[name="score"][value="9"]').isChecked(), "the answer given is shown");
+  await at("survey answered", "survey-thanks");
   // The same form again: the time is taken now.
   await at("time gone page", "time-gone", 200, formUrl);
   check(await page.locator("[role=alert]").count() > 0, "the time-gone page says so in an alert");

@@ -106,6 +106,7 @@ fn render(visit: &Visit, here: &Here, view: &SurveyView, error: Option<&str>) ->
                 ("host", &host),
                 ("date", &lang.date_long(start.date())),
                 ("time", &lang.time(start, visit.clock)),
+                ("zone", zone.name()),
             ],
         )),
     );
