@@ -3,7 +3,7 @@
 //!
 //! 1. Throughput: 500 bookings over real HTTP (1,000 messages: the invitee's
 //!    confirmation with its invitation, the host's notification), then the
-//!    worker's own step (`effects::run_due`, 16 at a time, as the background
+//!    worker's own step (`effects::run_due`, `STEP_LIMIT` (64) at a time, as the background
 //!    loop calls it) until the server has them all.
 //! 2. Reminder lateness: three times, 20 hosts are booked at one time with a
 //!    reminder a minute before; the app's clock is moved so that minute falls
@@ -89,7 +89,9 @@ async fn run(backend: &str, url: &str) {
     book_all(&client, &base, &starts).await;
     let started = Instant::now();
     loop {
-        let ran = kairos::effects::run_due(&app, 16).await.expect("run");
+        let ran = kairos::effects::run_due(&app, kairos::effects::STEP_LIMIT)
+            .await
+            .expect("run");
         if ran == 0 && sink.received().len() >= 2 * BOOKINGS {
             break;
         }

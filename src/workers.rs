@@ -187,7 +187,7 @@ pub fn spawn(app: App) -> Workers {
         move |shutdown| {
             let s = s.clone();
             async move {
-                crate::effects::run_due_until(&s, 16, &shutdown)
+                crate::effects::run_due_until(&s, crate::effects::STEP_LIMIT, &shutdown)
                     .await
                     .map_err(|e| e.to_string())
             }

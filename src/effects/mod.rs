@@ -83,6 +83,10 @@ pub struct Ran {
     pub outcome: EffectOutcome,
 }
 
+/// How many effects the background loop takes at a time (run
+/// concurrently: SMTP connections from the pool, provider calls).
+pub const STEP_LIMIT: u32 = 64;
+
 /// Carries out due effects (up to `limit`). Returns how many ran.
 ///
 /// The queue runs on the wall clock (leases and backoff are about real
@@ -188,6 +192,19 @@ async fn step(
         }
     }
     let ran = std::mem::take(&mut *ran.lock().unwrap_or_else(PoisonError::into_inner));
+    // The batch's outcomes in one commit (a crash before it runs them again,
+    // as a crash between a send and its record always could: messages carry
+    // their key as Message-ID, calendar writes find their own events).
+    let outcomes: Vec<(String, EffectOutcome)> = ran
+        .iter()
+        .map(|r| (r.id.clone(), r.outcome.clone()))
+        .collect();
+    if !outcomes.is_empty()
+        && let Err(error) = ctx.store.finish_effects(&outcomes, Utc::now()).await
+    {
+        // The leases run out and other attempts follow: nothing is lost.
+        tracing::error!(%error, "cannot record the effects' outcomes");
+    }
     Ok(Step {
         claimed: count,
         ran,
@@ -205,14 +222,6 @@ async fn carry_out(ctx: &Context, registry: &Registry, effect: ClaimedEffect) ->
         tracing::warn!(%error, "effect failed");
     }
     let outcome = outcome(result, effect.attempts, Utc::now());
-    if let Err(error) = ctx
-        .store
-        .finish_effect(&effect.id, &outcome, Utc::now())
-        .await
-    {
-        // The lease runs out and another attempt follows: nothing is lost.
-        tracing::error!(%error, "cannot record an effect's outcome");
-    }
     Ran {
         id: effect.id,
         kind: effect.kind,

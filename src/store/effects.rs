@@ -21,12 +21,22 @@ pub trait EffectStore: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<ClaimedEffect>>;
+    /// Records the outcomes of effects carried out, in one transaction (a
+    /// worker's step records its whole batch with one commit).
+    async fn finish_effects(
+        &self,
+        outcomes: &[(String, EffectOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     async fn finish_effect(
         &self,
         id: &str,
         outcome: &EffectOutcome,
         now: DateTime<Utc>,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        self.finish_effects(&[(id.to_string(), outcome.clone())], now)
+            .await
+    }
     /// Gives back an effect claimed until `lease_until` that was not carried
     /// out (shutdown): due again now, the interrupted attempt not counted.
     async fn release_effect(&self, id: &str, lease_until: DateTime<Utc>) -> Result<()>;

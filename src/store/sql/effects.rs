@@ -273,35 +273,38 @@ impl EffectStore for Backend {
         Ok(claimed)
     }
 
-    async fn finish_effect(
+    async fn finish_effects(
         &self,
-        id: &str,
-        outcome: &EffectOutcome,
+        outcomes: &[(String, EffectOutcome)],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let (status, run_at, error) = match outcome {
-            EffectOutcome::Done => ("done", now, None),
-            EffectOutcome::Retry { at, error } => ("pending", *at, Some(error.as_str())),
-            EffectOutcome::Failed { error } => ("failed", now, Some(error.as_str())),
-        };
-        // A merged retry is dropped in favour of a newer waiting effect of
-        // the same subject and kind: that one reconciles everything, and two
-        // of them must never run at once.
-        sqlx::query(
-            "UPDATE effects SET status = CASE WHEN $1 = 'pending' \
-             AND effects.merge_policy = 'latest_state' AND EXISTS (SELECT 1 \
-             FROM effects o WHERE o.booking_id = effects.booking_id AND o.kind = effects.kind \
-             AND o.merge_policy = 'latest_state' AND o.id <> effects.id \
-             AND o.status = 'pending') THEN 'done' ELSE $1 END, \
-             run_at = $2, last_error = $3, lease_until = NULL, updated_at = $4 WHERE id = $5",
-        )
-        .bind(status)
-        .bind(run_at)
-        .bind(error)
-        .bind(now)
-        .bind(id)
-        .execute(self.pool())
-        .await?;
+        let mut tx = self.pool().begin().await?;
+        for (id, outcome) in outcomes {
+            let (status, run_at, error) = match outcome {
+                EffectOutcome::Done => ("done", now, None),
+                EffectOutcome::Retry { at, error } => ("pending", *at, Some(error.as_str())),
+                EffectOutcome::Failed { error } => ("failed", now, Some(error.as_str())),
+            };
+            // A merged retry is dropped in favour of a newer waiting effect of
+            // the same subject and kind: that one reconciles everything, and two
+            // of them must never run at once.
+            sqlx::query(
+                "UPDATE effects SET status = CASE WHEN $1 = 'pending' \
+                 AND effects.merge_policy = 'latest_state' AND EXISTS (SELECT 1 \
+                 FROM effects o WHERE o.booking_id = effects.booking_id AND o.kind = effects.kind \
+                 AND o.merge_policy = 'latest_state' AND o.id <> effects.id \
+                 AND o.status = 'pending') THEN 'done' ELSE $1 END, \
+                 run_at = $2, last_error = $3, lease_until = NULL, updated_at = $4 WHERE id = $5",
+            )
+            .bind(status)
+            .bind(run_at)
+            .bind(error)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
