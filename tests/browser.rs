@@ -549,8 +549,8 @@ async fn no_serious_accessibility_violations() {
     };
     let result = scenario(&harness, "accessibility").await;
     let checked = result["checked"].as_array().expect("checked");
-    // 4 widget steps, 2 poll pages, 16 server-rendered pages (tour.mjs).
-    assert_eq!(checked.len(), 22, "{result}");
+    // 4 widget steps, 2 poll pages, 17 server-rendered pages (tour.mjs).
+    assert_eq!(checked.len(), 23, "{result}");
 }
 
 /// (5) Two browsers choose the same time: the second is told it is gone and
@@ -593,7 +593,7 @@ async fn screenshots_for_review() {
     };
     let result = scenario(&harness, "screenshots").await;
     let files = result["files"].as_array().expect("files");
-    assert!(files.len() >= 52, "{result}");
+    assert!(files.len() >= 54, "{result}");
     for page in [
         "host",
         "form-errors",
@@ -601,6 +601,7 @@ async fn screenshots_for_review() {
         "manage",
         "survey",
         "survey-thanks",
+        "approval",
         "time-gone",
         "team-calendar",
         "link-gone",

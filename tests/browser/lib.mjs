@@ -27,7 +27,7 @@ export const env = {
  * `since` (ms), waiting for the server's queue to send it. Quoted-printable
  * soft breaks and `=3D` are undone; a base64 part is decoded.
  */
-export async function mailedLink(to, prefix, since, timeoutMs = 15000) {
+export async function mailedLink(to, prefix, since, { containing = "", timeoutMs = 15000 } = {}) {
   const deadline = Date.now() + timeoutMs;
   const decode = (raw) => {
     let text = raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
@@ -43,8 +43,10 @@ export async function mailedLink(to, prefix, since, timeoutMs = 15000) {
       if (fs.statSync(file).mtimeMs < since) continue;
       const text = decode(fs.readFileSync(file, "utf8"));
       if (!text.includes(to)) continue;
-      const at = text.indexOf(prefix);
-      if (at >= 0) return text.slice(at).split(/[\s"<>]/)[0];
+      for (let at = text.indexOf(prefix); at >= 0; at = text.indexOf(prefix, at + 1)) {
+        const link = text.slice(at).split(/[\s"<>]/)[0];
+        if (link.includes(containing)) return link;
+      }
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -1,7 +1,7 @@
 // Every server-rendered page an invitee can meet, in order, for axe (4) and
 // the screenshots (6): the host page, the calendar (and a chosen day), the
 // form (empty, then with the server's field errors), the confirmation and
-// manage pages, the survey the booking's workflow emailed, the "time gone" page, the team page and its calendar, a
+// manage pages, the survey the booking's workflow emailed, a host's approval page, the "time gone" page, the team page and its calendar, a
 // one-off link and its 410, a 404, and the calendar in German.
 
 import { check, env, mailedLink } from "./lib.mjs";
@@ -45,10 +45,29 @@ export function seedExtras() {
       steps: [{ action: "survey", subject: "How was {{ event.title }}?",
                 body: "Tell us how it went: {{ survey_url }}" }],
     });
+    // A consultation that needs Ana's approval, requested once: the tour
+    // opens the approve-or-decline page her email links to.
+    await api("POST", "/api/v1/event-types", {
+      owner_id: intro.owner_id, slug: "consult", title: "Consultation", kind: "one_on_one",
+      duration_minutes: 45, min_notice_minutes: 60, requires_approval: true,
+      questions: [{ id: "goal", label: "What would you like to achieve?", kind: "long_text" }],
+    });
+    const from = new Date(Date.now() + 2 * 86400000).toISOString();
+    const to = new Date(Date.now() + 9 * 86400000).toISOString();
+    const slots = await api("GET", `/api/v1/public/ana/consult/slots?start=${from}&end=${to}&timezone=UTC`);
+    const first = slots.days.flatMap((d) => d.slots)[0];
+    check(first, `the consultation has free times: ${JSON.stringify(slots).slice(0, 300)}`);
+    const requested = await api("POST", "/api/v1/public/ana/consult/bookings", {
+      start: first.start,
+      invitee: { name: "Robin Request", email: "robin@example.com", timezone: "America/New_York" },
+      answers: { goal: "Plan the migration.\nTwo teams, one quarter." },
+    });
+    check(requested.status === "pending", `the consultation waits for approval: ${requested.status}`);
+    const owner = await api("GET", `/api/v1/users/${intro.owner_id}`);
     const open = await api("POST", "/api/v1/links", { event_type_id: intro.id });
     const revoked = await api("POST", "/api/v1/links", { event_type_id: intro.id });
     await api("DELETE", `/api/v1/links/${revoked.id}`);
-    return { link: open.url, revokedLink: revoked.url };
+    return { link: open.url, revokedLink: revoked.url, hostEmail: owner.email, seededAt: Date.now() - 60000 };
   })();
   return seeded;
 }
@@ -136,6 +155,11 @@ export async function tour(page, email, visit) {
   check(await page.locator("[role=status]").count() === 1, "the survey thanks in a status line");
   check(await page.locator('input[name="score"][value="9"]').isChecked(), "the answer given is shown");
   await at("survey answered", "survey-thanks");
+  // The request waiting for Ana, from the link in her email.
+  const approval = await mailedLink(extras.hostEmail, `${env.kairos}/booking/`, extras.seededAt,
+    { containing: "/approval?token=" });
+  await at("approval page", "approval", 200, approval);
+  check(await page.locator('button:has-text("Approve")').count() === 1, "the approval page offers Approve");
   // The same form again: the time is taken now.
   await at("time gone page", "time-gone", 200, formUrl);
   check(await page.locator("[role=alert]").count() > 0, "the time-gone page says so in an alert");

@@ -134,7 +134,7 @@ fn render(
     }
     let _ = write!(
         body,
-        "<h2>{}</h2><dl><dt>{}</dt><dd>{}, {} – {} ({})</dd><dt>{}</dt><dd>{} &lt;{}&gt;</dd>",
+        "<h2>{}</h2><dl class=\"when\"><dt>{}</dt><dd>{}, {} – {} ({})</dd><dt>{}</dt><dd>{} &lt;{}&gt;</dd>",
         escape(&title),
         escape(lang.t("mail.when")),
         escape(&lang.date_long(start.date())),
