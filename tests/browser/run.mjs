@@ -302,7 +302,10 @@ async function screenshots() {
         await page.waitForFunction(() => window.resizeMessages > 0);
         await page.waitForTimeout(200);
         files.push(await screenshot(page, `embed-host-standin-${label}`));
-        await page.locator("#popup").click();
+        // By keyboard: a click can land where the button was before the
+        // inline frame's next resize moved it (the flake seen under load).
+        await page.locator("#popup").focus();
+        await page.keyboard.press("Enter");
         await page.locator("dialog.kairos-popup").waitFor();
         files.push(await screenshot(page, `embed-popup-standin-${label}`));
       }
