@@ -113,6 +113,19 @@ impl Clients {
 /// Removes a written event: whoever takes its record removes it (a record
 /// already taken was moved or removed by another effect). If the provider
 /// refuses, the record is put back for the retry.
+/// A provider that refuses the credentials on a write is asked again by
+/// a sync at once: the sync is what records `needs_reconnect` (and emails
+/// the host), and it may pass (a token refreshed meanwhile).
+async fn refused_by(app: &App, connection_id: &str, error: SyncError) -> SyncError {
+    if matches!(error, SyncError::Unauthorized(_)) {
+        match app.store.request_sync(connection_id, app.now()).await {
+            Ok(()) => app.signals.sync.notify_one(),
+            Err(store) => tracing::warn!(%store, "cannot ask for a sync after a refused write"),
+        }
+    }
+    error
+}
+
 async fn remove(app: &App, clients: &mut Clients, event: &BookingEvent) -> Result<(), SyncError> {
     let store = &app.store;
     if !store
@@ -132,7 +145,7 @@ async fn remove(app: &App, clients: &mut Clients, event: &BookingEvent) -> Resul
     };
     if let Err(error) = removed {
         store.save_booking_event(event).await.map_err(store_error)?;
-        return Err(error);
+        return Err(refused_by(app, &event.connection_id, error).await);
     }
     Ok(())
 }
@@ -240,11 +253,18 @@ pub async fn write_booking(app: &App, uid: &str) -> Result<(), SyncError> {
                 None => continue,
             },
         };
-        let api = clients.get(app, &connection_id).await?;
-        let event_id = api
-            .api()
-            .put_event(&calendar, &body, existing.as_deref())
-            .await?;
+        let written = match clients.get(app, &connection_id).await {
+            Ok(api) => {
+                api.api()
+                    .put_event(&calendar, &body, existing.as_deref())
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        let event_id = match written {
+            Ok(event_id) => event_id,
+            Err(error) => return Err(refused_by(app, &connection_id, error).await),
+        };
         store
             .save_booking_event(&BookingEvent {
                 booking_uid: uid.to_string(),

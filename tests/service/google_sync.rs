@@ -324,6 +324,20 @@ async fn google_outages_and_workers(backend: Backend) {
         .json[0]
         .clone();
     assert_eq!(failed["status"], "failed", "{failed}");
+    // The refused write asks for a sync at once, and the sync says so (and
+    // emails the host), without waiting for the next poll.
+    sync(&app).await;
+    let broken = connection(&app, &id).await;
+    assert_eq!(broken["status"], "needs_reconnect", "{broken}");
+    let mails = app
+        .admin(Method::GET, "/api/v1/effects?kind=reconnect_mail", None)
+        .await;
+    assert_eq!(
+        mails.json.as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        mails.json
+    );
 
     // Retried by hand while consent is still revoked: queued, and failed again.
     let retried = app
