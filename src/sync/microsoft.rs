@@ -34,6 +34,9 @@ pub struct GraphApi {
     now: DateTime<Utc>,
 }
 
+/// What Graph subscriptions watch: every event of the account.
+pub const EVENTS_RESOURCE: &str = "/me/events";
+
 /// The `transactionId` of a booking's event.
 pub fn transaction_id(booking_uid: &str) -> String {
     format!("kairos-{booking_uid}")
@@ -105,6 +108,16 @@ fn read_event(event: &Value, delta: &mut CalendarDelta) {
     }
 }
 
+/// Whether an error answer says the delta link is no longer valid: Graph
+/// documents "a 40X-series error with error codes such as
+/// `syncStateNotFound`" (and `resyncRequired`), in varying casings.
+fn delta_expired(body: &Value) -> bool {
+    let code = body["error"]["code"].as_str().unwrap_or_default();
+    ["syncstatenotfound", "resyncrequired", "syncstateinvalid"]
+        .iter()
+        .any(|known| code.eq_ignore_ascii_case(known))
+}
+
 impl GraphApi {
     pub fn new(rest: RestClient, now: DateTime<Utc>) -> Self {
         GraphApi { rest, now }
@@ -113,7 +126,9 @@ impl GraphApi {
     const PREFER: (&'static str, &'static str) =
         ("Prefer", "outlook.timezone=\"UTC\", odata.maxpagesize=100");
 
-    fn body(event: &EventBody) -> Value {
+    /// The event as Graph takes it. `transactionId` only on create: Graph
+    /// keeps the first one and refuses a change.
+    fn body(event: &EventBody, create: bool) -> Value {
         let attendees: Vec<Value> = event
             .attendees
             .iter()
@@ -129,8 +144,10 @@ impl GraphApi {
             "end": time(event.end),
             "attendees": attendees,
             "showAs": "busy",
-            "transactionId": transaction_id(&event.booking_uid),
         });
+        if create {
+            body["transactionId"] = json!(transaction_id(&event.booking_uid));
+        }
         if let Some(location) = &event.location {
             body["location"] = json!({"displayName": location});
         }
@@ -149,14 +166,15 @@ impl GraphApi {
             .ok_or_else(|| SyncError::Permanent("/me has no mail or userPrincipalName".to_string()))
     }
 
-    /// Subscribes to changes of a calendar's events.
+    /// Subscribes to changes of the account's events: `/me/events`, the
+    /// documented resource (one subscription serves every checked calendar;
+    /// a notification makes the connection sync its checked calendars).
     pub async fn subscribe(
         &self,
-        calendar: &str,
         address: &str,
         client_state: &str,
     ) -> Result<PushChannel, SyncError> {
-        let resource = format!("/me/calendars/{}/events", segment(calendar));
+        let resource = EVENTS_RESOURCE.to_string();
         let expires_at = self.now + Duration::minutes(SUBSCRIPTION_MINUTES);
         let body = json!({
             "changeType": "created,updated,deleted",
@@ -243,9 +261,7 @@ impl CalendarApi for GraphApi {
                 .send(Method::GET, &next, None, &[Self::PREFER])
                 .await?;
             let expired = answer.status == StatusCode::GONE
-                || (!answer.status.is_success()
-                    && (answer.text.contains("SyncStateNotFound")
-                        || answer.text.contains("resyncRequired")));
+                || (answer.status.is_client_error() && delta_expired(&answer.body));
             if expired && current.is_some() {
                 return Err(SyncError::SyncTokenInvalid);
             }
@@ -273,8 +289,8 @@ impl CalendarApi for GraphApi {
         event: &EventBody,
         existing: Option<&str>,
     ) -> Result<String, SyncError> {
-        let body = Self::body(event);
         if let Some(id) = existing {
+            let body = Self::body(event, false);
             let path = format!("/me/events/{}", segment(id));
             let answer = self
                 .rest
@@ -287,6 +303,7 @@ impl CalendarApi for GraphApi {
             }
         }
         let path = format!("/me/calendars/{}/events", segment(calendar));
+        let body = Self::body(event, true);
         let created = self
             .rest
             .json(Method::POST, &path, Some(&body), &[])

@@ -181,6 +181,15 @@ fn token_error<RE: std::error::Error + 'static>(
             match response.error() {
                 // Revoked consent, an expired or reused grant: the host must reconnect.
                 BasicErrorResponseType::InvalidGrant => SyncError::Unauthorized(detail),
+                // Microsoft's "the user must sign in (or consent) again".
+                BasicErrorResponseType::Extension(code)
+                    if matches!(
+                        code.as_str(),
+                        "interaction_required" | "consent_required" | "login_required"
+                    ) =>
+                {
+                    SyncError::Unauthorized(detail)
+                }
                 // Kairos's own client is refused: a configuration fault, which
                 // must not send every host to reconnect.
                 BasicErrorResponseType::InvalidClient

@@ -1,5 +1,6 @@
-//! Push: Google `events.watch` channels and Graph subscriptions, one per
-//! checked calendar, opened and renewed before they expire; notifications
+//! Push: Google `events.watch` channels, one per checked calendar, and one
+//! Graph subscription per connection (on `/me/events`, held by its first
+//! checked calendar: see `push_due`), opened and renewed before they expire; notifications
 //! checked against the channel's secret and turned into a sync within
 //! seconds. Connections without working push are polled (see `runner`).
 
@@ -65,11 +66,7 @@ pub async fn renew_due(app: &App) -> Result<usize, SyncError> {
                 }
                 OpenApi::Microsoft(graph) => {
                     graph
-                        .subscribe(
-                            &calendar.external_id,
-                            &format!("{base}{MICROSOFT_PATH}"),
-                            &secret,
-                        )
+                        .subscribe(&format!("{base}{MICROSOFT_PATH}"), &secret)
                         .await?
                 }
                 OpenApi::Caldav(_) => return Ok(()),

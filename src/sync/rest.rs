@@ -128,8 +128,11 @@ impl RestClient {
             }
             let limited = rate_limited(status, &text);
             if limited || status.is_server_error() {
-                if attempt >= ATTEMPTS {
-                    return Err(if limited {
+                // A provider asking for a longer pause than a request may
+                // sleep gets it from the runner (or the outbox), not early.
+                let long = wait.is_some_and(|w| w > LONGEST_WAIT);
+                if attempt >= ATTEMPTS || long {
+                    return Err(if limited || long {
                         SyncError::RateLimited { retry_after: wait }
                     } else {
                         SyncError::Temporary(format!("HTTP {status} from {url}"))

@@ -57,20 +57,57 @@ async fn microsoft_end_to_end(backend: Backend) {
     resync(&app, &id).await;
     assert_eq!(fake.oauth.lock().expect("oauth").refreshes, 1);
 
-    // A subscription through the validation handshake; notifications sync.
+    // Both calendars checked: one subscription on the documented `/me/events`
+    // serves them (made through the validation handshake); notifications sync.
+    let calendars = connection(&app, &id).await["calendars"].clone();
+    let ids: Vec<&str> = calendars
+        .as_array()
+        .expect("calendars")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    let chosen = app
+        .admin(
+            Method::PUT,
+            &format!("/api/v1/connections/{id}/calendars"),
+            Some(json!({ "check_conflicts": ids, "destination": ids[0] })),
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.json);
+    sync(&app).await;
     assert_eq!(
         kairos::sync::push::renew_due(&app.context)
             .await
             .expect("push"),
-        1
+        1,
+        "one subscription for the connection"
     );
-    assert_eq!(fake.world.lock().expect("world").subscriptions.len(), 1);
+    // Nothing more is due while it lives.
+    assert_eq!(
+        kairos::sync::push::renew_due(&app.context)
+            .await
+            .expect("push"),
+        0
+    );
+    {
+        let world = fake.world.lock().expect("world");
+        assert_eq!(world.subscriptions.len(), 1, "one subscription, shared");
+        assert_eq!(world.subscriptions[0].resource, "/me/events");
+    }
     fake.store(DEFAULT, "AAMkEv-dentist", Some(json!({ "id": "AAMkEv-dentist", "type": "singleInstance", "showAs": "busy",
         "start": { "dateTime": "2026-06-02T07:00:00.0000000", "timeZone": "UTC" }, "end": { "dateTime": "2026-06-02T08:00:00.0000000", "timeZone": "UTC" } })));
     fake.store(DEFAULT, "AAMkEv-lunch", None);
     assert_eq!(fake.notify(None).await, vec![202]);
-    assert_eq!(fake.notify(Some("forged")).await, vec![401]);
     sync(&app).await;
+    // A forged notification is answered 202 (Graph would resend it for
+    // hours otherwise) and dropped: nothing becomes due.
+    assert_eq!(fake.notify(Some("forged")).await, vec![202]);
+    assert_eq!(
+        kairos::sync::runner::run_due(&app.context, 10)
+            .await
+            .expect("run"),
+        0
+    );
     let slots = free(&app).await;
     assert!(
         !slots.contains(&"2026-06-02T07:00:00Z".to_string()),
@@ -86,15 +123,23 @@ async fn microsoft_end_to_end(backend: Backend) {
         free(&app).await,
         connection(&app, &id).await["event_count"].clone(),
     );
-    fake.expire_delta_links();
-    resync(&app, &id).await;
-    assert_eq!(
-        before,
-        (
-            free(&app).await,
-            connection(&app, &id).await["event_count"].clone()
-        )
-    );
+    for shape in [
+        None,
+        Some((StatusCode::BAD_REQUEST, "syncStateNotFound")),
+        Some((StatusCode::BAD_REQUEST, "resyncRequired")),
+        Some((StatusCode::NOT_FOUND, "SyncStateInvalid")),
+    ] {
+        fake.world.lock().expect("world").expired_with = shape;
+        fake.expire_delta_links();
+        resync(&app, &id).await;
+        let after = connection(&app, &id).await;
+        assert_eq!(after["status"], "active", "{shape:?}: {after}");
+        assert_eq!(
+            before,
+            (free(&app).await, after["event_count"].clone()),
+            "{shape:?}"
+        );
+    }
 
     // A booking: one event, with Teams, even when the create is retried.
     let (uid, token) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;

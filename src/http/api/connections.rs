@@ -275,12 +275,12 @@ pub async fn microsoft_push(
             }
         }
     }
-    if genuine {
-        StatusCode::ACCEPTED
-    } else {
-        StatusCode::UNAUTHORIZED
+    // A notification that is not ours is dropped but still answered 202:
+    // anything else makes Graph send it again for hours.
+    if !genuine {
+        tracing::info!("Graph notification with an unknown subscription or clientState dropped");
     }
-    .into_response()
+    StatusCode::ACCEPTED.into_response()
 }
 
 #[utoipa::path(get, path = "/api/v1/effects", tag = "admin", params(EffectFilter),

@@ -249,13 +249,22 @@ pub(super) async fn push_target(pool: &Pool, push_id: &str) -> Result<Option<(St
 }
 
 /// Checked calendars of healthy OAuth connections whose channel is missing
-/// or expires before `before`.
+/// or expires before `before`. Google watches each calendar; a Graph
+/// subscription watches the account's events (`/me/events`), so a
+/// Microsoft connection needs one, held by its first checked calendar, and
+/// is due only while none of its calendars holds a live one.
 pub(super) async fn push_due(pool: &Pool, before: DateTime<Utc>) -> Result<Vec<(String, String)>> {
     Ok(sqlx::query_as(
         "SELECT c.id, k.id FROM connection_calendars k \
          JOIN calendar_connections c ON c.id = k.connection_id \
-         WHERE c.provider IN ('google', 'microsoft') AND c.status <> 'needs_reconnect' \
-         AND k.check_conflicts AND (k.push_id IS NULL OR k.push_expires_at < $1) \
+         WHERE c.status <> 'needs_reconnect' AND k.check_conflicts AND ( \
+         (c.provider = 'google' AND (k.push_id IS NULL OR k.push_expires_at < $1)) \
+         OR (c.provider = 'microsoft' \
+             AND k.id = (SELECT MIN(f.id) FROM connection_calendars f \
+                         WHERE f.connection_id = c.id AND f.check_conflicts) \
+             AND NOT EXISTS (SELECT 1 FROM connection_calendars o \
+                             WHERE o.connection_id = c.id AND o.check_conflicts \
+                             AND o.push_id IS NOT NULL AND o.push_expires_at >= $1))) \
          ORDER BY c.id, k.id",
     )
     .bind(before)

@@ -1,9 +1,12 @@
 //! A Microsoft Graph v1.0 stand-in: `/me`, `/me/calendars`, calendarView
 //! delta with `@odata.nextLink` (two items a page), `@odata.deltaLink`,
-//! `@removed` entries, 410 `SyncStateNotFound` on an expired delta link,
+//! `@removed` entries, an expired delta link refused as Graph documents it
+//! (410 `SyncStateNotFound`, or another 40X `syncStateNotFound` /
+//! `resyncRequired`), `transactionId` kept from creation,
 //! 429 with `Retry-After`, 401 on expired access tokens, events created with
 //! `transactionId` (a repeated one returns the first event), PATCH, DELETE,
-//! and subscriptions with the validation handshake and notifications.
+//! and subscriptions (documented resources only) with the validation
+//! handshake and notifications.
 
 use super::{SharedOAuth, oauth_routes};
 use axum::Json;
@@ -41,6 +44,10 @@ pub struct World {
     /// Leave `transactionId` out of delta answers (Graph need not echo it).
     pub hide_transaction_ids: bool,
     pub subscriptions: Vec<Subscription>,
+    /// How an expired delta link is refused: Graph documents "a 40X-series
+    /// error with error codes such as `syncStateNotFound`", in several
+    /// shapes (`None`: 410 `SyncStateNotFound`).
+    pub expired_with: Option<(StatusCode, &'static str)>,
     base: String,
 }
 
@@ -128,11 +135,10 @@ async fn delta(
         (None, Some(token)) => {
             let since = token.parse::<u64>().unwrap_or(0);
             if since < world.oldest_token {
-                return error(
-                    StatusCode::GONE,
-                    "SyncStateNotFound",
-                    "The sync state generation is not found.",
-                );
+                let (status, code) = world
+                    .expired_with
+                    .unwrap_or((StatusCode::GONE, "SyncStateNotFound"));
+                return error(status, code, "The sync state generation is not found.");
             }
             (Some(since), 0)
         }
@@ -232,6 +238,16 @@ async fn patch_event(
             "The specified object was not found in the store.",
         );
     };
+    // Graph keeps the transactionId an event was created with.
+    if let Some(changed) = changes.get("transactionId")
+        && *changed != event["transactionId"]
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ErrorInvalidRequest",
+            "The property 'transactionId' cannot be changed after the event is created.",
+        );
+    }
     for (key, value) in changes.as_object().into_iter().flatten() {
         event[key] = value.clone();
     }
@@ -268,6 +284,22 @@ async fn subscribe(
 ) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
+    }
+    // The documented resources for events: the user's events, not a
+    // calendar's.
+    let resource = body["resource"].as_str().unwrap_or_default();
+    let documented = ["/me/events", "me/events"].contains(&resource)
+        || resource
+            .trim_start_matches('/')
+            .strip_prefix("users/")
+            .and_then(|rest| rest.strip_suffix("/events"))
+            .is_some_and(|user| !user.is_empty() && !user.contains('/'));
+    if !documented {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ExtensionError",
+            &format!("Operation: Create; Exception: [Resource '{resource}' is not supported.]"),
+        );
     }
     let url = body["notificationUrl"]
         .as_str()
