@@ -385,8 +385,18 @@ impl CalendarApi for GoogleApi {
             segment(&id)
         );
         let body = Self::body(event, &id);
+        // An update patches what Kairos owns and leaves the conference be: a
+        // `createRequest` on an existing event would make a new Meet link.
+        let mut changes = body.clone();
+        if let Some(fields) = changes.as_object_mut() {
+            fields.remove("conferenceData");
+            fields.remove("id");
+        }
         if existing.is_some() {
-            let answer = self.rest.send(Method::PUT, &item, Some(&body), &[]).await?;
+            let answer = self
+                .rest
+                .send(Method::PATCH, &item, Some(&changes), &[])
+                .await?;
             match answer.status {
                 s if s.is_success() => return Ok(id),
                 // Removed in the calendar meanwhile: write it anew below.
@@ -406,7 +416,9 @@ impl CalendarApi for GoogleApi {
             s if s.is_success() => Ok(id),
             // The id is taken: an earlier attempt made it. Bring it up to date.
             StatusCode::CONFLICT => {
-                self.rest.json(Method::PUT, &item, Some(&body), &[]).await?;
+                self.rest
+                    .json(Method::PATCH, &item, Some(&changes), &[])
+                    .await?;
                 Ok(id)
             }
             _ => Err(answer.error()),

@@ -86,7 +86,11 @@ impl OAuthClient {
 
     fn scopes(&self) -> &'static [&'static str] {
         match self.provider {
-            Provider::Google => &["https://www.googleapis.com/auth/calendar"],
+            // The narrowest that do the job: write events, list calendars.
+            Provider::Google => &[
+                "https://www.googleapis.com/auth/calendar.events",
+                "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
+            ],
             _ => &["offline_access", "User.Read", "Calendars.ReadWrite"],
         }
     }

@@ -25,6 +25,21 @@ pub async fn stop(api: &OpenApi, channel: &PushChannel) -> Result<(), SyncError>
     }
 }
 
+/// Whether providers can deliver notifications to `base`: HTTPS, or a
+/// loopback address (local stand-ins of the providers, tests).
+fn push_reachable(base: &str) -> bool {
+    let Ok(url) = url::Url::parse(base) else {
+        return false;
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    url.scheme() == "https" || loopback
+}
+
 /// Opens a channel for each checked calendar that lacks one or whose
 /// channel expires soon, then stops the old one. Returns how many opened.
 pub async fn renew_due(app: &App) -> Result<usize, SyncError> {
@@ -34,6 +49,10 @@ pub async fn renew_due(app: &App) -> Result<usize, SyncError> {
         .await
         .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
     let base = app.public_url().trim_end_matches('/').to_string();
+    if !push_reachable(&base) {
+        // Google and Microsoft deliver only to HTTPS: polling it is.
+        return Ok(0);
+    }
     let mut opened = 0;
     for (connection_id, calendar_id) in due {
         let result = async {
@@ -115,4 +134,16 @@ pub async fn notified(app: &App, push_id: &str, token: &str) -> Result<bool, Syn
         .map_err(|e| SyncError::Temporary(format!("store: {e}")))?;
     app.signals.sync.notify_one();
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn push_needs_https_or_a_local_stand_in() {
+        assert!(super::push_reachable("https://book.acme.example"));
+        assert!(super::push_reachable("http://127.0.0.1:8080"));
+        assert!(super::push_reachable("http://localhost:8080"));
+        assert!(!super::push_reachable("http://book.acme.example"));
+        assert!(!super::push_reachable("http://10.0.0.5:8080"));
+    }
 }

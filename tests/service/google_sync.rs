@@ -479,8 +479,46 @@ async fn google_host_edits_count(backend: Backend) {
     assert_eq!(connection(&app, &id).await["event_count"], count);
 }
 
+/// A rescheduled booking moves its event and keeps its Meet link: the
+/// update patches the event without a new `createRequest` (which would make
+/// a new conference), and leaves out what Kairos does not own.
+async fn google_reschedule_keeps_the_meet_link(backend: Backend) {
+    let fake = GoogleFake::start().await;
+    let settings = fake.settings();
+    let Some((app, _base)) = served_app(backend, |p| p.google = settings).await else {
+        return;
+    };
+    let ana = host(&app).await;
+    connect(&app, &ana, "google").await;
+    sync(&app).await;
+    let (uid, token) = book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
+    effects(&app).await;
+    let event_id = kairos::sync::google::event_id(&uid);
+    let link = fake.find(PRIMARY, &event_id).expect("written")["hangoutLink"].clone();
+    assert!(link.is_string(), "a Meet link was made");
+    let moved = app
+        .public(
+            Method::POST,
+            &format!("/api/v1/manage/{uid}/reschedule?token={token}"),
+            Some(json!({ "start": "2026-06-02T09:00:00Z" })),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
+    effects(&app).await;
+    let event = fake.find(PRIMARY, &event_id).expect("moved, same event");
+    assert_eq!(event["start"]["dateTime"], "2026-06-02T09:00:00+00:00");
+    assert_eq!(event["hangoutLink"], link, "the same Meet link: {event}");
+    let ours = fake
+        .live(PRIMARY)
+        .into_iter()
+        .filter(|e| e["id"].as_str().is_some_and(|i| i.starts_with("kairos")))
+        .count();
+    assert_eq!(ours, 1);
+}
+
 on_both!(
     google_end_to_end,
     google_outages_and_workers,
-    google_host_edits_count
+    google_host_edits_count,
+    google_reschedule_keeps_the_meet_link
 );

@@ -229,14 +229,34 @@ async fn insert_event(
     }
     event["id"] = json!(id);
     event["status"] = json!("confirmed");
-    if event.get("conferenceData").is_some() {
-        event["hangoutLink"] = json!(format!(
-            "https://meet.google.com/{}",
-            &id[..10.min(id.len())]
-        ));
-    }
+    meet(&mut event, None);
     fake.store(&calendar, event.clone());
     Json(event).into_response()
+}
+
+/// A conference as Google makes one: a `createRequest` with a new
+/// `requestId` makes a new Meet link; without one, the old link stays
+/// (`kept`) or, on a full replace, goes.
+fn meet(event: &mut Value, kept: Option<&Value>) {
+    let request = event["conferenceData"]["createRequest"]["requestId"]
+        .as_str()
+        .map(str::to_string);
+    match (request, kept) {
+        (Some(request), Some(old))
+            if old["conferenceData"]["createRequest"]["requestId"] == request.as_str() =>
+        {
+            event["hangoutLink"] = old["hangoutLink"].clone();
+        }
+        (Some(request), _) => {
+            let code = kairos::domain::hash_secret(&request);
+            event["hangoutLink"] = json!(format!("https://meet.google.com/{}", &code[..10]));
+        }
+        (None, Some(old)) => {
+            event["hangoutLink"] = old["hangoutLink"].clone();
+            event["conferenceData"] = old["conferenceData"].clone();
+        }
+        (None, None) => {}
+    }
 }
 
 async fn update_event(
@@ -251,8 +271,44 @@ async fn update_event(
     let fake = GoogleFake::from_shared(&state);
     match fake.find(&calendar, &id) {
         Some(old) if old["status"] != "cancelled" => {
+            // A full replace: what the body leaves out is gone (a conference
+            // too); a new createRequest makes a new Meet link.
             event["id"] = json!(id);
             event["status"] = json!("confirmed");
+            meet(&mut event, None);
+            if let Some(request) = event["conferenceData"]["createRequest"].as_object()
+                && old["conferenceData"]["createRequest"].as_object() == Some(request)
+            {
+                event["hangoutLink"] = old["hangoutLink"].clone();
+            }
+            fake.store(&calendar, event.clone());
+            Json(event).into_response()
+        }
+        _ => error(StatusCode::NOT_FOUND, "notFound", "Not Found"),
+    }
+}
+
+/// PATCH: the fields sent replace theirs, the others stay (the conference
+/// among them, unless `conferenceData` is sent).
+async fn patch_event(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path((calendar, id)): Path<(String, String)>,
+    Json(changes): Json<Value>,
+) -> Response {
+    if let Some(refused) = gate(&state, &headers) {
+        return refused;
+    }
+    let fake = GoogleFake::from_shared(&state);
+    match fake.find(&calendar, &id) {
+        Some(old) if old["status"] != "cancelled" => {
+            let mut event = old.clone();
+            for (key, value) in changes.as_object().into_iter().flatten() {
+                event[key] = value.clone();
+            }
+            if changes.get("conferenceData").is_some() {
+                meet(&mut event, Some(&old));
+            }
             fake.store(&calendar, event.clone());
             Json(event).into_response()
         }
@@ -336,7 +392,7 @@ impl GoogleFake {
             .route("/calendars/{calendar}/events/watch", post(watch))
             .route(
                 "/calendars/{calendar}/events/{id}",
-                put(update_event).delete(delete_event),
+                put(update_event).patch(patch_event).delete(delete_event),
             )
             .route("/channels/stop", post(stop))
             .with_state((world.clone(), oauth.clone()));
