@@ -52,6 +52,8 @@ pub struct Signals {
     pub sync: Arc<Notify>,
     /// The effects worker (a booking committed).
     pub effects: Arc<Notify>,
+    /// The push worker (a subscription was dropped by its provider).
+    pub push: Arc<Notify>,
 }
 
 /// The application context (see the module's documentation).

@@ -196,7 +196,7 @@ pub fn spawn(app: App) -> Workers {
     let s = app.clone();
     loops.push(spawn_loop(
         "push",
-        Arc::new(Notify::new()),
+        app.signals.push.clone(),
         Duration::from_secs(600),
         shutdown.clone(),
         move |_| {

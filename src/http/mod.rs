@@ -108,6 +108,10 @@ pub fn router(state: App) -> Router {
         .route(crate::sync::oauth::CALLBACK_PATH, get(connections::oauth_callback))
         .route(crate::sync::push::GOOGLE_PATH, post(connections::google_push))
         .route(crate::sync::push::MICROSOFT_PATH, post(connections::microsoft_push))
+        .route(
+            crate::sync::push::MICROSOFT_LIFECYCLE_PATH,
+            post(connections::microsoft_lifecycle),
+        )
         .merge(assets::routes())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -101,6 +101,9 @@ pub trait CalendarStore: Send + Sync {
     async fn request_sync(&self, id: &str, at: DateTime<Utc>) -> Result<()>;
     /// Records (or forgets) a calendar's push channel.
     async fn set_push(&self, calendar_id: &str, channel: Option<&PushChannel>) -> Result<()>;
+    /// Forgets push channel `push_id` wherever it is recorded (its provider
+    /// dropped it): the push worker opens a new one.
+    async fn forget_push(&self, push_id: &str) -> Result<()>;
     /// The connection a push channel belongs to, with the channel's token.
     async fn push_target(&self, push_id: &str) -> Result<Option<(String, String)>>;
     /// `(connection id, calendar id)` of checked calendars of healthy OAuth

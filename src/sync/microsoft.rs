@@ -172,6 +172,7 @@ impl GraphApi {
     pub async fn subscribe(
         &self,
         address: &str,
+        lifecycle_address: &str,
         client_state: &str,
     ) -> Result<PushChannel, SyncError> {
         let resource = EVENTS_RESOURCE.to_string();
@@ -179,6 +180,8 @@ impl GraphApi {
         let body = json!({
             "changeType": "created,updated,deleted",
             "notificationUrl": address,
+            // Without it, a subscription Outlook drops is believed live.
+            "lifecycleNotificationUrl": lifecycle_address,
             "resource": resource,
             "expirationDateTime": expires_at.to_rfc3339(),
             "clientState": client_state,

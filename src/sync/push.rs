@@ -16,6 +16,9 @@ const RENEW_AHEAD: Duration = Duration::hours(12);
 
 pub const GOOGLE_PATH: &str = "/push/google";
 pub const MICROSOFT_PATH: &str = "/push/microsoft";
+/// Where Graph posts a subscription's lifecycle: removed, needing
+/// reauthorization, or notifications missed.
+pub const MICROSOFT_LIFECYCLE_PATH: &str = "/push/microsoft/lifecycle";
 
 pub async fn stop(api: &OpenApi, channel: &PushChannel) -> Result<(), SyncError> {
     match api {
@@ -85,7 +88,11 @@ pub async fn renew_due(app: &App) -> Result<usize, SyncError> {
                 }
                 OpenApi::Microsoft(graph) => {
                     graph
-                        .subscribe(&format!("{base}{MICROSOFT_PATH}"), &secret)
+                        .subscribe(
+                            &format!("{base}{MICROSOFT_PATH}"),
+                            &format!("{base}{MICROSOFT_LIFECYCLE_PATH}"),
+                            &secret,
+                        )
                         .await?
                 }
                 OpenApi::Caldav(_) => return Ok(()),
@@ -111,6 +118,28 @@ pub async fn renew_due(app: &App) -> Result<usize, SyncError> {
         }
     }
     Ok(opened)
+}
+
+/// A Graph lifecycle notification for subscription `push_id`: true when it
+/// is genuine. A subscription removed or needing reauthorization is
+/// forgotten (the push worker opens a new one) and, like missed
+/// notifications, the connection syncs now: changes may have gone unheard.
+pub async fn lifecycle(
+    app: &App,
+    push_id: &str,
+    token: &str,
+    event: &str,
+) -> Result<bool, SyncError> {
+    let store = |e: crate::store::StoreError| SyncError::Temporary(format!("store: {e}"));
+    if !notified(app, push_id, token).await? {
+        return Ok(false);
+    }
+    if matches!(event, "subscriptionRemoved" | "reauthorizationRequired") {
+        app.store.forget_push(push_id).await.map_err(store)?;
+        app.signals.push.notify_one();
+    }
+    tracing::info!(event, "Graph subscription lifecycle");
+    Ok(true)
 }
 
 /// A notification for channel `push_id` carrying `token`: true when it is

@@ -118,6 +118,38 @@ async fn microsoft_end_to_end(backend: Backend) {
         "@removed frees lunch"
     );
 
+    // Outlook drops the subscription and says so: Kairos forgets it, syncs
+    // at once (changes may have gone unheard), and opens a new one.
+    let first = fake.world.lock().expect("world").subscriptions[0]
+        .id
+        .clone();
+    assert_eq!(fake.lifecycle("subscriptionRemoved").await, vec![202]);
+    let after = connection(&app, &id).await;
+    assert!(
+        after["calendars"]
+            .as_array()
+            .expect("calendars")
+            .iter()
+            .all(|c| c["push"].is_null()),
+        "{after}"
+    );
+    sync(&app).await;
+    assert_eq!(
+        kairos::sync::push::renew_due(&app.context)
+            .await
+            .expect("push"),
+        1
+    );
+    {
+        let world = fake.world.lock().expect("world");
+        assert_eq!(world.subscriptions.len(), 1);
+        assert_ne!(world.subscriptions[0].id, first, "a new subscription");
+        assert!(world.subscriptions[0].lifecycle_url.is_some());
+    }
+    // Missed notifications: a sync follows.
+    assert_eq!(fake.lifecycle("missed").await, vec![202]);
+    sync(&app).await;
+
     // An expired delta link: a full resync converges to the same busy set.
     let before = (
         free(&app).await,

@@ -251,6 +251,20 @@ pub async fn microsoft_push(
     axum::extract::Query(validation): axum::extract::Query<Validation>,
     body: axum::body::Bytes,
 ) -> Response {
+    graph_push(&state, validation, &body, false).await
+}
+
+/// Graph lifecycle notifications (a subscription removed, needing
+/// reauthorization, or notifications missed), after the same handshake.
+pub async fn microsoft_lifecycle(
+    State(state): State<App>,
+    axum::extract::Query(validation): axum::extract::Query<Validation>,
+    body: axum::body::Bytes,
+) -> Response {
+    graph_push(&state, validation, &body, true).await
+}
+
+async fn graph_push(state: &App, validation: Validation, body: &[u8], lifecycle: bool) -> Response {
     if let Some(token) = validation.validation_token {
         return (
             StatusCode::OK,
@@ -259,15 +273,19 @@ pub async fn microsoft_push(
         )
             .into_response();
     }
-    let Ok(notifications) = serde_json::from_slice::<serde_json::Value>(&body) else {
+    let Ok(notifications) = serde_json::from_slice::<serde_json::Value>(body) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
     let mut genuine = false;
     for item in notifications["value"].as_array().into_iter().flatten() {
         let field = |key: &str| item.get(key).and_then(|v| v.as_str()).unwrap_or("");
-        match crate::sync::push::notified(&state, field("subscriptionId"), field("clientState"))
-            .await
-        {
+        let (id, client_state) = (field("subscriptionId"), field("clientState"));
+        let outcome = if lifecycle {
+            crate::sync::push::lifecycle(state, id, client_state, field("lifecycleEvent")).await
+        } else {
+            crate::sync::push::notified(state, id, client_state).await
+        };
+        match outcome {
             Ok(ok) => genuine |= ok,
             Err(error) => {
                 tracing::warn!(%error, "push notification not recorded");

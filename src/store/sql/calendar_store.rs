@@ -113,6 +113,10 @@ impl CalendarStore for Backend {
         sync::request(self.pool(), id, at).await
     }
 
+    async fn forget_push(&self, push_id: &str) -> Result<()> {
+        sync::forget_push(self.pool(), push_id).await
+    }
+
     async fn set_push(&self, calendar_id: &str, channel: Option<&PushChannel>) -> Result<()> {
         sync::set_push(self.pool(), calendar_id, channel).await
     }

@@ -237,6 +237,18 @@ pub(super) async fn set_push(
     Ok(())
 }
 
+/// Forgets a push channel by its id.
+pub(super) async fn forget_push(pool: &Pool, push_id: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE connection_calendars SET push_id = NULL, push_resource = NULL, \
+         push_token = NULL, push_expires_at = NULL WHERE push_id = $1",
+    )
+    .bind(push_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// The connection a push channel belongs to, with the channel's token.
 pub(super) async fn push_target(pool: &Pool, push_id: &str) -> Result<Option<(String, String)>> {
     let row: Option<(String, Option<String>)> = sqlx::query_as(

@@ -27,6 +27,8 @@ pub struct Subscription {
     pub id: String,
     pub client_state: String,
     pub url: String,
+    /// Where lifecycle notifications go, if the subscriber gave one.
+    pub lifecycle_url: Option<String>,
     pub resource: String,
 }
 
@@ -305,24 +307,15 @@ async fn subscribe(
         .as_str()
         .unwrap_or_default()
         .to_string();
-    // The validation handshake: Graph posts a token and expects it echoed as text.
-    let token = kairos::domain::random_token(16);
-    let echoed = reqwest::Client::new()
-        .post(format!("{url}?validationToken={token}"))
-        .send()
-        .await;
-    let valid = match echoed {
-        Ok(response) => {
-            let text_plain = response
-                .headers()
-                .get("content-type")
-                .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/plain"));
-            response.status().is_success()
-                && text_plain
-                && response.text().await.ok().as_deref() == Some(token.as_str())
-        }
-        Err(_) => false,
-    };
+    let lifecycle_url = body["lifecycleNotificationUrl"]
+        .as_str()
+        .map(str::to_string);
+    // The validation handshake, on each URL: Graph posts a token and expects
+    // it echoed as text.
+    let mut valid = true;
+    for address in std::iter::once(&url).chain(lifecycle_url.as_ref()) {
+        valid &= handshake(address).await;
+    }
     if !valid {
         return error(
             StatusCode::BAD_REQUEST,
@@ -334,6 +327,7 @@ async fn subscribe(
         id: format!("sub-{}", kairos::domain::random_token(10)),
         client_state: body["clientState"].as_str().unwrap_or_default().to_string(),
         url,
+        lifecycle_url,
         resource: body["resource"].as_str().unwrap_or_default().to_string(),
     };
     let answer = json!({ "id": subscription.id, "resource": subscription.resource, "changeType": body["changeType"],
@@ -345,6 +339,28 @@ async fn subscribe(
         .subscriptions
         .push(subscription);
     (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+/// Graph's validation request to a notification URL: the token must come
+/// back as `text/plain`.
+async fn handshake(url: &str) -> bool {
+    let token = kairos::domain::random_token(16);
+    let echoed = reqwest::Client::new()
+        .post(format!("{url}?validationToken={token}"))
+        .send()
+        .await;
+    match echoed {
+        Ok(response) => {
+            let text_plain = response
+                .headers()
+                .get("content-type")
+                .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/plain"));
+            response.status().is_success()
+                && text_plain
+                && response.text().await.ok().as_deref() == Some(token.as_str())
+        }
+        Err(_) => false,
+    }
 }
 
 async fn unsubscribe(
@@ -432,6 +448,39 @@ impl GraphFake {
     pub fn expire_delta_links(&self) {
         let mut world = self.world.lock().expect("world");
         world.oldest_token = world.seq + 1;
+    }
+
+    /// Posts a lifecycle notification (`subscriptionRemoved`,
+    /// `reauthorizationRequired`, `missed`) for every subscription to its
+    /// lifecycle URL, as Graph does; a removed subscription is gone here too.
+    pub async fn lifecycle(&self, event: &str) -> Vec<u16> {
+        let subscriptions = self.world.lock().expect("world").subscriptions.clone();
+        let http = reqwest::Client::new();
+        let mut statuses = Vec::new();
+        for s in subscriptions {
+            let Some(url) = &s.lifecycle_url else {
+                continue;
+            };
+            let body = json!({ "value": [{ "subscriptionId": s.id, "clientState": s.client_state,
+                "lifecycleEvent": event, "subscriptionExpirationDateTime": "2026-05-27T00:00:00Z",
+                "tenantId": "t1" }] });
+            let status = http
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
+            statuses.push(status);
+            if event == "subscriptionRemoved" {
+                self.world
+                    .lock()
+                    .expect("world")
+                    .subscriptions
+                    .retain(|x| x.id != s.id);
+            }
+        }
+        statuses
     }
 
     /// Posts a change notification to every subscription, as Graph does.
