@@ -151,11 +151,45 @@ impl GraphApi {
         if let Some(location) = &event.location {
             body["location"] = json!({"displayName": location});
         }
-        if event.video {
-            body["isOnlineMeeting"] = json!(true);
-            body["onlineMeetingProvider"] = json!("teamsForBusiness");
-        }
         body
+    }
+
+    /// The online meeting provider a calendar offers: its default, else the
+    /// first it allows (`teamsForBusiness` for work accounts,
+    /// `skypeForConsumer` for personal ones); `None` when it offers none.
+    async fn meeting_provider(&self, calendar: &str) -> Result<Option<String>, SyncError> {
+        let path = format!(
+            "/me/calendars/{}?$select=allowedOnlineMeetingProviders,defaultOnlineMeetingProvider",
+            segment(calendar)
+        );
+        let found = self.rest.json(Method::GET, &path, None, &[]).await?;
+        let usable = |p: &&str| !p.is_empty() && *p != "unknown";
+        let default = found["defaultOnlineMeetingProvider"]
+            .as_str()
+            .filter(usable);
+        let allowed = found["allowedOnlineMeetingProviders"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .find(usable);
+        Ok(default.or(allowed).map(str::to_string))
+    }
+
+    /// Asks for an online meeting where the calendar can make one.
+    async fn with_meeting(
+        &self,
+        calendar: &str,
+        event: &EventBody,
+        mut body: Value,
+    ) -> Result<Value, SyncError> {
+        if event.video
+            && let Some(provider) = self.meeting_provider(calendar).await?
+        {
+            body["isOnlineMeeting"] = json!(true);
+            body["onlineMeetingProvider"] = json!(provider);
+        }
+        Ok(body)
     }
 
     /// The account's address.
@@ -293,7 +327,9 @@ impl CalendarApi for GraphApi {
         existing: Option<&str>,
     ) -> Result<String, SyncError> {
         if let Some(id) = existing {
-            let body = Self::body(event, false);
+            let body = self
+                .with_meeting(calendar, event, Self::body(event, false))
+                .await?;
             let path = format!("/me/events/{}", segment(id));
             let answer = self
                 .rest
@@ -306,7 +342,9 @@ impl CalendarApi for GraphApi {
             }
         }
         let path = format!("/me/calendars/{}/events", segment(calendar));
-        let body = Self::body(event, true);
+        let body = self
+            .with_meeting(calendar, event, Self::body(event, true))
+            .await?;
         let created = self
             .rest
             .json(Method::POST, &path, Some(&body), &[])

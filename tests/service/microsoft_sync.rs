@@ -190,6 +190,8 @@ async fn microsoft_end_to_end(backend: Backend) {
         .collect();
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert_eq!(ours[0]["isOnlineMeeting"], true);
+    assert_eq!(ours[0]["onlineMeetingProvider"], "teamsForBusiness");
+    assert!(ours[0].get("transactionId").is_some());
     assert_eq!(ours[0]["start"]["dateTime"], "2026-06-01T08:00:00");
     // Synced back without its transactionId, our event is still known by its id.
     fake.world.lock().expect("world").hide_transaction_ids = true;
@@ -281,6 +283,28 @@ async fn microsoft_host_edits_count(backend: Backend) {
         json!([{ "user_id": ana, "start": "2026-06-04T08:00:00Z", "end": "2026-06-04T09:00:00Z" }]),
         "{booking}"
     );
+
+    // A personal account's calendar offers Skype, not Teams: the meeting is
+    // asked of the provider it offers.
+    {
+        let mut world = fake.world.lock().expect("world");
+        let default = world
+            .calendars
+            .iter_mut()
+            .find(|c| c["id"] == DEFAULT)
+            .expect("default calendar");
+        default["allowedOnlineMeetingProviders"] = json!(["skypeForConsumer"]);
+        default["defaultOnlineMeetingProvider"] = json!("skypeForConsumer");
+    }
+    let (other, _) = book(&app, "2026-06-05T08:00:00Z", "kim@example.com").await;
+    effects(&app).await;
+    let transaction = kairos::sync::microsoft::transaction_id(&other);
+    let written = fake
+        .live(DEFAULT)
+        .into_iter()
+        .find(|e| e["transactionId"] == transaction.as_str())
+        .expect("written");
+    assert_eq!(written["onlineMeetingProvider"], "skypeForConsumer");
 }
 
 on_both!(microsoft_end_to_end, microsoft_host_edits_count);

@@ -105,6 +105,30 @@ async fn calendars(State(state): State<Shared>, headers: HeaderMap) -> Response 
     Json(json!({ "value": world.calendars })).into_response()
 }
 
+/// One calendar (its `$select` is ignored: every property comes back).
+async fn calendar(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(calendar): Path<String>,
+) -> Response {
+    if let Some(refused) = gate(&state, &headers) {
+        return refused;
+    }
+    let world = state.0.lock().expect("world");
+    match world
+        .calendars
+        .iter()
+        .find(|c| c["id"] == calendar.as_str())
+    {
+        Some(found) => Json(found.clone()).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        ),
+    }
+}
+
 #[derive(Deserialize)]
 struct DeltaQuery {
     #[serde(rename = "$skiptoken")]
@@ -212,6 +236,27 @@ async fn create_event(
             .find(|e| e["transactionId"] == transaction)
     {
         return (StatusCode::CREATED, Json(existing)).into_response();
+    }
+    if let Some(provider) = event["onlineMeetingProvider"].as_str() {
+        let world = state.0.lock().expect("world");
+        let allowed = world
+            .calendars
+            .iter()
+            .find(|c| c["id"] == calendar.as_str())
+            .is_some_and(|c| {
+                c["allowedOnlineMeetingProviders"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|p| p == provider))
+            });
+        if !allowed {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "ErrorInvalidRequest",
+                &format!(
+                    "The online meeting provider '{provider}' is not allowed for this calendar."
+                ),
+            );
+        }
     }
     let id = format!("AAMkEv-{}", kairos::domain::random_token(16));
     event["id"] = json!(id);
@@ -388,6 +433,7 @@ impl GraphFake {
         let api = axum::Router::new()
             .route("/me", get(me))
             .route("/me/calendars", get(calendars))
+            .route("/me/calendars/{calendar}", get(calendar))
             .route("/me/calendars/{calendar}/calendarView/delta", get(delta))
             .route("/me/calendars/{calendar}/events", post(create_event))
             .route("/me/events/{id}", delete(delete_event).patch(patch_event))
