@@ -83,6 +83,7 @@ fn event_type(
         hold_minutes: crate::domain::DEFAULT_HOLD_MINUTES,
         // A day and an hour before, as most hosts set them.
         reminder_minutes: vec![1440, 60],
+        invitations: Default::default(),
         hosts: Vec::new(),
         redirect_url: None,
     })

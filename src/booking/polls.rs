@@ -58,6 +58,7 @@ fn event_type_for(input: &PollInput) -> Result<EventTypeInput, BookingError> {
         // No public page: nobody holds its times.
         hold_minutes: 0,
         reminder_minutes: Vec::new(),
+        invitations: Default::default(),
         hosts: Vec::new(),
         redirect_url: None,
     };

@@ -34,6 +34,22 @@ impl Kind {
     }
 }
 
+/// Who sends invitations for an event type's bookings: never both, so a
+/// person gets one invitation per booking.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Invitations {
+    #[default]
+    Kairos,
+    Calendar,
+}
+
+impl Invitations {
+    pub fn is_kairos(&self) -> bool {
+        *self == Invitations::Kairos
+    }
+}
+
 /// Where the meeting happens.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -294,6 +310,13 @@ pub struct EventTypeInput {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schema(max_items = 5)]
     pub reminder_minutes: Vec<u32>,
+    /// Who sends the invitee the calendar invitation: `kairos` (default,
+    /// with the confirmation email; the event in the host's calendar then
+    /// mails nobody) or `calendar` (the host's Google or Microsoft calendar
+    /// invites them from the host's own address; Kairos's emails then carry
+    /// no invitation, unless the host has no calendar connected).
+    #[serde(default, skip_serializing_if = "Invitations::is_kairos")]
+    pub invitations: Invitations,
     /// Hosts; defaults to the owner alone.
     #[serde(default)]
     pub hosts: Vec<EventTypeHost>,

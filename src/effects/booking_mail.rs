@@ -7,7 +7,7 @@
 
 use super::job::{Job, JobContext, JobError, store_error};
 use crate::booking::{ManageView, details, issue_link};
-use crate::domain::{Booking, BookingStatus, LinkPurpose, Merge, Subject, User};
+use crate::domain::{Booking, BookingStatus, Invitations, LinkPurpose, Merge, Subject, User};
 use crate::i18n::Lang;
 use crate::mail::MailError;
 use crate::notify::{Letter, Links, Parts, Reader, Recipient, compose};
@@ -107,6 +107,32 @@ pub(super) fn reader(to: &Recipient, booking: &Booking, hosts: &[User]) -> Optio
     }
 }
 
+/// Whether `organizer`'s bookings land in a calendar whose provider mails
+/// the attendees (Google, Microsoft; a CalDAV server does not).
+async fn calendar_invites(
+    store: &dyn crate::store::Store,
+    organization_id: &str,
+    organizer: Option<&User>,
+) -> Result<bool, JobError> {
+    let Some(organizer) = organizer else {
+        return Ok(false);
+    };
+    let Some((connection_id, _)) = store
+        .destination(&organizer.id)
+        .await
+        .map_err(store_error)?
+    else {
+        return Ok(false);
+    };
+    let connection = present(store.connection(organization_id, &connection_id).await)?;
+    Ok(connection.is_some_and(|c| {
+        matches!(
+            c.provider,
+            crate::domain::Provider::Google | crate::domain::Provider::Microsoft
+        )
+    }))
+}
+
 #[async_trait]
 impl Job for BookingMail {
     const KIND: &'static str = "booking_mail";
@@ -185,10 +211,17 @@ impl Job for BookingMail {
                 owner.input.slug, event_type.input.slug
             ));
         }
-        // A host whose calendar Kairos writes already has the meeting there.
+        // A host whose calendar Kairos writes already has the meeting there;
+        // guests are invited by the organizer's calendar instead when the
+        // event type says so and that calendar can (Google, Microsoft).
         let invite = match &self.to {
             Recipient::Host(id) => store.destination(id).await.map_err(store_error)?.is_none(),
-            _ => true,
+            _ => {
+                let by_calendar = event_type
+                    .as_ref()
+                    .is_some_and(|e| e.input.invitations == Invitations::Calendar);
+                !(by_calendar && calendar_invites(store.as_ref(), &org, hosts.first()).await?)
+            }
         };
         let id = self.key();
         let mail = compose(&Parts {

@@ -114,6 +114,10 @@ pub struct EventBody {
     pub video: bool,
     /// The host's zone, for how the event shows in their calendar.
     pub timezone: String,
+    /// The calendar invites the attendees itself (the event type's
+    /// `invitations: calendar`); otherwise it must mail nobody, as Kairos's
+    /// own emails carry the invitation.
+    pub provider_invites: bool,
 }
 
 /// One provider account, ready to use.
@@ -137,7 +141,15 @@ pub trait CalendarApi: Send + Sync {
         existing: Option<&str>,
     ) -> Result<String, SyncError>;
     /// Removes an event; one already gone counts as removed.
-    async fn delete_event(&self, calendar: &str, event_id: &str) -> Result<(), SyncError>;
+    /// Removes an event; `notify`: the provider tells its attendees (when
+    /// it sent them the invitation, the event type's `invitations:
+    /// calendar`).
+    async fn delete_event(
+        &self,
+        calendar: &str,
+        event_id: &str,
+        notify: bool,
+    ) -> Result<(), SyncError>;
 }
 
 /// What a connection's sealed credentials hold.

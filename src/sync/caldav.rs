@@ -656,6 +656,7 @@ impl super::api::CalendarApi for CaldavApi {
         &self,
         calendar: &str,
         event_id: &str,
+        _notify: bool,
     ) -> Result<(), super::api::SyncError> {
         let url = Self::calendar_url(calendar)?;
         Ok(self.client.delete(&url, event_id).await?)

@@ -429,6 +429,7 @@ mod tests {
             attendees: vec![("Bo".to_string(), "bo@example.com".to_string())],
             video: false,
             timezone: "UTC".to_string(),
+            provider_invites: false,
         };
         let own = booking_ical(&body, "bk1", body.start);
         assert!(own.contains("SUMMARY:Intro\\, with\\; care"), "{own}");
@@ -451,6 +452,7 @@ mod tests {
             attendees: vec![(name.to_string(), "bo@example.com".to_string())],
             video: false,
             timezone: "UTC".to_string(),
+            provider_invites: false,
         }
     }
 

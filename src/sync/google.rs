@@ -200,6 +200,12 @@ fn vevent(
     }))
 }
 
+/// Google mails the attendees (`all`) only when it is the one to invite
+/// them; otherwise Kairos's emails carry the invitation (`none`).
+fn send_updates(notify: bool) -> &'static str {
+    if notify { "all" } else { "none" }
+}
+
 impl GoogleApi {
     pub fn new(rest: RestClient) -> Self {
         GoogleApi { rest }
@@ -380,9 +386,10 @@ impl CalendarApi for GoogleApi {
     ) -> Result<String, SyncError> {
         let id = existing.map_or_else(|| event_id(&event.booking_uid), str::to_string);
         let item = format!(
-            "{}/{}?conferenceDataVersion=1&sendUpdates=none",
+            "{}/{}?conferenceDataVersion=1&sendUpdates={}",
             Self::events_path(calendar),
-            segment(&id)
+            segment(&id),
+            send_updates(event.provider_invites)
         );
         let body = Self::body(event, &id);
         // An update patches what Kairos owns and leaves the conference be: a
@@ -405,8 +412,9 @@ impl CalendarApi for GoogleApi {
             }
         }
         let insert = format!(
-            "{}?conferenceDataVersion=1&sendUpdates=none",
-            Self::events_path(calendar)
+            "{}?conferenceDataVersion=1&sendUpdates={}",
+            Self::events_path(calendar),
+            send_updates(event.provider_invites)
         );
         let answer = self
             .rest
@@ -425,11 +433,17 @@ impl CalendarApi for GoogleApi {
         }
     }
 
-    async fn delete_event(&self, calendar: &str, event_id: &str) -> Result<(), SyncError> {
+    async fn delete_event(
+        &self,
+        calendar: &str,
+        event_id: &str,
+        notify: bool,
+    ) -> Result<(), SyncError> {
         let path = format!(
-            "{}/{}?sendUpdates=none",
+            "{}/{}?sendUpdates={}",
             Self::events_path(calendar),
-            segment(event_id)
+            segment(event_id),
+            send_updates(notify)
         );
         let answer = self.rest.send(Method::DELETE, &path, None, &[]).await?;
         answer.removed()

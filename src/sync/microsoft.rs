@@ -129,9 +129,12 @@ impl GraphApi {
     /// The event as Graph takes it. `transactionId` only on create: Graph
     /// keeps the first one and refuses a change.
     fn body(event: &EventBody, create: bool) -> Value {
+        // Graph mails every attendee of an event it holds: the invitee is
+        // one only when the calendar is to invite them.
         let attendees: Vec<Value> = event
             .attendees
             .iter()
+            .filter(|_| event.provider_invites)
             .map(|(name, email)| {
                 json!({"emailAddress": {"address": email, "name": name}, "type": "required"})
             })
@@ -353,7 +356,15 @@ impl CalendarApi for GraphApi {
             .ok_or_else(|| SyncError::Permanent("created event has no id".to_string()))
     }
 
-    async fn delete_event(&self, _calendar: &str, event_id: &str) -> Result<(), SyncError> {
+    /// Graph cancels a meeting with its attendees itself when its organizer
+    /// deletes it; Kairos's events have attendees only when the calendar
+    /// invites (`provider_invites`), so `notify` needs nothing more here.
+    async fn delete_event(
+        &self,
+        _calendar: &str,
+        event_id: &str,
+        _notify: bool,
+    ) -> Result<(), SyncError> {
         let path = format!("/me/events/{}", segment(event_id));
         let answer = self.rest.send(Method::DELETE, &path, None, &[]).await?;
         answer.removed()

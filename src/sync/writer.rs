@@ -11,7 +11,7 @@
 use super::api::{EventBody, SyncError};
 use super::clients::{self, OpenApi};
 use crate::app::App;
-use crate::domain::{Booking, BookingStatus, EventType, Location, answer_text};
+use crate::domain::{Booking, BookingStatus, EventType, Invitations, Location, answer_text};
 use crate::store::{BookingEvent, StoreError};
 use std::collections::HashMap;
 
@@ -89,6 +89,7 @@ pub fn event_body(booking: &Booking, event_type: &EventType, host: &EventHost) -
         attendees,
         video,
         timezone: host.zone.clone(),
+        provider_invites: input.invitations == crate::domain::Invitations::Calendar,
     }
 }
 
@@ -126,7 +127,12 @@ async fn refused_by(app: &App, connection_id: &str, error: SyncError) -> SyncErr
     error
 }
 
-async fn remove(app: &App, clients: &mut Clients, event: &BookingEvent) -> Result<(), SyncError> {
+async fn remove(
+    app: &App,
+    clients: &mut Clients,
+    event: &BookingEvent,
+    notify: bool,
+) -> Result<(), SyncError> {
     let store = &app.store;
     if !store
         .delete_booking_event(&event.booking_uid, &event.user_id)
@@ -138,7 +144,7 @@ async fn remove(app: &App, clients: &mut Clients, event: &BookingEvent) -> Resul
     let removed = match clients.get(app, &event.connection_id).await {
         Ok(api) => {
             api.api()
-                .delete_event(&event.calendar_external_id, &event.event_id)
+                .delete_event(&event.calendar_external_id, &event.event_id, notify)
                 .await
         }
         Err(error) => Err(error),
@@ -156,6 +162,16 @@ pub async fn write_booking(app: &App, uid: &str) -> Result<(), SyncError> {
     let stored = store.booking(uid).await.map_err(store_error)?;
     let booking = &stored.booking;
     let holds = booking.status == BookingStatus::Accepted;
+    // Whether the calendar invited the attendees (and so must tell them of
+    // a removal); an event type deleted since invited nobody this way.
+    let notify = match store
+        .event_type(&stored.organization_id, &booking.event_type_id)
+        .await
+    {
+        Ok(event_type) => event_type.input.invitations == Invitations::Calendar,
+        Err(StoreError::NotFound(_)) => false,
+        Err(e) => return Err(store_error(e)),
+    };
     let mut written: HashMap<String, BookingEvent> = store
         .booking_events(uid)
         .await
@@ -186,7 +202,7 @@ pub async fn write_booking(app: &App, uid: &str) -> Result<(), SyncError> {
                     written.insert(adopted.user_id.clone(), adopted);
                 }
             } else {
-                remove(app, &mut clients, &old).await?;
+                remove(app, &mut clients, &old, notify).await?;
             }
         }
     }
@@ -217,7 +233,7 @@ pub async fn write_booking(app: &App, uid: &str) -> Result<(), SyncError> {
     // Events of hosts no longer holding this booking go.
     for (user, event) in &written {
         if !hosts.contains(&user) && !successor_takes.contains(user) {
-            remove(app, &mut clients, event).await?;
+            remove(app, &mut clients, event, notify).await?;
         }
     }
     if hosts.is_empty() {

@@ -9,10 +9,13 @@
 use crate::fakes::google::GoogleFake;
 use crate::helpers::{App, Backend};
 use crate::on_both;
+use crate::smtp::SmtpSink;
 use crate::sync_support::{
-    book, connect, connection, effects, eventually, free, host, resync, served_app, sync,
+    book, connect, connection, effects, eventually, free, host, resync, served_app,
+    served_app_with, sync,
 };
 use axum::http::{Method, StatusCode};
+use kairos::config::{MailSettings, Secret};
 use serde_json::json;
 
 const PRIMARY: &str = "ana@example.com";
@@ -516,9 +519,96 @@ async fn google_reschedule_keeps_the_meet_link(backend: Backend) {
     assert_eq!(ours, 1);
 }
 
+/// One invitation per booking, from one place: by default Kairos's email
+/// carries it and Google mails nobody (`sendUpdates=none`); with the event
+/// type's `invitations: calendar`, Google invites and cancels
+/// (`sendUpdates=all`) and Kairos's emails carry none.
+async fn google_invitations_come_from_one_place(backend: Backend) {
+    let Some(sink) = SmtpSink::start().await else {
+        return;
+    };
+    let fake = GoogleFake::start().await;
+    let settings = fake.settings();
+    let mail = MailSettings {
+        smtp_url: Some(Secret::new(sink.url())),
+        from: "Kairos <bookings@kairos.test>".to_string(),
+        ..MailSettings::default()
+    };
+    let Some((app, _base)) = served_app_with(
+        backend,
+        |p| p.google = settings,
+        move |state| state.with_mail(&mail).expect("mail"),
+    )
+    .await
+    else {
+        return;
+    };
+    let ana = host(&app).await;
+    connect(&app, &ana, "google").await;
+    sync(&app).await;
+    let invited = |to: &str| {
+        let messages = sink.messages();
+        let mine: Vec<serde_json::Value> = messages
+            .into_iter()
+            .filter(|m| m["to"].as_str().is_some_and(|t| t.contains(to)))
+            .collect();
+        assert!(!mine.is_empty(), "no email to {to}");
+        mine.iter()
+            .map(|m| !m["invitations"].as_array().is_none_or(Vec::is_empty))
+            .collect::<Vec<bool>>()
+    };
+
+    book(&app, "2026-06-01T08:00:00Z", "pat@example.com").await;
+    effects(&app).await;
+    assert_eq!(
+        fake.world.lock().expect("world").send_updates,
+        vec![("POST", "none".to_string())]
+    );
+    assert_eq!(invited("pat@example.com"), [true], "Kairos's email invites");
+
+    let types = app.admin(Method::GET, "/api/v1/event-types", None).await;
+    let mut intro = types.json[0].clone();
+    let id = intro["id"].as_str().expect("id").to_string();
+    for key in ["id", "created_at", "updated_at"] {
+        intro.as_object_mut().expect("object").remove(key);
+    }
+    intro["invitations"] = json!("calendar");
+    let put = app
+        .admin(
+            Method::PUT,
+            &format!("/api/v1/event-types/{id}"),
+            Some(intro),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.json);
+    let (uid, token) = book(&app, "2026-06-02T08:00:00Z", "kim@example.com").await;
+    effects(&app).await;
+    let cancelled = app
+        .public(
+            Method::POST,
+            &format!("/api/v1/manage/{uid}/cancel?token={token}"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
+    effects(&app).await;
+    let updates = fake.world.lock().expect("world").send_updates.clone();
+    assert_eq!(
+        updates[1..],
+        [("POST", "all".to_string()), ("DELETE", "all".to_string())],
+        "{updates:?}"
+    );
+    assert_eq!(
+        invited("kim@example.com"),
+        [false, false],
+        "confirmation and cancellation without an invitation"
+    );
+}
+
 on_both!(
     google_end_to_end,
     google_outages_and_workers,
     google_host_edits_count,
-    google_reschedule_keeps_the_meet_link
+    google_reschedule_keeps_the_meet_link,
+    google_invitations_come_from_one_place
 );

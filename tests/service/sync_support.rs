@@ -15,6 +15,15 @@ pub async fn served_app(
     backend: Backend,
     providers: impl FnOnce(&mut ProviderSettings),
 ) -> Option<(App, String)> {
+    served_app_with(backend, providers, |state| state).await
+}
+
+/// [`served_app`], with more of the context set by `configure` (mail).
+pub async fn served_app_with(
+    backend: Backend,
+    providers: impl FnOnce(&mut ProviderSettings),
+    configure: impl FnOnce(kairos::app::App) -> kairos::app::App + Send + 'static,
+) -> Option<(App, String)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -26,7 +35,7 @@ pub async fn served_app(
     providers(&mut settings);
     let public = base.clone();
     let app = App::with_state(backend, move |state| {
-        state.with_public_url(public).with_providers(settings)
+        configure(state.with_public_url(public).with_providers(settings))
     })
     .await?;
     let router = app.router.clone();

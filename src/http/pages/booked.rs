@@ -408,6 +408,7 @@ pub async fn ics(
         )],
         video: false,
         timezone: host.input.timezone.to_string(),
+        provider_invites: false,
     };
     let text = booking_ical(&event, &booking.uid, booking.created_at);
     (

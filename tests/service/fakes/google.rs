@@ -49,6 +49,9 @@ pub struct World {
     pub channels: Vec<Channel>,
     pub stopped: Vec<String>,
     pub requests: u32,
+    /// Each write's `sendUpdates` (`all`: Google mails the attendees), as
+    /// `(method, value)`.
+    pub send_updates: Vec<(&'static str, String)>,
 }
 
 #[derive(Clone)]
@@ -207,11 +210,13 @@ async fn insert_event(
     State(state): State<Shared>,
     headers: HeaderMap,
     Path(calendar): Path<String>,
+    Query(q): Query<WriteQuery>,
     Json(mut event): Json<Value>,
 ) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    record_updates(&state, "POST", &q);
     let fake = GoogleFake::from_shared(&state);
     let id = event["id"]
         .as_str()
@@ -232,6 +237,22 @@ async fn insert_event(
     meet(&mut event, None);
     fake.store(&calendar, event.clone());
     Json(event).into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct WriteQuery {
+    #[serde(rename = "sendUpdates")]
+    send_updates: Option<String>,
+}
+
+/// Records a write's `sendUpdates` (`(absent)` when the request gave none).
+fn record_updates(state: &Shared, method: &'static str, q: &WriteQuery) {
+    state.0.lock().expect("world").send_updates.push((
+        method,
+        q.send_updates
+            .clone()
+            .unwrap_or_else(|| "(absent)".to_string()),
+    ));
 }
 
 /// A conference as Google makes one: a `createRequest` with a new
@@ -263,11 +284,13 @@ async fn update_event(
     State(state): State<Shared>,
     headers: HeaderMap,
     Path((calendar, id)): Path<(String, String)>,
+    Query(q): Query<WriteQuery>,
     Json(mut event): Json<Value>,
 ) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    record_updates(&state, "PUT", &q);
     let fake = GoogleFake::from_shared(&state);
     match fake.find(&calendar, &id) {
         Some(old) if old["status"] != "cancelled" => {
@@ -294,11 +317,13 @@ async fn patch_event(
     State(state): State<Shared>,
     headers: HeaderMap,
     Path((calendar, id)): Path<(String, String)>,
+    Query(q): Query<WriteQuery>,
     Json(changes): Json<Value>,
 ) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    record_updates(&state, "PATCH", &q);
     let fake = GoogleFake::from_shared(&state);
     match fake.find(&calendar, &id) {
         Some(old) if old["status"] != "cancelled" => {
@@ -320,10 +345,12 @@ async fn delete_event(
     State(state): State<Shared>,
     headers: HeaderMap,
     Path((calendar, id)): Path<(String, String)>,
+    Query(q): Query<WriteQuery>,
 ) -> Response {
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    record_updates(&state, "DELETE", &q);
     let fake = GoogleFake::from_shared(&state);
     match fake.find(&calendar, &id) {
         Some(old) if old["status"] != "cancelled" => {
