@@ -235,6 +235,9 @@ impl GoogleApi {
             "end": {"dateTime": event.end.to_rfc3339(), "timeZone": event.timezone},
             "attendees": attendees,
             "extendedProperties": {"private": {BOOKING_PROPERTY: event.booking_uid}},
+            // A deleted event stays in Google as `cancelled` (its id cannot be
+            // used again): writing the booking restores it.
+            "status": "confirmed",
         });
         if let Some(location) = &event.location {
             body["location"] = json!(location);

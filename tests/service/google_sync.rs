@@ -174,6 +174,22 @@ async fn google_end_to_end(backend: Backend) {
         .filter(|e| e["id"].as_str().is_some_and(|i| i.starts_with("kairos")))
         .count();
     assert_eq!(ours, 1);
+    // Deleted in Google by the host, the event stays there as `cancelled`
+    // and its id cannot be taken again: writing the booking restores it.
+    let mut deleted = fake.find(PRIMARY, &event_id).expect("written");
+    deleted["status"] = json!("cancelled");
+    fake.store(PRIMARY, deleted);
+    app.store
+        .delete_booking_event(&uid, &ana)
+        .await
+        .expect("forget");
+    kairos::sync::writer::write_booking(&app.context, &uid)
+        .await
+        .expect("restored");
+    assert_eq!(
+        fake.find(PRIMARY, &event_id).expect("event")["status"],
+        "confirmed"
+    );
     // Synced back, our own event is not counted as busy time twice.
     resync(&app, &id).await;
     assert_eq!(connection(&app, &id).await["event_count"], 5);

@@ -222,10 +222,8 @@ async fn insert_event(
         .as_str()
         .map(str::to_string)
         .unwrap_or_else(|| kairos::domain::random_token(20));
-    if fake
-        .find(&calendar, &id)
-        .is_some_and(|e| e["status"] != "cancelled")
-    {
+    // Google keeps a deleted event (as `cancelled`): its id is taken for good.
+    if fake.find(&calendar, &id).is_some() {
         return error(
             StatusCode::CONFLICT,
             "duplicate",
@@ -325,8 +323,10 @@ async fn patch_event(
     }
     record_updates(&state, "PATCH", &q);
     let fake = GoogleFake::from_shared(&state);
+    // A cancelled (deleted) event can be patched, and restored by
+    // `"status": "confirmed"`.
     match fake.find(&calendar, &id) {
-        Some(old) if old["status"] != "cancelled" => {
+        Some(old) => {
             let mut event = old.clone();
             for (key, value) in changes.as_object().into_iter().flatten() {
                 event[key] = value.clone();
@@ -337,7 +337,7 @@ async fn patch_event(
             fake.store(&calendar, event.clone());
             Json(event).into_response()
         }
-        _ => error(StatusCode::NOT_FOUND, "notFound", "Not Found"),
+        None => error(StatusCode::NOT_FOUND, "notFound", "Not Found"),
     }
 }
 
