@@ -621,7 +621,40 @@ async fn google_invitations_come_from_one_place(backend: Backend) {
     );
 }
 
+/// The provider refuses Kairos's own client (a wrong secret): a setup
+/// fault named as such, and no connection; no host is sent to reconnect.
+async fn google_refuses_a_wrong_client_secret(backend: Backend) {
+    let fake = GoogleFake::start().await;
+    let mut settings = fake.settings();
+    settings.client_secret = Some(Secret::new("not-the-secret"));
+    let Some((app, _base)) = served_app(backend, |p| p.google = settings).await else {
+        return;
+    };
+    let ana = host(&app).await;
+    let started = app
+        .admin(
+            Method::POST,
+            "/api/v1/connections/oauth",
+            Some(json!({ "user_id": ana, "provider": "google" })),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.json);
+    let url = started.json["authorization_url"].as_str().expect("url");
+    let back = crate::fakes::consent(url).await;
+    assert_eq!(back.status().as_u16(), 503);
+    let page = back.text().await.expect("page");
+    assert!(page.contains("OAuth client is refused"), "{page}");
+    let listed = app.admin(Method::GET, "/api/v1/connections", None).await;
+    assert_eq!(
+        listed.json.as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        listed.json
+    );
+}
+
 on_both!(
+    google_refuses_a_wrong_client_secret,
     google_end_to_end,
     google_outages_and_workers,
     google_host_edits_count,

@@ -2,7 +2,8 @@
 //! real APIs (shapes from their references, payloads under `fixtures/`), so
 //! the production clients run unmodified against them. The OAuth part both
 //! share lives here: an authorization endpoint that redirects back with a
-//! code, and a token endpoint checking PKCE, issuing and refreshing tokens,
+//! code, and a token endpoint checking the client's authentication (basic
+//! or in the form) and PKCE, issuing and refreshing tokens,
 //! and answering `invalid_grant` once consent is revoked.
 
 pub mod google;
@@ -35,7 +36,7 @@ pub fn provider_settings(
 ) -> kairos::config::OAuthProvider {
     kairos::config::OAuthProvider {
         client_id: Some(client_id.to_string()),
-        client_secret: Some(kairos::config::Secret::new("test-secret")),
+        client_secret: Some(kairos::config::Secret::new(CLIENT_SECRET)),
         auth_url: format!("{base}/auth"),
         token_url: format!("{base}/token"),
         api_url: format!("{base}{api_path}"),
@@ -77,7 +78,13 @@ pub struct OAuthState {
     refresh: HashSet<String>,
     pub refreshes: u32,
     counter: u32,
+    /// The client that asked for consent: only it may redeem codes and
+    /// refresh tokens, with the shared secret.
+    client_id: Option<String>,
 }
+
+/// The client secret every fake's settings carry.
+pub const CLIENT_SECRET: &str = "test-secret";
 
 pub type SharedOAuth = Arc<Mutex<OAuthState>>;
 
@@ -123,6 +130,7 @@ impl OAuthState {
 
 #[derive(Deserialize)]
 pub struct AuthorizeQuery {
+    client_id: String,
     redirect_uri: String,
     state: String,
     code_challenge: String,
@@ -133,6 +141,7 @@ pub async fn authorize(oauth: SharedOAuth, query: AuthorizeQuery) -> Response {
     if query.code_challenge_method != "S256" {
         return (StatusCode::BAD_REQUEST, "PKCE S256 required").into_response();
     }
+    oauth.lock().expect("oauth").client_id = Some(query.client_id.clone());
     let code = format!("code-{}", kairos::domain::random_token(12));
     oauth
         .lock()
@@ -154,6 +163,8 @@ pub async fn authorize(oauth: SharedOAuth, query: AuthorizeQuery) -> Response {
 #[derive(Deserialize)]
 pub struct TokenForm {
     grant_type: String,
+    client_id: Option<String>,
+    client_secret: Option<String>,
     code: Option<String>,
     code_verifier: Option<String>,
     refresh_token: Option<String>,
@@ -167,8 +178,39 @@ fn invalid_grant(description: &str) -> Response {
         .into_response()
 }
 
-pub async fn token(oauth: SharedOAuth, form: TokenForm) -> Response {
+/// The client's credentials, from HTTP Basic authentication
+/// (`client_secret_basic`) or the form (`client_secret_post`).
+fn client(headers: &HeaderMap, form: &TokenForm) -> Option<(String, String)> {
+    let basic = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|pair| {
+            let (id, secret) = pair.split_once(':')?;
+            let decode = |t: &str| {
+                form_urlencoded::parse(format!("x={t}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+            };
+            Some((decode(id)?, decode(secret)?))
+        });
+    basic.or_else(|| Some((form.client_id.clone()?, form.client_secret.clone()?)))
+}
+
+pub async fn token(oauth: SharedOAuth, headers: HeaderMap, form: TokenForm) -> Response {
     let mut state = oauth.lock().expect("oauth");
+    let authenticated = client(&headers, &form).is_some_and(|(id, secret)| {
+        secret == CLIENT_SECRET && state.client_id.as_deref().is_none_or(|known| known == id)
+    });
+    if !authenticated {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "invalid_client", "error_description": "Client authentication failed." })),
+        )
+            .into_response();
+    }
     match form.grant_type.as_str() {
         "authorization_code" => {
             let Some(challenge) = form.code.and_then(|c| state.codes.remove(&c)) else {
@@ -213,11 +255,11 @@ pub fn oauth_routes(oauth: SharedOAuth) -> axum::Router {
         )
         .route(
             "/token",
-            axum::routing::post(move |body: axum::body::Bytes| {
+            axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
                 let oauth = oauth.clone();
                 async move {
                     match serde_urlencoded::from_bytes::<TokenForm>(&body) {
-                        Ok(form) => token(oauth, form).await,
+                        Ok(form) => token(oauth, headers, form).await,
                         Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
                     }
                 }
