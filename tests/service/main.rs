@@ -27,6 +27,7 @@ mod page_support;
 mod pages;
 mod poll_mail;
 mod polls;
+mod provider_schemas;
 mod radicale;
 mod refusals;
 mod routes;

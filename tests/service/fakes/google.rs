@@ -52,6 +52,9 @@ pub struct World {
     /// Each write's `sendUpdates` (`all`: Google mails the attendees), as
     /// `(method, value)`.
     pub send_updates: Vec<(&'static str, String)>,
+    /// Every request body Kairos sent, with the discovery document's schema
+    /// it must follow (`Event`, `Channel`).
+    pub received: Vec<(&'static str, Value)>,
 }
 
 #[derive(Clone)]
@@ -216,6 +219,12 @@ async fn insert_event(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    state
+        .0
+        .lock()
+        .expect("world")
+        .received
+        .push(("Event", event.clone()));
     record_updates(&state, "POST", &q);
     let fake = GoogleFake::from_shared(&state);
     let id = event["id"]
@@ -288,6 +297,12 @@ async fn update_event(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    state
+        .0
+        .lock()
+        .expect("world")
+        .received
+        .push(("Event", event.clone()));
     record_updates(&state, "PUT", &q);
     let fake = GoogleFake::from_shared(&state);
     match fake.find(&calendar, &id) {
@@ -321,6 +336,12 @@ async fn patch_event(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    state
+        .0
+        .lock()
+        .expect("world")
+        .received
+        .push(("Event", changes.clone()));
     record_updates(&state, "PATCH", &q);
     let fake = GoogleFake::from_shared(&state);
     // A cancelled (deleted) event can be patched, and restored by
@@ -371,6 +392,12 @@ async fn watch(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    state
+        .0
+        .lock()
+        .expect("world")
+        .received
+        .push(("Channel", body.clone()));
     let channel = Channel {
         id: body["id"].as_str().unwrap_or_default().to_string(),
         token: body["token"].as_str().unwrap_or_default().to_string(),

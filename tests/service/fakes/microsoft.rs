@@ -50,6 +50,9 @@ pub struct World {
     /// error with error codes such as `syncStateNotFound`", in several
     /// shapes (`None`: 410 `SyncStateNotFound`).
     pub expired_with: Option<(StatusCode, &'static str)>,
+    /// Every request body Kairos sent, with the v1.0 entity it must follow
+    /// (`event`, `subscription`).
+    pub received: Vec<(&'static str, Value)>,
     base: String,
 }
 
@@ -227,6 +230,12 @@ async fn create_event(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    state
+        .0
+        .lock()
+        .expect("world")
+        .received
+        .push(("event", event.clone()));
     let fake = GraphFake::from_shared(&state);
     // A create repeated with the same transactionId returns the first event.
     if let Some(transaction) = event["transactionId"].as_str()
@@ -277,6 +286,12 @@ async fn patch_event(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    state
+        .0
+        .lock()
+        .expect("world")
+        .received
+        .push(("event", changes.clone()));
     let fake = GraphFake::from_shared(&state);
     let Some((calendar, mut event)) = fake.locate(&id) else {
         return error(
@@ -332,6 +347,12 @@ async fn subscribe(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
+    state
+        .0
+        .lock()
+        .expect("world")
+        .received
+        .push(("subscription", body.clone()));
     // The documented resources for events: the user's events, not a
     // calendar's.
     let resource = body["resource"].as_str().unwrap_or_default();
