@@ -8,7 +8,9 @@
 use crate::helpers::{App, Backend, assert_problem, slot_starts};
 use crate::on_both;
 use crate::radicale::radicale_with_passwords;
-use crate::sync_support::{SLOTS, book, connection, effects, free as starts, host, resync, sync};
+use crate::sync_support::{
+    SLOTS, book, cancel, connection, effects, free as starts, host, resync, sync,
+};
 use axum::http::{Method, StatusCode};
 use kairos::sync::caldav::CaldavClient;
 use serde_json::json;
@@ -459,15 +461,7 @@ async fn collective_writes_every_host(backend: Backend) {
     }
     let uid = made.json["uid"].as_str().expect("uid");
     let token = made.json["manage_token"].as_str().expect("token");
-    let cancelled = app
-        .public(
-            Method::POST,
-            &format!("/api/v1/manage/{uid}/cancel?token={token}"),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
-    effects(&app).await;
+    cancel(&app, uid, token).await;
     for (client, work) in &calendars {
         assert!(own_events(client, work).await.is_empty());
     }

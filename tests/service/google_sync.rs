@@ -11,8 +11,8 @@ use crate::helpers::{App, Backend};
 use crate::on_both;
 use crate::smtp::SmtpSink;
 use crate::sync_support::{
-    book, connect, connection, effects, eventually, free, host, resync, served_app,
-    served_app_with, sync,
+    book, cancel, connect, connection, effects, eventually, free, host, reschedule, resync,
+    served_app, served_app_with, sync,
 };
 use axum::http::{Method, StatusCode};
 use kairos::config::{MailSettings, Secret};
@@ -204,15 +204,7 @@ async fn google_end_to_end(backend: Backend) {
             .await
             .contains(&"2026-06-04T09:00:00Z".to_string())
     );
-    let cancelled = app
-        .public(
-            Method::POST,
-            &format!("/api/v1/manage/{uid}/cancel?token={token}"),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
-    effects(&app).await;
+    cancel(&app, &uid, &token).await;
     assert_eq!(
         fake.find(PRIMARY, &event_id).expect("tombstone")["status"],
         "cancelled"
@@ -515,15 +507,7 @@ async fn google_reschedule_keeps_the_meet_link(backend: Backend) {
     let event_id = kairos::sync::google::event_id(&uid);
     let link = fake.find(PRIMARY, &event_id).expect("written")["hangoutLink"].clone();
     assert!(link.is_string(), "a Meet link was made");
-    let moved = app
-        .public(
-            Method::POST,
-            &format!("/api/v1/manage/{uid}/reschedule?token={token}"),
-            Some(json!({ "start": "2026-06-02T09:00:00Z" })),
-        )
-        .await;
-    assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
-    effects(&app).await;
+    reschedule(&app, &uid, &token, "2026-06-02T09:00:00Z").await;
     let event = fake.find(PRIMARY, &event_id).expect("moved, same event");
     assert_eq!(event["start"]["dateTime"], "2026-06-02T09:00:00+00:00");
     assert_eq!(event["hangoutLink"], link, "the same Meet link: {event}");
@@ -599,15 +583,7 @@ async fn google_invitations_come_from_one_place(backend: Backend) {
     assert_eq!(put.status, StatusCode::OK, "{}", put.json);
     let (uid, token) = book(&app, "2026-06-02T08:00:00Z", "kim@example.com").await;
     effects(&app).await;
-    let cancelled = app
-        .public(
-            Method::POST,
-            &format!("/api/v1/manage/{uid}/cancel?token={token}"),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
-    effects(&app).await;
+    cancel(&app, &uid, &token).await;
     let updates = fake.world.lock().expect("world").send_updates.clone();
     assert_eq!(
         updates[1..],

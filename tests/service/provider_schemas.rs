@@ -8,8 +8,7 @@
 
 use crate::fakes::{google::GoogleFake, microsoft::GraphFake};
 use crate::helpers::Backend;
-use crate::sync_support::{book, connect, effects, host, served_app, sync};
-use axum::http::{Method, StatusCode};
+use crate::sync_support::{book, cancel, connect, effects, host, reschedule, served_app, sync};
 use serde_json::{Value, json};
 
 fn document(path: &str) -> Value {
@@ -101,31 +100,8 @@ async fn book_move_cancel(app: &crate::helpers::App, to: &str) {
         .expect("push");
     let (uid, token) = book(app, "2026-06-01T08:00:00Z", "pat@example.com").await;
     effects(app).await;
-    let moved = app
-        .public(
-            Method::POST,
-            &format!("/api/v1/manage/{uid}/reschedule?token={token}"),
-            Some(json!({ "start": to })),
-        )
-        .await;
-    assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
-    effects(app).await;
-    let (uid, token) = (
-        moved.json["uid"].as_str().expect("uid").to_string(),
-        moved.json["manage_token"]
-            .as_str()
-            .expect("token")
-            .to_string(),
-    );
-    let cancelled = app
-        .public(
-            Method::POST,
-            &format!("/api/v1/manage/{uid}/cancel?token={token}"),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
-    effects(app).await;
+    let (uid, token) = reschedule(app, &uid, &token, to).await;
+    cancel(app, &uid, &token).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

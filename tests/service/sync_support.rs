@@ -153,3 +153,32 @@ pub async fn book(app: &App, start: &str, email: &str) -> (String, String) {
     let text = |key: &str| made.json[key].as_str().expect(key).to_string();
     (text("uid"), text("manage_token"))
 }
+
+/// Cancels a booking by its manage token and runs the queue.
+pub async fn cancel(app: &App, uid: &str, token: &str) {
+    let cancelled = app
+        .public(
+            Method::POST,
+            &format!("/api/v1/manage/{uid}/cancel?token={token}"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
+    effects(app).await;
+}
+
+/// Moves a booking to `start` by its manage token and runs the queue;
+/// returns the new booking's uid and manage token.
+pub async fn reschedule(app: &App, uid: &str, token: &str, start: &str) -> (String, String) {
+    let moved = app
+        .public(
+            Method::POST,
+            &format!("/api/v1/manage/{uid}/reschedule?token={token}"),
+            Some(json!({ "start": start })),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
+    effects(app).await;
+    let text = |key: &str| moved.json[key].as_str().expect(key).to_string();
+    (text("uid"), text("manage_token"))
+}

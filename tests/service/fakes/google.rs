@@ -219,13 +219,7 @@ async fn insert_event(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
-    state
-        .0
-        .lock()
-        .expect("world")
-        .received
-        .push(("Event", event.clone()));
-    record_updates(&state, "POST", &q);
+    record_write(&state, "POST", &q, Some(&event));
     let fake = GoogleFake::from_shared(&state);
     let id = event["id"]
         .as_str()
@@ -252,14 +246,17 @@ struct WriteQuery {
     send_updates: Option<String>,
 }
 
-/// Records a write's `sendUpdates` (`(absent)` when the request gave none).
-fn record_updates(state: &Shared, method: &'static str, q: &WriteQuery) {
-    state.0.lock().expect("world").send_updates.push((
-        method,
-        q.send_updates
-            .clone()
-            .unwrap_or_else(|| "(absent)".to_string()),
-    ));
+/// Records a write's `sendUpdates` (`(absent)` when the request gave none)
+/// and its body, if any (checked against the discovery document).
+fn record_write(state: &Shared, method: &'static str, q: &WriteQuery, body: Option<&Value>) {
+    let mut world = state.0.lock().expect("world");
+    let updates = q.send_updates.clone();
+    world
+        .send_updates
+        .push((method, updates.unwrap_or_else(|| "(absent)".to_string())));
+    if let Some(body) = body {
+        world.received.push(("Event", body.clone()));
+    }
 }
 
 /// A conference as Google makes one: a `createRequest` with a new
@@ -297,13 +294,7 @@ async fn update_event(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
-    state
-        .0
-        .lock()
-        .expect("world")
-        .received
-        .push(("Event", event.clone()));
-    record_updates(&state, "PUT", &q);
+    record_write(&state, "PUT", &q, Some(&event));
     let fake = GoogleFake::from_shared(&state);
     match fake.find(&calendar, &id) {
         Some(old) if old["status"] != "cancelled" => {
@@ -336,13 +327,7 @@ async fn patch_event(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
-    state
-        .0
-        .lock()
-        .expect("world")
-        .received
-        .push(("Event", changes.clone()));
-    record_updates(&state, "PATCH", &q);
+    record_write(&state, "PATCH", &q, Some(&changes));
     let fake = GoogleFake::from_shared(&state);
     // A cancelled (deleted) event can be patched, and restored by
     // `"status": "confirmed"`.
@@ -371,7 +356,7 @@ async fn delete_event(
     if let Some(refused) = gate(&state, &headers) {
         return refused;
     }
-    record_updates(&state, "DELETE", &q);
+    record_write(&state, "DELETE", &q, None);
     let fake = GoogleFake::from_shared(&state);
     match fake.find(&calendar, &id) {
         Some(old) if old["status"] != "cancelled" => {
