@@ -75,6 +75,7 @@ on_both!(
     a_reschedule_moves_waiting_steps_and_a_cancel_drops_them,
     the_survey_after_the_meeting_stores_its_answer,
     text_message_failures_are_visible,
+    text_messages_not_configured_say_so,
 );
 
 async fn templates_are_checked_when_saved_and_previewed(backend: Backend) {
@@ -617,4 +618,42 @@ async fn text_message_failures_are_visible(backend: Backend) {
         "{log:?}"
     );
     assert_eq!(sms.sent().len(), 1);
+}
+
+/// Without an SMS account, a text step fails at once and says which
+/// settings are missing (never silently nowhere).
+async fn text_messages_not_configured_say_so(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    app.set_now("2027-03-01T00:00:00Z");
+    ana_intro(&app, office_hours(), json!({})).await;
+    let made = workflow(
+        &app,
+        json!({ "name": "Text", "trigger": "booked",
+            "steps": [{ "action": "sms_invitee", "body": "Booked: {{ event.title }}" }] }),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
+    let mut body = booking("2027-03-09T13:00:00Z", "pat@example.com");
+    body["invitee"]["phone"] = json!("+14155552671");
+    let booked = book_intro(&app, body).await;
+    let uid = booked.json["uid"].as_str().expect("uid").to_string();
+    let log = runs(&app, &uid).await;
+    assert_eq!(status_of(&log, "sms_invitee"), ["failed"], "{log:?}");
+    let detail = log[0]["detail"].as_str().expect("detail");
+    assert!(detail.contains("KAIROS_SMS_ACCOUNT_SID"), "{detail}");
+    let failed = app
+        .admin(
+            Method::GET,
+            "/api/v1/effects?kind=workflow_step&status=failed",
+            None,
+        )
+        .await;
+    assert_eq!(
+        failed.json.as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        failed.json
+    );
 }
