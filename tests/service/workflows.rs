@@ -11,6 +11,7 @@ use crate::notifications::{ana_intro, book_intro, link_in, to};
 use crate::on_both;
 use crate::page_support::{get, post_form};
 use crate::smtp::SmtpSink;
+use crate::sync_support::reschedule;
 use axum::http::{Method, StatusCode};
 use kairos::config::{MailSettings, Secret};
 use kairos::effects::drain;
@@ -417,20 +418,7 @@ async fn a_reschedule_moves_waiting_steps_and_a_cancel_drops_them(backend: Backe
     assert_eq!(status_of(&log, "sms_invitee"), ["scheduled"]);
     assert_eq!(log[0]["due_at"], "2027-03-09T13:00:00Z");
 
-    let moved = app
-        .public(
-            Method::POST,
-            &format!("/api/v1/manage/{uid}/reschedule?token={token}"),
-            Some(json!({ "start": "2027-03-11T14:00:00Z" })),
-        )
-        .await;
-    assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.json);
-    drain(&app.context).await.expect("drain");
-    let new_uid = moved.json["uid"].as_str().expect("uid").to_string();
-    let new_token = moved.json["manage_token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let (new_uid, new_token) = reschedule(&app, &uid, &token, "2027-03-11T14:00:00Z").await;
     let old = runs(&app, &uid).await;
     assert_eq!(status_of(&old, "sms_invitee"), ["moved"]);
     assert!(
